@@ -1,0 +1,48 @@
+# make run   set everything up on a fresh machine and start Model Gallery (SQLite, local workers)
+# make test  set everything up and run every test (SQLite and the MongoDB wire-protocol server)
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+PYTHON313 ?= $(firstword $(wildcard /root/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
+VENV := .venv
+MONGO_VENV := .venv-mongoeco
+PIP_FLAGS := --disable-pip-version-check -q
+CONSTRAINTS := backend/constraints.txt
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test setup setup-test lint clean
+
+run: setup
+	$(VENV)/bin/modelgallery serve --host $(HOST) --port $(PORT)
+
+test: setup-test
+	$(VENV)/bin/ruff check backend tests
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed
+
+setup-test: $(VENV)/.installed-test $(MONGO_VENV)/.installed
+
+$(VENV)/.installed: backend/pyproject.toml $(CONSTRAINTS)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e backend
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(VENV)/bin/pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e "backend[test]"
+	touch $@
+
+# mongoeco serves the MongoDB wire protocol for the MongoDB code path; it needs Python 3.13.
+$(MONGO_VENV)/.installed: $(CONSTRAINTS)
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 is needed for the MongoDB test server"; exit 1; }
+	test -x $(MONGO_VENV)/bin/python || $(PYTHON313) -m venv $(MONGO_VENV)
+	$(MONGO_VENV)/bin/python -m pip install $(PIP_FLAGS) -c $(CONSTRAINTS) "mongoeco[wire]==4.11.0"
+	touch $@
+
+lint: setup-test
+	$(VENV)/bin/ruff check backend tests
+
+clean:
+	rm -rf $(VENV) $(MONGO_VENV) data

@@ -1,0 +1,37 @@
+"""Serving job files so that nothing a user uploaded can ever render as a page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi.responses import FileResponse
+
+_INLINE = {
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/bmp",
+    "video/webm",
+    "video/mp4",
+    "application/json",
+}
+
+
+def file_response(path: Path, media_type: str, download_name: str, attachment: bool) -> FileResponse:
+    if media_type not in _INLINE:
+        media_type, attachment = "application/octet-stream", True
+    disposition = "attachment" if attachment else "inline"
+    ascii_name = download_name.encode("ascii", "replace").decode().replace('"', "")
+    return FileResponse(
+        path,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": (
+                f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download_name)}"
+            ),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )

@@ -1,0 +1,160 @@
+"""Request and response bodies: what the API shows of the records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, EmailStr, Field
+
+from ..jobs.executor import ModelState
+from ..store.records import Artifact, Job, JobStatus, Role, Timings, User
+from ..vision.model import Output, Param
+from ..vision.registry import ModelSpec
+
+
+class ErrorOut(BaseModel):
+    detail: str
+    code: str
+
+
+class SignupIn(BaseModel):
+    email: EmailStr = Field(max_length=254)
+    password: str = Field(min_length=1, max_length=256)
+    name: str = Field("", max_length=100)
+
+
+class LoginIn(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+
+class UserPublic(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: Role
+    created_at: datetime
+    last_login_at: datetime | None = None
+    disabled: bool = False
+
+    @classmethod
+    def of(cls, user: User) -> UserPublic:
+        return cls.model_validate(user.model_dump(exclude={"password_hash"}))
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    user: UserPublic
+
+
+class UserUpdateIn(BaseModel):
+    role: Role | None = None
+    disabled: bool | None = None
+
+
+class ModelPublic(BaseModel):
+    name: str
+    title: str
+    description: str
+    task: str
+    kinds: list[str]
+    accepts: list[str]  # media types
+    max_upload_bytes: int
+    params: dict[str, Param]
+    outputs: list[Output]
+    state: str
+    reason: str | None = None
+    load_ms: float | None = None
+    legacy_route: str | None = None
+
+    @classmethod
+    def of(cls, spec: ModelSpec, state: ModelState | None, accepts: list[str]) -> ModelPublic:
+        return cls(
+            name=spec.name,
+            title=spec.title,
+            description=spec.description,
+            task=spec.task,
+            kinds=spec.kinds,
+            accepts=accepts,
+            max_upload_bytes=spec.max_upload_bytes,
+            params=spec.params,
+            outputs=spec.outputs,
+            state=state.status if state else "unavailable",
+            reason=state.reason if state else "no worker hosts this model",
+            load_ms=state.load_ms if state else None,
+            legacy_route=spec.legacy_route,
+        )
+
+
+class InputPublic(BaseModel):
+    name: str
+    size: int
+    sha256: str
+    media_type: str
+    url: str
+
+
+class ArtifactPublic(Artifact):
+    url: str
+
+
+class JobPublic(BaseModel):
+    id: str
+    model: str
+    status: JobStatus
+    progress: float
+    message: str
+    inputs: list[InputPublic]
+    params: dict[str, Any]
+    artifacts: list[ArtifactPublic]
+    result: dict[str, Any] | None
+    timings: Timings
+    duration_ms: float | None
+    error: str | None
+    links: dict[str, str]
+    # shown to administrators only
+    user_email: str | None = None
+    worker: str | None = None
+    attempts: int | None = None
+
+    @classmethod
+    def of(cls, job: Job, admin: bool = False) -> JobPublic:
+        base = f"/api/predictions/{job.id}"
+        return cls(
+            id=job.id,
+            model=job.model,
+            status=job.status,
+            progress=job.progress,
+            message=job.message,
+            inputs=[
+                InputPublic(name=f.name, size=f.size, sha256=f.sha256, media_type=f.media_type,
+                            url=f"{base}/inputs/{f.stored}")
+                for f in job.inputs
+            ],
+            params=job.params,
+            artifacts=[
+                ArtifactPublic(**a.model_dump(), url=f"{base}/files/{a.name}") for a in job.artifacts
+            ],
+            result=job.result,
+            timings=job.timings,
+            duration_ms=job.timings.total_ms,
+            error=job.error,
+            links={"self": base, "events": f"{base}/events"},
+            user_email=job.user_email if admin else None,
+            worker=job.worker if admin else None,
+            attempts=job.attempts if admin else None,
+        )
+
+
+class JobListOut(BaseModel):
+    data: list[JobPublic]
+    count: int
+
+
+class LegacyPredictionOut(JobPublic):
+    file_name: str | None = Field(
+        None, description="Pass to the matching GET /api/export_... route to download."
+    )

@@ -1,0 +1,168 @@
+"""Streaming multipart uploads: files go straight into a job's folder chunk by chunk, hashed
+on the way, and the request is cut off as soon as it passes the model's size limit. The
+whole file is never held in memory, and nothing is spooled twice."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from fastapi import Request
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect
+
+from .errors import ApiError
+
+_MAX_FIELD_BYTES = 64 * 1024
+_MAX_FIELDS = 50
+FILE_FIELDS = ("file", "files")
+
+
+@dataclass
+class ReceivedFile:
+    original_name: str
+    path: Path
+    size: int = 0
+    sha256: str = ""
+
+
+@dataclass
+class Received:
+    fields: dict[str, str] = field(default_factory=dict)
+    files: list[ReceivedFile] = field(default_factory=list)
+
+
+def display_name(raw: str) -> str:
+    """The user's file name as metadata: no folders, no control characters, bounded."""
+    name = re.split(r"[\\/]", raw)[-1]
+    name = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c)[0] != "C")
+    return name.strip()[:255] or "upload"
+
+
+async def receive(request: Request, folder: Path, max_bytes: int, max_files: int) -> Received:
+    """Parse a multipart/form-data body into `folder`. Raises ApiError 413 past `max_bytes`
+    (all files together), 400 for a malformed body."""
+    content_type = request.headers.get("content-type", "")
+    kind, options = parse_options_header(content_type)
+    if kind != b"multipart/form-data" or b"boundary" not in options:
+        raise ApiError(415, "send the file as multipart/form-data (a form with a file field)")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes + _MAX_FIELD_BYTES:
+        raise ApiError(413, _too_large(max_bytes))
+
+    state = _PartState(folder, max_bytes, max_files)
+    parser = MultipartParser(
+        options[b"boundary"],
+        {
+            "on_part_begin": state.begin,
+            "on_header_field": state.header_field,
+            "on_header_value": state.header_value,
+            "on_header_end": state.header_end,
+            "on_headers_finished": state.headers_done,
+            "on_part_data": state.data,
+            "on_part_end": state.end,
+        },
+    )
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except ClientDisconnect:
+        raise ApiError(400, "the upload was interrupted before it finished") from None
+    except ApiError:
+        raise
+    except Exception as exc:  # the parser's own errors: a malformed body
+        raise ApiError(400, f"the form data could not be read ({exc})") from None
+    finally:
+        state.close()
+    return state.received
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"The file is too large: this model accepts up to {max_bytes / 1024 / 1024:g} MB."
+
+
+class _PartState:
+    def __init__(self, folder: Path, max_bytes: int, max_files: int) -> None:
+        self.folder, self.max_bytes, self.max_files = folder, max_bytes, max_files
+        self.received = Received()
+        self.total = 0
+        self._headers: dict[str, str] = {}
+        self._field_name = b""
+        self._field_value = b""
+        self._name: str | None = None
+        self._file: ReceivedFile | None = None
+        self._handle: BinaryIO | None = None
+        self._hash = hashlib.sha256()
+        self._text = bytearray()
+
+    def begin(self) -> None:
+        self._headers, self._name, self._file = {}, None, None
+        self._text = bytearray()
+
+    def header_field(self, data: bytes, start: int, end: int) -> None:
+        self._field_name += data[start:end]
+
+    def header_value(self, data: bytes, start: int, end: int) -> None:
+        self._field_value += data[start:end]
+
+    def header_end(self) -> None:
+        self._headers[self._field_name.decode("latin-1").lower()] = self._field_value.decode(
+            "utf-8", "replace"
+        )
+        self._field_name, self._field_value = b"", b""
+
+    def headers_done(self) -> None:
+        _, options = parse_options_header(self._headers.get("content-disposition", ""))
+        self._name = options.get(b"name", b"").decode("utf-8", "replace")
+        filename = options.get(b"filename")
+        if filename is None:
+            if len(self.received.fields) >= _MAX_FIELDS:
+                raise ApiError(400, "too many form fields")
+            return
+        if self._name not in FILE_FIELDS:
+            raise ApiError(422, f"send files in the form field 'file', not '{self._name}'")
+        if len(self.received.files) >= self.max_files:
+            raise ApiError(
+                422, f"too many files: this model takes {self.max_files} per request"
+            )
+        index = len(self.received.files)
+        self._file = ReceivedFile(
+            original_name=display_name(filename.decode("utf-8", "replace")),
+            path=self.folder / f"upload-{index}.part",
+        )
+        self._handle = self._file.path.open("wb")
+        self._hash = hashlib.sha256()
+        self.received.files.append(self._file)
+
+    def data(self, data: bytes, start: int, end: int) -> None:
+        chunk = data[start:end]
+        if self._file is None:
+            self._text += chunk
+            if len(self._text) > _MAX_FIELD_BYTES:
+                raise ApiError(413, f"the form field '{self._name}' is too long")
+            return
+        self.total += len(chunk)
+        if self.total > self.max_bytes:
+            raise ApiError(413, _too_large(self.max_bytes))
+        assert self._handle is not None
+        self._handle.write(chunk)
+        self._hash.update(chunk)
+        self._file.size += len(chunk)
+
+    def end(self) -> None:
+        if self._file is None:
+            if self._name:
+                self.received.fields[self._name] = self._text.decode("utf-8", "replace")
+            return
+        self._file.sha256 = self._hash.hexdigest()
+        self.close()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

@@ -1,0 +1,124 @@
+"""The app factory: builds the services, wires the routers, and runs start-up (open the
+store, first admin, start workers, re-queue unfinished jobs, start the mail outbox)."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+
+from .accounts import AccountService
+from .admin import AdminService
+from .api.errors import ApiError, install_error_handlers
+from .api.middleware import ObserveMiddleware
+from .api.routes import admin, auth, contact, health, legacy, models, predictions
+from .contact.mailer import Mailer
+from .contact.outbox import Outbox
+from .context import Context
+from .core.metrics import Metrics
+from .core.security import Throttle
+from .core.settings import Settings
+from .files.storage import JobFiles
+from .jobs.local import LocalExecutor
+from .jobs.service import JobService
+from .store import create_store
+from .vision.registry import load_registry
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx = await _start(settings, metrics)
+        app.state.ctx = ctx
+        try:
+            yield
+        finally:
+            await _stop(ctx)
+
+    app = FastAPI(
+        title="Model Gallery",
+        version="0.1.0",
+        description="Upload files to computer-vision models and get annotated results.",
+        lifespan=lifespan,
+        generate_unique_id_function=lambda route: f"{route.tags[0]}-{route.name}"
+        if route.tags
+        else route.name,
+    )
+    install_error_handlers(app)
+    for router in (health, auth, models, predictions, legacy, contact, admin):
+        app.include_router(router.router)
+    _serve_frontend(app, settings.frontend_dist)
+    app.add_middleware(ObserveMiddleware, metrics=metrics)
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    return app
+
+
+async def _start(settings: Settings, metrics: Metrics) -> Context:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    registry = load_registry(settings.models_file, settings.models_dir)
+    store = create_store(settings)
+    await store.open()
+    executor = LocalExecutor(settings, registry)
+    jobs = JobService(settings, store, executor, JobFiles(settings.jobs_dir), registry, metrics)
+    accounts = AccountService(settings, store)
+    await accounts.ensure_first_admin()
+    outbox = Outbox(store.messages, Mailer(settings) if settings.smtp_configured else None, settings)
+    ctx = Context(
+        settings=settings,
+        store=store,
+        executor=executor,
+        jobs=jobs,
+        accounts=accounts,
+        admin=AdminService(store, jobs, executor, outbox),
+        outbox=outbox,
+        metrics=metrics,
+        contact_throttle=Throttle(f"{settings.contact_per_hour}/hour"),
+    )
+    metrics.watch_executor(
+        executor.queue_depths, lambda: dict(Counter(w.group for w in executor.workers() if w.alive))
+    )
+    await executor.start(jobs)
+    await jobs.recover()
+    outbox.start()
+    log.info(
+        "Model Gallery started: %s store, %d model(s), groups %s",
+        store.kind, len(registry.models), registry.groups,
+    )
+    return ctx
+
+
+async def _stop(ctx: Context) -> None:
+    await ctx.outbox.stop()
+    await ctx.executor.stop()
+    await ctx.store.close()
+
+
+def _serve_frontend(app: FastAPI, dist: Path) -> None:
+    """The built web UI at /, with client-side routes falling back to index.html."""
+    root = dist.resolve()
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def frontend(path: str):
+        if path.startswith("api/") or path == "api":
+            raise ApiError(404, "there is nothing at this address")
+        index = root / "index.html"
+        if not index.is_file():
+            return JSONResponse(
+                {"detail": "The web UI is not built; the API is at /api and documented at /docs."}
+            )
+        candidate = (root / path).resolve()
+        if path and candidate.is_relative_to(root) and candidate.is_file():
+            cache = "public, max-age=31536000, immutable" if "/assets/" in f"/{path}" else "no-cache"
+            return FileResponse(candidate, headers={"Cache-Control": cache})
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

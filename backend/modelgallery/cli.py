@@ -1,0 +1,134 @@
+"""`modelgallery serve | create-admin | fetch-models | check-registry`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+
+from .core.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="modelgallery", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API (and the built web UI)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    admin = commands.add_parser("create-admin", help="create or promote an administrator")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Administrator")
+    admin.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+
+    fetch = commands.add_parser("fetch-models", help="download and verify model weights")
+    fetch.add_argument("models", nargs="*", help="model names (default: every enabled model)")
+    fetch.add_argument("--mirror", help="a local folder or URL prefix holding the files")
+
+    commands.add_parser("check-registry", help="validate models.toml and list the models")
+
+    args = parser.parse_args(argv)
+    settings = Settings()
+    return {
+        "serve": _serve,
+        "create-admin": _create_admin,
+        "fetch-models": _fetch_models,
+        "check-registry": _check_registry,
+    }[args.command](settings, args)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .core.logging import configure_logging
+
+    configure_logging(settings.log_level, settings.log_json)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from .accounts import AccountError, AccountService
+    from .store import create_store
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("The passwords differ.", file=sys.stderr)
+            return 1
+
+    async def run() -> None:
+        store = create_store(settings)
+        await store.open()
+        try:
+            user = await AccountService(settings, store).create_admin(args.email, password, args.name)
+            print(f"{user.email} is an administrator.")
+        finally:
+            await store.close()
+
+    try:
+        asyncio.run(run())
+    except AccountError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _fetch_models(settings: Settings, args: argparse.Namespace) -> int:
+    from .vision.registry import RegistryError, load_registry
+    from .vision.weights import FetchError, fetch_spec
+
+    try:
+        registry = load_registry(settings.models_file, settings.models_dir)
+    except RegistryError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    names = args.models or [n for n, s in registry.models.items() if s.enabled]
+    unknown = [n for n in names if n not in registry.models]
+    if unknown:
+        print(f"unknown model(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    failed = 0
+    for name in names:
+        try:
+            for line in fetch_spec(registry.models[name], args.mirror or settings.models_mirror):
+                print(f"{name}: {line}")
+        except FetchError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
+def _check_registry(settings: Settings, args: argparse.Namespace) -> int:
+    from .vision.registry import RegistryError, load_registry
+
+    try:
+        registry = load_registry(settings.models_file, settings.models_dir)
+    except RegistryError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for spec in registry.models.values():
+        missing = spec.missing_weights()
+        state = "disabled" if not spec.enabled else (f"missing {missing}" if missing else "ready")
+        print(f"{spec.name:24} {spec.group:8} {spec.family:50} {state}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""The contact form's outbox: every message is stored first, then a background task mails
+it, retrying with exponential back-off while the SMTP server is unreachable. Messages
+left pending or retrying by a previous run are picked up when the task starts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+
+from ..core.settings import Settings
+from ..store.base import MessageRepo
+from ..store.records import ContactMessage, DeliveryState, utcnow
+from .mailer import DeliveryError, Mailer
+from .schemas import ContactIn
+
+logger = logging.getLogger(__name__)
+
+_BATCH = 20  # messages sent per store query
+_LOOKAHEAD = 200  # unsent messages read to find the earliest retry
+
+
+class Outbox:
+    def __init__(self, messages: MessageRepo, mailer: Mailer | None, settings: Settings) -> None:
+        self._messages = messages
+        self._mailer = mailer
+        self._settings = settings
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def delivering(self) -> bool:
+        """Whether messages are mailed at all (else they are only kept for the admin)."""
+        return self._mailer is not None and self._settings.smtp_configured
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def submit(self, data: ContactIn, client: str | None) -> ContactMessage:
+        """Store the message and wake the delivery task. Never fails because of SMTP."""
+        message = ContactMessage(
+            name=data.name,
+            email=str(data.email),
+            subject=data.subject,
+            message=data.message,
+            client=client,
+            delivery=DeliveryState.pending if self.delivering else DeliveryState.not_configured,
+        )
+        stored = await self._messages.create(message)
+        logger.info("contact message %s stored (%s)", stored.id, stored.delivery)
+        if self.delivering:
+            self._wake.set()
+        return stored
+
+    async def retry_now(self, message_id: str) -> ContactMessage | None:
+        """Make an unsent message due now and wake the delivery task. Returns the message
+        (unchanged when it was already sent or mail is not configured), None if unknown."""
+        message = await self._messages.get(message_id)
+        if message is None:
+            return None
+        if message.delivery == DeliveryState.sent or not self.delivering:
+            return message
+        changes: dict[str, object] = {"next_attempt_at": utcnow()}
+        if message.delivery == DeliveryState.not_configured:
+            # Stored while mail was off; mail has been configured since.
+            changes["delivery"] = DeliveryState.pending
+        updated = await self._messages.update(message_id, changes)
+        self._wake.set()
+        return updated
+
+    def start(self) -> None:
+        """Start the delivery task (needs a running event loop). Does nothing when mail is
+        not configured or the task already runs."""
+        if not self.delivering:
+            logger.info("contact mail not configured; messages are only stored")
+            return
+        if self.running:
+            return
+        self._wake.set()  # first pass right away: deliver what a previous run left
+        self._task = asyncio.create_task(self._run(), name="contact-outbox")
+
+    async def stop(self) -> None:
+        """Cancel the delivery task and wait for it. A send cut short stays pending or
+        retrying and is tried again after the next start."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def deliver_due(self) -> int:
+        """Try every message that is due now once; returns how many were sent."""
+        sent = 0
+        tried: set[str] = set()
+        while True:
+            batch = [m for m in await self._messages.due(utcnow(), _BATCH) if m.id not in tried]
+            if not batch:
+                return sent
+            for message in batch:
+                tried.add(message.id)
+                sent += await self._attempt(message)
+
+    async def _attempt(self, message: ContactMessage) -> bool:
+        assert self._mailer is not None
+        try:
+            await self._mailer.send(message)
+        except Exception as exc:  # any failure is retried; the loop must survive it
+            error = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
+            attempts = message.attempts + 1
+            delay = self._retry_delay(attempts)
+            await self._messages.update(
+                message.id,
+                {
+                    "delivery": DeliveryState.retrying,
+                    "attempts": attempts,
+                    "last_error": error,
+                    "next_attempt_at": utcnow() + timedelta(seconds=delay),
+                },
+            )
+            logger.warning(
+                "contact message %s not delivered (attempt %d, next in %.1f s): %s",
+                message.id,
+                attempts,
+                delay,
+                error,
+            )
+            return False
+        await self._messages.update(
+            message.id,
+            {
+                "delivery": DeliveryState.sent,
+                "sent_at": utcnow(),
+                "attempts": message.attempts + 1,
+                "last_error": None,
+                "next_attempt_at": None,
+            },
+        )
+        logger.info("contact message %s delivered", message.id)
+        return True
+
+    def _retry_delay(self, attempts: int) -> float:
+        settings = self._settings
+        return min(settings.smtp_retry_base_s * 2 ** (attempts - 1), settings.smtp_retry_max_s)
+
+    async def _run(self) -> None:
+        while True:
+            # Cleared before the pass, so a submit during the pass triggers another one.
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+                timeout = await self._seconds_to_next_due()
+            except Exception:
+                logger.exception("contact outbox pass failed; trying again later")
+                timeout = self._settings.smtp_retry_base_s
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _seconds_to_next_due(self) -> float:
+        """Until the earliest scheduled retry, at most smtp_retry_max_s (which also serves as
+        a slow poll for messages another process may have stored)."""
+        horizon = self._settings.smtp_retry_max_s
+        now = utcnow()
+        upcoming = await self._messages.due(now + timedelta(seconds=horizon), _LOOKAHEAD)
+        # A message without a date is due now (stored while this pass ran).
+        times = [m.next_attempt_at or now for m in upcoming]
+        return _seconds_until(min(times, default=None), now, horizon)
+
+
+def _seconds_until(when: datetime | None, now: datetime, cap: float) -> float:
+    if when is None:
+        return cap
+    return max(0.0, min((when - now).total_seconds(), cap))

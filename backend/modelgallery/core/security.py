@@ -1,0 +1,95 @@
+"""Passwords (Argon2 through pwdlib), access tokens (JWT) and throttles (limits)."""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+_hasher = PasswordHash((Argon2Hasher(),))
+# Verifying against this when the e-mail is unknown keeps login time the same either way.
+_DUMMY_HASH = _hasher.hash(uuid.uuid4().hex)
+_ALGORITHM = "HS256"
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, hashed: str | None) -> tuple[bool, str | None]:
+    """(matches, a new hash when the stored one uses outdated parameters)."""
+    if hashed is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return False, None
+    return _hasher.verify_and_update(password, hashed)
+
+
+class InvalidTokenError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: str
+    jti: str
+    expires_at: datetime
+
+
+def create_token(user_id: str, key: str, minutes: int) -> tuple[str, TokenClaims]:
+    expires = datetime.now(UTC) + timedelta(minutes=minutes)
+    claims = TokenClaims(user_id=user_id, jti=uuid.uuid4().hex, expires_at=expires)
+    token = jwt.encode(
+        {"sub": user_id, "jti": claims.jti, "exp": expires, "iat": datetime.now(UTC)},
+        key,
+        algorithm=_ALGORITHM,
+    )
+    return token, claims
+
+
+def decode_token(token: str, key: str) -> TokenClaims:
+    try:
+        payload = jwt.decode(
+            token, key, algorithms=[_ALGORITHM], options={"require": ["sub", "jti", "exp"]}
+        )
+    except jwt.ExpiredSignatureError:
+        raise InvalidTokenError("your session has expired; please log in again") from None
+    except jwt.PyJWTError:
+        raise InvalidTokenError("invalid access token") from None
+    return TokenClaims(
+        user_id=payload["sub"],
+        jti=payload["jti"],
+        expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+    )
+
+
+class Throttle:
+    """A moving-window limit per key, e.g. "10/15 minutes". In memory: one API process per
+    machine; a multi-process deployment would pass a Redis storage here instead."""
+
+    def __init__(self, rate: str) -> None:
+        self._item = parse(rate)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def blocked_for(self, *key: str) -> int:
+        """0 when allowed, else the seconds until the next attempt is allowed."""
+        if self._limiter.test(self._item, *key):
+            return 0
+        reset, _ = self._limiter.get_window_stats(self._item, *key)
+        return max(1, math.ceil(reset - time.time()))
+
+    def hit(self, *key: str) -> None:
+        self._limiter.hit(self._item, *key)
+
+    def clear(self, *key: str) -> None:
+        self._limiter.clear(self._item, *key)

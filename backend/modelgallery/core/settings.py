@@ -1,0 +1,126 @@
+"""The one settings object. Every field reads from an environment variable of the same name
+(upper case) or from `.env`; every field has a default that is safe for local use."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+_PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "admin", "changethis"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    # --- where things live -------------------------------------------------------------
+    data_dir: Path = Field(REPO_ROOT / "data", description="Database file, jobs, secrets.")
+    models_file: Path = Field(REPO_ROOT / "models" / "models.toml", description="Registry.")
+    models_dir: Path = Field(REPO_ROOT / "models", description="Where weights are stored.")
+    models_mirror: str | None = Field(
+        None, description="Local folder or URL prefix that fetch-models reads weights from."
+    )
+    frontend_dist: Path = Field(
+        REPO_ROOT / "frontend" / "dist", description="Built web UI served at / when present."
+    )
+
+    # --- HTTP ---------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = Field("http://localhost:8000", description="Base URL people reach.")
+    cors_origins: list[str] = Field(default_factory=list)
+    secure_cookies: bool = Field(False, description="Mark cookies Secure (behind HTTPS).")
+
+    # --- storage ------------------------------------------------------------------------
+    mongodb_uri: SecretStr | None = Field(None, description="Use MongoDB instead of SQLite.")
+    mongodb_db: str = "modelgallery"
+
+    # --- accounts -----------------------------------------------------------------------
+    secret_key: SecretStr | None = Field(
+        None, description="JWT signing key. Unset: generated once into DATA_DIR/secret.key."
+    )
+    access_token_minutes: int = Field(60 * 12, ge=1)
+    admin_email: str | None = Field(None, description="First admin, created on first start.")
+    admin_password: SecretStr | None = None
+    require_login: bool = Field(False, description="Refuse predictions from anonymous users.")
+    allow_signup: bool = True
+    login_attempts_per_15min: int = Field(10, ge=1, description="Per client and e-mail.")
+
+    # --- jobs ---------------------------------------------------------------------------
+    worker_groups: dict[str, int] = Field(
+        default_factory=dict,
+        description='Worker processes per group, e.g. {"torch": 2}. Unlisted groups get 1.',
+    )
+    worker_threads: int = Field(1, ge=1, description="Threads per worker process.")
+    queue_size: int = Field(32, ge=1, description="Jobs waiting per worker group before 503.")
+    job_timeout_s: float = Field(600, gt=0, description="Default; a model may set its own.")
+    worker_start_timeout_s: float = Field(300, gt=0)
+    max_wait_s: float = Field(120, ge=0, description="Upper bound of the `wait` parameter.")
+    keep_jobs_days: int = Field(0, ge=0, description="Delete jobs older than this; 0 keeps.")
+
+    # --- contact form and mail ----------------------------------------------------------
+    contact_to: str | None = Field(None, description="Where contact messages are mailed.")
+    contact_per_hour: int = Field(5, ge=1, description="Messages per client per hour.")
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Model Gallery <no-reply@localhost>"
+    smtp_ca_file: Path | None = Field(None, description="Extra CA bundle to trust.")
+    smtp_timeout_s: float = 30
+    smtp_retry_base_s: float = Field(30, gt=0, description="First retry delay; doubles.")
+    smtp_retry_max_s: float = Field(3600, gt=0)
+
+    # --- logging ------------------------------------------------------------------------
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("secret_key", "admin_password")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().lower() in _PLACEHOLDER_SECRETS:
+            raise ValueError("is a placeholder; choose a real secret")
+        return value
+
+    @model_validator(mode="after")
+    def _admin_pair(self) -> Settings:
+        if (self.admin_email is None) != (self.admin_password is None):
+            raise ValueError("ADMIN_EMAIL and ADMIN_PASSWORD must be set together")
+        if self.admin_password is not None and len(self.admin_password.get_secret_value()) < 10:
+            raise ValueError("ADMIN_PASSWORD must have at least 10 characters")
+        return self
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.data_dir / "jobs"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "modelgallery.sqlite3"
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host and self.contact_to)
+
+    @cached_property
+    def jwt_key(self) -> str:
+        """The configured key, else one generated once and kept in the data directory so
+        that tokens survive restarts without anyone having to invent a secret."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def workers_for(self, group: str) -> int:
+        return self.worker_groups.get(group, 1)

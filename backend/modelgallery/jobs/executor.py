@@ -1,0 +1,104 @@
+"""The executor seam: where jobs run. `local.py` runs them in worker processes on this
+machine; a distributed executor (Celery workers on other machines) implements the same
+protocol and reports through the same `JobListener`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from ..vision.model import ArtifactOut, InputItem
+from ..vision.registry import Registry
+
+ModelStatus = Literal["loaded", "loading", "unavailable", "unloaded", "disabled"]
+
+
+@dataclass
+class ModelState:
+    status: ModelStatus
+    reason: str | None = None
+    load_ms: float | None = None
+
+
+@dataclass
+class Task:
+    """Everything a worker needs to run one job; picklable."""
+
+    job_id: str
+    model: str
+    inputs: list[InputItem]
+    params: dict[str, Any]
+    outdir: Path
+    timeout_s: float
+
+
+@dataclass
+class WorkerInfo:
+    name: str
+    group: str
+    pid: int | None
+    alive: bool
+    job_id: str | None
+    jobs_done: int
+    restarts: int
+
+
+@dataclass
+class Outcome:
+    summary: dict[str, Any]
+    artifacts: list[ArtifactOut] = field(default_factory=list)
+    model_ms: float = 0.0
+
+
+class QueueFullError(Exception):
+    def __init__(self, group: str, retry_after_s: int) -> None:
+        super().__init__(f"the queue of worker group '{group}' is full")
+        self.group = group
+        self.retry_after_s = retry_after_s
+
+
+class JobListener(Protocol):
+    """How an executor reports back; implemented by the job service."""
+
+    async def on_start(self, job_id: str, worker: str) -> bool:
+        """Called before a job runs; False means it was cancelled or deleted: skip it."""
+
+    async def on_progress(self, job_id: str, fraction: float, message: str) -> None: ...
+
+    async def on_success(self, job_id: str, outcome: Outcome) -> None: ...
+
+    async def on_failure(self, job_id: str, error: str) -> None: ...
+
+    async def on_cancelled(self, job_id: str) -> None: ...
+
+
+class Executor(Protocol):
+    async def start(self, listener: JobListener) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def check_room(self, model: str) -> None:
+        """Raise QueueFullError when a job for `model` would be refused now."""
+
+    def submit(self, task: Task, *, force: bool = False) -> None:
+        """Queue a task; raises QueueFullError when its group's queue is full, unless
+        `force` (jobs accepted before a restart are never refused)."""
+
+    async def cancel(self, job_id: str) -> bool:
+        """Stop a queued or running job; True when the executor knew it."""
+
+    def model_states(self) -> dict[str, ModelState]: ...
+
+    async def set_loaded(self, model: str, loaded: bool) -> None:
+        """Admin load/unload at run time."""
+
+    async def reload(self, registry: Registry, models: list[str] | None = None) -> None:
+        """Adopt a new registry; restart the workers whose models changed (or `models`)."""
+
+    def queue_depths(self) -> dict[str, int]: ...
+
+    def workers(self) -> list[WorkerInfo]: ...
+
+    def ready(self) -> tuple[bool, str]:
+        """(True, "") when every worker group has a live worker."""

@@ -1,0 +1,461 @@
+"""The local executor: a pool of worker processes per worker group on this machine.
+
+Each worker process loads its group's models once and runs one job at a time. A slot (an
+asyncio task in the API process) owns one worker process: it takes the next job from the
+group's queue, sends it over the pipe, relays progress, enforces the time limit, and
+replaces the process when it dies. Loading, unloading and reloading models restart the
+group's workers one by one after their current job; restarting is the only reliable way to
+give a framework's memory back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import multiprocessing as mp
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.settings import Settings
+from ..vision.registry import ModelSpec, Registry
+from . import worker
+from .executor import (
+    JobListener,
+    ModelState,
+    Outcome,
+    QueueFullError,
+    Task,
+    WorkerInfo,
+)
+
+log = logging.getLogger(__name__)
+
+_CANCEL_GRACE_S = 5.0
+_RESPAWN_BACKOFF_S = (0.5, 2.0, 5.0, 15.0)
+
+
+@dataclass
+class _Slot:
+    group: _Group
+    index: int
+    process: Any = None  # multiprocessing Process
+    conn: Any = None
+    inbox: asyncio.Queue[tuple] = field(default_factory=asyncio.Queue)
+    cancel: Any = None  # multiprocessing Event
+    cancel_deadline: float | None = None
+    generation: int = -1
+    ready: bool = False  # its models are loaded
+    job_id: str | None = None
+    jobs_done: int = 0
+    restarts: int = 0
+    failures_in_a_row: int = 0
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    loop_task: asyncio.Task[None] | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.group.name}-{self.index}"
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.is_alive()
+
+
+@dataclass
+class _Group:
+    name: str
+    specs: list[ModelSpec]
+    limit: int
+    queue: asyncio.Queue[Task] = field(default_factory=asyncio.Queue)
+    slots: list[_Slot] = field(default_factory=list)
+    generation: int = 0
+    avg_job_s: float = 5.0
+
+
+class LocalExecutor:
+    def __init__(self, settings: Settings, registry: Registry) -> None:
+        self._settings = settings
+        self._registry = registry
+        self._ctx = mp.get_context("spawn")
+        self._groups: dict[str, _Group] = {}
+        self._states: dict[str, ModelState] = {}
+        self._unloaded: set[str] = set()
+        self._running: dict[str, _Slot] = {}
+        self._listener: JobListener | None = None
+        self._stopping = False
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    async def start(self, listener: JobListener) -> None:
+        self._listener = listener
+        self._adopt(self._registry, force_groups=set())
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for group in self._groups.values():
+            for slot in group.slots:
+                slot.wake.set()
+        slots = [s for g in self._groups.values() for s in g.slots]
+        for slot in slots:
+            if slot.loop_task is not None:
+                slot.loop_task.cancel()
+        await asyncio.gather(*(s.loop_task for s in slots if s.loop_task), return_exceptions=True)
+        # Jobs still running stay `running` in the store; the next start re-queues them.
+        await asyncio.gather(*(self._shutdown(s, graceful=s.job_id is None) for s in slots))
+
+    # --- the Executor protocol -------------------------------------------------------
+
+    def check_room(self, model: str) -> None:
+        group = self._group_of(model)
+        if group.queue.qsize() >= group.limit:
+            slots = max(1, len(group.slots))
+            wait = math.ceil(group.queue.qsize() * group.avg_job_s / slots)
+            raise QueueFullError(group.name, max(1, min(wait, 300)))
+
+    def submit(self, task: Task, *, force: bool = False) -> None:
+        if not force:
+            self.check_room(task.model)
+        self._group_of(task.model).queue.put_nowait(task)
+
+    def _group_of(self, model: str) -> _Group:
+        spec = self._registry.models.get(model)
+        group = self._groups.get(spec.group) if spec else None
+        if group is None:
+            raise KeyError(f"no workers host the model '{model}'")
+        return group
+
+    async def cancel(self, job_id: str) -> bool:
+        slot = self._running.get(job_id)
+        if slot is None:
+            return False
+        slot.cancel.set()
+        slot.cancel_deadline = time.monotonic() + _CANCEL_GRACE_S
+        slot.inbox.put_nowait(("tick",))
+        return True
+
+    def model_states(self) -> dict[str, ModelState]:
+        return dict(self._states)
+
+    async def set_loaded(self, model: str, loaded: bool) -> None:
+        spec = self._registry.models[model]
+        if loaded:
+            self._unloaded.discard(model)
+        else:
+            self._unloaded.add(model)
+        self._adopt(self._registry, force_groups={spec.group})
+
+    async def reload(self, registry: Registry, models: list[str] | None = None) -> None:
+        forced = {registry.models[m].group for m in models or [] if m in registry.models}
+        self._adopt(registry, force_groups=forced)
+
+    def queue_depths(self) -> dict[str, int]:
+        return {name: g.queue.qsize() for name, g in self._groups.items()}
+
+    def workers(self) -> list[WorkerInfo]:
+        return [
+            WorkerInfo(
+                name=s.name,
+                group=g.name,
+                pid=s.process.pid if s.process is not None else None,
+                alive=s.alive,
+                job_id=s.job_id,
+                jobs_done=s.jobs_done,
+                restarts=s.restarts,
+            )
+            for g in self._groups.values()
+            for s in g.slots
+        ]
+
+    def ready(self) -> tuple[bool, str]:
+        for group in self._groups.values():
+            if self._runnable(group.specs) and not any(s.ready and s.alive for s in group.slots):
+                return False, f"no worker of group '{group.name}' is ready"
+        return True, ""
+
+    # --- registry → groups -----------------------------------------------------------
+
+    def _runnable(self, specs: list[ModelSpec]) -> list[ModelSpec]:
+        return [
+            s for s in specs if s.enabled and not s.missing_weights() and s.name not in self._unloaded
+        ]
+
+    def _adopt(self, registry: Registry, force_groups: set[str]) -> None:
+        """Point groups at the registry's specs; restart groups whose specs changed."""
+        self._registry = registry
+        by_group: dict[str, list[ModelSpec]] = {}
+        for spec in registry.models.values():
+            by_group.setdefault(spec.group, []).append(spec)
+            self._states[spec.name] = self._initial_state(spec)
+        for name in list(self._states):
+            if name not in registry.models:
+                del self._states[name]
+
+        for name, specs in by_group.items():
+            group = self._groups.get(name)
+            if group is None:
+                group = _Group(name=name, specs=specs, limit=self._settings.queue_size)
+                self._groups[name] = group
+                for index in range(self._settings.workers_for(name)):
+                    slot = _Slot(group=group, index=index)
+                    group.slots.append(slot)
+                    slot.loop_task = asyncio.create_task(self._slot_loop(slot), name=slot.name)
+                continue
+            runnable_before = [s.model_dump() for s in self._runnable(group.specs)]
+            group.specs = specs
+            if name in force_groups or runnable_before != [
+                s.model_dump() for s in self._runnable(specs)
+            ]:
+                group.generation += 1
+                for slot in group.slots:
+                    slot.wake.set()
+            else:
+                self._keep_loaded_states(group)
+        for name, group in self._groups.items():
+            if name not in by_group:
+                group.specs = []
+                group.generation += 1
+                for slot in group.slots:
+                    slot.wake.set()
+
+    def _initial_state(self, spec: ModelSpec) -> ModelState:
+        if not spec.enabled:
+            return ModelState("disabled", "disabled in the model registry")
+        missing = spec.missing_weights()
+        if missing:
+            return ModelState(
+                "unavailable",
+                f"weights missing ({', '.join(missing)}): run `modelgallery fetch-models "
+                f"{spec.name}`",
+            )
+        if spec.name in self._unloaded:
+            return ModelState("unloaded", "unloaded by an administrator")
+        previous = self._states.get(spec.name)
+        return previous if previous and previous.status == "loaded" else ModelState("loading")
+
+    def _keep_loaded_states(self, group: _Group) -> None:
+        for spec in group.specs:
+            state = self._states.get(spec.name)
+            if state and state.status == "loading" and any(s.ready for s in group.slots):
+                self._states[spec.name] = ModelState("loaded")
+
+    # --- one slot --------------------------------------------------------------------
+
+    async def _slot_loop(self, slot: _Slot) -> None:
+        group = slot.group
+        while not self._stopping:
+            try:
+                if slot.process is not None and slot.generation != group.generation:
+                    await self._shutdown(slot, graceful=True)
+                if not self._runnable(group.specs):
+                    slot.generation = group.generation
+                    slot.wake.clear()
+                    await slot.wake.wait()
+                    continue
+                if slot.process is None:
+                    if not await self._spawn(slot):
+                        delay = _RESPAWN_BACKOFF_S[min(slot.failures_in_a_row, 3)]
+                        await asyncio.sleep(delay)
+                    continue
+                task = await self._next_task(slot)
+                if task is not None:
+                    await self._execute(slot, task)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug here must not silently stop a worker slot
+                log.exception("worker slot %s failed; restarting it", slot.name)
+                await self._shutdown(slot, graceful=False)
+                await asyncio.sleep(1)
+
+    async def _spawn(self, slot: _Slot) -> bool:
+        group = slot.group
+        specs = self._runnable(group.specs)
+        slot.generation = group.generation
+        for spec in specs:
+            self._states[spec.name] = ModelState("loading")
+        parent, child = self._ctx.Pipe(duplex=True)
+        slot.cancel = self._ctx.Event()
+        slot.inbox = asyncio.Queue()
+        process = self._ctx.Process(
+            target=worker.run,
+            args=(child, slot.name, specs, self._settings.worker_threads, slot.cancel),
+            name=f"modelgallery-{slot.name}",
+            daemon=True,
+        )
+        await asyncio.to_thread(process.start)
+        child.close()  # so that the parent sees EOF when the worker dies
+        slot.process, slot.conn = process, parent
+        self._start_reader(slot)
+        log.info("worker %s started (pid %s) for %s", slot.name, process.pid, [s.name for s in specs])
+
+        deadline = time.monotonic() + self._settings.worker_start_timeout_s
+        while True:
+            try:
+                message = await asyncio.wait_for(slot.inbox.get(), deadline - time.monotonic())
+            except TimeoutError:
+                message = ("died", "it did not finish loading its models in time")
+            if message[0] == "ready":
+                slot.failures_in_a_row = 0
+                slot.ready = True
+                return True
+            if message[0] == "died":
+                reason = message[1] if len(message) > 1 else self._exit_text(slot)
+                for spec in specs:
+                    if self._states[spec.name].status == "loading":
+                        self._states[spec.name] = ModelState(
+                            "unavailable", f"the worker process stopped while loading: {reason}"
+                        )
+                await self._shutdown(slot, graceful=False)
+                slot.failures_in_a_row += 1
+                return False
+            self._handle_side_message(message)
+
+    async def _next_task(self, slot: _Slot) -> Task | None:
+        slot.wake.clear()
+        getter = asyncio.ensure_future(slot.group.queue.get())
+        waker = asyncio.ensure_future(slot.wake.wait())
+        listener = asyncio.ensure_future(slot.inbox.get())
+        done, pending = await asyncio.wait(
+            {getter, waker, listener}, return_when=asyncio.FIRST_COMPLETED
+        )
+        for future in pending:
+            future.cancel()
+        if listener in done:
+            message = listener.result()
+            if message[0] == "died":
+                log.warning("worker %s died while idle (%s)", slot.name, self._exit_text(slot))
+                await self._shutdown(slot, graceful=False)
+            else:
+                self._handle_side_message(message)
+        if getter in done:
+            task = getter.result()
+            if slot.process is None:  # it died at the same moment: hand the job on
+                slot.group.queue.put_nowait(task)
+                return None
+            return task
+        return None
+
+    async def _execute(self, slot: _Slot, task: Task) -> None:
+        assert self._listener is not None
+        worker_name = f"{slot.name} (pid {slot.process.pid})"
+        if not await self._listener.on_start(task.job_id, worker_name):
+            return
+        self._running[task.job_id] = slot
+        slot.job_id, slot.cancel_deadline = task.job_id, None
+        started = time.monotonic()
+        deadline = started + task.timeout_s
+        try:
+            try:
+                slot.conn.send(("job", task))
+            except (BrokenPipeError, OSError):
+                await self._listener.on_failure(task.job_id, self._crash_text(slot))
+                await self._shutdown(slot, graceful=False)
+                return
+            while True:
+                limit = slot.cancel_deadline or deadline
+                try:
+                    message = await asyncio.wait_for(
+                        slot.inbox.get(), max(0.0, limit - time.monotonic())
+                    )
+                except TimeoutError:
+                    await self._shutdown(slot, graceful=False)
+                    if slot.cancel_deadline is not None:
+                        await self._listener.on_cancelled(task.job_id)
+                    else:
+                        await self._listener.on_failure(
+                            task.job_id,
+                            f"stopped: it ran longer than the time limit of {task.timeout_s:g} s",
+                        )
+                    return
+                kind = message[0]
+                if kind == "progress":
+                    await self._listener.on_progress(task.job_id, message[2], message[3])
+                elif kind == "done":
+                    outcome = Outcome(summary=message[2], artifacts=message[3], model_ms=message[4])
+                    await self._listener.on_success(task.job_id, outcome)
+                    return
+                elif kind == "error":
+                    await self._listener.on_failure(task.job_id, message[2])
+                    return
+                elif kind == "cancelled":
+                    await self._listener.on_cancelled(task.job_id)
+                    return
+                elif kind == "died":
+                    text = self._crash_text(slot)
+                    await self._shutdown(slot, graceful=False)
+                    await self._listener.on_failure(task.job_id, text)
+                    return
+                else:
+                    self._handle_side_message(message)
+        finally:
+            elapsed = time.monotonic() - started
+            slot.group.avg_job_s = 0.8 * slot.group.avg_job_s + 0.2 * elapsed
+            self._running.pop(task.job_id, None)
+            slot.job_id, slot.cancel_deadline = None, None
+            slot.jobs_done += 1
+
+    def _handle_side_message(self, message: tuple) -> None:
+        if message[0] == "model":
+            _, name, status, reason, load_ms = message
+            self._states[name] = ModelState(status, reason, load_ms)
+
+    # --- processes -------------------------------------------------------------------
+
+    def _start_reader(self, slot: _Slot) -> None:
+        """A thread per worker turns blocking pipe reads into inbox messages; EOF on the
+        pipe is how a crash is noticed at once."""
+        loop, conn, inbox = asyncio.get_running_loop(), slot.conn, slot.inbox
+
+        def read() -> None:
+            while True:
+                try:
+                    message = conn.recv()
+                except (EOFError, OSError):
+                    break
+                with contextlib.suppress(RuntimeError):  # the loop is closed at exit
+                    loop.call_soon_threadsafe(inbox.put_nowait, message)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(inbox.put_nowait, ("died",))
+
+        threading.Thread(target=read, name=f"reader-{slot.name}", daemon=True).start()
+
+    async def _shutdown(self, slot: _Slot, graceful: bool) -> None:
+        process, conn = slot.process, slot.conn
+        slot.process = slot.conn = None
+        slot.ready = False
+        if process is None:
+            return
+        if graceful and process.is_alive():
+            with contextlib.suppress(BrokenPipeError, OSError):
+                conn.send(("stop",))
+            await asyncio.to_thread(process.join, 10)
+        if process.is_alive():
+            process.kill()
+            await asyncio.to_thread(process.join, 10)
+            slot.restarts += 1
+        elif not graceful:
+            slot.restarts += 1
+        with contextlib.suppress(OSError):
+            conn.close()
+
+    def _exit_text(self, slot: _Slot) -> str:
+        process = slot.process
+        if process is None:
+            return "it exited"
+        process.join(2)
+        code = process.exitcode
+        if code is None:
+            return "it stopped answering"
+        if code < 0:
+            import signal
+
+            return f"killed by signal {signal.Signals(-code).name}"
+        return f"exit code {code}"
+
+    def _crash_text(self, slot: _Slot) -> str:
+        return (
+            f"the worker process stopped unexpectedly ({self._exit_text(slot)}) while running "
+            "this job; it has been replaced, so you can submit the file again"
+        )

@@ -1,0 +1,275 @@
+"""The job lifecycle: submit, follow, cancel, delete, recover at start-up; and the listener
+that turns executor reports into job records, events and metrics. The record in the store
+is the single source of truth."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from ..core.metrics import Metrics
+from ..core.settings import Settings
+from ..files.storage import JobFiles
+from ..store.base import Store
+from ..store.records import Artifact, Job, JobStatus, utcnow
+from ..vision.media import kind_of
+from ..vision.model import InputItem
+from ..vision.registry import ModelSpec, Registry
+from .events import EventBus
+from .executor import Executor, Outcome, Task
+
+log = logging.getLogger(__name__)
+
+_PROGRESS_WRITE_INTERVAL_S = 0.5
+_MAX_ATTEMPTS = 3
+_ACTIVE = (JobStatus.queued, JobStatus.running)
+
+
+class ModelUnavailableError(Exception):
+    def __init__(self, model: str, status: str, reason: str | None) -> None:
+        super().__init__(reason or status)
+        self.model, self.status, self.reason = model, status, reason
+
+
+class JobService:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        executor: Executor,
+        files: JobFiles,
+        registry: Registry,
+        metrics: Metrics,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.executor = executor
+        self.files = files
+        self.registry = registry
+        self.metrics = metrics
+        self.bus = EventBus()
+        self._last_write: dict[str, float] = {}
+
+    # --- what the API asks ------------------------------------------------------------
+
+    def spec(self, name: str) -> ModelSpec | None:
+        return self.registry.models.get(name)
+
+    def check_available(self, spec: ModelSpec) -> None:
+        state = self.executor.model_states().get(spec.name)
+        if state is None or state.status not in ("loaded", "loading"):
+            status = state.status if state else "unavailable"
+            raise ModelUnavailableError(spec.name, status, state.reason if state else None)
+
+    def check_capacity(self, spec: ModelSpec) -> None:
+        self.executor.check_room(spec.name)
+
+    async def submit(self, job: Job) -> Job:
+        """Store a prepared job (its files already in place) and queue it. Raises
+        QueueFullError, after removing the job, when the queue is full."""
+        spec = self.registry.models[job.model]
+        await self.store.jobs.create(job)
+        try:
+            self.executor.submit(self._task(job, spec))
+        except Exception:
+            await self.store.jobs.delete(job.id)
+            self.files.remove(job.id)
+            raise
+        return job
+
+    async def wait(self, job_id: str, timeout_s: float) -> Job | None:
+        """The job once it has ended, or its state when `timeout_s` runs out."""
+        with self.bus.subscribe(job_id) as mailbox:
+            job = await self.store.jobs.get(job_id)
+            deadline = time.monotonic() + timeout_s
+            while job is not None and not job.status.terminal:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    job = await asyncio.wait_for(mailbox.get(), remaining)
+                except TimeoutError:
+                    break
+            return job
+
+    async def cancel(self, job_id: str) -> Job | None:
+        job = await self.store.jobs.get(job_id)
+        if job is None or job.status.terminal:
+            return job
+        if job.status == JobStatus.queued:
+            cancelled = await self._finish(job, JobStatus.cancelled, message="cancelled")
+            if cancelled is not None:
+                return cancelled
+            job = await self.store.jobs.get(job_id)  # it started meanwhile
+        if job is not None and job.status == JobStatus.running:
+            await self.executor.cancel(job_id)
+        return job
+
+    async def delete(self, job_id: str) -> bool:
+        job = await self.store.jobs.get(job_id)
+        if job is None:
+            return False
+        if job.status in _ACTIVE:
+            await self.cancel(job_id)
+        deleted = await self.store.jobs.delete(job_id)
+        self.files.remove(job_id)
+        self._last_write.pop(job_id, None)
+        return deleted
+
+    async def recover(self) -> int:
+        """Re-queue what was accepted before the last stop. Returns how many."""
+        count = 0
+        for job in await self.store.jobs.with_status(_ACTIVE):
+            spec = self.registry.models.get(job.model)
+            if job.attempts >= _MAX_ATTEMPTS:
+                await self._finish(
+                    job, JobStatus.failed,
+                    error=f"stopped: the server restarted during this job {job.attempts} times",
+                )
+                continue
+            if spec is None:
+                await self._finish(job, JobStatus.failed, error=f"the model '{job.model}' was removed")
+                continue
+            if job.status == JobStatus.running:
+                job = await self.store.jobs.update(
+                    job.id,
+                    {"status": JobStatus.queued, "progress": 0.0,
+                     "message": "queued again after a server restart", "worker": None},
+                    only_if_status=[JobStatus.running],
+                ) or job
+            try:
+                self.executor.submit(self._task(job, spec), force=True)
+                count += 1
+            except KeyError as exc:
+                await self._finish(job, JobStatus.failed, error=str(exc))
+        if count:
+            log.info("re-queued %d job(s) accepted before the restart", count)
+        return count
+
+    # --- the executor's listener ------------------------------------------------------
+
+    async def on_start(self, job_id: str, worker: str) -> bool:
+        job = await self.store.jobs.get(job_id)
+        if job is None or job.status != JobStatus.queued:
+            return False
+        timings = job.timings.model_copy(update={"started": utcnow()})
+        updated = await self.store.jobs.update(
+            job_id,
+            {"status": JobStatus.running, "worker": worker, "attempts": job.attempts + 1,
+             "message": "running", "timings": timings},
+            only_if_status=[JobStatus.queued],
+        )
+        if updated is None:
+            return False
+        self.bus.publish(updated)
+        return True
+
+    async def on_progress(self, job_id: str, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        changes = {"progress": fraction, "message": message}
+        if now - self._last_write.get(job_id, 0.0) >= _PROGRESS_WRITE_INTERVAL_S:
+            self._last_write[job_id] = now
+            job = await self.store.jobs.update(job_id, changes, only_if_status=[JobStatus.running])
+        else:
+            job = await self.store.jobs.get(job_id)
+            job = job.model_copy(update=changes) if job else None
+        if job is not None:
+            self.bus.publish(job)
+
+    async def on_success(self, job_id: str, outcome: Outcome) -> None:
+        job = await self.store.jobs.get(job_id)
+        if job is None:
+            self.files.remove(job_id)  # deleted while it ran
+            return
+        try:
+            artifacts = self._collect(job_id, outcome)
+        except ValueError as exc:
+            await self._finish(job, JobStatus.failed, error=f"the model's output is invalid: {exc}")
+            return
+        await self._finish(
+            job, JobStatus.succeeded, message="done", result=outcome.summary,
+            artifacts=artifacts, model_ms=outcome.model_ms,
+        )
+
+    async def on_failure(self, job_id: str, error: str) -> None:
+        job = await self.store.jobs.get(job_id)
+        if job is None:
+            self.files.remove(job_id)
+            return
+        await self._finish(job, JobStatus.failed, error=error)
+
+    async def on_cancelled(self, job_id: str) -> None:
+        job = await self.store.jobs.get(job_id)
+        if job is None:
+            self.files.remove(job_id)
+            return
+        await self._finish(job, JobStatus.cancelled, message="cancelled")
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _task(self, job: Job, spec: ModelSpec) -> Task:
+        inputs = [
+            InputItem(
+                path=self.files.input_path(job.id, f.stored),
+                name=f.name,
+                media_type=f.media_type,
+                kind=kind_of(f.media_type),
+            )
+            for f in job.inputs
+        ]
+        return Task(
+            job_id=job.id,
+            model=job.model,
+            inputs=inputs,
+            params=job.params,
+            outdir=self.files.output_dir(job.id),
+            timeout_s=spec.timeout_s or self.settings.job_timeout_s,
+        )
+
+    def _collect(self, job_id: str, outcome: Outcome) -> list[Artifact]:
+        artifacts = []
+        for art in outcome.artifacts:
+            path = self.files.output_path(job_id, art.name)
+            if not path.is_file():
+                raise ValueError(f"it announced {art.name} but did not write it")
+            artifacts.append(
+                Artifact(name=art.name, media_type=art.media_type, role=art.role,
+                         size=path.stat().st_size)
+            )
+        return artifacts
+
+    async def _finish(
+        self,
+        job: Job,
+        status: JobStatus,
+        *,
+        message: str | None = None,
+        error: str | None = None,
+        result: dict[str, Any] | None = None,
+        artifacts: list[Artifact] | None = None,
+        model_ms: float | None = None,
+    ) -> Job | None:
+        timings = job.timings.model_copy(update={"finished": utcnow(), "model_ms": model_ms})
+        changes: dict[str, Any] = {
+            "status": status,
+            "timings": timings,
+            "message": message or status.value,
+            "error": error,
+        }
+        if status == JobStatus.succeeded:
+            changes.update(progress=1.0, result=result, artifacts=artifacts or [])
+        updated = await self.store.jobs.update(job.id, changes, only_if_status=_ACTIVE)
+        self._last_write.pop(job.id, None)
+        if updated is None:
+            return None
+        self.metrics.jobs.labels(job.model, status.value).inc()
+        if timings.total_ms is not None:
+            self.metrics.job_seconds.labels(job.model).observe(timings.total_ms / 1000)
+        if model_ms is not None:
+            self.metrics.model_seconds.labels(job.model).observe(model_ms / 1000)
+        if error:
+            log.warning("job %s (%s) failed: %s", job.id, job.model, error)
+        self.bus.publish(updated)
+        return updated

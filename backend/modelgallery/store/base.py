@@ -1,0 +1,133 @@
+"""The storage seam: a `Store` with one repository per collection. `sqlite.py` and `mongo.py`
+implement it; `tests/backend/store/` holds the one contract suite both must pass."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any, Protocol
+
+from .records import (
+    AuditEntry,
+    ContactMessage,
+    DeliveryState,
+    Job,
+    JobQuery,
+    JobStatRow,
+    JobStatus,
+    Page,
+    Role,
+    User,
+)
+
+
+class DuplicateError(Exception):
+    """A unique key (a user's e-mail) is taken."""
+
+
+class UserRepo(Protocol):
+    async def create(self, user: User) -> User:
+        """Insert; raises DuplicateError when the e-mail is taken (case-insensitively)."""
+
+    async def get(self, user_id: str) -> User | None: ...
+
+    async def get_by_email(self, email: str) -> User | None:
+        """Case-insensitive lookup."""
+
+    async def update(self, user_id: str, changes: dict[str, Any]) -> User | None:
+        """Set top-level fields; returns the updated user, None when there is no such user."""
+
+    async def list(self, offset: int = 0, limit: int = 50) -> Page[User]:
+        """Newest first."""
+
+    async def count(self, role: Role | None = None) -> int: ...
+
+
+class JobRepo(Protocol):
+    async def create(self, job: Job) -> Job: ...
+
+    async def get(self, job_id: str) -> Job | None: ...
+
+    async def update(
+        self,
+        job_id: str,
+        changes: dict[str, Any],
+        only_if_status: Collection[JobStatus] | None = None,
+    ) -> Job | None:
+        """Set top-level fields (values are plain Python or pydantic models). With
+        `only_if_status`, the update happens only while the job's status is one of those
+        (an atomic compare-and-set). Returns the updated job, or None when nothing matched."""
+
+    async def delete(self, job_id: str) -> bool: ...
+
+    async def query(self, q: JobQuery) -> Page[Job]:
+        """Filter, sort (ties broken by id) and paginate; `count` is the total match."""
+
+    async def with_status(self, statuses: Collection[JobStatus]) -> list[Job]:
+        """All jobs in these states, oldest first (start-up recovery)."""
+
+    async def stat_rows(self, since: datetime | None, until: datetime | None) -> list[JobStatRow]:
+        """One row per job created in [since, until)."""
+
+    async def models_in_use(self) -> list[str]:
+        """Distinct model names that have jobs (for the dashboard's filter)."""
+
+
+class MessageRepo(Protocol):
+    async def create(self, message: ContactMessage) -> ContactMessage: ...
+
+    async def get(self, message_id: str) -> ContactMessage | None: ...
+
+    async def update(self, message_id: str, changes: dict[str, Any]) -> ContactMessage | None: ...
+
+    async def list(self, offset: int = 0, limit: int = 50) -> Page[ContactMessage]:
+        """Newest first."""
+
+    async def due(self, now: datetime, limit: int = 20) -> list[ContactMessage]:
+        """Messages in `pending` or `retrying` whose next_attempt_at is None or <= now,
+        oldest first."""
+
+
+class AuditRepo(Protocol):
+    async def add(self, entry: AuditEntry) -> AuditEntry: ...
+
+    async def list(
+        self, offset: int = 0, limit: int = 50, action: str | None = None
+    ) -> Page[AuditEntry]:
+        """Newest first; `action` filters by exact action or by prefix ending in '.'."""
+
+
+class TokenRepo(Protocol):
+    async def revoke(self, jti: str, expires_at: datetime) -> None:
+        """Remember a logged-out token until it would have expired anyway."""
+
+    async def is_revoked(self, jti: str) -> bool: ...
+
+
+class Store(Protocol):
+    users: UserRepo
+    jobs: JobRepo
+    messages: MessageRepo
+    audit: AuditRepo
+    tokens: TokenRepo
+    kind: str  # "sqlite" | "mongodb"
+
+    async def open(self) -> None:
+        """Connect and create tables/collections and indexes (idempotent)."""
+
+    async def ping(self) -> None:
+        """Raise when the database cannot answer."""
+
+    async def close(self) -> None: ...
+
+
+__all__ = [
+    "AuditRepo",
+    "DeliveryState",
+    "DuplicateError",
+    "JobRepo",
+    "MessageRepo",
+    "Store",
+    "TokenRepo",
+    "UserRepo",
+]

@@ -1,0 +1,414 @@
+"""The MongoDB store, on PyMongo's async API.
+
+A document is the record itself (`_id` = record id, datetimes as BSON dates, which keep
+milliseconds) plus a few derived fields that queries sort on. Every write touches a single
+document, so MongoDB's per-document atomicity is all the consistency the contract needs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, Generic, TypeVar
+
+import bson
+from pydantic import BaseModel, TypeAdapter
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from .base import DuplicateError
+from .records import (
+    AuditEntry,
+    ContactMessage,
+    DeliveryState,
+    InputFile,
+    Job,
+    JobQuery,
+    JobSort,
+    JobStatRow,
+    JobStatus,
+    Page,
+    Role,
+    Timings,
+    User,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+# Keep in step with mongo-init/02-indexes.js, which creates the same ones on a fresh server.
+INDEXES: dict[str, list[IndexModel]] = {
+    "users": [
+        IndexModel([("email", ASCENDING)], unique=True),
+        IndexModel([("created_at", DESCENDING)]),
+    ],
+    "jobs": [
+        IndexModel([("timings.created", DESCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("timings.created", DESCENDING)]),
+        IndexModel([("model", ASCENDING), ("timings.created", DESCENDING)]),
+        IndexModel([("status", ASCENDING), ("timings.created", DESCENDING)]),
+    ],
+    "messages": [
+        IndexModel([("delivery", ASCENDING), ("next_attempt_at", ASCENDING)]),
+        IndexModel([("created_at", DESCENDING)]),
+    ],
+    "audit": [IndexModel([("at", DESCENDING)])],
+    # The server drops an entry once expires_at has passed; is_revoked checks the time too,
+    # because that sweep runs only every minute or so.
+    "revoked_tokens": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
+}
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+@cache
+def _adapter(model: type[BaseModel], field: str) -> TypeAdapter[Any]:
+    info = model.model_fields.get(field)
+    if info is None or field == "id":
+        raise ValueError(f"{model.__name__} has no updatable field {field!r}")
+    return TypeAdapter(info.annotation)
+
+
+# Fields stored beside the record so that queries can sort on them: name -> (the record field
+# it is computed from, how). An update of that field recomputes it.
+Derived = dict[str, tuple[str, Callable[[Any], Any]]]
+
+
+def _first_input_name(inputs: list[InputFile]) -> str | None:
+    return inputs[0].name if inputs else None
+
+
+def _total_ms(timings: Timings) -> float | None:
+    return timings.total_ms  # None until finished
+
+
+JOB_DERIVED: Derived = {
+    "total_ms": ("timings", _total_ms),
+    "first_input_name": ("inputs", _first_input_name),
+}
+
+
+class _Collection(Generic[M]):
+    """Record <-> document plumbing shared by the repositories."""
+
+    def __init__(
+        self, store: MongoStore, name: str, model: type[M], derived: Derived | None = None
+    ):
+        self.store = store
+        self.name = name
+        self.model = model
+        self.derived = derived or {}
+
+    @property
+    def coll(self) -> AsyncCollection:
+        return self.store.db[self.name]
+
+    def load(self, doc: Mapping[str, Any]) -> M:
+        doc = {k: v for k, v in doc.items() if k not in self.derived}
+        doc["id"] = doc.pop("_id")
+        return self.model.model_validate(doc)
+
+    def _extra(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            name: compute(fields[source])
+            for name, (source, compute) in self.derived.items()
+            if source in fields
+        }
+
+    def _as_stored(self, doc: dict[str, Any]) -> dict[str, Any]:
+        # A BSON round trip shows what the server will keep (milliseconds, UTC).
+        return bson.decode(bson.encode(doc), codec_options=self.store.db.codec_options)
+
+    async def insert(self, record: M) -> M:
+        doc = record.model_dump()
+        doc["_id"] = doc.pop("id")
+        stored = self.load(self._as_stored(doc))
+        doc.update(self._extra(dict(stored)))
+        try:
+            await self.coll.insert_one(doc)
+        except DuplicateKeyError as exc:
+            raise DuplicateError(str(exc)) from exc
+        return stored
+
+    async def get(self, record_id: str) -> M | None:
+        doc = await self.coll.find_one({"_id": record_id})
+        return None if doc is None else self.load(doc)
+
+    async def update(
+        self, record_id: str, changes: Mapping[str, Any], condition: Mapping[str, Any] | None = None
+    ) -> M | None:
+        query = {"_id": record_id, **(condition or {})}
+        if not changes:
+            return await self._find_one(query)
+        values: dict[str, Any] = {}
+        for field, value in changes.items():
+            adapter = _adapter(self.model, field)
+            values[field] = adapter.dump_python(adapter.validate_python(value))
+        stored = self._as_stored(values)
+        fields = {f: _adapter(self.model, f).validate_python(v) for f, v in stored.items()}
+        try:
+            doc = await self.coll.find_one_and_update(
+                query,
+                {"$set": {**values, **self._extra(fields)}},
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError as exc:
+            raise DuplicateError(str(exc)) from exc
+        return None if doc is None else self.load(doc)
+
+    async def _find_one(self, query: Mapping[str, Any]) -> M | None:
+        doc = await self.coll.find_one(query)
+        return None if doc is None else self.load(doc)
+
+    async def find(
+        self, query: Mapping[str, Any], sort: list[tuple[str, int]], skip: int = 0, limit: int = 0
+    ) -> list[M]:
+        cursor = self.coll.find(query).sort(sort).skip(skip).limit(limit)
+        return [self.load(doc) async for doc in cursor]
+
+    async def page(
+        self, query: Mapping[str, Any], sort: list[tuple[str, int]], skip: int, limit: int
+    ) -> Page[M]:
+        count = await self.coll.count_documents(query)
+        data = await self.find(query, sort, skip, limit)
+        return Page[self.model](data=data, count=count)  # type: ignore[name-defined]
+
+
+def _substring(text: str) -> dict[str, Any]:
+    return {"$regex": re.escape(text), "$options": "i"}
+
+
+class MongoUsers:
+    def __init__(self, store: MongoStore):
+        self._c = _Collection(store, "users", User)
+
+    async def create(self, user: User) -> User:
+        return await self._c.insert(user.model_copy(update={"email": user.email.lower()}))
+
+    async def get(self, user_id: str) -> User | None:
+        return await self._c.get(user_id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        return await self._c._find_one({"email": email.lower()})
+
+    async def update(self, user_id: str, changes: dict[str, Any]) -> User | None:
+        if isinstance(changes.get("email"), str):
+            changes = {**changes, "email": changes["email"].lower()}
+        return await self._c.update(user_id, changes)
+
+    async def list(self, offset: int = 0, limit: int = 50) -> Page[User]:
+        return await self._c.page(
+            {}, [("created_at", DESCENDING), ("_id", DESCENDING)], offset, limit
+        )
+
+    async def count(self, role: Role | None = None) -> int:
+        return await self._c.coll.count_documents({} if role is None else {"role": str(role)})
+
+
+_JOB_SORT_FIELDS = {
+    JobSort.created: "timings.created",
+    JobSort.model: "model",
+    JobSort.status: "status",
+    JobSort.user: "user_email",
+    JobSort.name: "first_input_name",
+    JobSort.duration: "total_ms",
+}
+
+
+def _created_range(since: datetime | None, until: datetime | None) -> dict[str, Any]:
+    bounds: dict[str, Any] = {}
+    if since is not None:
+        bounds["$gte"] = _utc(since)
+    if until is not None:
+        bounds["$lt"] = _utc(until)
+    return {"timings.created": bounds} if bounds else {}
+
+
+class MongoJobs:
+    def __init__(self, store: MongoStore):
+        self._c = _Collection(store, "jobs", Job, JOB_DERIVED)
+
+    async def create(self, job: Job) -> Job:
+        return await self._c.insert(job)
+
+    async def get(self, job_id: str) -> Job | None:
+        return await self._c.get(job_id)
+
+    async def update(
+        self,
+        job_id: str,
+        changes: dict[str, Any],
+        only_if_status: Collection[JobStatus] | None = None,
+    ) -> Job | None:
+        condition = None
+        if only_if_status is not None:
+            condition = {"status": {"$in": [str(s) for s in only_if_status]}}
+        return await self._c.update(job_id, changes, condition)
+
+    async def delete(self, job_id: str) -> bool:
+        result = await self._c.coll.delete_one({"_id": job_id})
+        return result.deleted_count > 0
+
+    async def query(self, q: JobQuery) -> Page[Job]:
+        query: dict[str, Any] = {}
+        for field, value in (("model", q.model), ("user_id", q.user_id), ("status", q.status)):
+            if value is not None:
+                query[field] = str(value)
+        if q.user:
+            query["user_email"] = _substring(q.user)
+        if q.name:
+            query["inputs.name"] = _substring(q.name)
+        query.update(_created_range(q.since, q.until))
+        direction = DESCENDING if q.descending else ASCENDING
+        sort = [(_JOB_SORT_FIELDS[q.sort], direction), ("_id", direction)]
+        if q.sort is not JobSort.duration:
+            return await self._c.page(query, sort, q.offset, q.limit)
+        # MongoDB sorts null first ascending and last descending; unfinished jobs go last
+        # both ways, so sort on a computed "unfinished" flag first.
+        count = await self._c.coll.count_documents(query)
+        pipeline = [
+            {"$match": query},
+            {"$addFields": {"_unfinished": {"$eq": [{"$ifNull": ["$total_ms", None]}, None]}}},
+            {"$sort": {"_unfinished": ASCENDING, **dict(sort)}},
+            {"$skip": q.offset},
+            {"$limit": q.limit},
+            {"$project": {"_unfinished": 0}},
+        ]
+        cursor = await self._c.coll.aggregate(pipeline)
+        return Page[Job](data=[self._c.load(doc) async for doc in cursor], count=count)
+
+    async def with_status(self, statuses: Collection[JobStatus]) -> list[Job]:
+        return await self._c.find(
+            {"status": {"$in": [str(s) for s in statuses]}},
+            [("timings.created", ASCENDING), ("_id", ASCENDING)],
+        )
+
+    async def stat_rows(self, since: datetime | None, until: datetime | None) -> list[JobStatRow]:
+        cursor = self._c.coll.find(
+            _created_range(since, until),
+            {"model": 1, "status": 1, "timings.created": 1, "timings.model_ms": 1, "total_ms": 1},
+        ).sort([("timings.created", ASCENDING), ("_id", ASCENDING)])
+        return [
+            JobStatRow(
+                model=doc["model"],
+                status=doc["status"],
+                created=doc["timings"]["created"],
+                total_ms=doc.get("total_ms"),
+                model_ms=doc["timings"].get("model_ms"),
+            )
+            async for doc in cursor
+        ]
+
+    async def models_in_use(self) -> list[str]:
+        return sorted(await self._c.coll.distinct("model"))
+
+
+class MongoMessages:
+    def __init__(self, store: MongoStore):
+        self._c = _Collection(store, "messages", ContactMessage)
+
+    async def create(self, message: ContactMessage) -> ContactMessage:
+        return await self._c.insert(message)
+
+    async def get(self, message_id: str) -> ContactMessage | None:
+        return await self._c.get(message_id)
+
+    async def update(self, message_id: str, changes: dict[str, Any]) -> ContactMessage | None:
+        return await self._c.update(message_id, changes)
+
+    async def list(self, offset: int = 0, limit: int = 50) -> Page[ContactMessage]:
+        return await self._c.page(
+            {}, [("created_at", DESCENDING), ("_id", DESCENDING)], offset, limit
+        )
+
+    async def due(self, now: datetime, limit: int = 20) -> list[ContactMessage]:
+        query = {
+            "delivery": {"$in": [DeliveryState.pending.value, DeliveryState.retrying.value]},
+            "$or": [{"next_attempt_at": None}, {"next_attempt_at": {"$lte": _utc(now)}}],
+        }
+        return await self._c.find(
+            query, [("created_at", ASCENDING), ("_id", ASCENDING)], limit=limit
+        )
+
+
+class MongoAudit:
+    def __init__(self, store: MongoStore):
+        self._c = _Collection(store, "audit", AuditEntry)
+
+    async def add(self, entry: AuditEntry) -> AuditEntry:
+        return await self._c.insert(entry)
+
+    async def list(
+        self, offset: int = 0, limit: int = 50, action: str | None = None
+    ) -> Page[AuditEntry]:
+        query: dict[str, Any] = {}
+        if action is not None and action.endswith("."):
+            query["action"] = {"$regex": "^" + re.escape(action)}
+        elif action is not None:
+            query["action"] = action
+        return await self._c.page(query, [("at", DESCENDING), ("_id", DESCENDING)], offset, limit)
+
+
+class MongoTokens:
+    def __init__(self, store: MongoStore):
+        self._store = store
+
+    @property
+    def _coll(self) -> AsyncCollection:
+        return self._store.db["revoked_tokens"]
+
+    async def revoke(self, jti: str, expires_at: datetime) -> None:
+        await self._coll.update_one(
+            {"_id": jti}, {"$set": {"expires_at": _utc(expires_at)}}, upsert=True
+        )
+
+    async def is_revoked(self, jti: str) -> bool:
+        doc = await self._coll.find_one({"_id": jti, "expires_at": {"$gt": datetime.now(UTC)}})
+        return doc is not None
+
+
+class MongoStore:
+    kind = "mongodb"
+
+    def __init__(self, uri: str, db_name: str):
+        self._uri = uri
+        self._db_name = db_name
+        self._client: AsyncMongoClient | None = None
+        self._db: AsyncDatabase | None = None
+        self.users = MongoUsers(self)
+        self.jobs = MongoJobs(self)
+        self.messages = MongoMessages(self)
+        self.audit = MongoAudit(self)
+        self.tokens = MongoTokens(self)
+
+    @property
+    def db(self) -> AsyncDatabase:
+        if self._db is None:
+            raise RuntimeError("MongoStore is not open")
+        return self._db
+
+    async def open(self) -> None:
+        if self._client is not None:
+            return
+        client: AsyncMongoClient = AsyncMongoClient(self._uri, tz_aware=True, tzinfo=UTC)
+        try:
+            db = client[self._db_name]
+            for name, indexes in INDEXES.items():
+                await db[name].create_indexes(indexes)
+        except BaseException:
+            await client.close()
+            raise
+        self._client, self._db = client, db
+
+    async def ping(self) -> None:
+        await self.db.command("ping")
+
+    async def close(self) -> None:
+        if self._client is not None:
+            client, self._client, self._db = self._client, None, None
+            await client.close()

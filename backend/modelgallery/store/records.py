@@ -1,0 +1,166 @@
+"""What the store keeps. Plain pydantic models shared by every backend; all datetimes are
+timezone-aware UTC."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Role(StrEnum):
+    user = "user"
+    admin = "admin"
+
+
+class User(BaseModel):
+    id: str = Field(default_factory=new_id)
+    email: str  # stored lower-cased; unique
+    name: str = ""
+    password_hash: str
+    role: Role = Role.user
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+    disabled: bool = False
+
+
+class JobStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+
+
+class InputFile(BaseModel):
+    name: str  # the name the user's file had; metadata only, never a path
+    stored: str  # server-chosen file name inside the job's input folder
+    size: int
+    sha256: str
+    media_type: str
+
+
+class Artifact(BaseModel):
+    name: str  # file name inside the job's output folder
+    media_type: str
+    role: str  # annotated | mask | preview | data | archive | input
+    size: int = 0
+
+
+class Timings(BaseModel):
+    created: datetime = Field(default_factory=utcnow)
+    started: datetime | None = None
+    finished: datetime | None = None
+    model_ms: float | None = None
+
+    @property
+    def total_ms(self) -> float | None:
+        if self.finished is None:
+            return None
+        return (self.finished - self.created).total_seconds() * 1000
+
+
+class Job(BaseModel):
+    id: str = Field(default_factory=new_id)
+    model: str
+    user_id: str | None = None
+    user_email: str | None = None  # copied so the dashboard can filter without a join
+    status: JobStatus = JobStatus.queued
+    progress: float = 0.0
+    message: str = ""
+    inputs: list[InputFile] = Field(default_factory=list)
+    params: dict[str, Any] = Field(default_factory=dict)
+    artifacts: list[Artifact] = Field(default_factory=list)
+    result: dict[str, Any] | None = None
+    timings: Timings = Field(default_factory=Timings)
+    error: str | None = None
+    worker: str | None = None
+    attempts: int = 0
+
+
+class DeliveryState(StrEnum):
+    pending = "pending"  # stored, not tried yet
+    retrying = "retrying"  # a send failed; another try is scheduled
+    sent = "sent"
+    not_configured = "not_configured"  # no SMTP settings: kept for the admin to read
+
+
+class ContactMessage(BaseModel):
+    id: str = Field(default_factory=new_id)
+    name: str
+    email: str
+    subject: str
+    message: str
+    client: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    delivery: DeliveryState = DeliveryState.pending
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+class AuditEntry(BaseModel):
+    id: str = Field(default_factory=new_id)
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: str | None
+    actor_email: str | None
+    action: str  # e.g. "prediction.delete", "model.reload"
+    target: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    data: list[T]
+    count: int  # total matching, not just this page
+
+
+class JobSort(StrEnum):
+    created = "created"
+    model = "model"
+    status = "status"
+    user = "user"
+    name = "name"  # first input's original name
+    duration = "duration"  # finished - created; unfinished jobs sort last
+
+
+class JobQuery(BaseModel):
+    model: str | None = None
+    user_id: str | None = None
+    user: str | None = None  # case-insensitive substring of user_email
+    status: JobStatus | None = None
+    since: datetime | None = None  # created >= since
+    until: datetime | None = None  # created < until
+    name: str | None = None  # case-insensitive substring of any input's original name
+    sort: JobSort = JobSort.created
+    descending: bool = True
+    offset: int = Field(0, ge=0)
+    limit: int = Field(50, ge=1, le=500)
+
+
+class JobStatRow(BaseModel):
+    """The columns usage statistics need, one per job."""
+
+    model: str
+    status: JobStatus
+    created: datetime
+    total_ms: float | None
+    model_ms: float | None

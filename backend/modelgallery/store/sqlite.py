@@ -1,0 +1,534 @@
+"""The SQLite store: one aiosqlite connection in WAL mode.
+
+Each table keeps the whole record as JSON in `data` (so records round-trip exactly) plus
+the scalar columns that queries filter and sort on. Datetimes are written as fixed-width
+ISO-8601 UTC strings with milliseconds (`2024-05-01T12:00:00.000Z`), so string order is time
+order; milliseconds are also all MongoDB keeps, which makes both backends read back the same.
+Every write is one statement in autocommit mode; `update` changes the JSON with `json_set` in
+the same statement as its compare-and-set, so no read-modify-write window exists.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Collection, Iterable
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import aiosqlite
+from pydantic import BaseModel, TypeAdapter
+from pydantic_core import to_jsonable_python
+
+from .base import DuplicateError
+from .records import (
+    AuditEntry,
+    ContactMessage,
+    DeliveryState,
+    InputFile,
+    Job,
+    JobQuery,
+    JobSort,
+    JobStatRow,
+    JobStatus,
+    Page,
+    Role,
+    Timings,
+    User,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+# Migrations run in order; PRAGMA user_version counts how many have been applied.
+# Append new ones, never edit old ones. Each is a list of single statements.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            role TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            data TEXT NOT NULL
+        )""",
+        "CREATE UNIQUE INDEX users_email ON users (email)",
+        "CREATE INDEX users_created ON users (created_at)",
+        """CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            model TEXT NOT NULL,
+            user_id TEXT,
+            user_email TEXT,
+            status TEXT NOT NULL,
+            created TEXT NOT NULL,
+            finished TEXT,
+            total_ms REAL,
+            first_name TEXT,
+            names TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL
+        )""",
+        "CREATE INDEX jobs_created ON jobs (created)",
+        "CREATE INDEX jobs_user_created ON jobs (user_id, created)",
+        "CREATE INDEX jobs_model_created ON jobs (model, created)",
+        "CREATE INDEX jobs_status_created ON jobs (status, created)",
+        """CREATE TABLE messages (
+            id TEXT PRIMARY KEY,
+            delivery TEXT NOT NULL,
+            next_attempt_at TEXT,
+            created_at TEXT NOT NULL,
+            data TEXT NOT NULL
+        )""",
+        "CREATE INDEX messages_due ON messages (delivery, next_attempt_at)",
+        "CREATE INDEX messages_created ON messages (created_at)",
+        """CREATE TABLE audit (
+            id TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            data TEXT NOT NULL
+        )""",
+        "CREATE INDEX audit_at ON audit (at)",
+        """CREATE TABLE revoked_tokens (
+            jti TEXT PRIMARY KEY,
+            expires_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX revoked_tokens_expires ON revoked_tokens (expires_at)",
+    ],
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def ts(value: datetime | None) -> str | None:
+    """Fixed-width UTC text; naive datetimes are taken as UTC. Truncates to milliseconds."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return ts(value)
+    return to_jsonable_python(value)
+
+
+def encode(value: Any) -> str:
+    """JSON for a python-mode dump; datetimes anywhere become `ts()` text."""
+    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _lower(value: str | None) -> str | None:
+    # Python's lower() is Unicode-aware; SQLite's built-in lower() only folds ASCII.
+    return None if value is None else value.lower()
+
+
+@cache
+def _adapter(model: type[BaseModel], field: str) -> TypeAdapter[Any]:
+    info = model.model_fields.get(field)
+    if info is None or field == "id":
+        raise ValueError(f"{model.__name__} has no updatable field {field!r}")
+    return TypeAdapter(info.annotation)
+
+
+# What each record field puts in the scalar columns; fields not named here live only in `data`.
+Columns = dict[str, Callable[[Any], dict[str, Any]]]
+
+USER_COLUMNS: Columns = {
+    "email": lambda v: {"email": v},
+    "role": lambda v: {"role": str(v)},
+    "created_at": lambda v: {"created_at": ts(v)},
+}
+
+
+def _timings_columns(t: Timings) -> dict[str, Any]:
+    return {"created": ts(t.created), "finished": ts(t.finished), "total_ms": t.total_ms}
+
+
+def _inputs_columns(inputs: list[InputFile]) -> dict[str, Any]:
+    return {
+        "first_name": inputs[0].name if inputs else None,
+        "names": "\n".join(i.name.lower() for i in inputs),
+    }
+
+
+JOB_COLUMNS: Columns = {
+    "model": lambda v: {"model": v},
+    "user_id": lambda v: {"user_id": v},
+    "user_email": lambda v: {"user_email": v},
+    "status": lambda v: {"status": str(v)},
+    "timings": _timings_columns,
+    "inputs": _inputs_columns,
+}
+
+MESSAGE_COLUMNS: Columns = {
+    "delivery": lambda v: {"delivery": str(v)},
+    "next_attempt_at": lambda v: {"next_attempt_at": ts(v)},
+    "created_at": lambda v: {"created_at": ts(v)},
+}
+
+AUDIT_COLUMNS: Columns = {
+    "at": lambda v: {"at": ts(v)},
+    "action": lambda v: {"action": v},
+}
+
+
+class _Table(Generic[M]):
+    """Record <-> row plumbing shared by the repositories."""
+
+    def __init__(self, store: SqliteStore, name: str, model: type[M], columns: Columns):
+        self.store = store
+        self.name = name
+        self.model = model
+        self.columns = columns
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        return self.store.db
+
+    def load(self, data: str) -> M:
+        return self.model.model_validate_json(data)
+
+    def _row(self, fields: dict[str, Any]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for field, value in fields.items():
+            if field in self.columns:
+                row.update(self.columns[field](value))
+        return row
+
+    async def insert(self, record: M) -> M:
+        data = encode(record.model_dump())
+        stored = self.load(data)  # exactly what a later read returns
+        row = {"id": stored.id, **self._row(dict(stored)), "data": data}  # type: ignore[attr-defined]
+        names = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        try:
+            await self.db.execute(
+                f"INSERT INTO {self.name} ({names}) VALUES ({marks})", tuple(row.values())
+            )
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateError(str(exc)) from exc
+        return stored
+
+    async def get(self, record_id: str) -> M | None:
+        rows = await self.db.execute_fetchall(
+            f"SELECT data FROM {self.name} WHERE id = ?", (record_id,)
+        )
+        return self.load(rows[0][0]) if rows else None
+
+    async def update(
+        self, record_id: str, changes: dict[str, Any], where: str = "", params: tuple = ()
+    ) -> M | None:
+        """Set top-level fields in one statement; `where` adds conditions (compare-and-set)."""
+        if not changes:
+            rows = await self.db.execute_fetchall(
+                f"SELECT data FROM {self.name} WHERE id = ? {where}", (record_id, *params)
+            )
+            return self.load(rows[0][0]) if rows else None
+        paths: list[str] = []
+        path_values: list[str] = []
+        fields: dict[str, Any] = {}
+        for field, value in changes.items():
+            adapter = _adapter(self.model, field)
+            text = encode(adapter.dump_python(adapter.validate_python(value)))
+            fields[field] = adapter.validate_json(text)  # the value as it will read back
+            paths.append(f"'$.{field}', json(?)")
+            path_values.append(text)
+        row = self._row(fields)
+        assignments = ", ".join(
+            [f"data = json_set(data, {', '.join(paths)})", *(f"{c} = ?" for c in row)]
+        )
+        try:
+            cursor = await self.db.execute(
+                f"UPDATE {self.name} SET {assignments} WHERE id = ? {where} RETURNING data",
+                (*path_values, *row.values(), record_id, *params),
+            )
+            rows = await cursor.fetchall()
+            await cursor.close()
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateError(str(exc)) from exc
+        return self.load(rows[0][0]) if rows else None
+
+    async def page(self, where: str, params: tuple, order: str, offset: int, limit: int) -> Page[M]:
+        count_rows = await self.db.execute_fetchall(
+            f"SELECT COUNT(*) FROM {self.name} {where}", params
+        )
+        rows = await self.db.execute_fetchall(
+            f"SELECT data FROM {self.name} {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return Page[self.model](  # type: ignore[name-defined]
+            data=[self.load(r[0]) for r in rows], count=count_rows[0][0]
+        )
+
+    async def select(self, where: str, params: tuple, order: str, limit: int = -1) -> list[M]:
+        rows = await self.db.execute_fetchall(
+            f"SELECT data FROM {self.name} {where} ORDER BY {order} LIMIT ?", (*params, limit)
+        )
+        return [self.load(r[0]) for r in rows]
+
+
+def _in(column: str, values: Iterable[str]) -> tuple[str, tuple[str, ...]]:
+    values = tuple(str(v) for v in values)
+    if not values:
+        return "0", ()
+    return f"{column} IN ({', '.join('?' * len(values))})", values
+
+
+class SqliteUsers:
+    def __init__(self, store: SqliteStore):
+        self._t = _Table(store, "users", User, USER_COLUMNS)
+
+    async def create(self, user: User) -> User:
+        return await self._t.insert(user.model_copy(update={"email": user.email.lower()}))
+
+    async def get(self, user_id: str) -> User | None:
+        return await self._t.get(user_id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        rows = await self._t.db.execute_fetchall(
+            "SELECT data FROM users WHERE email = ?", (email.lower(),)
+        )
+        return self._t.load(rows[0][0]) if rows else None
+
+    async def update(self, user_id: str, changes: dict[str, Any]) -> User | None:
+        if isinstance(changes.get("email"), str):
+            changes = {**changes, "email": changes["email"].lower()}
+        return await self._t.update(user_id, changes)
+
+    async def list(self, offset: int = 0, limit: int = 50) -> Page[User]:
+        return await self._t.page("", (), "created_at DESC, id DESC", offset, limit)
+
+    async def count(self, role: Role | None = None) -> int:
+        if role is None:
+            rows = await self._t.db.execute_fetchall("SELECT COUNT(*) FROM users")
+        else:
+            rows = await self._t.db.execute_fetchall(
+                "SELECT COUNT(*) FROM users WHERE role = ?", (str(role),)
+            )
+        return rows[0][0]
+
+
+_JOB_SORT_COLUMNS = {
+    JobSort.created: "created",
+    JobSort.model: "model",
+    JobSort.status: "status",
+    JobSort.user: "user_email",
+    JobSort.name: "first_name",
+    JobSort.duration: "total_ms",
+}
+
+
+class SqliteJobs:
+    def __init__(self, store: SqliteStore):
+        self._t = _Table(store, "jobs", Job, JOB_COLUMNS)
+
+    async def create(self, job: Job) -> Job:
+        return await self._t.insert(job)
+
+    async def get(self, job_id: str) -> Job | None:
+        return await self._t.get(job_id)
+
+    async def update(
+        self,
+        job_id: str,
+        changes: dict[str, Any],
+        only_if_status: Collection[JobStatus] | None = None,
+    ) -> Job | None:
+        if only_if_status is None:
+            return await self._t.update(job_id, changes)
+        condition, params = _in("status", only_if_status)
+        return await self._t.update(job_id, changes, f"AND {condition}", params)
+
+    async def delete(self, job_id: str) -> bool:
+        cursor = await self._t.db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+        deleted = cursor.rowcount > 0
+        await cursor.close()
+        return deleted
+
+    async def query(self, q: JobQuery) -> Page[Job]:
+        conditions: list[str] = []
+        params: list[Any] = []
+        for column, value in (("model", q.model), ("user_id", q.user_id), ("status", q.status)):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                params.append(str(value))
+        if q.user:
+            conditions.append("instr(unicode_lower(user_email), ?) > 0")
+            params.append(q.user.lower())
+        if q.name:
+            conditions.append("instr(names, ?) > 0")
+            params.append(q.name.lower())
+        if q.since is not None:
+            conditions.append("created >= ?")
+            params.append(ts(q.since))
+        if q.until is not None:
+            conditions.append("created < ?")
+            params.append(ts(q.until))
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        direction = "DESC" if q.descending else "ASC"
+        column = _JOB_SORT_COLUMNS[q.sort]
+        order = f"{column} {direction}, id {direction}"
+        if q.sort is JobSort.duration:
+            order = f"total_ms IS NULL, {order}"  # unfinished last either way
+        return await self._t.page(where, tuple(params), order, q.offset, q.limit)
+
+    async def with_status(self, statuses: Collection[JobStatus]) -> list[Job]:
+        condition, params = _in("status", statuses)
+        return await self._t.select(f"WHERE {condition}", params, "created ASC, id ASC")
+
+    async def stat_rows(self, since: datetime | None, until: datetime | None) -> list[JobStatRow]:
+        conditions, params = ["1"], []
+        if since is not None:
+            conditions.append("created >= ?")
+            params.append(ts(since))
+        if until is not None:
+            conditions.append("created < ?")
+            params.append(ts(until))
+        rows = await self._t.db.execute_fetchall(
+            "SELECT model, status, created, total_ms,"
+            " json_extract(data, '$.timings.model_ms') FROM jobs"
+            f" WHERE {' AND '.join(conditions)} ORDER BY created, id",
+            params,
+        )
+        return [
+            JobStatRow(model=m, status=s, created=c, total_ms=t, model_ms=mm)
+            for m, s, c, t, mm in rows
+        ]
+
+    async def models_in_use(self) -> list[str]:
+        rows = await self._t.db.execute_fetchall("SELECT DISTINCT model FROM jobs ORDER BY model")
+        return [r[0] for r in rows]
+
+
+class SqliteMessages:
+    def __init__(self, store: SqliteStore):
+        self._t = _Table(store, "messages", ContactMessage, MESSAGE_COLUMNS)
+
+    async def create(self, message: ContactMessage) -> ContactMessage:
+        return await self._t.insert(message)
+
+    async def get(self, message_id: str) -> ContactMessage | None:
+        return await self._t.get(message_id)
+
+    async def update(self, message_id: str, changes: dict[str, Any]) -> ContactMessage | None:
+        return await self._t.update(message_id, changes)
+
+    async def list(self, offset: int = 0, limit: int = 50) -> Page[ContactMessage]:
+        return await self._t.page("", (), "created_at DESC, id DESC", offset, limit)
+
+    async def due(self, now: datetime, limit: int = 20) -> list[ContactMessage]:
+        condition, params = _in("delivery", (DeliveryState.pending, DeliveryState.retrying))
+        return await self._t.select(
+            f"WHERE {condition} AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+            (*params, ts(now)),
+            "created_at ASC, id ASC",
+            limit,
+        )
+
+
+class SqliteAudit:
+    def __init__(self, store: SqliteStore):
+        self._t = _Table(store, "audit", AuditEntry, AUDIT_COLUMNS)
+
+    async def add(self, entry: AuditEntry) -> AuditEntry:
+        return await self._t.insert(entry)
+
+    async def list(
+        self, offset: int = 0, limit: int = 50, action: str | None = None
+    ) -> Page[AuditEntry]:
+        where, params = "", ()
+        if action is not None and action.endswith("."):
+            where, params = "WHERE substr(action, 1, ?) = ?", (len(action), action)
+        elif action is not None:
+            where, params = "WHERE action = ?", (action,)
+        return await self._t.page(where, params, "at DESC, id DESC", offset, limit)
+
+
+class SqliteTokens:
+    def __init__(self, store: SqliteStore):
+        self._store = store
+
+    async def revoke(self, jti: str, expires_at: datetime) -> None:
+        db = self._store.db
+        # Forgetting expired entries here keeps the table small without a sweeper task.
+        await db.execute("DELETE FROM revoked_tokens WHERE expires_at <= ?", (ts(_now()),))
+        await db.execute(
+            "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?)"
+            " ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at",
+            (jti, ts(expires_at)),
+        )
+
+    async def is_revoked(self, jti: str) -> bool:
+        rows = await self._store.db.execute_fetchall(
+            "SELECT 1 FROM revoked_tokens WHERE jti = ? AND expires_at > ?", (jti, ts(_now()))
+        )
+        return bool(rows)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqliteStore:
+    kind = "sqlite"
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._db: aiosqlite.Connection | None = None
+        self.users = SqliteUsers(self)
+        self.jobs = SqliteJobs(self)
+        self.messages = SqliteMessages(self)
+        self.audit = SqliteAudit(self)
+        self.tokens = SqliteTokens(self)
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("SqliteStore is not open")
+        return self._db
+
+    async def open(self) -> None:
+        if self._db is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: autocommit; every write here is a single statement.
+        db = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            await db.execute("PRAGMA busy_timeout = 5000")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.create_function("unicode_lower", 1, _lower, deterministic=True)
+            await self._migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        self._db = db
+
+    async def _migrate(self, db: aiosqlite.Connection) -> None:
+        # The write lock is taken before reading the version, so two processes opening a
+        # fresh file cannot both apply the same migration.
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            version = (await db.execute_fetchall("PRAGMA user_version"))[0][0]
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} has schema version {version}; this program knows only up to"
+                    f" {SCHEMA_VERSION}"
+                )
+            for statement in (s for migration in MIGRATIONS[version:] for s in migration):
+                await db.execute(statement)
+            if version != SCHEMA_VERSION:
+                await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            await db.execute("COMMIT")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+
+    async def ping(self) -> None:
+        await self.db.execute_fetchall("SELECT 1")
+
+    async def close(self) -> None:
+        if self._db is not None:
+            db, self._db = self._db, None
+            await db.close()

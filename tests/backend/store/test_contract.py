@@ -1,0 +1,822 @@
+"""The storage contract (modelgallery.store.base), run against SQLite and MongoDB alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import BaseModel
+
+from modelgallery.store.base import DuplicateError, Store
+from modelgallery.store.records import (
+    Artifact,
+    AuditEntry,
+    ContactMessage,
+    DeliveryState,
+    InputFile,
+    Job,
+    JobQuery,
+    JobSort,
+    JobStatus,
+    Role,
+    Timings,
+    User,
+)
+from modelgallery.store.sqlite import SCHEMA_VERSION, SqliteStore
+
+# Whole milliseconds: what both backends keep, so records built from it round-trip unchanged.
+T0 = datetime(2024, 5, 1, 12, 0, 0, 250_000, tzinfo=UTC)
+
+
+def minutes(n: float) -> datetime:
+    return T0 + timedelta(minutes=n)
+
+
+def user(email: str, *, at: float = 0, role: Role = Role.user) -> User:
+    return User(email=email, password_hash="hash", role=role, created_at=minutes(at))
+
+
+def inputs(*names: str) -> list[InputFile]:
+    return [
+        InputFile(
+            name=n,
+            stored=f"{i}.bin",
+            size=10 + i,
+            sha256="0" * 64,
+            media_type="image/png",
+        )
+        for i, n in enumerate(names)
+    ]
+
+
+def job(
+    job_id: str,
+    *,
+    at: float,
+    model: str = "yolo",
+    status: JobStatus = JobStatus.queued,
+    user_id: str | None = None,
+    email: str | None = None,
+    names: Iterable[str] = (),
+    took_ms: float | None = None,
+) -> Job:
+    created = minutes(at)
+    finished = None if took_ms is None else created + timedelta(milliseconds=took_ms)
+    return Job(
+        id=job_id,
+        model=model,
+        status=status,
+        user_id=user_id,
+        user_email=email,
+        inputs=inputs(*names),
+        timings=Timings(created=created, finished=finished),
+    )
+
+
+def ids(records: Iterable[Any]) -> list[str]:
+    return [r.id for r in records]
+
+
+def assert_utc(value: Any) -> None:
+    """Every datetime anywhere in a record is timezone-aware UTC."""
+    if isinstance(value, datetime):
+        assert value.tzinfo is not None and value.utcoffset() == timedelta(0), value
+    elif isinstance(value, BaseModel):
+        for _, field in value:
+            assert_utc(field)
+    elif isinstance(value, list):
+        for item in value:
+            assert_utc(item)
+
+
+# --- users ------------------------------------------------------------------------------
+
+
+async def test_user_round_trip_and_email_lookup(store: Store) -> None:
+    alice = User(
+        email="Alice@Example.com",
+        name="Alice",
+        password_hash="argon2$x",
+        role=Role.admin,
+        created_at=T0,
+        last_login_at=minutes(5),
+        disabled=True,
+    )
+    created = await store.users.create(alice)
+    assert created == alice.model_copy(update={"email": "alice@example.com"})
+    assert await store.users.get(alice.id) == created
+    assert await store.users.get_by_email("ALICE@example.COM") == created
+    assert await store.users.get_by_email("bob@example.com") is None
+    assert await store.users.get("missing") is None
+    assert_utc(await store.users.get(alice.id))
+
+
+async def test_user_email_is_unique_case_insensitively(store: Store) -> None:
+    await store.users.create(user("carol@example.com"))
+    with pytest.raises(DuplicateError):
+        await store.users.create(user("carol@example.com"))
+    with pytest.raises(DuplicateError):
+        await store.users.create(user("Carol@EXAMPLE.com"))
+    assert await store.users.count() == 1
+
+
+async def test_user_update(store: Store) -> None:
+    dave = await store.users.create(user("dave@example.com"))
+    erin = await store.users.create(user("erin@example.com"))
+
+    updated = await store.users.update(
+        dave.id, {"name": "Dave", "last_login_at": minutes(1), "role": Role.admin}
+    )
+    assert updated is not None
+    assert (updated.name, updated.last_login_at, updated.role) == (
+        "Dave",
+        minutes(1),
+        Role.admin,
+    )
+    assert await store.users.get(dave.id) == updated
+    assert await store.users.update("missing", {"name": "x"}) is None
+
+    moved = await store.users.update(dave.id, {"email": "Dave@New.example"})
+    assert moved is not None and moved.email == "dave@new.example"
+    assert await store.users.get_by_email("DAVE@new.example") == moved
+    with pytest.raises(DuplicateError):
+        await store.users.update(dave.id, {"email": "ERIN@example.com"})
+    assert await store.users.get(erin.id) == erin
+
+
+async def test_user_list_and_count(store: Store) -> None:
+    made = [
+        await store.users.create(user(f"u{i}@example.com", at=i, role=role))
+        for i, role in enumerate(
+            [Role.user, Role.admin, Role.user, Role.user, Role.admin]
+        )
+    ]
+    newest_first = list(reversed(ids(made)))
+
+    page = await store.users.list()
+    assert (ids(page.data), page.count) == (newest_first, 5)
+    page = await store.users.list(offset=1, limit=2)
+    assert (ids(page.data), page.count) == (newest_first[1:3], 5)
+    assert (await store.users.list(offset=10)).data == []
+
+    assert await store.users.count() == 5
+    assert await store.users.count(Role.admin) == 2
+    assert await store.users.count(Role.user) == 3
+
+
+# --- jobs: single records ------------------------------------------------------------------
+
+
+def full_job() -> Job:
+    return Job(
+        model="yolov8n",
+        user_id="user-1",
+        user_email="ann@example.com",
+        status=JobStatus.succeeded,
+        progress=0.30000000000000004,
+        message="done ✓",
+        inputs=inputs("street.jpg", "Ünïcode name (2).png"),
+        params={"conf": 0.25, "classes": [0, 2], "tile": None, "opts": {"tta": True}},
+        artifacts=[
+            Artifact(
+                name="annotated.jpg",
+                media_type="image/jpeg",
+                role="annotated",
+                size=1234,
+            ),
+            Artifact(name="result.json", media_type="application/json", role="data"),
+        ],
+        result={
+            "detections": [{"label": "car", "score": 0.91, "box": [1.5, 2, 30, 40.25]}],
+            "count": 1,
+            "empty": {},
+            "nested": {"list": [[1, 2], [3]], "flag": False, "none": None},
+        },
+        timings=Timings(
+            created=T0, started=minutes(0.5), finished=minutes(1.25), model_ms=123.456
+        ),
+        error=None,
+        worker="worker-7",
+        attempts=2,
+    )
+
+
+async def test_job_round_trip_is_exact(store: Store) -> None:
+    original = full_job()
+    created = await store.jobs.create(original)
+    loaded = await store.jobs.get(original.id)
+    assert loaded is not None
+    for field in Job.model_fields:
+        assert getattr(loaded, field) == getattr(original, field), field
+        assert getattr(created, field) == getattr(original, field), field
+    assert type(loaded.status) is JobStatus
+    assert type(loaded.inputs[0]) is InputFile and type(loaded.artifacts[0]) is Artifact
+    assert type(loaded.progress) is float and type(loaded.result["count"]) is int
+    assert loaded.timings.total_ms == 75_000
+    assert_utc(loaded)
+    assert await store.jobs.get("missing") is None
+
+
+async def test_datetimes_are_kept_to_the_millisecond(store: Store) -> None:
+    precise = datetime(2024, 5, 1, 12, 0, 0, 123_987, tzinfo=UTC)
+    created = await store.jobs.create(
+        job("j1", at=0).model_copy(
+            update={
+                "timings": Timings(
+                    created=precise, finished=precise + timedelta(microseconds=2500)
+                )
+            }
+        )
+    )
+    assert created.timings.created == precise.replace(microsecond=123_000)
+    assert created.timings.finished == precise.replace(microsecond=126_000)
+    assert created.timings.total_ms == 3.0
+    assert await store.jobs.get("j1") == created
+    rows = await store.jobs.stat_rows(None, None)
+    assert [(r.created, r.total_ms) for r in rows] == [(created.timings.created, 3.0)]
+
+
+async def test_job_update(store: Store) -> None:
+    await store.jobs.create(job("j1", at=0))
+    finished = Timings(
+        created=T0, started=minutes(1), finished=minutes(2), model_ms=9.5
+    )
+
+    updated = await store.jobs.update(
+        "j1",
+        {
+            "status": JobStatus.succeeded,
+            "progress": 1,
+            "timings": finished,
+            "artifacts": [
+                Artifact(name="a.png", media_type="image/png", role="preview")
+            ],
+            "result": {"labels": ["cat"]},
+            "message": "ok",
+        },
+    )
+    assert updated is not None
+    assert updated.status is JobStatus.succeeded and updated.progress == 1.0
+    assert updated.timings == finished and updated.result == {"labels": ["cat"]}
+    assert updated.artifacts[0].name == "a.png" and updated.message == "ok"
+    assert await store.jobs.get("j1") == updated
+    assert await store.jobs.update("missing", {"message": "x"}) is None
+
+    # Plain dicts work as well as models, and None clears a field.
+    again = await store.jobs.update(
+        "j1", {"timings": finished.model_dump(), "result": None}
+    )
+    assert again is not None and again.timings == finished and again.result is None
+
+    with pytest.raises(ValueError):
+        await store.jobs.update("j1", {"no_such_field": 1})
+    with pytest.raises(ValueError):
+        await store.jobs.update("j1", {"status": "exploded"})
+
+
+async def test_job_update_only_if_status(store: Store) -> None:
+    await store.jobs.create(job("j1", at=0))
+
+    claimed = await store.jobs.update(
+        "j1",
+        {"status": JobStatus.running, "worker": "w1"},
+        only_if_status=[JobStatus.queued],
+    )
+    assert claimed is not None and (claimed.status, claimed.worker) == (
+        JobStatus.running,
+        "w1",
+    )
+
+    # A second claim loses: the job is no longer queued, and nothing changes.
+    lost = await store.jobs.update(
+        "j1",
+        {"status": JobStatus.running, "worker": "w2"},
+        only_if_status={JobStatus.queued},
+    )
+    assert lost is None
+    assert (await store.jobs.get("j1")) == claimed
+
+    done = await store.jobs.update(
+        "j1",
+        {"status": JobStatus.cancelled},
+        only_if_status=(JobStatus.queued, JobStatus.running),
+    )
+    assert done is not None and done.status is JobStatus.cancelled
+    assert await store.jobs.update("j1", {}, only_if_status=[JobStatus.running]) is None
+    assert (
+        await store.jobs.update("j1", {}, only_if_status=[JobStatus.cancelled]) == done
+    )
+    assert await store.jobs.update("j1", {"message": "x"}, only_if_status=[]) is None
+    assert (
+        await store.jobs.update("missing", {"message": "x"}, [JobStatus.queued]) is None
+    )
+
+
+async def test_job_delete(store: Store) -> None:
+    await store.jobs.create(job("j1", at=0))
+    await store.jobs.create(job("j2", at=1))
+    assert await store.jobs.delete("j1") is True
+    assert await store.jobs.delete("j1") is False
+    assert await store.jobs.get("j1") is None
+    assert ids((await store.jobs.query(JobQuery())).data) == ["j2"]
+
+
+async def test_job_ids_are_unique(store: Store) -> None:
+    await store.jobs.create(job("j1", at=0))
+    with pytest.raises(DuplicateError):
+        await store.jobs.create(job("j1", at=1))
+
+
+# --- jobs: queries -------------------------------------------------------------------------
+
+ANN = ("u-ann", "ann@example.com")
+BOB = (
+    "u-bob",
+    "Bob@ExampleXcom.org",
+)  # "example.com" as an unescaped regex would match it
+
+
+def dashboard_jobs() -> list[Job]:
+    def j(job_id: str, at: float, who: tuple[str, str] | None, **kw: Any) -> Job:
+        uid, email = who or (None, None)
+        return job(job_id, at=at, user_id=uid, email=email, **kw)
+
+    return [
+        j(
+            "j01",
+            0,
+            ANN,
+            model="yolo",
+            names=["Street.jpg", "my_CAT.png"],
+            took_ms=1500,
+        ),
+        j("j02", 1, BOB, model="sam", status=JobStatus.running, names=["zebra.png"]),
+        j(
+            "j03",
+            2,
+            None,
+            model="Detr",
+            status=JobStatus.failed,
+            names=["a+b (1).png"],
+            took_ms=90,
+        ),
+        j("j04", 2, ANN, model="sam", status=JobStatus.succeeded, took_ms=1500),
+        j("j05", 3, BOB, model="yolo", names=["Apple.JPG"], took_ms=20_000),
+        j(
+            "j06",
+            4,
+            ANN,
+            model="yolo",
+            status=JobStatus.cancelled,
+            names=["cat.gif", "dog.gif"],
+        ),
+        j(
+            "j07",
+            5,
+            None,
+            model="detr",
+            status=JobStatus.succeeded,
+            names=["x.png"],
+            took_ms=5,
+        ),
+        j("j08", 6, BOB, model="sam", status=JobStatus.running, names=["ab (1).png"]),
+    ]
+
+
+@pytest.fixture
+async def dashboard(store: Store) -> list[Job]:
+    for record in dashboard_jobs():
+        await store.jobs.create(record)
+    return dashboard_jobs()
+
+
+async def matching(store: Store, **query: Any) -> set[str]:
+    page = await store.jobs.query(JobQuery(limit=500, **query))
+    assert page.count == len(page.data)
+    return set(ids(page.data))
+
+
+async def test_query_filters(store: Store, dashboard: list[Job]) -> None:
+    assert await matching(store) == set(ids(dashboard))
+    assert await matching(store, model="sam") == {"j02", "j04", "j08"}
+    assert await matching(store, model="detr") == {"j07"}  # models match exactly
+    assert await matching(store, user_id="u-bob") == {"j02", "j05", "j08"}
+    assert await matching(store, user="EXAMPLE.com") == {"j01", "j04", "j06"}
+    assert await matching(store, user="bob@") == {"j02", "j05", "j08"}
+    assert await matching(store, status=JobStatus.running) == {"j02", "j08"}
+    assert await matching(store, status=JobStatus.failed) == {"j03"}
+    assert await matching(store, name="CAT") == {
+        "j01",
+        "j06",
+    }  # any input, not only the first
+    assert await matching(store, name="dog") == {"j06"}
+    assert await matching(store, name="a+b (1)") == {
+        "j03"
+    }  # regex characters are literal
+    assert await matching(store, name=".JPG") == {"j01", "j05"}
+    assert await matching(store, name="nothing") == set()
+
+
+async def test_query_created_range(store: Store, dashboard: list[Job]) -> None:
+    assert await matching(store, since=minutes(2)) == {
+        "j03",
+        "j04",
+        "j05",
+        "j06",
+        "j07",
+        "j08",
+    }
+    assert await matching(store, until=minutes(2)) == {"j01", "j02"}
+    assert await matching(store, since=minutes(2), until=minutes(4)) == {
+        "j03",
+        "j04",
+        "j05",
+    }
+    assert await matching(store, since=minutes(2.001), until=minutes(4.001)) == {
+        "j05",
+        "j06",
+    }
+    # Range bounds in another time zone mean the same instant.
+    elsewhere = minutes(2).astimezone(ZoneInfo("Asia/Kolkata"))
+    assert await matching(store, until=elsewhere) == {"j01", "j02"}
+
+
+async def test_query_combined_filters(store: Store, dashboard: list[Job]) -> None:
+    assert await matching(store, model="yolo", user_id="u-ann") == {"j01", "j06"}
+    assert await matching(
+        store, model="yolo", user="ann", name="cat", since=minutes(1)
+    ) == {"j06"}
+    assert await matching(store, status=JobStatus.running, user="example.com") == set()
+
+
+def expected_order(jobs: list[Job], sort: JobSort, descending: bool) -> list[str]:
+    """The contract's order, spelled out: ties by id, missing values sort lowest, and for
+    `duration` unfinished jobs last in both directions."""
+    value: Callable[[Job], Any] = {
+        JobSort.created: lambda j: j.timings.created,
+        JobSort.model: lambda j: j.model,
+        JobSort.status: lambda j: j.status.value,
+        JobSort.user: lambda j: j.user_email,
+        JobSort.name: lambda j: j.inputs[0].name if j.inputs else None,
+        JobSort.duration: lambda j: j.timings.total_ms,
+    }[sort]
+
+    def key(j: Job) -> tuple[Any, ...]:
+        v = value(j)
+        return (v is not None, v if v is not None else 0, j.id)
+
+    if sort is JobSort.duration:
+        done = [j for j in jobs if j.timings.finished is not None]
+        running = [j for j in jobs if j.timings.finished is None]
+        return ids(sorted(done, key=key, reverse=descending)) + ids(
+            sorted(running, key=lambda j: j.id, reverse=descending)
+        )
+    return ids(sorted(jobs, key=key, reverse=descending))
+
+
+@pytest.mark.parametrize("descending", [True, False], ids=["desc", "asc"])
+@pytest.mark.parametrize("sort", list(JobSort))
+async def test_query_sort(
+    store: Store, dashboard: list[Job], sort: JobSort, descending: bool
+) -> None:
+    page = await store.jobs.query(JobQuery(sort=sort, descending=descending))
+    assert ids(page.data) == expected_order(dashboard, sort, descending)
+
+
+async def test_query_sort_spot_checks(store: Store, dashboard: list[Job]) -> None:
+    # A few orders written out by hand, so expected_order() is not the only witness.
+    async def order(sort: JobSort, descending: bool) -> list[str]:
+        return ids(
+            (await store.jobs.query(JobQuery(sort=sort, descending=descending))).data
+        )
+
+    assert (await order(JobSort.created, True))[:3] == ["j08", "j07", "j06"]
+    assert (await order(JobSort.created, False))[2:4] == [
+        "j03",
+        "j04",
+    ]  # same time: by id
+    assert await order(JobSort.duration, False) == [
+        "j07",
+        "j03",
+        "j01",
+        "j04",
+        "j05",
+        "j02",
+        "j06",
+        "j08",
+    ]
+    assert await order(JobSort.duration, True) == [
+        "j05",
+        "j04",
+        "j01",
+        "j03",
+        "j07",
+        "j08",
+        "j06",
+        "j02",
+    ]
+
+
+async def test_query_pagination(store: Store, dashboard: list[Job]) -> None:
+    everything = expected_order(dashboard, JobSort.created, True)
+    seen: list[str] = []
+    for offset in range(0, 10, 3):
+        page = await store.jobs.query(JobQuery(offset=offset, limit=3))
+        assert page.count == 8
+        seen += ids(page.data)
+    assert seen == everything
+
+    page = await store.jobs.query(
+        JobQuery(
+            model="yolo", sort=JobSort.duration, descending=False, offset=1, limit=1
+        )
+    )
+    assert (ids(page.data), page.count) == (["j05"], 3)
+    page = await store.jobs.query(JobQuery(offset=100))
+    assert (page.data, page.count) == ([], 8)
+
+
+async def test_with_status(store: Store, dashboard: list[Job]) -> None:
+    active = await store.jobs.with_status([JobStatus.queued, JobStatus.running])
+    assert ids(active) == ["j01", "j02", "j05", "j08"]  # oldest first
+    assert ids(await store.jobs.with_status({JobStatus.succeeded})) == ["j04", "j07"]
+    assert await store.jobs.with_status([]) == []
+
+
+async def test_stat_rows(store: Store, dashboard: list[Job]) -> None:
+    await store.jobs.update(
+        "j04",
+        {
+            "timings": Timings(
+                created=minutes(2),
+                finished=minutes(2) + timedelta(seconds=2),
+                model_ms=42.0,
+            )
+        },
+    )
+    rows = await store.jobs.stat_rows(minutes(2), minutes(5))
+    by_created = sorted(rows, key=lambda r: (r.created, r.model, r.status))
+    assert [
+        (r.model, r.status, r.created, r.total_ms, r.model_ms) for r in by_created
+    ] == [
+        ("Detr", JobStatus.failed, minutes(2), 90.0, None),
+        ("sam", JobStatus.succeeded, minutes(2), 2000.0, 42.0),
+        ("yolo", JobStatus.queued, minutes(3), 20_000.0, None),
+        ("yolo", JobStatus.cancelled, minutes(4), None, None),
+    ]
+    assert len(await store.jobs.stat_rows(None, None)) == 8
+    assert len(await store.jobs.stat_rows(minutes(5), None)) == 2
+    assert len(await store.jobs.stat_rows(None, minutes(1))) == 1
+    for row in rows:
+        assert_utc(row)
+
+
+async def test_models_in_use(store: Store) -> None:
+    assert await store.jobs.models_in_use() == []
+    for record in dashboard_jobs():
+        await store.jobs.create(record)
+    assert sorted(await store.jobs.models_in_use()) == ["Detr", "detr", "sam", "yolo"]
+
+
+async def test_updates_keep_queries_in_step(store: Store) -> None:
+    """Fields that queries filter or sort on follow updates."""
+    await store.jobs.create(job("j1", at=0, names=["old.png"]))
+    await store.jobs.create(job("j2", at=1, names=["b.png"], took_ms=10))
+    await store.jobs.update(
+        "j1",
+        {
+            "inputs": inputs("a.png", "new.png"),
+            "model": "sam",
+            "user_id": "u9",
+            "user_email": "z@example.com",
+            "status": JobStatus.succeeded,
+            "timings": Timings(created=minutes(5), finished=minutes(5.5)),
+        },
+    )
+    assert await matching(store, name="new") == {"j1"}
+    assert await matching(store, name="old") == set()
+    assert await matching(store, model="sam", user_id="u9", user="Z@") == {"j1"}
+    assert await matching(store, status=JobStatus.succeeded, since=minutes(4)) == {"j1"}
+    for sort, first in [
+        (JobSort.name, "j1"),
+        (JobSort.duration, "j2"),
+        (JobSort.created, "j1"),
+    ]:
+        page = await store.jobs.query(
+            JobQuery(sort=sort, descending=sort is JobSort.created)
+        )
+        assert page.data[0].id == first, sort
+
+
+# --- contact messages ----------------------------------------------------------------------
+
+
+def message(msg_id: str, at: float, **kw: Any) -> ContactMessage:
+    return ContactMessage(
+        id=msg_id,
+        name="Sam",
+        email="sam@example.com",
+        subject="Hello",
+        message="Hi there",
+        created_at=minutes(at),
+        **kw,
+    )
+
+
+async def test_message_create_get_update_list(store: Store) -> None:
+    first = message("m1", 0, client="203.0.113.9")
+    assert await store.messages.create(first) == first
+    assert await store.messages.get("m1") == first
+    assert await store.messages.get("missing") is None
+    for i in range(2, 5):
+        await store.messages.create(message(f"m{i}", i))
+
+    sent = await store.messages.update(
+        "m1", {"delivery": DeliveryState.sent, "attempts": 1, "sent_at": minutes(1)}
+    )
+    assert sent is not None
+    assert (sent.delivery, sent.attempts, sent.sent_at) == (
+        DeliveryState.sent,
+        1,
+        minutes(1),
+    )
+    assert await store.messages.get("m1") == sent
+    assert await store.messages.update("missing", {"attempts": 1}) is None
+
+    page = await store.messages.list()
+    assert (ids(page.data), page.count) == (["m4", "m3", "m2", "m1"], 4)
+    page = await store.messages.list(offset=2, limit=1)
+    assert (ids(page.data), page.count) == (["m2"], 4)
+    assert_utc(page.data[0])
+
+
+async def test_messages_due(store: Store) -> None:
+    now = minutes(10)
+    for record in [
+        message(
+            "m-retry-due",
+            1,
+            delivery=DeliveryState.retrying,
+            next_attempt_at=minutes(9),
+        ),
+        message("m-pending", 2),
+        message(
+            "m-retry-later",
+            3,
+            delivery=DeliveryState.retrying,
+            next_attempt_at=minutes(11),
+        ),
+        message("m-sent", 4, delivery=DeliveryState.sent, sent_at=minutes(4)),
+        message("m-unconfigured", 5, delivery=DeliveryState.not_configured),
+        message("m-pending-now", 6, next_attempt_at=now),
+        message("m-pending-later", 7, next_attempt_at=minutes(12)),
+        message("m-retry-nodate", 8, delivery=DeliveryState.retrying),
+    ]:
+        await store.messages.create(record)
+
+    due = ["m-retry-due", "m-pending", "m-pending-now", "m-retry-nodate"]
+    assert ids(await store.messages.due(now)) == due
+    assert ids(await store.messages.due(now, limit=2)) == due[:2]
+    assert ids(await store.messages.due(minutes(0))) == ["m-pending", "m-retry-nodate"]
+
+    await store.messages.update("m-pending", {"delivery": DeliveryState.sent})
+    assert "m-pending" not in ids(await store.messages.due(now))
+
+
+# --- audit ---------------------------------------------------------------------------------
+
+
+async def test_audit_list(store: Store) -> None:
+    actions = [
+        "prediction.delete",
+        "model.reload",
+        "prediction.create",
+        "predictionx.delete",
+        "prediction",
+        "user.role.set",
+        "userXrole.set",
+    ]
+    for i, action in enumerate(actions):
+        entry = AuditEntry(
+            id=f"a{i}",
+            at=minutes(i),
+            actor_id="u-1" if i % 2 else None,
+            actor_email="admin@example.com" if i % 2 else None,
+            action=action,
+            target=f"t{i}",
+            details={"n": i, "why": ["a", {"b": None}]},
+        )
+        assert await store.audit.add(entry) == entry
+
+    async def listed(**kw: Any) -> tuple[list[str], int]:
+        page = await store.audit.list(**kw)
+        return ids(page.data), page.count
+
+    assert await listed() == (["a6", "a5", "a4", "a3", "a2", "a1", "a0"], 7)
+    assert await listed(offset=1, limit=2) == (["a5", "a4"], 7)
+    assert await listed(action="prediction.") == (["a2", "a0"], 2)
+    assert await listed(action="prediction") == (["a4"], 1)
+    assert await listed(action="model.reload") == (["a1"], 1)
+    assert await listed(action="user.role.") == (["a5"], 1)  # "." is not a wildcard
+    assert await listed(action="user.") == (["a5"], 1)
+    assert await listed(action="prediction.", limit=1) == (["a2"], 2)
+    assert await listed(action="nothing.") == ([], 0)
+
+    entry = (await store.audit.list(action="model.reload")).data[0]
+    assert entry.details == {"n": 1, "why": ["a", {"b": None}]}
+    assert entry.actor_email == "admin@example.com"
+    assert_utc(entry)
+
+
+# --- revoked tokens ------------------------------------------------------------------------
+
+
+async def test_tokens(store: Store) -> None:
+    now = datetime.now(UTC)
+    assert await store.tokens.is_revoked("t1") is False
+    await store.tokens.revoke("t1", now + timedelta(hours=1))
+    assert await store.tokens.is_revoked("t1") is True
+    assert await store.tokens.is_revoked("t2") is False
+
+    await store.tokens.revoke("old", now - timedelta(seconds=1))  # already expired
+    assert await store.tokens.is_revoked("old") is False
+
+    # Revoking twice is fine; the later expiry wins.
+    await store.tokens.revoke("t1", now - timedelta(minutes=1))
+    assert await store.tokens.is_revoked("t1") is False
+    await store.tokens.revoke("t1", now + timedelta(minutes=1))
+    assert await store.tokens.is_revoked("t1") is True
+
+
+# --- the store itself ----------------------------------------------------------------------
+
+
+async def test_open_twice_ping_close(store: Store) -> None:
+    assert store.kind in ("sqlite", "mongodb")
+    await store.users.create(user("x@example.com"))
+    await store.open()
+    await store.ping()
+    assert await store.users.count() == 1
+    await store.close()
+    with pytest.raises(RuntimeError):
+        await store.ping()
+    await store.close()  # closing twice is harmless too
+    await store.open()  # and it can be opened again
+    assert await store.users.count() == 1
+
+
+async def test_reopening_keeps_data(make_store: Callable[[], Store]) -> None:
+    first = make_store()
+    await first.open()
+    saved = await first.jobs.create(full_job())
+    await first.users.create(user("keep@example.com"))
+    await first.tokens.revoke("jti", datetime.now(UTC) + timedelta(hours=1))
+    await first.close()
+
+    second = make_store()
+    await second.open()  # indexes/schema already exist: must not fail
+    try:
+        assert await second.jobs.get(saved.id) == saved
+        assert (await second.users.get_by_email("KEEP@example.com")) is not None
+        assert await second.tokens.is_revoked("jti") is True
+        with pytest.raises(DuplicateError):
+            await second.users.create(user("keep@example.com"))
+    finally:
+        await second.close()
+
+
+# --- SQLite only ---------------------------------------------------------------------------
+
+
+async def test_sqlite_file_setup(tmp_path: Any) -> None:
+    path = tmp_path / "nested" / "folder" / "app.sqlite"
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        assert path.exists()
+        db = store.db
+        assert (await db.execute_fetchall("PRAGMA journal_mode"))[0][0] == "wal"
+        assert (await db.execute_fetchall("PRAGMA foreign_keys"))[0][0] == 1
+        assert (await db.execute_fetchall("PRAGMA user_version"))[0][
+            0
+        ] == SCHEMA_VERSION
+        plan = await db.execute_fetchall(
+            "EXPLAIN QUERY PLAN SELECT data FROM jobs WHERE user_id = ? ORDER BY created DESC",
+            ("u",),
+        )
+        assert "jobs_user_created" in str(plan)
+    finally:
+        await store.close()
+
+
+async def test_sqlite_refuses_a_newer_schema(tmp_path: Any) -> None:
+    path = tmp_path / "app.sqlite"
+    store = SqliteStore(path)
+    await store.open()
+    await store.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    await store.close()
+    with pytest.raises(RuntimeError, match="schema version"):
+        await SqliteStore(path).open()

@@ -1,0 +1,46 @@
+"""Serve mongoeco over the MongoDB wire protocol until SIGTERM.
+
+Run by the Python 3.13 interpreter that has mongoeco installed (see tests/support/mongo.py),
+never imported by the tests. Prints the connection URI as its first line of output.
+
+    python mongo_server.py [--port N] [--db PATH]
+
+Port 0 (the default) lets the OS pick a free one. With --db the data lives in mongoeco's
+SQLite engine at PATH; without it, in memory.
+"""
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from mongoeco.engines.sqlite import SQLiteEngine
+from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
+
+
+async def serve(port: int, db: str | None) -> None:
+    engine = SQLiteEngine(db) if db else None
+    server = AsyncMongoEcoProxyServer(host="127.0.0.1", port=port, engine=engine)
+    address = await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print(address.uri, flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await server.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--db", default=None)
+    args = parser.parse_args()
+    asyncio.run(serve(args.port, args.db))
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""A small real model for testing the job machinery: it inverts images with Pillow. Its
+parameters make it slow, fail, crash its process or hang, on request."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from modelgallery.vision.model import (
+    InputItem,
+    Model,
+    Output,
+    Param,
+    Progress,
+    Result,
+    ArtifactOut,
+)
+
+
+class ToyInvert(Model):
+    kinds = ("image",)
+    params = {
+        "sleep_s": Param(
+            type="float", default=0.0, min=0, max=120, description="work this long"
+        ),
+        "steps": Param(type="int", default=4, min=1, max=100),
+        "behaviour": Param(
+            type="str", default="ok", choices=["ok", "fail", "crash", "hang"]
+        ),
+    }
+    outputs = (
+        Output(name="inverted-{stem}.png", media_type="image/png", role="annotated"),
+        Output(name="summary.json", media_type="application/json", role="data"),
+    )
+
+    def load(self) -> None:
+        from PIL import ImageOps
+
+        self._invert = ImageOps.invert
+        self.factor = 1.0
+        for (
+            path
+        ) in self.spec.weight_paths:  # a "weights" file holds a brightness factor
+            self.factor = float(Path(path).read_text().strip())
+
+    def warmup(self) -> None:
+        from PIL import Image
+
+        self._invert(Image.new("RGB", (8, 8)))
+
+    def predict(
+        self,
+        inputs: list[InputItem],
+        params: dict[str, Any],
+        outdir: Path,
+        progress: Progress,
+    ) -> Result:
+        from PIL import Image
+
+        behaviour = params["behaviour"]
+        if behaviour == "crash":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if behaviour == "hang":
+            time.sleep(3600)
+        steps = params["steps"]
+        for step in range(steps):
+            progress(step / steps, f"step {step + 1} of {steps}")
+            time.sleep(params["sleep_s"] / steps)
+        if behaviour == "fail":
+            raise ValueError("the toy model was asked to fail")
+        artifacts, images = [], []
+        for index, item in enumerate(inputs):
+            with Image.open(item.path) as img:
+                inverted = self._invert(img.convert("RGB"))
+            name = f"inverted-{index}.png"
+            inverted.save(outdir / name)
+            artifacts.append(ArtifactOut(name, "image/png", "annotated"))
+            images.append(
+                {"name": item.name, "width": inverted.width, "height": inverted.height}
+            )
+        summary = {"images": images, "factor": self.factor, "pid": os.getpid()}
+        (outdir / "summary.json").write_text(json.dumps(summary))
+        artifacts.append(ArtifactOut("summary.json", "application/json", "data"))
+        progress(1.0, "done")
+        return Result(summary=summary, artifacts=artifacts)
