@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import NoReturn
+from typing import IO, NoReturn, Self
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("mongo_server.py")
@@ -40,6 +40,15 @@ class MongoTestServer:
         self.uri: str | None = None
         self._process: subprocess.Popen[str] | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._stderr: IO[str] | None = None
+
+    @property
+    def stderr(self) -> str:
+        """What the server has written to stderr so far (for diagnosing a failure)."""
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read()
 
     def start(self) -> str:
         if self._process is not None:
@@ -55,8 +64,8 @@ class MongoTestServer:
             self._tmp = tempfile.TemporaryDirectory(prefix="mongoeco-")
             command += ["--db", str(Path(self._tmp.name) / "mongoeco.sqlite")]
         # stderr goes to a file, not a pipe: nobody reads it while the server runs, and a
-        # full pipe would block the server.
-        self._stderr = tempfile.TemporaryFile(mode="w+")
+        # full pipe would block the server. stop() closes it.
+        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
         self._process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=self._stderr, text=True
         )
@@ -88,10 +97,9 @@ class MongoTestServer:
         assert self._process is not None
         self._process.kill()
         self._process.wait()
-        self._stderr.seek(0)
         raise RuntimeError(
             f"mongoeco test server did not start: {reason}"
-            f" (exit code {self._process.returncode}).\nstderr:\n{self._stderr.read()}"
+            f" (exit code {self._process.returncode}).\nstderr:\n{self.stderr}"
         )
 
     def stop(self) -> None:
@@ -106,13 +114,15 @@ class MongoTestServer:
                     process.wait()
             if process.stdout is not None:
                 process.stdout.close()
+        if self._stderr is not None:
             self._stderr.close()
+            self._stderr = None
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
         self.uri = None
 
-    def __enter__(self) -> MongoTestServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

@@ -17,6 +17,13 @@ import sys
 from mongoeco.engines.sqlite import SQLiteEngine
 from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
+try:
+    import bson  # noqa: F401
+except ImportError:
+    # Without it the proxy accepts connections and then drops every one of them, which a
+    # client only reports as a server-selection timeout.
+    sys.exit("mongoeco's wire protocol needs pymongo: install mongoeco[wire]")
+
 
 async def serve(port: int, db: str | None) -> None:
     engine = SQLiteEngine(db) if db else None

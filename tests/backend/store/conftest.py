@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pymongo import MongoClient
-
 from modelgallery.store.base import Store
 from modelgallery.store.mongo import MongoStore
 from modelgallery.store.sqlite import SqliteStore
+from pymongo import MongoClient
+
 from tests.support.mongo import MongoTestServer
 
 StoreFactory = Callable[[], Store]

@@ -8,8 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import BaseModel
-
 from modelgallery.store.base import DuplicateError, Store
 from modelgallery.store.records import (
     Artifact,
@@ -26,6 +24,7 @@ from modelgallery.store.records import (
     User,
 )
 from modelgallery.store.sqlite import SCHEMA_VERSION, SqliteStore
+from pydantic import BaseModel
 
 # Whole milliseconds: what both backends keep, so records built from it round-trip unchanged.
 T0 = datetime(2024, 5, 1, 12, 0, 0, 250_000, tzinfo=UTC)
