@@ -11,6 +11,7 @@ from pathlib import Path
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 
 from .accounts import AccountService
@@ -59,6 +60,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health, auth, models, predictions, legacy, contact, admin):
         app.include_router(router.router)
     _serve_frontend(app, settings.frontend_dist)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Location", "Retry-After"],
+        )
     app.add_middleware(ObserveMiddleware, metrics=metrics)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     return app

@@ -59,7 +59,7 @@ class MongoTestServer:
                 f"no Python with mongoeco at {python}; create .venv-mongoeco (Python 3.13 with"
                 " mongoeco and pymongo) or set MONGOECO_PYTHON"
             )
-        command = [str(python), str(SCRIPT)]
+        command = [str(python), str(SCRIPT), "--exit-with-stdin"]
         if self.on_disk:
             self._tmp = tempfile.TemporaryDirectory(prefix="mongoeco-")
             command += ["--db", str(Path(self._tmp.name) / "mongoeco.sqlite")]
@@ -67,7 +67,11 @@ class MongoTestServer:
         # full pipe would block the server. stop() closes it.
         self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
         self._process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=self._stderr, text=True
+            command,
+            stdin=subprocess.PIPE,  # closes when this process dies: the server then stops
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
         )
         try:
             self.uri = self._read_uri()
@@ -112,8 +116,9 @@ class MongoTestServer:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    pipe.close()
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None

@@ -3,14 +3,16 @@
 Run by the Python 3.13 interpreter that has mongoeco installed (see tests/support/mongo.py),
 never imported by the tests. Prints the connection URI as its first line of output.
 
-    python mongo_server.py [--port N] [--db PATH]
+    python mongo_server.py [--port N] [--db PATH] [--exit-with-stdin]
 
 Port 0 (the default) lets the OS pick a free one. With --db the data lives in mongoeco's
-SQLite engine at PATH; without it, in memory.
+SQLite engine at PATH; without it, in memory. With --exit-with-stdin the server also stops
+when its standard input closes, so it does not outlive a test run that was killed.
 """
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 
@@ -25,7 +27,7 @@ except ImportError:
     sys.exit("mongoeco's wire protocol needs pymongo: install mongoeco[wire]")
 
 
-async def serve(port: int, db: str | None) -> None:
+async def serve(port: int, db: str | None, exit_with_stdin: bool) -> None:
     engine = SQLiteEngine(db) if db else None
     server = AsyncMongoEcoProxyServer(host="127.0.0.1", port=port, engine=engine)
     address = await server.start()
@@ -33,6 +35,13 @@ async def serve(port: int, db: str | None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if exit_with_stdin:
+
+        def on_stdin() -> None:
+            if not os.read(sys.stdin.fileno(), 4096):
+                stop.set()
+
+        loop.add_reader(sys.stdin.fileno(), on_stdin)
     print(address.uri, flush=True)
     try:
         await stop.wait()
@@ -44,9 +53,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--db", default=None)
+    parser.add_argument("--exit-with-stdin", action="store_true")
     args = parser.parse_args()
-    asyncio.run(serve(args.port, args.db))
-    sys.exit(0)
+    asyncio.run(serve(args.port, args.db, args.exit_with_stdin))
 
 
 if __name__ == "__main__":

@@ -33,8 +33,9 @@ class Settings(BaseSettings):
     # --- HTTP ---------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = 8000
-    public_url: str = Field("http://localhost:8000", description="Base URL people reach.")
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: list[str] = Field(
+        default_factory=list, description='Origins allowed to call the API from a browser, e.g. ["http://localhost:5173"].'
+    )
     secure_cookies: bool = Field(False, description="Mark cookies Secure (behind HTTPS).")
 
     # --- storage ------------------------------------------------------------------------
@@ -62,7 +63,6 @@ class Settings(BaseSettings):
     job_timeout_s: float = Field(600, gt=0, description="Default; a model may set its own.")
     worker_start_timeout_s: float = Field(300, gt=0)
     max_wait_s: float = Field(120, ge=0, description="Upper bound of the `wait` parameter.")
-    keep_jobs_days: int = Field(0, ge=0, description="Delete jobs older than this; 0 keeps.")
 
     # --- contact form and mail ----------------------------------------------------------
     contact_to: str | None = Field(None, description="Where contact messages are mailed.")

@@ -1,5 +1,11 @@
 """The storage seam: a `Store` with one repository per collection. `sqlite.py` and `mongo.py`
-implement it; `tests/backend/store/` holds the one contract suite both must pass."""
+implement it; `tests/backend/store/` holds the one contract suite both must pass.
+
+Both backends keep datetimes to the millisecond (all MongoDB stores) and return them as
+timezone-aware UTC; `create`/`add`/`update` return the record as stored, so use what they
+return rather than the object passed in when comparing times. Values in free-form `dict[str,
+Any]` fields (params, result, details) should be JSON-compatible. Updates validate each
+changed value against the record's field type and reject unknown fields (ValueError)."""
 
 from __future__ import annotations
 

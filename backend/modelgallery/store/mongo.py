@@ -144,7 +144,7 @@ class _Collection(Generic[M]):
     ) -> M | None:
         query = {"_id": record_id, **(condition or {})}
         if not changes:
-            return await self._find_one(query)
+            return await self.find_one(query)
         values: dict[str, Any] = {}
         for field, value in changes.items():
             adapter = _adapter(self.model, field)
@@ -161,7 +161,7 @@ class _Collection(Generic[M]):
             raise DuplicateError(str(exc)) from exc
         return None if doc is None else self.load(doc)
 
-    async def _find_one(self, query: Mapping[str, Any]) -> M | None:
+    async def find_one(self, query: Mapping[str, Any]) -> M | None:
         doc = await self.coll.find_one(query)
         return None if doc is None else self.load(doc)
 
@@ -194,7 +194,7 @@ class MongoUsers:
         return await self._c.get(user_id)
 
     async def get_by_email(self, email: str) -> User | None:
-        return await self._c._find_one({"email": email.lower()})
+        return await self._c.find_one({"email": email.lower()})
 
     async def update(self, user_id: str, changes: dict[str, Any]) -> User | None:
         if isinstance(changes.get("email"), str):

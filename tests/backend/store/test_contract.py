@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from modelgallery.store.base import DuplicateError, Store
+from modelgallery.store.mongo import INDEXES as MONGO_INDEXES
+from modelgallery.store.mongo import MongoStore
 from modelgallery.store.records import (
     Artifact,
     AuditEntry,
@@ -25,6 +31,10 @@ from modelgallery.store.records import (
 )
 from modelgallery.store.sqlite import SCHEMA_VERSION, SqliteStore
 from pydantic import BaseModel
+from pymongo import AsyncMongoClient
+from pymongo.errors import DuplicateKeyError
+
+from tests.support.mongo import MongoTestServer
 
 # Whole milliseconds: what both backends keep, so records built from it round-trip unchanged.
 T0 = datetime(2024, 5, 1, 12, 0, 0, 250_000, tzinfo=UTC)
@@ -312,6 +322,23 @@ async def test_job_update_only_if_status(store: Store) -> None:
     assert (
         await store.jobs.update("missing", {"message": "x"}, [JobStatus.queued]) is None
     )
+
+
+async def test_only_one_of_concurrent_claims_wins(store: Store) -> None:
+    await store.jobs.create(job("j1", at=0))
+    results = await asyncio.gather(
+        *(
+            store.jobs.update(
+                "j1",
+                {"status": JobStatus.running, "worker": f"w{i}"},
+                only_if_status=[JobStatus.queued],
+            )
+            for i in range(8)
+        )
+    )
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1
+    assert await store.jobs.get("j1") == winners[0]
 
 
 async def test_job_delete(store: Store) -> None:
@@ -790,7 +817,7 @@ async def test_reopening_keeps_data(make_store: Callable[[], Store]) -> None:
 # --- SQLite only ---------------------------------------------------------------------------
 
 
-async def test_sqlite_file_setup(tmp_path: Any) -> None:
+async def test_sqlite_file_setup(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "folder" / "app.sqlite"
     store = SqliteStore(path)
     await store.open()
@@ -811,7 +838,7 @@ async def test_sqlite_file_setup(tmp_path: Any) -> None:
         await store.close()
 
 
-async def test_sqlite_refuses_a_newer_schema(tmp_path: Any) -> None:
+async def test_sqlite_refuses_a_newer_schema(tmp_path: Path) -> None:
     path = tmp_path / "app.sqlite"
     store = SqliteStore(path)
     await store.open()
@@ -819,3 +846,61 @@ async def test_sqlite_refuses_a_newer_schema(tmp_path: Any) -> None:
     await store.close()
     with pytest.raises(RuntimeError, match="schema version"):
         await SqliteStore(path).open()
+
+
+# --- MongoDB only: the indexes ---------------------------------------------------------------
+
+INIT_INDEXES_JS = Path(__file__).resolve().parents[3] / "mongo-init" / "02-indexes.js"
+
+
+def init_script_indexes() -> dict[str, list[dict[str, Any]]]:
+    """The index table in mongo-init/02-indexes.js (a JSON object literal)."""
+    text = INIT_INDEXES_JS.read_text()
+    return json.loads(text.split("const INDEXES = ", 1)[1].split(";\n", 1)[0])
+
+
+def test_init_script_creates_the_same_indexes_as_open() -> None:
+    in_python = {
+        collection: [
+            {"key": list(m.document["key"].items())}
+            | {k: v for k, v in m.document.items() if k not in ("key", "name")}
+            for m in models
+        ]
+        for collection, models in MONGO_INDEXES.items()
+    }
+    in_script = {
+        collection: [{**spec, "key": list(spec["key"].items())} for spec in specs]
+        for collection, specs in init_script_indexes().items()
+    }
+    assert in_script == in_python
+
+
+@pytest.mark.mongodb
+async def test_mongo_open_on_a_database_set_up_by_the_init_script(
+    mongo_server: MongoTestServer,
+) -> None:
+    assert mongo_server.uri is not None
+    db_name = f"test_{uuid.uuid4().hex}"
+    async with AsyncMongoClient(mongo_server.uri) as client:
+        try:
+            for collection, specs in init_script_indexes().items():
+                for spec in specs:
+                    options = {k: v for k, v in spec.items() if k != "key"}
+                    await client[db_name][collection].create_index(
+                        list(spec["key"].items()), **options
+                    )
+            store = MongoStore(mongo_server.uri, db_name)
+            await store.open()
+            await store.close()
+            for collection, models in MONGO_INDEXES.items():
+                info = await client[db_name][collection].index_information()
+                assert {m.document["name"] for m in models} | {"_id_"} == set(info)
+            users = await client[db_name]["users"].index_information()
+            assert users["email_1"]["unique"] is True
+            tokens = await client[db_name]["revoked_tokens"].index_information()
+            assert tokens["expires_at_1"]["expireAfterSeconds"] == 0
+            await client[db_name]["users"].insert_one({"email": "a"})
+            with pytest.raises(DuplicateKeyError):
+                await client[db_name]["users"].insert_one({"email": "a"})
+        finally:
+            await client.drop_database(db_name)
