@@ -39,18 +39,25 @@ class AccountService:
         if not self.settings.allow_signup:
             raise AccountError(403, "sign-up is turned off on this server; ask an administrator")
         _check_password(password)
-        user = User(email=email.strip().lower(), name=name.strip(), password_hash=hash_password(password))
+        user = User(
+            email=email.strip().lower(), name=name.strip(), password_hash=hash_password(password)
+        )
         try:
             await self.store.users.create(user)
         except DuplicateError:
-            raise AccountError(409, "an account with this e-mail already exists; log in instead") from None
+            raise AccountError(
+                409, "an account with this e-mail already exists; log in instead"
+            ) from None
         log.info("new account %s", user.id)
         token, _ = self.issue_token(user)
         return user, token
 
     async def login(self, email: str, password: str, client: str) -> tuple[User, str]:
         email = email.strip().lower()
-        for throttle, key in ((self._login_throttle, (client, email)), (self._client_throttle, (client,))):
+        for throttle, key in (
+            (self._login_throttle, (client, email)),
+            (self._client_throttle, (client,)),
+        ):
             wait = throttle.blocked_for(*key)
             if wait:
                 raise AccountError(
@@ -100,7 +107,8 @@ class AccountService:
         existing = await self.store.users.get_by_email(email)
         if existing is not None:
             updated = await self.store.users.update(
-                existing.id, {"role": Role.admin, "password_hash": hash_password(password), "disabled": False}
+                existing.id,
+                {"role": Role.admin, "password_hash": hash_password(password), "disabled": False},
             )
             assert updated is not None
             return updated

@@ -31,8 +31,13 @@ class AdminService:
 
     async def audit(self, actor: User, action: str, target: str | None, **details: Any) -> None:
         await self.store.audit.add(
-            AuditEntry(actor_id=actor.id, actor_email=actor.email, action=action, target=target,
-                       details=details)
+            AuditEntry(
+                actor_id=actor.id,
+                actor_email=actor.email,
+                action=action,
+                target=target,
+                details=details,
+            )
         )
 
     # --- predictions -----------------------------------------------------------------
@@ -41,8 +46,13 @@ class AdminService:
         job = await self.store.jobs.get(job_id)
         if job is None or not await self.jobs.delete(job_id):
             raise AdminError(404, "no such prediction")
-        await self.audit(actor, "prediction.delete", job_id, model=job.model,
-                         file=job.inputs[0].name if job.inputs else None)
+        await self.audit(
+            actor,
+            "prediction.delete",
+            job_id,
+            model=job.model,
+            file=job.inputs[0].name if job.inputs else None,
+        )
 
     async def stats(self, since: datetime | None, until: datetime | None) -> dict[str, Any]:
         rows = await self.store.jobs.stat_rows(since, until)
@@ -98,9 +108,13 @@ class AdminService:
         try:
             registry = load_registry(settings.models_file, settings.models_dir)
         except RegistryError as exc:
-            raise AdminError(422, f"the model registry has an error; nothing changed: {exc}") from None
+            raise AdminError(
+                422, f"the model registry has an error; nothing changed: {exc}"
+            ) from None
         if model is not None and model not in registry.models:
-            raise AdminError(409, f"'{model}' is no longer in the registry; reload all models instead")
+            raise AdminError(
+                409, f"'{model}' is no longer in the registry; reload all models instead"
+            )
         self.jobs.registry = registry
         await self.executor.reload(registry, [model] if model else None)
         await self.audit(actor, "model.reload", model or "*", models=sorted(registry.models))
@@ -133,8 +147,12 @@ class AdminService:
             changes["disabled"] = disabled
         updated = await self.store.users.update(user_id, changes) if changes else target
         assert updated is not None
-        await self.audit(actor, "user.update", user_id,
-                         **{k: str(v.value if hasattr(v, "value") else v) for k, v in changes.items()})
+        await self.audit(
+            actor,
+            "user.update",
+            user_id,
+            **{k: str(v.value if hasattr(v, "value") else v) for k, v in changes.items()},
+        )
         return updated
 
 

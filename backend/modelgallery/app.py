@@ -52,9 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Upload files to computer-vision models and get annotated results.",
         lifespan=lifespan,
-        generate_unique_id_function=lambda route: f"{route.tags[0]}-{route.name}"
-        if route.tags
-        else route.name,
+        generate_unique_id_function=lambda route: (
+            f"{route.tags[0]}-{route.name}" if route.tags else route.name
+        ),
     )
     install_error_handlers(app)
     for router in (health, auth, models, predictions, legacy, contact, admin):
@@ -83,7 +83,9 @@ async def _start(settings: Settings, metrics: Metrics) -> Context:
     jobs = JobService(settings, store, executor, JobFiles(settings.jobs_dir), registry, metrics)
     accounts = AccountService(settings, store)
     await accounts.ensure_first_admin()
-    outbox = Outbox(store.messages, Mailer(settings) if settings.smtp_configured else None, settings)
+    outbox = Outbox(
+        store.messages, Mailer(settings) if settings.smtp_configured else None, settings
+    )
     ctx = Context(
         settings=settings,
         store=store,
@@ -103,7 +105,9 @@ async def _start(settings: Settings, metrics: Metrics) -> Context:
     outbox.start()
     log.info(
         "Model Gallery started: %s store, %d model(s), groups %s",
-        store.kind, len(registry.models), registry.groups,
+        store.kind,
+        len(registry.models),
+        registry.groups,
     )
     return ctx
 
@@ -129,6 +133,8 @@ def _serve_frontend(app: FastAPI, dist: Path) -> None:
             )
         candidate = (root / path).resolve()
         if path and candidate.is_relative_to(root) and candidate.is_file():
-            cache = "public, max-age=31536000, immutable" if "/assets/" in f"/{path}" else "no-cache"
+            cache = (
+                "public, max-age=31536000, immutable" if "/assets/" in f"/{path}" else "no-cache"
+            )
             return FileResponse(candidate, headers={"Cache-Control": cache})
         return FileResponse(index, headers={"Cache-Control": "no-cache"})

@@ -8,6 +8,8 @@ import getpass
 import os
 import sys
 
+from pydantic import ValidationError
+
 from .core.settings import Settings
 
 
@@ -33,13 +35,27 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check-registry", help="validate models.toml and list the models")
 
     args = parser.parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # pydantic's own text quotes the values it read, secrets included: name the problem only.
+        print(f"the settings are not valid:\n{_settings_errors(exc)}", file=sys.stderr)
+        return 2
     return {
         "serve": _serve,
         "create-admin": _create_admin,
         "fetch-models": _fetch_models,
         "check-registry": _check_registry,
     }[args.command](settings, args)
+
+
+def _settings_errors(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        name = ".".join(str(p) for p in err["loc"]).upper()
+        message = err["msg"].removeprefix("Value error, ")
+        lines.append(f"  {name}: {message}" if name else f"  {message}")
+    return "\n".join(lines)
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -77,7 +93,9 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
         store = create_store(settings)
         await store.open()
         try:
-            user = await AccountService(settings, store).create_admin(args.email, password, args.name)
+            user = await AccountService(settings, store).create_admin(
+                args.email, password, args.name
+            )
             print(f"{user.email} is an administrator.")
         finally:
             await store.close()

@@ -28,9 +28,7 @@ def submit(
     headers: dict[str, str] | None = None,
     content_type: str = "image/png",
 ) -> httpx.Response:
-    files = {
-        "file": (name, content if content is not None else png_bytes(), content_type)
-    }
+    files = {"file": (name, content if content is not None else png_bytes(), content_type)}
     data = {k: str(v) for k, v in (params or {}).items()}
     return http.post(
         f"/api/models/{model}/predictions",
@@ -54,7 +52,5 @@ def wait_for(
         if job.get("status") in statuses:
             return job
         if time.monotonic() > deadline:
-            raise AssertionError(
-                f"job {job_id} still {job.get('status')} after {timeout_s} s"
-            )
+            raise AssertionError(f"job {job_id} still {job.get('status')} after {timeout_s} s")
         time.sleep(0.05)

@@ -22,9 +22,7 @@ SCRIPT = Path(__file__).with_name("mongo_server.py")
 
 def mongoeco_python() -> Path:
     configured = os.environ.get("MONGOECO_PYTHON")
-    return (
-        Path(configured) if configured else REPO / ".venv-mongoeco" / "bin" / "python"
-    )
+    return Path(configured) if configured else REPO / ".venv-mongoeco" / "bin" / "python"
 
 
 class MongoTestServer:
@@ -90,11 +88,7 @@ class MongoTestServer:
                     line = self._process.stdout.readline().strip()
                     if line.startswith("mongodb://"):
                         return line
-                    self._fail(
-                        f"expected a mongodb:// URI, got {line!r}"
-                        if line
-                        else "it exited"
-                    )
+                    self._fail(f"expected a mongodb:// URI, got {line!r}" if line else "it exited")
         self._fail(f"no URI within {self.startup_timeout:.0f} s")
 
     def _fail(self, reason: str) -> NoReturn:

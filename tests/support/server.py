@@ -73,9 +73,7 @@ class BackendServer:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(
-            f"the backend was not ready within {timeout_s} s:\n{self.log()}"
-        )
+        raise RuntimeError(f"the backend was not ready within {timeout_s} s:\n{self.log()}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 30) -> int | None:
         if self.process is None:
@@ -95,11 +93,7 @@ class BackendServer:
         return code
 
     def log(self) -> str:
-        return (
-            self.log_path.read_text(errors="replace")[-6000:]
-            if self.log_path.exists()
-            else ""
-        )
+        return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
 
     def client(self, **kwargs) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=60, **kwargs)

@@ -8,29 +8,25 @@ import os
 import signal
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from modelgallery.vision.model import (
+    ArtifactOut,
     InputItem,
     Model,
     Output,
     Param,
     Progress,
     Result,
-    ArtifactOut,
 )
 
 
 class ToyInvert(Model):
     kinds = ("image",)
-    params = {
-        "sleep_s": Param(
-            type="float", default=0.0, min=0, max=120, description="work this long"
-        ),
+    params: ClassVar[dict[str, Param]] = {
+        "sleep_s": Param(type="float", default=0.0, min=0, max=120, description="work this long"),
         "steps": Param(type="int", default=4, min=1, max=100),
-        "behaviour": Param(
-            type="str", default="ok", choices=["ok", "fail", "crash", "hang"]
-        ),
+        "behaviour": Param(type="str", default="ok", choices=["ok", "fail", "crash", "hang"]),
     }
     outputs = (
         Output(name="inverted-{stem}.png", media_type="image/png", role="annotated"),
@@ -42,9 +38,7 @@ class ToyInvert(Model):
 
         self._invert = ImageOps.invert
         self.factor = 1.0
-        for (
-            path
-        ) in self.spec.weight_paths:  # a "weights" file holds a brightness factor
+        for path in self.spec.weight_paths:  # a "weights" file holds a brightness factor
             self.factor = float(Path(path).read_text().strip())
 
     def warmup(self) -> None:
@@ -79,9 +73,7 @@ class ToyInvert(Model):
             name = f"inverted-{index}.png"
             inverted.save(outdir / name)
             artifacts.append(ArtifactOut(name, "image/png", "annotated"))
-            images.append(
-                {"name": item.name, "width": inverted.width, "height": inverted.height}
-            )
+            images.append({"name": item.name, "width": inverted.width, "height": inverted.height})
         summary = {"images": images, "factor": self.factor, "pid": os.getpid()}
         (outdir / "summary.json").write_text(json.dumps(summary))
         artifacts.append(ArtifactOut("summary.json", "application/json", "data"))

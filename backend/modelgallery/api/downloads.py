@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 from fastapi.responses import FileResponse
 
+from .errors import ApiError
+
 _INLINE = {
     "image/jpeg",
     "image/png",
@@ -18,7 +20,11 @@ _INLINE = {
 }
 
 
-def file_response(path: Path, media_type: str, download_name: str, attachment: bool) -> FileResponse:
+def file_response(
+    path: Path, media_type: str, download_name: str, attachment: bool
+) -> FileResponse:
+    if not path.is_file():  # removed from disk (deleted meanwhile, cleaned up): not a 500
+        raise ApiError(404, "this file is no longer available")
     if media_type not in _INLINE:
         media_type, attachment = "application/octet-stream", True
     disposition = "attachment" if attachment else "inline"

@@ -130,13 +130,19 @@ class JobPublic(BaseModel):
             progress=job.progress,
             message=job.message,
             inputs=[
-                InputPublic(name=f.name, size=f.size, sha256=f.sha256, media_type=f.media_type,
-                            url=f"{base}/inputs/{f.stored}")
+                InputPublic(
+                    name=f.name,
+                    size=f.size,
+                    sha256=f.sha256,
+                    media_type=f.media_type,
+                    url=f"{base}/inputs/{f.stored}",
+                )
                 for f in job.inputs
             ],
             params=job.params,
             artifacts=[
-                ArtifactPublic(**a.model_dump(), url=f"{base}/files/{a.name}") for a in job.artifacts
+                ArtifactPublic(**a.model_dump(), url=f"{base}/files/{a.name}")
+                for a in job.artifacts
             ],
             result=job.result,
             timings=job.timings,

@@ -19,7 +19,9 @@ async def accept(
     request: Request, ctx: Context, spec: ModelSpec, user: User | None, wait_s: float
 ) -> Job:
     if ctx.settings.require_login and user is None:
-        raise ApiError(401, "log in to use the models on this server", {"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401, "log in to use the models on this server", {"WWW-Authenticate": "Bearer"}
+        )
     ctx.jobs.check_available(spec)
     ctx.jobs.check_capacity(spec)  # before reading the upload, not after
 
@@ -32,7 +34,9 @@ async def accept(
         )
         if not received.files:
             raise ApiError(422, "attach a file in the form field 'file'")
-        inputs = [await _check_file(ctx, job_id, index, f, spec) for index, f in enumerate(received.files)]
+        inputs = [
+            await _check_file(ctx, job_id, index, f, spec) for index, f in enumerate(received.files)
+        ]
         job = Job(
             id=job_id,
             model=spec.name,
@@ -64,7 +68,10 @@ async def _check_file(
     stored = f"input-{index}{found.extension}"
     received.path.rename(ctx.jobs.files.input_path(job_id, stored))
     return InputFile(
-        name=name, stored=stored, size=received.size, sha256=received.sha256,
+        name=name,
+        stored=stored,
+        size=received.size,
+        sha256=received.sha256,
         media_type=found.media_type,
     )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from fastapi import Request
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.requests import ClientDisconnect
 
 from .errors import ApiError
@@ -39,7 +39,9 @@ class Received:
 def display_name(raw: str) -> str:
     """The user's file name as metadata: no folders, no control characters, bounded."""
     name = re.split(r"[\\/]", raw)[-1]
-    name = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c)[0] != "C")
+    name = "".join(
+        c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c)[0] != "C"
+    )
     return name.strip()[:255] or "upload"
 
 
@@ -71,6 +73,9 @@ async def receive(request: Request, folder: Path, max_bytes: int, max_files: int
         async for chunk in request.stream():
             parser.write(chunk)
         parser.finalize()
+        if parser.state not in (MultipartState.START, MultipartState.END):
+            # python-multipart's finalize() does not check that the closing boundary came
+            raise ApiError(400, "the form data ended before its closing boundary")
     except ClientDisconnect:
         raise ApiError(400, "the upload was interrupted before it finished") from None
     except ApiError:
@@ -111,8 +116,10 @@ class _PartState:
         self._field_value += data[start:end]
 
     def header_end(self) -> None:
+        # latin-1 keeps the raw bytes: parse_options_header encodes back to latin-1, and
+        # file names are decoded as UTF-8 afterwards (what browsers send)
         self._headers[self._field_name.decode("latin-1").lower()] = self._field_value.decode(
-            "utf-8", "replace"
+            "latin-1"
         )
         self._field_name, self._field_value = b"", b""
 
@@ -127,9 +134,7 @@ class _PartState:
         if self._name not in FILE_FIELDS:
             raise ApiError(422, f"send files in the form field 'file', not '{self._name}'")
         if len(self.received.files) >= self.max_files:
-            raise ApiError(
-                422, f"too many files: this model takes {self.max_files} per request"
-            )
+            raise ApiError(422, f"too many files: this model takes {self.max_files} per request")
         index = len(self.received.files)
         self._file = ReceivedFile(
             original_name=display_name(filename.decode("utf-8", "replace")),

@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: list[str] = Field(
-        default_factory=list, description='Origins allowed to call the API from a browser, e.g. ["http://localhost:5173"].'
+        default_factory=list,
+        description='Origins allowed to call the API from a browser, e.g. ["http://localhost:5173"].',
     )
     secure_cookies: bool = Field(False, description="Mark cookies Secure (behind HTTPS).")
 

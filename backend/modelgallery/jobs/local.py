@@ -179,7 +179,9 @@ class LocalExecutor:
 
     def _runnable(self, specs: list[ModelSpec]) -> list[ModelSpec]:
         return [
-            s for s in specs if s.enabled and not s.missing_weights() and s.name not in self._unloaded
+            s
+            for s in specs
+            if s.enabled and not s.missing_weights() and s.name not in self._unloaded
         ]
 
     def _adopt(self, registry: Registry, force_groups: set[str]) -> None:
@@ -288,7 +290,9 @@ class LocalExecutor:
         child.close()  # so that the parent sees EOF when the worker dies
         slot.process, slot.conn = process, parent
         self._start_reader(slot)
-        log.info("worker %s started (pid %s) for %s", slot.name, process.pid, [s.name for s in specs])
+        log.info(
+            "worker %s started (pid %s) for %s", slot.name, process.pid, [s.name for s in specs]
+        )
 
         deadline = time.monotonic() + self._settings.worker_start_timeout_s
         while True:

@@ -70,7 +70,7 @@ class JobService:
         """Store a prepared job (its files already in place) and queue it. Raises
         QueueFullError, after removing the job, when the queue is full."""
         spec = self.registry.models[job.model]
-        await self.store.jobs.create(job)
+        job = await self.store.jobs.create(job)
         try:
             self.executor.submit(self._task(job, spec))
         except Exception:
@@ -125,20 +125,30 @@ class JobService:
             spec = self.registry.models.get(job.model)
             if job.attempts >= _MAX_ATTEMPTS:
                 await self._finish(
-                    job, JobStatus.failed,
+                    job,
+                    JobStatus.failed,
                     error=f"stopped: the server restarted during this job {job.attempts} times",
                 )
                 continue
             if spec is None:
-                await self._finish(job, JobStatus.failed, error=f"the model '{job.model}' was removed")
+                await self._finish(
+                    job, JobStatus.failed, error=f"the model '{job.model}' was removed"
+                )
                 continue
             if job.status == JobStatus.running:
-                job = await self.store.jobs.update(
-                    job.id,
-                    {"status": JobStatus.queued, "progress": 0.0,
-                     "message": "queued again after a server restart", "worker": None},
-                    only_if_status=[JobStatus.running],
-                ) or job
+                job = (
+                    await self.store.jobs.update(
+                        job.id,
+                        {
+                            "status": JobStatus.queued,
+                            "progress": 0.0,
+                            "message": "queued again after a server restart",
+                            "worker": None,
+                        },
+                        only_if_status=[JobStatus.running],
+                    )
+                    or job
+                )
             try:
                 self.executor.submit(self._task(job, spec), force=True)
                 count += 1
@@ -157,8 +167,13 @@ class JobService:
         timings = job.timings.model_copy(update={"started": utcnow()})
         updated = await self.store.jobs.update(
             job_id,
-            {"status": JobStatus.running, "worker": worker, "attempts": job.attempts + 1,
-             "message": "running", "timings": timings},
+            {
+                "status": JobStatus.running,
+                "worker": worker,
+                "attempts": job.attempts + 1,
+                "message": "running",
+                "timings": timings,
+            },
             only_if_status=[JobStatus.queued],
         )
         if updated is None:
@@ -189,8 +204,12 @@ class JobService:
             await self._finish(job, JobStatus.failed, error=f"the model's output is invalid: {exc}")
             return
         await self._finish(
-            job, JobStatus.succeeded, message="done", result=outcome.summary,
-            artifacts=artifacts, model_ms=outcome.model_ms,
+            job,
+            JobStatus.succeeded,
+            message="done",
+            result=outcome.summary,
+            artifacts=artifacts,
+            model_ms=outcome.model_ms,
         )
 
     async def on_failure(self, job_id: str, error: str) -> None:
@@ -235,8 +254,12 @@ class JobService:
             if not path.is_file():
                 raise ValueError(f"it announced {art.name} but did not write it")
             artifacts.append(
-                Artifact(name=art.name, media_type=art.media_type, role=art.role,
-                         size=path.stat().st_size)
+                Artifact(
+                    name=art.name,
+                    media_type=art.media_type,
+                    role=art.role,
+                    size=path.stat().st_size,
+                )
             )
         return artifacts
 

@@ -117,10 +117,12 @@ def _describe_other(head: bytes) -> Sniffed:
         return Sniffed("other", "application/pdf", "PDF document")
     if head.startswith(b"GIF8"):
         return Sniffed("other", "image/gif", "GIF image")
-    if start.startswith((b"<!doctype html", b"<html")) or b"<script" in start:
+    if start.startswith((b"<!doctype html", b"<html")):
         return Sniffed("other", "text/html", "HTML page")
-    if b"<svg" in start:
+    if b"<svg" in start:  # before <script: an SVG with a script is still an SVG
         return Sniffed("other", "image/svg+xml", "SVG drawing")
+    if b"<script" in start:
+        return Sniffed("other", "text/html", "HTML page")
     if not head:
         return Sniffed("other", "application/x-empty", "empty file")
     try:
@@ -145,6 +147,9 @@ def check(path: Path, kinds: list[str]) -> Sniffed:
 def _decode_image(path: Path, found: Sniffed) -> None:
     try:
         with Image.open(path) as img:
+            # Pillow itself refuses only past twice MAX_IMAGE_PIXELS (and merely warns above it)
+            if img.width * img.height > Image.MAX_IMAGE_PIXELS:
+                raise Image.DecompressionBombError(f"{img.width}x{img.height}")
             img.verify()
         with Image.open(path) as img:
             img.load()
@@ -154,7 +159,9 @@ def _decode_image(path: Path, found: Sniffed) -> None:
         raise MediaError(
             f"The image is too large (more than {Image.MAX_IMAGE_PIXELS:,} pixels)."
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except UnidentifiedImageError:  # its message holds the server's path to the upload
+        raise MediaError(f"The {found.label} is damaged and cannot be read.") from None
+    except (OSError, SyntaxError, ValueError) as exc:
         raise MediaError(f"The {found.label} is damaged and cannot be read ({exc}).") from None
 
 

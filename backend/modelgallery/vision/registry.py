@@ -55,7 +55,7 @@ class ModelEntry(BaseModel):
     group: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     enabled: bool = True
     legacy_route: str | None = Field(None, pattern=r"^[a-z][a-z0-9]*$")
-    kinds: list[str] | None = None  # narrow the family's accepted kinds
+    kinds: list[str] | None = Field(None, min_length=1)  # narrow the family's accepted kinds
     max_upload_mb: PositiveFloat = 50
     max_files: int = Field(1, ge=1, le=500)  # files per request (batch)
     timeout_s: PositiveFloat | None = None
@@ -87,7 +87,9 @@ class ModelSpec(BaseModel):
     options: dict[str, Any]
 
     def missing_weights(self) -> list[str]:
-        return [w.file for w, p in zip(self.weights, self.weight_paths, strict=True) if not p.is_file()]
+        return [
+            w.file for w, p in zip(self.weights, self.weight_paths, strict=True) if not p.is_file()
+        ]
 
 
 class Registry(BaseModel):

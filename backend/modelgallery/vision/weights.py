@@ -78,9 +78,11 @@ def _copy(source: str, dest: Path, label: str, show_progress: bool) -> None:
             raise FetchError(f"{label}: not found in the mirror ({path})")
         total = path.stat().st_size
         stream = path.open("rb")
-    with stream, dest.open("wb") as out, tqdm(
-        total=total, unit="B", unit_scale=True, desc=label, disable=not show_progress
-    ) as bar:
+    with (
+        stream,
+        dest.open("wb") as out,
+        tqdm(total=total, unit="B", unit_scale=True, desc=label, disable=not show_progress) as bar,
+    ):
         while chunk := stream.read(_CHUNK):
             out.write(chunk)
             bar.update(len(chunk))

@@ -32,7 +32,11 @@ def test_metrics_count_requests_and_jobs(client: httpx.Client) -> None:
 def test_every_log_line_of_a_request_carries_its_id(client: httpx.Client, server) -> None:
     response = submit(client, params={"behaviour": "fail"}, wait=30)
     request_id = response.headers["x-request-id"]
-    lines = [json.loads(line) for line in server.log_path.read_text().splitlines() if line.startswith("{")]
+    lines = [
+        json.loads(line)
+        for line in server.log_path.read_text().splitlines()
+        if line.startswith("{")
+    ]
     mine = [line for line in lines if line.get("request_id") == request_id]
     assert any("POST /api/models/toy/predictions" in line["message"] for line in mine)
     assert all(set(line) >= {"time", "level", "logger", "message"} for line in lines)

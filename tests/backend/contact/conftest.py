@@ -19,6 +19,7 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
 from modelgallery.contact.mailer import Mailer
 from modelgallery.contact.outbox import Outbox
 from modelgallery.core.settings import Settings
@@ -68,9 +69,7 @@ class Recorder:
         return "250 Message accepted for delivery"
 
 
-def _check_login(
-    server: Any, session: Any, envelope: Any, mechanism: str, data: Any
-) -> AuthResult:
+def _check_login(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
     ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
         SMTP_USER.encode(),
         SMTP_PASSWORD.encode(),
@@ -202,9 +201,7 @@ async def outboxes(messages: MessageRepo) -> AsyncIterator[Callable[..., Outbox]
     """Build (and, unless told otherwise, start) outboxes; all are stopped at the end."""
     made: list[Outbox] = []
 
-    def make(
-        settings: Settings, mailer: Mailer | None = None, start: bool = True
-    ) -> Outbox:
+    def make(settings: Settings, mailer: Mailer | None = None, start: bool = True) -> Outbox:
         outbox = Outbox(messages, mailer or Mailer(settings), settings)
         if start:
             outbox.start()

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
 from modelgallery.contact.mailer import Mailer
 from modelgallery.contact.outbox import Outbox
 from modelgallery.contact.schemas import ContactIn
@@ -89,16 +90,12 @@ async def test_wrong_password_is_retried_with_a_clear_error(
     messages: MessageRepo,
 ) -> None:
     server = smtp_server("starttls", auth=True)
-    settings = make_settings(
-        server.port, smtp_username=SMTP_USER, smtp_password="wrong"
-    )
+    settings = make_settings(server.port, smtp_username=SMTP_USER, smtp_password="wrong")
     stored = await outboxes(settings).submit(FORM, client=None)
 
     failed = await wait_for_state(messages, stored.id, DeliveryState.retrying)
     assert failed.last_error is not None
-    assert failed.last_error.startswith(
-        f"login refused by 127.0.0.1:{server.port}: 535"
-    )
+    assert failed.last_error.startswith(f"login refused by 127.0.0.1:{server.port}: 535")
     assert server.received == []
 
 
@@ -116,9 +113,7 @@ async def test_untrusted_certificate_is_refused(
     failed = await wait_for_state(messages, stored.id, DeliveryState.retrying)
     assert failed.attempts >= 1
     assert failed.last_error is not None
-    assert failed.last_error.startswith(
-        f"TLS certificate of 127.0.0.1:{server.port} not trusted"
-    )
+    assert failed.last_error.startswith(f"TLS certificate of 127.0.0.1:{server.port} not trusted")
     await asyncio.sleep(0.3)  # a retry or two, still refused
     assert server.received == []
     retried = await messages.get(stored.id)
@@ -138,9 +133,7 @@ async def test_server_down_then_up_delivers_exactly_once(
     failed = await wait_for_state(messages, stored.id, DeliveryState.retrying)
     assert failed.last_error == f"connection refused by 127.0.0.1:{port}"
     assert failed.next_attempt_at is not None
-    assert (
-        timedelta(0) < failed.next_attempt_at - stored.created_at < timedelta(seconds=1)
-    )
+    assert timedelta(0) < failed.next_attempt_at - stored.created_at < timedelta(seconds=1)
 
     server = smtp_server("starttls", port=port)
     sent = await wait_for_state(messages, stored.id, DeliveryState.sent)
@@ -208,9 +201,7 @@ async def test_pending_message_from_a_previous_run_is_sent_at_start(
     previous_run = SqliteStore(db_path)
     await previous_run.open()
     left_over = [
-        await previous_run.messages.create(
-            ContactMessage(**FORM.model_dump(), client="192.0.2.1")
-        ),
+        await previous_run.messages.create(ContactMessage(**FORM.model_dump(), client="192.0.2.1")),
         await previous_run.messages.create(
             ContactMessage(
                 **FORM.model_dump(),

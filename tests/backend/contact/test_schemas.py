@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from modelgallery.contact import schemas
 from modelgallery.contact.schemas import ContactIn, ContactOut
 from modelgallery.store.records import ContactMessage, DeliveryState
-from pydantic import ValidationError
 
 VALID = {
     "name": "Ann Example",
@@ -58,15 +59,11 @@ def test_length_limits(field: str, value: str, kind: str) -> None:
 
 
 def test_limits_at_the_edges_pass() -> None:
-    ContactIn(
-        name="x" * 100, email="ann@example.com", subject="y" * 150, message="z" * 5000
-    )
+    ContactIn(name="x" * 100, email="ann@example.com", subject="y" * 150, message="z" * 5000)
     ContactIn(name="x", email="ann@example.com", subject="y", message="z" * 10)
 
 
-@pytest.mark.parametrize(
-    "email", ["not-an-address", "ann@", "ann@example", "a b@example.com"]
-)
+@pytest.mark.parametrize("email", ["not-an-address", "ann@", "ann@example", "a b@example.com"])
 def test_bad_email(email: str) -> None:
     [(loc, error_type, msg)] = errors(email=email)
     assert (loc, error_type) == ("email", "email")

@@ -1,4 +1,6 @@
-"""Fixtures for the store contract suite: every test that takes `store` runs on both backends."""
+"""Fixtures for the store contract suite: every test that takes `store` runs on both backends.
+
+The session-wide `mongo_server` comes from tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -7,36 +9,29 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pymongo import MongoClient
+
 from modelgallery.store.base import Store
 from modelgallery.store.mongo import MongoStore
 from modelgallery.store.sqlite import SqliteStore
-from pymongo import MongoClient
-
 from tests.support.mongo import MongoTestServer
 
 StoreFactory = Callable[[], Store]
 
 
-@pytest.fixture(scope="session")
-def mongo_server() -> Iterator[MongoTestServer]:
-    with MongoTestServer() as server:
-        yield server
-
-
 @pytest.fixture(params=["sqlite", pytest.param("mongodb", marks=pytest.mark.mongodb)])
-def make_store(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[StoreFactory]:
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
     """Makes unopened stores that all point at this test's own database."""
     if request.param == "sqlite":
         path = tmp_path / "data" / "store.sqlite"
         yield lambda: SqliteStore(path)
         return
     server: MongoTestServer = request.getfixturevalue("mongo_server")
-    assert server.uri is not None
+    uri = server.uri
+    assert uri is not None
     db_name = f"test_{uuid.uuid4().hex}"
-    yield lambda: MongoStore(server.uri, db_name)
-    with MongoClient(server.uri) as client:
+    yield lambda: MongoStore(uri, db_name)
+    with MongoClient(uri) as client:
         client.drop_database(db_name)
 
 

@@ -12,6 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import BaseModel
+from pymongo import AsyncMongoClient
+from pymongo.errors import DuplicateKeyError
+
 from modelgallery.store.base import DuplicateError, Store
 from modelgallery.store.mongo import INDEXES as MONGO_INDEXES
 from modelgallery.store.mongo import MongoStore
@@ -30,10 +34,6 @@ from modelgallery.store.records import (
     User,
 )
 from modelgallery.store.sqlite import SCHEMA_VERSION, SqliteStore
-from pydantic import BaseModel
-from pymongo import AsyncMongoClient
-from pymongo.errors import DuplicateKeyError
-
 from tests.support.mongo import MongoTestServer
 
 # Whole milliseconds: what both backends keep, so records built from it round-trip unchanged.
@@ -50,13 +50,7 @@ def user(email: str, *, at: float = 0, role: Role = Role.user) -> User:
 
 def inputs(*names: str) -> list[InputFile]:
     return [
-        InputFile(
-            name=n,
-            stored=f"{i}.bin",
-            size=10 + i,
-            sha256="0" * 64,
-            media_type="image/png",
-        )
+        InputFile(name=n, stored=f"{i}.bin", size=10 + i, sha256="0" * 64, media_type="image/png")
         for i, n in enumerate(names)
     ]
 
@@ -140,11 +134,7 @@ async def test_user_update(store: Store) -> None:
         dave.id, {"name": "Dave", "last_login_at": minutes(1), "role": Role.admin}
     )
     assert updated is not None
-    assert (updated.name, updated.last_login_at, updated.role) == (
-        "Dave",
-        minutes(1),
-        Role.admin,
-    )
+    assert (updated.name, updated.last_login_at, updated.role) == ("Dave", minutes(1), Role.admin)
     assert await store.users.get(dave.id) == updated
     assert await store.users.update("missing", {"name": "x"}) is None
 
@@ -159,9 +149,7 @@ async def test_user_update(store: Store) -> None:
 async def test_user_list_and_count(store: Store) -> None:
     made = [
         await store.users.create(user(f"u{i}@example.com", at=i, role=role))
-        for i, role in enumerate(
-            [Role.user, Role.admin, Role.user, Role.user, Role.admin]
-        )
+        for i, role in enumerate([Role.user, Role.admin, Role.user, Role.user, Role.admin])
     ]
     newest_first = list(reversed(ids(made)))
 
@@ -190,12 +178,7 @@ def full_job() -> Job:
         inputs=inputs("street.jpg", "Ünïcode name (2).png"),
         params={"conf": 0.25, "classes": [0, 2], "tile": None, "opts": {"tta": True}},
         artifacts=[
-            Artifact(
-                name="annotated.jpg",
-                media_type="image/jpeg",
-                role="annotated",
-                size=1234,
-            ),
+            Artifact(name="annotated.jpg", media_type="image/jpeg", role="annotated", size=1234),
             Artifact(name="result.json", media_type="application/json", role="data"),
         ],
         result={
@@ -204,9 +187,7 @@ def full_job() -> Job:
             "empty": {},
             "nested": {"list": [[1, 2], [3]], "flag": False, "none": None},
         },
-        timings=Timings(
-            created=T0, started=minutes(0.5), finished=minutes(1.25), model_ms=123.456
-        ),
+        timings=Timings(created=T0, started=minutes(0.5), finished=minutes(1.25), model_ms=123.456),
         error=None,
         worker="worker-7",
         attempts=2,
@@ -234,9 +215,7 @@ async def test_datetimes_are_kept_to_the_millisecond(store: Store) -> None:
     created = await store.jobs.create(
         job("j1", at=0).model_copy(
             update={
-                "timings": Timings(
-                    created=precise, finished=precise + timedelta(microseconds=2500)
-                )
+                "timings": Timings(created=precise, finished=precise + timedelta(microseconds=2500))
             }
         )
     )
@@ -250,9 +229,7 @@ async def test_datetimes_are_kept_to_the_millisecond(store: Store) -> None:
 
 async def test_job_update(store: Store) -> None:
     await store.jobs.create(job("j1", at=0))
-    finished = Timings(
-        created=T0, started=minutes(1), finished=minutes(2), model_ms=9.5
-    )
+    finished = Timings(created=T0, started=minutes(1), finished=minutes(2), model_ms=9.5)
 
     updated = await store.jobs.update(
         "j1",
@@ -260,9 +237,7 @@ async def test_job_update(store: Store) -> None:
             "status": JobStatus.succeeded,
             "progress": 1,
             "timings": finished,
-            "artifacts": [
-                Artifact(name="a.png", media_type="image/png", role="preview")
-            ],
+            "artifacts": [Artifact(name="a.png", media_type="image/png", role="preview")],
             "result": {"labels": ["cat"]},
             "message": "ok",
         },
@@ -275,9 +250,7 @@ async def test_job_update(store: Store) -> None:
     assert await store.jobs.update("missing", {"message": "x"}) is None
 
     # Plain dicts work as well as models, and None clears a field.
-    again = await store.jobs.update(
-        "j1", {"timings": finished.model_dump(), "result": None}
-    )
+    again = await store.jobs.update("j1", {"timings": finished.model_dump(), "result": None})
     assert again is not None and again.timings == finished and again.result is None
 
     with pytest.raises(ValueError):
@@ -290,38 +263,25 @@ async def test_job_update_only_if_status(store: Store) -> None:
     await store.jobs.create(job("j1", at=0))
 
     claimed = await store.jobs.update(
-        "j1",
-        {"status": JobStatus.running, "worker": "w1"},
-        only_if_status=[JobStatus.queued],
+        "j1", {"status": JobStatus.running, "worker": "w1"}, only_if_status=[JobStatus.queued]
     )
-    assert claimed is not None and (claimed.status, claimed.worker) == (
-        JobStatus.running,
-        "w1",
-    )
+    assert claimed is not None and (claimed.status, claimed.worker) == (JobStatus.running, "w1")
 
     # A second claim loses: the job is no longer queued, and nothing changes.
     lost = await store.jobs.update(
-        "j1",
-        {"status": JobStatus.running, "worker": "w2"},
-        only_if_status={JobStatus.queued},
+        "j1", {"status": JobStatus.running, "worker": "w2"}, only_if_status={JobStatus.queued}
     )
     assert lost is None
     assert (await store.jobs.get("j1")) == claimed
 
     done = await store.jobs.update(
-        "j1",
-        {"status": JobStatus.cancelled},
-        only_if_status=(JobStatus.queued, JobStatus.running),
+        "j1", {"status": JobStatus.cancelled}, only_if_status=(JobStatus.queued, JobStatus.running)
     )
     assert done is not None and done.status is JobStatus.cancelled
     assert await store.jobs.update("j1", {}, only_if_status=[JobStatus.running]) is None
-    assert (
-        await store.jobs.update("j1", {}, only_if_status=[JobStatus.cancelled]) == done
-    )
+    assert await store.jobs.update("j1", {}, only_if_status=[JobStatus.cancelled]) == done
     assert await store.jobs.update("j1", {"message": "x"}, only_if_status=[]) is None
-    assert (
-        await store.jobs.update("missing", {"message": "x"}, [JobStatus.queued]) is None
-    )
+    assert await store.jobs.update("missing", {"message": "x"}, [JobStatus.queued]) is None
 
 
 async def test_only_one_of_concurrent_claims_wins(store: Store) -> None:
@@ -359,10 +319,7 @@ async def test_job_ids_are_unique(store: Store) -> None:
 # --- jobs: queries -------------------------------------------------------------------------
 
 ANN = ("u-ann", "ann@example.com")
-BOB = (
-    "u-bob",
-    "Bob@ExampleXcom.org",
-)  # "example.com" as an unescaped regex would match it
+BOB = ("u-bob", "Bob@ExampleXcom.org")  # "example.com" as an unescaped regex would match it
 
 
 def dashboard_jobs() -> list[Job]:
@@ -371,43 +328,13 @@ def dashboard_jobs() -> list[Job]:
         return job(job_id, at=at, user_id=uid, email=email, **kw)
 
     return [
-        j(
-            "j01",
-            0,
-            ANN,
-            model="yolo",
-            names=["Street.jpg", "my_CAT.png"],
-            took_ms=1500,
-        ),
+        j("j01", 0, ANN, model="yolo", names=["Street.jpg", "my_CAT.png"], took_ms=1500),
         j("j02", 1, BOB, model="sam", status=JobStatus.running, names=["zebra.png"]),
-        j(
-            "j03",
-            2,
-            None,
-            model="Detr",
-            status=JobStatus.failed,
-            names=["a+b (1).png"],
-            took_ms=90,
-        ),
+        j("j03", 2, None, model="Detr", status=JobStatus.failed, names=["a+b (1).png"], took_ms=90),
         j("j04", 2, ANN, model="sam", status=JobStatus.succeeded, took_ms=1500),
         j("j05", 3, BOB, model="yolo", names=["Apple.JPG"], took_ms=20_000),
-        j(
-            "j06",
-            4,
-            ANN,
-            model="yolo",
-            status=JobStatus.cancelled,
-            names=["cat.gif", "dog.gif"],
-        ),
-        j(
-            "j07",
-            5,
-            None,
-            model="detr",
-            status=JobStatus.succeeded,
-            names=["x.png"],
-            took_ms=5,
-        ),
+        j("j06", 4, ANN, model="yolo", status=JobStatus.cancelled, names=["cat.gif", "dog.gif"]),
+        j("j07", 5, None, model="detr", status=JobStatus.succeeded, names=["x.png"], took_ms=5),
         j("j08", 6, BOB, model="sam", status=JobStatus.running, names=["ab (1).png"]),
     ]
 
@@ -434,37 +361,19 @@ async def test_query_filters(store: Store, dashboard: list[Job]) -> None:
     assert await matching(store, user="bob@") == {"j02", "j05", "j08"}
     assert await matching(store, status=JobStatus.running) == {"j02", "j08"}
     assert await matching(store, status=JobStatus.failed) == {"j03"}
-    assert await matching(store, name="CAT") == {
-        "j01",
-        "j06",
-    }  # any input, not only the first
+    # any input's name counts, not only the first's
+    assert await matching(store, name="CAT") == {"j01", "j06"}
     assert await matching(store, name="dog") == {"j06"}
-    assert await matching(store, name="a+b (1)") == {
-        "j03"
-    }  # regex characters are literal
+    assert await matching(store, name="a+b (1)") == {"j03"}  # regex characters are literal
     assert await matching(store, name=".JPG") == {"j01", "j05"}
     assert await matching(store, name="nothing") == set()
 
 
 async def test_query_created_range(store: Store, dashboard: list[Job]) -> None:
-    assert await matching(store, since=minutes(2)) == {
-        "j03",
-        "j04",
-        "j05",
-        "j06",
-        "j07",
-        "j08",
-    }
+    assert await matching(store, since=minutes(2)) == {"j03", "j04", "j05", "j06", "j07", "j08"}
     assert await matching(store, until=minutes(2)) == {"j01", "j02"}
-    assert await matching(store, since=minutes(2), until=minutes(4)) == {
-        "j03",
-        "j04",
-        "j05",
-    }
-    assert await matching(store, since=minutes(2.001), until=minutes(4.001)) == {
-        "j05",
-        "j06",
-    }
+    assert await matching(store, since=minutes(2), until=minutes(4)) == {"j03", "j04", "j05"}
+    assert await matching(store, since=minutes(2.001), until=minutes(4.001)) == {"j05", "j06"}
     # Range bounds in another time zone mean the same instant.
     elsewhere = minutes(2).astimezone(ZoneInfo("Asia/Kolkata"))
     assert await matching(store, until=elsewhere) == {"j01", "j02"}
@@ -472,9 +381,7 @@ async def test_query_created_range(store: Store, dashboard: list[Job]) -> None:
 
 async def test_query_combined_filters(store: Store, dashboard: list[Job]) -> None:
     assert await matching(store, model="yolo", user_id="u-ann") == {"j01", "j06"}
-    assert await matching(
-        store, model="yolo", user="ann", name="cat", since=minutes(1)
-    ) == {"j06"}
+    assert await matching(store, model="yolo", user="ann", name="cat", since=minutes(1)) == {"j06"}
     assert await matching(store, status=JobStatus.running, user="example.com") == set()
 
 
@@ -515,35 +422,16 @@ async def test_query_sort(
 async def test_query_sort_spot_checks(store: Store, dashboard: list[Job]) -> None:
     # A few orders written out by hand, so expected_order() is not the only witness.
     async def order(sort: JobSort, descending: bool) -> list[str]:
-        return ids(
-            (await store.jobs.query(JobQuery(sort=sort, descending=descending))).data
-        )
+        return ids((await store.jobs.query(JobQuery(sort=sort, descending=descending))).data)
 
     assert (await order(JobSort.created, True))[:3] == ["j08", "j07", "j06"]
-    assert (await order(JobSort.created, False))[2:4] == [
-        "j03",
-        "j04",
-    ]  # same time: by id
-    assert await order(JobSort.duration, False) == [
-        "j07",
-        "j03",
-        "j01",
-        "j04",
-        "j05",
-        "j02",
-        "j06",
-        "j08",
-    ]
-    assert await order(JobSort.duration, True) == [
-        "j05",
-        "j04",
-        "j01",
-        "j03",
-        "j07",
-        "j08",
-        "j06",
-        "j02",
-    ]
+    assert (await order(JobSort.created, False))[2:4] == ["j03", "j04"]  # same time: by id
+    # finished shortest first (ties by id), then the unfinished, by id
+    up = ["j07", "j03", "j01", "j04", "j05", "j02", "j06", "j08"]
+    assert await order(JobSort.duration, False) == up
+    # finished longest first (ties by id, descending), then the unfinished, by id descending
+    down = ["j05", "j04", "j01", "j03", "j07", "j08", "j06", "j02"]
+    assert await order(JobSort.duration, True) == down
 
 
 async def test_query_pagination(store: Store, dashboard: list[Job]) -> None:
@@ -556,9 +444,7 @@ async def test_query_pagination(store: Store, dashboard: list[Job]) -> None:
     assert seen == everything
 
     page = await store.jobs.query(
-        JobQuery(
-            model="yolo", sort=JobSort.duration, descending=False, offset=1, limit=1
-        )
+        JobQuery(model="yolo", sort=JobSort.duration, descending=False, offset=1, limit=1)
     )
     assert (ids(page.data), page.count) == (["j05"], 3)
     page = await store.jobs.query(JobQuery(offset=100))
@@ -577,17 +463,13 @@ async def test_stat_rows(store: Store, dashboard: list[Job]) -> None:
         "j04",
         {
             "timings": Timings(
-                created=minutes(2),
-                finished=minutes(2) + timedelta(seconds=2),
-                model_ms=42.0,
+                created=minutes(2), finished=minutes(2) + timedelta(seconds=2), model_ms=42.0
             )
         },
     )
     rows = await store.jobs.stat_rows(minutes(2), minutes(5))
     by_created = sorted(rows, key=lambda r: (r.created, r.model, r.status))
-    assert [
-        (r.model, r.status, r.created, r.total_ms, r.model_ms) for r in by_created
-    ] == [
+    assert [(r.model, r.status, r.created, r.total_ms, r.model_ms) for r in by_created] == [
         ("Detr", JobStatus.failed, minutes(2), 90.0, None),
         ("sam", JobStatus.succeeded, minutes(2), 2000.0, 42.0),
         ("yolo", JobStatus.queued, minutes(3), 20_000.0, None),
@@ -626,14 +508,8 @@ async def test_updates_keep_queries_in_step(store: Store) -> None:
     assert await matching(store, name="old") == set()
     assert await matching(store, model="sam", user_id="u9", user="Z@") == {"j1"}
     assert await matching(store, status=JobStatus.succeeded, since=minutes(4)) == {"j1"}
-    for sort, first in [
-        (JobSort.name, "j1"),
-        (JobSort.duration, "j2"),
-        (JobSort.created, "j1"),
-    ]:
-        page = await store.jobs.query(
-            JobQuery(sort=sort, descending=sort is JobSort.created)
-        )
+    for sort, first in [(JobSort.name, "j1"), (JobSort.duration, "j2"), (JobSort.created, "j1")]:
+        page = await store.jobs.query(JobQuery(sort=sort, descending=sort is JobSort.created))
         assert page.data[0].id == first, sort
 
 
@@ -664,11 +540,7 @@ async def test_message_create_get_update_list(store: Store) -> None:
         "m1", {"delivery": DeliveryState.sent, "attempts": 1, "sent_at": minutes(1)}
     )
     assert sent is not None
-    assert (sent.delivery, sent.attempts, sent.sent_at) == (
-        DeliveryState.sent,
-        1,
-        minutes(1),
-    )
+    assert (sent.delivery, sent.attempts, sent.sent_at) == (DeliveryState.sent, 1, minutes(1))
     assert await store.messages.get("m1") == sent
     assert await store.messages.update("missing", {"attempts": 1}) is None
 
@@ -682,19 +554,9 @@ async def test_message_create_get_update_list(store: Store) -> None:
 async def test_messages_due(store: Store) -> None:
     now = minutes(10)
     for record in [
-        message(
-            "m-retry-due",
-            1,
-            delivery=DeliveryState.retrying,
-            next_attempt_at=minutes(9),
-        ),
+        message("m-retry-due", 1, delivery=DeliveryState.retrying, next_attempt_at=minutes(9)),
         message("m-pending", 2),
-        message(
-            "m-retry-later",
-            3,
-            delivery=DeliveryState.retrying,
-            next_attempt_at=minutes(11),
-        ),
+        message("m-retry-later", 3, delivery=DeliveryState.retrying, next_attempt_at=minutes(11)),
         message("m-sent", 4, delivery=DeliveryState.sent, sent_at=minutes(4)),
         message("m-unconfigured", 5, delivery=DeliveryState.not_configured),
         message("m-pending-now", 6, next_attempt_at=now),
@@ -826,9 +688,7 @@ async def test_sqlite_file_setup(tmp_path: Path) -> None:
         db = store.db
         assert (await db.execute_fetchall("PRAGMA journal_mode"))[0][0] == "wal"
         assert (await db.execute_fetchall("PRAGMA foreign_keys"))[0][0] == 1
-        assert (await db.execute_fetchall("PRAGMA user_version"))[0][
-            0
-        ] == SCHEMA_VERSION
+        assert (await db.execute_fetchall("PRAGMA user_version"))[0][0] == SCHEMA_VERSION
         plan = await db.execute_fetchall(
             "EXPLAIN QUERY PLAN SELECT data FROM jobs WHERE user_id = ? ORDER BY created DESC",
             ("u",),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -16,6 +16,12 @@ from .models import _public as model_public
 from .predictions import visible_job
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(_admin_user)])
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A time given without a zone is UTC, as the stores take it (and comparable with one
+    given with a zone)."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 @router.get("/predictions", response_model=JobListOut)
@@ -33,11 +39,22 @@ async def all_predictions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> JobListOut:
     """Every prediction, filtered, sorted and paginated."""
+    since, until = _utc(since), _utc(until)
     if since and until and since >= until:
         raise ApiError(422, "'since' must be before 'until'")
     page = await ctx.store.jobs.query(
-        JobQuery(model=model, user=user, status=status, since=since, until=until, name=name,
-                 sort=sort, descending=order == "desc", offset=offset, limit=limit)
+        JobQuery(
+            model=model,
+            user=user,
+            status=status,
+            since=since,
+            until=until,
+            name=name,
+            sort=sort,
+            descending=order == "desc",
+            offset=offset,
+            limit=limit,
+        )
     )
     return JobListOut(data=[JobPublic.of(j, admin=True) for j in page.data], count=page.count)
 
@@ -127,8 +144,6 @@ async def users(
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-async def update_user(
-    user_id: str, body: UserUpdateIn, ctx: Ctx, admin: AdminUser
-) -> UserPublic:
+async def update_user(user_id: str, body: UserUpdateIn, ctx: Ctx, admin: AdminUser) -> UserPublic:
     """Change a user's role or disable the account."""
     return UserPublic.of(await ctx.admin.update_user(admin, user_id, body.role, body.disabled))

@@ -16,8 +16,13 @@ def _session(ctx, response: Response, user, token: str) -> TokenOut:
     # The cookie lets the browser load result images and videos; SameSite=Strict keeps
     # other sites from riding on it.
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=minutes * 60, httponly=True, samesite="strict",
-        secure=ctx.settings.secure_cookies, path="/api",
+        SESSION_COOKIE,
+        token,
+        max_age=minutes * 60,
+        httponly=True,
+        samesite="strict",
+        secure=ctx.settings.secure_cookies,
+        path="/api",
     )
     return TokenOut(access_token=token, expires_in=minutes * 60, user=UserPublic.of(user))
 

@@ -29,9 +29,7 @@ def _primary(job: Job):
     return ranked[0] if ranked else None
 
 
-@router.post(
-    "/predict_{service}", response_model=LegacyPredictionOut, openapi_extra=UPLOAD_BODY
-)
+@router.post("/predict_{service}", response_model=LegacyPredictionOut, openapi_extra=UPLOAD_BODY)
 async def legacy_predict(
     service: str, request: Request, response: Response, ctx: Ctx, user: OptionalUser
 ) -> LegacyPredictionOut:
