@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,7 +56,7 @@ class Settings(BaseSettings):
     login_attempts_per_15min: int = Field(10, ge=1, description="Per client and e-mail.")
 
     # --- jobs ---------------------------------------------------------------------------
-    worker_groups: dict[str, int] = Field(
+    worker_groups: dict[str, Annotated[int, Field(ge=1)]] = Field(
         default_factory=dict,
         description='Worker processes per group, e.g. {"torch": 2}. Unlisted groups get 1.',
     )
@@ -117,10 +118,14 @@ class Settings(BaseSettings):
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
         path = self.data_dir / "secret.key"
-        if not path.exists():
+        if not path.exists() or not path.read_text().strip():  # an empty key signs nothing
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            # private from the first byte, and whole or absent: written aside, then renamed
+            partial = path.with_name(f".secret.key.{os.getpid()}")
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+            with os.fdopen(os.open(partial, flags, 0o600), "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+            os.replace(partial, path)
         return path.read_text().strip()
 
     def workers_for(self, group: str) -> int:

@@ -21,7 +21,7 @@ class JobFiles:
         self.root = root
 
     def job_dir(self, job_id: str) -> Path:
-        if not _JOB_ID.match(job_id):
+        if not _JOB_ID.fullmatch(job_id):  # fullmatch: `$` would let a final newline by
             raise UnsafePathError("not a job id")
         return self.root / job_id
 
@@ -46,7 +46,7 @@ class JobFiles:
 
     @staticmethod
     def _inside(folder: Path, name: str) -> Path:
-        if not _FILE_NAME.match(name) or ".." in name:
+        if not _FILE_NAME.fullmatch(name) or ".." in name:
             raise UnsafePathError(f"not a valid file name: {name!r}")
         path = (folder / name).resolve()
         if path.parent != folder.resolve():

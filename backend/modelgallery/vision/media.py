@@ -38,6 +38,9 @@ EXTENSIONS = {
 }
 
 
+_SAID_WITH_A_VOWEL = ("HTML", "MP4", "SVG", "AVI", "empty")
+
+
 class MediaError(ValueError):
     """The file is not what the model takes, or is damaged; the message is for people."""
 
@@ -139,7 +142,8 @@ def check(path: Path, kinds: list[str]) -> Sniffed:
     found = sniff(head)
     if found.kind not in kinds:
         wanted = " or ".join(KIND_LABELS.get(k, k) for k in kinds)
-        raise MediaError(f"This model takes {wanted}, but the file is a {found.label}.")
+        article = "an" if found.label.startswith(_SAID_WITH_A_VOWEL) else "a"
+        raise MediaError(f"This model takes {wanted}, but the file is {article} {found.label}.")
     _DECODERS[found.kind](path, found)
     return found
 
@@ -166,12 +170,26 @@ def _decode_image(path: Path, found: Sniffed) -> None:
 
 
 def _decode_zip(path: Path, found: Sniffed) -> None:
+    from .image_model import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
+
     try:
         with zipfile.ZipFile(path) as archive:
-            if not archive.namelist():
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if not members:
                 raise MediaError("The ZIP archive is empty.")
-    except zipfile.BadZipFile as exc:
-        raise MediaError(f"The ZIP archive is damaged ({exc}).") from None
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise MediaError(
+                    f"The ZIP archive holds {len(members)} files; {MAX_ZIP_MEMBERS} at most."
+                )
+            if sum(m.file_size for m in members) > MAX_ZIP_TOTAL_BYTES:
+                raise MediaError("The ZIP archive unpacks to more than 1 GB.")
+            for member in members:
+                with archive.open(member) as fh:
+                    if sniff(fh.read(64)).kind == "image":
+                        return
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
+        raise MediaError(f"The ZIP archive is damaged or unsupported ({exc}).") from None
+    raise MediaError("The ZIP archive holds no images (JPEG, PNG, WebP, BMP or TIFF).")
 
 
 def _decode_container(path: Path, found: Sniffed) -> None:

@@ -217,8 +217,13 @@ def test_expired_forged_and_garbled_tokens_are_refused(
     now = datetime.now(UTC)
 
     def token(signing_key: str, **claims) -> str:
-        payload = {"sub": user_id, "jti": uuid.uuid4().hex, "exp": now + timedelta(hours=1),
-                   "iat": now, **claims}
+        payload = {
+            "sub": user_id,
+            "jti": uuid.uuid4().hex,
+            "exp": now + timedelta(hours=1),
+            "iat": now,
+            **claims,
+        }
         return jwt.encode(payload, signing_key, algorithm="HS256")
 
     # A token made here with the server's key is accepted: the key really is the server's.
@@ -241,8 +246,9 @@ def test_expired_forged_and_garbled_tokens_are_refused(
     assert client.get("/api/auth/me", headers=_bearer(tampered)).json()["detail"] == (
         "invalid access token"
     )
-    unsigned = jwt.encode({"sub": user_id, "jti": "x", "exp": now + timedelta(hours=1)}, None,
-                          algorithm="none")
+    unsigned = jwt.encode(
+        {"sub": user_id, "jti": "x", "exp": now + timedelta(hours=1)}, None, algorithm="none"
+    )
     for bad in (unsigned, "not-a-token", token(key, sub="no-such-user")):
         response = client.get("/api/auth/me", headers=_bearer(bad))
         assert response.status_code == 401, bad
@@ -272,6 +278,7 @@ def _cli(server: BackendServer, *args: str, stdin: str) -> subprocess.CompletedP
     env.update(server.env)
     return subprocess.run(
         [sys.executable, "-m", "modelgallery", *args],
+        check=False,
         input=stdin,
         capture_output=True,
         text=True,
@@ -283,8 +290,14 @@ def _cli(server: BackendServer, *args: str, stdin: str) -> subprocess.CompletedP
 
 def test_create_admin_command(client: httpx.Client, server: BackendServer) -> None:
     email = _email("cli-admin")
-    done = _cli(server, "create-admin", "--email", email, "--password-stdin",
-                stdin="a fresh long password\n")
+    done = _cli(
+        server,
+        "create-admin",
+        "--email",
+        email,
+        "--password-stdin",
+        stdin="a fresh long password\n",
+    )
     assert done.returncode == 0, done.stderr
     assert f"{email} is an administrator." in done.stdout
     headers = login(client, email, "a fresh long password")
@@ -294,15 +307,22 @@ def test_create_admin_command(client: httpx.Client, server: BackendServer) -> No
     # An existing account is promoted (and gets the new password).
     member = _email("member")
     assert _signup(client, member).status_code == 201
-    done = _cli(server, "create-admin", "--email", member.upper(), "--password-stdin",
-                stdin="the promoted password\n")
+    done = _cli(
+        server,
+        "create-admin",
+        "--email",
+        member.upper(),
+        "--password-stdin",
+        stdin="the promoted password\n",
+    )
     assert done.returncode == 0, done.stderr
     headers = login(client, member, "the promoted password")
     assert client.get("/api/auth/me", headers=headers).json()["role"] == "admin"
 
     short_email = _email("cli-short")
-    refused = _cli(server, "create-admin", "--email", short_email, "--password-stdin",
-                   stdin="short\n")
+    refused = _cli(
+        server, "create-admin", "--email", short_email, "--password-stdin", stdin="short\n"
+    )
     assert refused.returncode != 0
     assert "the password needs at least 10 characters" in refused.stderr
     assert _login(client, short_email, "short").status_code == 401  # nobody was created
@@ -320,10 +340,23 @@ def test_require_login_refuses_anonymous_predictions(tmp_path: Path) -> None:
         assert anonymous.headers["www-authenticate"] == "Bearer"
         assert http.post("/api/predict_toy", files={"file": ("a.png", b"x")}).status_code == 401
 
-        token = _signup(http, _email()).json()["access_token"]
+        email = _email()
+        token = _signup(http, email).json()["access_token"]
         accepted = submit(http, wait=30, headers=_bearer(token))
         assert accepted.status_code == 200, accepted.text
         assert accepted.json()["status"] == "succeeded"
+
+        ended = _login(http, email, PASSWORD).json()["access_token"]
+        assert http.post("/api/auth/logout", headers=_bearer(ended)).status_code == 204
+        http.cookies.clear()
+
+    # Log-outs are kept in the database and the signing key in DATA_DIR: a restart changes
+    # neither.
+    with BackendServer(tmp_path, env) as server, server.client() as http:
+        assert http.get("/api/auth/me", headers=_bearer(token)).status_code == 200
+        after = http.get("/api/auth/me", headers=_bearer(ended))
+        assert after.status_code == 401
+        assert after.json()["detail"] == "you have logged out; please log in again"
 
 
 SMTP_SECRET = "smtp-secret-do-not-print"
@@ -342,6 +375,8 @@ def test_invalid_settings_stop_the_server_with_a_clear_message(
     tmp_path: Path, change: dict[str, str | None], expected: list[str]
 ) -> None:
     server = BackendServer(tmp_path, {"SMTP_PASSWORD": SMTP_SECRET})
+    for name in ("LOG_JSON", "SMTP_RETRY_BASE_S"):  # defaults, as in most deployments
+        del server.env[name]
     for name, value in change.items():
         if value is None:
             del server.env[name]
@@ -356,4 +391,4 @@ def test_invalid_settings_stop_the_server_with_a_clear_message(
     # A readable message, not a traceback, and no secret copied into the log.
     assert "Traceback" not in log, log
     for secret in (SMTP_SECRET, ADMIN_PASSWORD, "too-short"):
-        assert secret not in log, log
+        assert secret[-10:] not in log, log  # pydantic's repr would show a truncated tail
