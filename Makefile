@@ -6,7 +6,7 @@ PYTHON ?= python3.11
 PYTHON313 ?= $(firstword $(wildcard /root/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
 VENV := .venv
 MONGO_VENV := .venv-mongoeco
-PIP_FLAGS := --disable-pip-version-check -q
+PIP_FLAGS := --disable-pip-version-check -qq
 CONSTRAINTS := backend/constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -15,6 +15,7 @@ PYTEST_ARGS ?=
 .PHONY: run test setup setup-test lint clean
 
 run: setup
+	@$(VENV)/bin/modelgallery fetch-models || echo "Some weights could not be fetched: those models show as unavailable (see docs/models.md)."
 	$(VENV)/bin/modelgallery serve --host $(HOST) --port $(PORT)
 
 test: setup-test
@@ -27,11 +28,11 @@ setup-test: $(VENV)/.installed-test $(MONGO_VENV)/.installed
 
 $(VENV)/.installed: backend/pyproject.toml $(CONSTRAINTS)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e backend
+	$(VENV)/bin/pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e "backend[vision]"
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(VENV)/bin/pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e "backend[test]"
+	$(VENV)/bin/pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e "backend[vision,test]"
 	touch $@
 
 # mongoeco serves the MongoDB wire protocol for the MongoDB code path; it needs Python 3.13.

@@ -95,7 +95,19 @@ class AdminService:
     async def set_loaded(self, actor: User, model: str, loaded: bool) -> None:
         self._known(model)
         await self.executor.set_loaded(model, loaded)
-        await self.audit(actor, "model.load" if loaded else "model.unload", model)
+        failed = 0
+        if not loaded:
+            failed = await self.jobs.fail_queued(
+                model,
+                "the model was unloaded by an administrator before this job started; "
+                "submit the file again once it is loaded",
+            )
+        await self.audit(
+            actor,
+            "model.load" if loaded else "model.unload",
+            model,
+            **({"failed_jobs": failed} if failed else {}),
+        )
 
     async def reload(self, actor: User, model: str | None) -> list[str]:
         """Re-read the registry file (picking up edits) and restart what changed, or the

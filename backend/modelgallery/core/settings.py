@@ -84,6 +84,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_unset(cls, data: object) -> object:
+        """`VAR=` in a compose file or .env means "not set", not "the empty string"."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(v, str) and v == "")}
+        return data
+
     @field_validator("secret_key", "admin_password")
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:

@@ -13,7 +13,7 @@ from ..core.metrics import Metrics
 from ..core.settings import Settings
 from ..files.storage import JobFiles
 from ..store.base import Store
-from ..store.records import Artifact, Job, JobStatus, utcnow
+from ..store.records import Artifact, Job, JobQuery, JobStatus, utcnow
 from ..vision.media import kind_of
 from ..vision.model import InputItem
 from ..vision.registry import ModelSpec, Registry
@@ -117,6 +117,18 @@ class JobService:
         self.files.remove(job_id)
         self._last_write.pop(job_id, None)
         return deleted
+
+    async def fail_queued(self, model: str, reason: str) -> int:
+        """End every job of `model` still waiting; their slots skip them."""
+        count = 0
+        while True:
+            page = await self.store.jobs.query(
+                JobQuery(model=model, status=JobStatus.queued, limit=200)
+            )
+            ended = [j for j in page.data if await self._finish(j, JobStatus.failed, error=reason)]
+            count += len(ended)
+            if len(page.data) < 200 or not ended:
+                return count
 
     async def recover(self) -> int:
         """Re-queue what was accepted before the last stop. Returns how many."""

@@ -148,3 +148,13 @@ def test_an_empty_key_file_is_never_used_as_the_key(tmp_path: Path) -> None:
     assert path.read_text().strip() == key
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert make(tmp_path).jwt_key == key
+
+
+def test_empty_values_mean_unset(monkeypatch, tmp_path) -> None:
+    # A compose file's `ADMIN_EMAIL=` must not count as an (invalid) e-mail and password.
+    for name in ("ADMIN_EMAIL", "ADMIN_PASSWORD", "MONGODB_URI", "SMTP_HOST", "SECRET_KEY"):
+        monkeypatch.setenv(name, "")
+    settings = Settings(data_dir=tmp_path)
+    assert settings.admin_email is None and settings.admin_password is None
+    assert settings.mongodb_uri is None and settings.smtp_host is None
+    assert settings.secret_key is None

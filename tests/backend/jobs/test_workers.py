@@ -77,3 +77,24 @@ def test_full_queue_answers_503_with_retry_after(client: httpx.Client) -> None:
     for job in waiting:
         assert wait_for(client, job["id"], timeout_s=60)["status"] == "succeeded"
     assert submit(client, model="toy-queue", wait=30).json()["status"] == "succeeded"
+
+
+def test_unloading_a_model_ends_its_waiting_jobs(
+    client: httpx.Client, admin_headers: dict[str, str]
+) -> None:
+    running = submit(client, model="toy-queue", params={"sleep_s": 2, "steps": 20}).json()
+    wait_for(client, running["id"], ("running",))
+    waiting = submit(client, model="toy-queue").json()
+    unload = client.post("/api/admin/models/toy-queue/unload", headers=admin_headers)
+    assert unload.status_code == 202
+
+    ended = wait_for(client, waiting["id"], timeout_s=10)
+    assert ended["status"] == "failed"
+    assert "unloaded by an administrator" in ended["error"]
+    # The job already running finishes before the worker restarts without the model.
+    assert wait_for(client, running["id"], timeout_s=30)["status"] == "succeeded"
+    audit = client.get("/api/admin/audit", headers=admin_headers, params={"action": "model."})
+    assert audit.json()["data"][0]["details"] == {"failed_jobs": 1}
+
+    assert client.post("/api/admin/models/toy-queue/load", headers=admin_headers).status_code == 202
+    assert submit(client, model="toy-queue", wait=60).json()["status"] == "succeeded"
