@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol
+
+from pydantic import BaseModel, TypeAdapter
 
 from .records import (
     AuditEntry,
@@ -25,6 +28,16 @@ from .records import (
     Role,
     User,
 )
+
+
+@cache
+def field_adapter(model: type[BaseModel], field: str) -> TypeAdapter[Any]:
+    """Validates a value for one field of a record in an update; refuses unknown fields and
+    the id, so that both backends reject the same updates."""
+    info = model.model_fields.get(field)
+    if info is None or field == "id":
+        raise ValueError(f"{model.__name__} has no updatable field {field!r}")
+    return TypeAdapter(info.annotation)
 
 
 class DuplicateError(Exception):

@@ -10,17 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any, Generic, TypeVar
 
 import bson
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from .base import DuplicateError
+from .base import DuplicateError, field_adapter
 from .records import (
     AuditEntry,
     ContactMessage,
@@ -64,14 +63,6 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-@cache
-def _adapter(model: type[BaseModel], field: str) -> TypeAdapter[Any]:
-    info = model.model_fields.get(field)
-    if info is None or field == "id":
-        raise ValueError(f"{model.__name__} has no updatable field {field!r}")
-    return TypeAdapter(info.annotation)
 
 
 # Fields stored beside the record so that queries can sort on them: name -> (the record field
@@ -147,10 +138,10 @@ class _Collection(Generic[M]):
             return await self.find_one(query)
         values: dict[str, Any] = {}
         for field, value in changes.items():
-            adapter = _adapter(self.model, field)
+            adapter = field_adapter(self.model, field)
             values[field] = adapter.dump_python(adapter.validate_python(value))
         stored = self._as_stored(values)
-        fields = {f: _adapter(self.model, f).validate_python(v) for f, v in stored.items()}
+        fields = {f: field_adapter(self.model, f).validate_python(v) for f, v in stored.items()}
         try:
             doc = await self.coll.find_one_and_update(
                 query,

@@ -14,15 +14,14 @@ import json
 import sqlite3
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import aiosqlite
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
-from .base import DuplicateError
+from .base import DuplicateError, field_adapter
 from .records import (
     AuditEntry,
     ContactMessage,
@@ -120,14 +119,6 @@ def encode(value: Any) -> str:
 def _lower(value: str | None) -> str | None:
     # Python's lower() is Unicode-aware; SQLite's built-in lower() only folds ASCII.
     return None if value is None else value.lower()
-
-
-@cache
-def _adapter(model: type[BaseModel], field: str) -> TypeAdapter[Any]:
-    info = model.model_fields.get(field)
-    if info is None or field == "id":
-        raise ValueError(f"{model.__name__} has no updatable field {field!r}")
-    return TypeAdapter(info.annotation)
 
 
 # What each record field puts in the scalar columns; fields not named here live only in `data`.
@@ -228,7 +219,7 @@ class _Table(Generic[M]):
         path_values: list[str] = []
         fields: dict[str, Any] = {}
         for field, value in changes.items():
-            adapter = _adapter(self.model, field)
+            adapter = field_adapter(self.model, field)
             text = encode(adapter.dump_python(adapter.validate_python(value)))
             fields[field] = adapter.validate_json(text)  # the value as it will read back
             paths.append(f"'$.{field}', json(?)")
