@@ -12,7 +12,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-test lint clean
+APT_PACKAGES := nginx-light openssl
+
+.PHONY: run test setup setup-test system-packages lint clean
 
 run: setup
 	@$(VENV)/bin/modelgallery fetch-models || echo "Some weights could not be fetched: those models show as unavailable (see docs/models.md)."
@@ -24,7 +26,15 @@ test: setup-test
 
 setup: $(VENV)/.installed
 
-setup-test: $(VENV)/.installed-test $(MONGO_VENV)/.installed
+setup-test: system-packages $(VENV)/.installed-test $(MONGO_VENV)/.installed
+
+# Debian packages the tests start for real (nginx in front of the backend).
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 $(VENV)/.installed: backend/pyproject.toml $(CONSTRAINTS)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
