@@ -192,16 +192,23 @@ def _decode_zip(path: Path, found: Sniffed) -> None:
     raise MediaError("The ZIP archive holds no images (JPEG, PNG, WebP, BMP or TIFF).")
 
 
-def _decode_container(path: Path, found: Sniffed) -> None:
-    """Videos and volumes are decoded by their model families (which have the libraries);
-    here the header is enough to route the file."""
+def _decode_nifti(path: Path, found: Sniffed) -> None:
+    from . import volumes  # nibabel reads header and data; imported only when needed
+
+    volumes.validate_nifti(path)
+
+
+def _decode_video(path: Path, found: Sniffed) -> None:
+    from .video import probe_video  # OpenCV is imported only when a video arrives
+
+    probe_video(path, found.label)
 
 
 _DECODERS = {
     "image": _decode_image,
     "zip": _decode_zip,
-    "video": _decode_container,
-    "nifti": _decode_container,
+    "video": _decode_video,
+    "nifti": _decode_nifti,
 }
 
 
