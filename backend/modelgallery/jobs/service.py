@@ -50,7 +50,9 @@ class JobService:
         self.registry = registry
         self.metrics = metrics
         self.bus = EventBus()
+        # Running jobs: when progress was last stored, and the last state published.
         self._last_write: dict[str, float] = {}
+        self._running: dict[str, Job] = {}
 
     # --- what the API asks ------------------------------------------------------------
 
@@ -116,6 +118,7 @@ class JobService:
         deleted = await self.store.jobs.delete(job_id)
         self.files.remove(job_id)
         self._last_write.pop(job_id, None)
+        self._running.pop(job_id, None)
         return deleted
 
     async def fail_queued(self, model: str, reason: str) -> int:
@@ -190,6 +193,7 @@ class JobService:
         )
         if updated is None:
             return False
+        self._running[job_id] = updated
         self.bus.publish(updated)
         return True
 
@@ -199,11 +203,14 @@ class JobService:
         if now - self._last_write.get(job_id, 0.0) >= _PROGRESS_WRITE_INTERVAL_S:
             self._last_write[job_id] = now
             job = await self.store.jobs.update(job_id, changes, only_if_status=[JobStatus.running])
-        else:
-            job = await self.store.jobs.get(job_id)
-            job = job.model_copy(update=changes) if job else None
-        if job is not None:
-            self.bus.publish(job)
+        else:  # between writes, events carry the last stored state with the new progress
+            last = self._running.get(job_id)
+            job = last.model_copy(update=changes) if last else None
+        if job is None:
+            self._running.pop(job_id, None)
+            return
+        self._running[job_id] = job
+        self.bus.publish(job)
 
     async def on_success(self, job_id: str, outcome: Outcome) -> None:
         job = await self.store.jobs.get(job_id)
@@ -297,6 +304,7 @@ class JobService:
             changes.update(progress=1.0, result=result, artifacts=artifacts or [])
         updated = await self.store.jobs.update(job.id, changes, only_if_status=_ACTIVE)
         self._last_write.pop(job.id, None)
+        self._running.pop(job.id, None)
         if updated is None:
             return None
         self.metrics.jobs.labels(job.model, status.value).inc()
