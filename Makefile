@@ -14,14 +14,16 @@ PYTEST_ARGS ?=
 
 APT_PACKAGES := nginx-light openssl
 
-.PHONY: run test setup setup-test system-packages lint clean
+FRONTEND := frontend
 
-run: setup
+.PHONY: run test setup setup-test system-packages frontend-test lint clean
+
+run: setup $(FRONTEND)/dist/index.html
 	@$(VENV)/bin/modelgallery fetch-models || echo "Some weights could not be fetched: those models show as unavailable (see docs/models.md)."
 	$(VENV)/bin/modelgallery serve --host $(HOST) --port $(PORT)
 
-test: setup-test
-	$(VENV)/bin/ruff check backend tests
+test: setup-test frontend-test
+	$(VENV)/bin/ruff check backend tests benchmarks
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed
@@ -51,6 +53,19 @@ $(MONGO_VENV)/.installed: $(CONSTRAINTS)
 	test -x $(MONGO_VENV)/bin/python || $(PYTHON313) -m venv $(MONGO_VENV)
 	$(MONGO_VENV)/bin/python -m pip install $(PIP_FLAGS) -c $(CONSTRAINTS) "mongoeco[wire]==4.11.0"
 	touch $@
+
+# The web UI: installed from package-lock.json, built into frontend/dist (served at /).
+$(FRONTEND)/node_modules/.installed: $(FRONTEND)/package-lock.json
+	# npm ci refuses this registry mirror's lock (it omits rollup's optional platform packages);
+	# package.json pins exact versions and the lock is honoured.
+	cd $(FRONTEND) && npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.installed $(shell find $(FRONTEND)/src $(FRONTEND)/index.html $(FRONTEND)/public -type f 2>/dev/null)
+	cd $(FRONTEND) && npm run build --silent
+
+frontend-test: $(FRONTEND)/node_modules/.installed $(FRONTEND)/dist/index.html
+	cd $(FRONTEND) && npm run lint --silent && npm test --silent
 
 lint: setup-test
 	$(VENV)/bin/ruff check backend tests

@@ -1,0 +1,73 @@
+// Short names for the generated schema's types: the rest of the app imports from here.
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
+
+export type ModelCard = Schemas["ModelPublic"] & { max_files?: number };
+export type Param = Schemas["Param"];
+export type Job = Schemas["JobPublic"];
+export type JobStatus = Schemas["JobStatus"];
+export type JobList = Schemas["JobListOut"];
+export type Artifact = Schemas["ArtifactPublic"];
+export type InputFile = Schemas["InputPublic"];
+export type User = Schemas["UserPublic"];
+export type Role = Schemas["Role"];
+export type TokenOut = Schemas["TokenOut"];
+export type ContactIn = Schemas["ContactIn"];
+export type ContactOut = Schemas["ContactOut"];
+export type ContactMessage = Schemas["ContactMessage"];
+export type AuditEntry = Schemas["AuditEntry"];
+export type JobSort = Schemas["JobSort"];
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "cancelled"];
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+// /api/admin/stats and /api/admin/models answer untyped objects in the schema (dict[str, Any]);
+// these are their shapes as backend/modelgallery/admin.py writes them.
+export interface Percentiles {
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+}
+export interface StatsDayRow {
+  day: string;
+  model: string;
+  count: number;
+  succeeded?: number;
+  failed?: number;
+  cancelled?: number;
+  queued?: number;
+  running?: number;
+}
+export interface StatsModelRow {
+  model: string;
+  count: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  failure_rate: number;
+  latency_ms: Percentiles;
+  model_ms: Percentiles;
+}
+export interface Stats {
+  per_day: StatsDayRow[];
+  models: StatsModelRow[];
+  total: number;
+}
+export interface WorkerInfo {
+  name: string;
+  group: string;
+  pid: number | null;
+  alive: boolean;
+  job_id: string | null;
+  jobs_done: number;
+  restarts: number;
+}
+export interface AdminModels {
+  models: ModelCard[];
+  workers: WorkerInfo[];
+  queues: Record<string, number>;
+}

@@ -1,0 +1,81 @@
+import { lazy, Suspense, type ReactNode } from "react";
+import { createBrowserRouter, useRouteError } from "react-router";
+import { paths } from "@/config/paths";
+import { ErrorMessage } from "@/components/ErrorMessage";
+import { Loading } from "@/components/Spinner";
+import { GalleryPage } from "@/features/gallery/components/GalleryPage";
+import { ModelPage } from "@/features/models/components/ModelPage";
+import { JobPage } from "@/features/predictions/components/JobPage";
+import { HistoryPage } from "@/features/history/components/HistoryPage";
+import { ContactPage } from "@/features/contact/components/ContactPage";
+import { LoginPage, SignupPage } from "@/features/auth/components/AuthForms";
+import { RequireAdmin, RequireUser } from "@/features/auth/components/Guards";
+import { Layout, NotFoundPage } from "./Layout";
+
+// The administration (with the chart library) is a separate chunk.
+const admin = () => import("@/features/admin");
+const AdminLayout = lazy(() => admin().then((m) => ({ default: m.AdminLayout })));
+const PredictionsTab = lazy(() => admin().then((m) => ({ default: m.PredictionsTab })));
+const StatsTab = lazy(() => admin().then((m) => ({ default: m.StatsTab })));
+const ModelsTab = lazy(() => admin().then((m) => ({ default: m.ModelsTab })));
+const MessagesTab = lazy(() => admin().then((m) => ({ default: m.MessagesTab })));
+const UsersTab = lazy(() => admin().then((m) => ({ default: m.UsersTab })));
+const AuditTab = lazy(() => admin().then((m) => ({ default: m.AuditTab })));
+
+function Lazy({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<Loading />}>{children}</Suspense>;
+}
+
+function RouteError() {
+  const error = useRouteError();
+  return <ErrorMessage error={error} onRetry={() => window.location.reload()} retryLabel="Reload the page" />;
+}
+
+const relative = (path: string) => path.replace(/^\/admin\/?/, "");
+
+export const routes = [
+  {
+    path: "/",
+    element: <Layout />,
+    errorElement: <RouteError />,
+    children: [
+      { index: true, element: <GalleryPage /> },
+      { path: paths.model.path, element: <ModelPage /> },
+      { path: paths.prediction.path, element: <JobPage /> },
+      {
+        path: paths.history.path,
+        element: (
+          <RequireUser>
+            <HistoryPage />
+          </RequireUser>
+        ),
+      },
+      { path: paths.contact.path, element: <ContactPage /> },
+      { path: paths.login.path, element: <LoginPage /> },
+      { path: paths.signup.path, element: <SignupPage /> },
+      {
+        path: paths.admin.root.path,
+        element: (
+          <RequireAdmin>
+            <Lazy>
+              <AdminLayout />
+            </Lazy>
+          </RequireAdmin>
+        ),
+        children: [
+          { index: true, element: <Lazy><PredictionsTab /></Lazy> },
+          { path: relative(paths.admin.stats.path), element: <Lazy><StatsTab /></Lazy> },
+          { path: relative(paths.admin.models.path), element: <Lazy><ModelsTab /></Lazy> },
+          { path: relative(paths.admin.messages.path), element: <Lazy><MessagesTab /></Lazy> },
+          { path: relative(paths.admin.users.path), element: <Lazy><UsersTab /></Lazy> },
+          { path: relative(paths.admin.audit.path), element: <Lazy><AuditTab /></Lazy> },
+        ],
+      },
+      { path: "*", element: <NotFoundPage /> },
+    ],
+  },
+];
+
+export function createRouter() {
+  return createBrowserRouter(routes);
+}

@@ -1,0 +1,18 @@
+import type { JobStatus } from "@/api/types";
+
+const TEXT: Record<string, string> = {
+  queued: "Queued",
+  running: "Running",
+  succeeded: "Succeeded",
+  failed: "Failed",
+  cancelled: "Cancelled",
+  loaded: "Ready",
+  loading: "Loading",
+  unloaded: "Unloaded",
+  unavailable: "Unavailable",
+  disabled: "Disabled",
+};
+
+export function StatusBadge({ status }: { status: JobStatus | string }) {
+  return <span className={`badge badge-${status}`}>{TEXT[status] ?? status}</span>;
+}

@@ -1,0 +1,177 @@
+// An input image with boxes drawn over it in the browser, from the result's JSON: class
+// toggles and a confidence slider filter the boxes; a table lists what is shown.
+import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
+import {
+  captionPosition,
+  classCounts,
+  colorFor,
+  scaleBox,
+  toggleLabel,
+  visibleDetections,
+  type Detection,
+  type Size,
+} from "./boxes";
+
+interface Props {
+  imageUrl: string;
+  imageName: string;
+  /** the size the boxes' pixel coordinates refer to; the image's own size when unknown */
+  original: Size | null;
+  detections: Detection[];
+  /** fixed colours for some labels (e.g. woman, man) */
+  colors?: Record<string, string>;
+  /** the table of boxes: receives what is shown */
+  renderTable: (shown: Detection[]) => ReactNode;
+  /** what a box is, for the texts: "object", "face" */
+  noun: string;
+  /** the slider's label */
+  confidenceLabel?: string;
+}
+
+export function BoxViewer({ imageUrl, imageName, original, detections, colors = {}, renderTable, noun, confidenceLabel = "Minimum confidence" }: Props) {
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const [minConfidence, setMinConfidence] = useState(0);
+  const sliderId = useId();
+  const shown = useMemo(() => visibleDetections(detections, { hidden, minConfidence }), [detections, hidden, minConfidence]);
+  const classes = useMemo(() => classCounts(detections, minConfidence), [detections, minConfidence]);
+  const plural = (n: number) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+  return (
+    <div className="box-viewer">
+      <BoxCanvas
+        imageUrl={imageUrl}
+        alt={`${imageName}, with ${plural(shown.length)} marked (of ${detections.length} found). The table below lists them.`}
+        original={original}
+        detections={shown}
+        colors={colors}
+      />
+      {detections.length > 0 && (
+        <div className="box-controls">
+          <fieldset className="class-toggles">
+            <legend>Show</legend>
+            {classes.map(({ label, total, shown: above }) => (
+              <label key={label} className="toggle">
+                <input type="checkbox" checked={!hidden.has(label)} onChange={() => setHidden(toggleLabel(hidden, label))} />
+                <svg className="swatch" viewBox="0 0 10 10" aria-hidden="true" focusable="false">
+                  <rect width="10" height="10" rx="2" fill={colorFor(label, colors)} />
+                </svg>
+                {label} <span className="muted">({above === total ? total : `${above} of ${total}`})</span>
+              </label>
+            ))}
+            {classes.length > 1 && (
+              <div className="toggle-all">
+                <button type="button" className="link-button" onClick={() => setHidden(new Set())}>
+                  Show all
+                </button>
+                <button type="button" className="link-button" onClick={() => setHidden(new Set(classes.map((c) => c.label)))}>
+                  Hide all
+                </button>
+              </div>
+            )}
+          </fieldset>
+          <div className="field">
+            <label htmlFor={sliderId}>
+              {confidenceLabel}: <strong>{Math.round(minConfidence * 100)}%</strong>
+            </label>
+            <input
+              id={sliderId}
+              type="range"
+              min={0}
+              max={1}
+              step={0.01}
+              value={minConfidence}
+              aria-valuetext={`${Math.round(minConfidence * 100)} percent`}
+              onChange={(event) => setMinConfidence(Number(event.target.value))}
+            />
+          </div>
+          <p className="muted" aria-live="polite">
+            Showing {plural(shown.length)} of {detections.length}.
+          </p>
+        </div>
+      )}
+      {renderTable(shown)}
+    </div>
+  );
+}
+
+interface CanvasProps {
+  imageUrl: string;
+  alt: string;
+  original: Size | null;
+  detections: Detection[];
+  colors: Record<string, string>;
+}
+
+/** The image, and a canvas exactly over it; boxes are redrawn when either changes size. */
+export function BoxCanvas({ imageUrl, alt, original, detections, colors }: CanvasProps) {
+  const image = useRef<HTMLImageElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [displayed, setDisplayed] = useState<Size>({ width: 0, height: 0 });
+  const [natural, setNatural] = useState<Size | null>(null);
+  const [failed, setFailed] = useState(false);
+
+  useEffect(() => {
+    const element = image.current;
+    if (!element || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => setDisplayed({ width: element.clientWidth, height: element.clientHeight }));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+
+  const space = original ?? natural;
+
+  useEffect(() => {
+    const element = canvas.current;
+    const context = element?.getContext("2d");
+    if (!element || !context || !space || displayed.width === 0) return;
+    const ratio = window.devicePixelRatio || 1;
+    element.width = Math.round(displayed.width * ratio);
+    element.height = Math.round(displayed.height * ratio);
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.clearRect(0, 0, displayed.width, displayed.height);
+    const font = displayed.width < 420 ? 11 : 13;
+    context.font = `600 ${font}px system-ui, sans-serif`;
+    context.textBaseline = "top";
+    for (const detection of detections) {
+      const rect = scaleBox(detection.box, space, displayed);
+      const color = colorFor(detection.label, colors);
+      context.lineWidth = 2;
+      context.strokeStyle = "rgba(255,255,255,0.85)";
+      context.strokeRect(rect.x - 1, rect.y - 1, rect.width + 2, rect.height + 2);
+      context.strokeStyle = color;
+      context.strokeRect(rect.x, rect.y, rect.width, rect.height);
+      const chipHeight = font + 6;
+      const textWidth = context.measureText(detection.caption).width + 8;
+      const at = captionPosition(rect, chipHeight);
+      const x = Math.min(at.x, Math.max(0, displayed.width - textWidth));
+      context.fillStyle = color;
+      context.fillRect(x, at.y, textWidth, chipHeight);
+      context.fillStyle = "#ffffff";
+      context.fillText(detection.caption, x + 4, at.y + 3);
+    }
+  }, [detections, displayed, space, colors]);
+
+  if (failed) {
+    return (
+      <p className="alert alert-warning" role="alert">
+        The image could not be shown (it may have been deleted); the table below still lists the results.
+      </p>
+    );
+  }
+  return (
+    <div className="box-stage">
+      <img
+        ref={image}
+        src={imageUrl}
+        alt={alt}
+        onLoad={(event) => {
+          const element = event.currentTarget;
+          setNatural({ width: element.naturalWidth, height: element.naturalHeight });
+          setDisplayed({ width: element.clientWidth, height: element.clientHeight });
+        }}
+        onError={() => setFailed(true)}
+      />
+      <canvas ref={canvas} aria-hidden="true" />
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+import type { Job } from "@/api/types";
+import { BoxViewer } from "./BoxViewer";
+import { detectionsFromObjects, type Detection } from "./boxes";
+import { DownloadButtons } from "./ArtifactList";
+import { SummaryList } from "./SummaryList";
+import { imageSpace, num, record } from "./shape";
+
+export function DetectionResult({ job }: { job: Job }) {
+  const result = record(job.result);
+  const detections = detectionsFromObjects(result.items);
+  const input = job.inputs[0];
+  const counts = record(result.counts);
+  return (
+    <section className="panel" aria-labelledby="result-heading">
+      <h2 id="result-heading">Detected objects</h2>
+      <SummaryList
+        label="Summary"
+        items={[
+          { label: "Objects found", value: num(result.count) ?? detections.length },
+          { label: "Classes", value: Object.keys(counts).length ? Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(", ") : null },
+          { label: "Image size", value: imageSpace(result) ? `${result.width} × ${result.height} px` : null },
+        ]}
+      />
+      {input ? (
+        <BoxViewer
+          imageUrl={input.url}
+          imageName={input.name}
+          original={imageSpace(result)}
+          detections={detections}
+          noun="object"
+          renderTable={(shown) => <DetectionTable detections={shown} />}
+        />
+      ) : (
+        <DetectionTable detections={detections} />
+      )}
+      <DownloadButtons artifacts={job.artifacts.filter((a) => a.role === "annotated" || a.role === "data")} />
+    </section>
+  );
+}
+
+export function DetectionTable({ detections, caption = "Detections" }: { detections: Detection[]; caption?: string }) {
+  if (detections.length === 0) return <p>No objects to list.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">Class</th>
+            <th scope="col" className="num">Confidence</th>
+            <th scope="col" className="hide-narrow">Box (x1, y1, x2, y2 px)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {detections.map((d) => (
+            <tr key={d.index}>
+              <td>{d.index + 1}</td>
+              <td>{d.label}</td>
+              <td className="num">{(d.confidence * 100).toFixed(1)}%</td>
+              <td className="mono hide-narrow">{d.box.map((v) => Math.round(v)).join(", ")}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

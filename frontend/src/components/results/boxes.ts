@@ -1,0 +1,135 @@
+// Geometry and filtering of detection boxes drawn in the browser over the input image.
+// Boxes come in the original image's pixels ([x1, y1, x2, y2]); the image is shown at
+// another size, so every box is scaled by displayed / original on each axis.
+
+export type BoxTuple = [number, number, number, number];
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One box to draw, whatever the model: detections and faces both become this. */
+export interface Detection {
+  /** class name shown and toggled ("person", "woman") */
+  label: string;
+  confidence: number;
+  box: BoxTuple;
+  /** the text drawn on the box */
+  caption: string;
+  /** index in the model's item list (the table's row) */
+  index: number;
+}
+
+/** A box in original-image pixels → the displayed image's pixels, clipped to the image. */
+export function scaleBox(box: BoxTuple, original: Size, displayed: Size): Rect {
+  if (original.width <= 0 || original.height <= 0) return { x: 0, y: 0, width: 0, height: 0 };
+  const sx = displayed.width / original.width;
+  const sy = displayed.height / original.height;
+  const clamp = (v: number, max: number) => Math.min(Math.max(v, 0), max);
+  const [a, b, c, d] = box;
+  // tolerate boxes given as [x2, y2, x1, y1]
+  const x1 = clamp(Math.min(a, c), original.width);
+  const x2 = clamp(Math.max(a, c), original.width);
+  const y1 = clamp(Math.min(b, d), original.height);
+  const y2 = clamp(Math.max(b, d), original.height);
+  return { x: x1 * sx, y: y1 * sy, width: (x2 - x1) * sx, height: (y2 - y1) * sy };
+}
+
+/** The size an image of `natural` size takes inside a box of `available` size (object-fit:
+ * contain, never enlarged). */
+export function fitSize(natural: Size, available: Size): Size {
+  if (natural.width <= 0 || natural.height <= 0) return { width: 0, height: 0 };
+  const scale = Math.min(1, available.width / natural.width, available.height / natural.height);
+  return { width: natural.width * scale, height: natural.height * scale };
+}
+
+export interface BoxFilter {
+  hidden: ReadonlySet<string>;
+  minConfidence: number;
+}
+
+export function visibleDetections(detections: Detection[], filter: BoxFilter): Detection[] {
+  return detections.filter((d) => !filter.hidden.has(d.label) && d.confidence >= filter.minConfidence);
+}
+
+/** Labels with how many boxes each has (all, and above the confidence), most frequent first. */
+export function classCounts(detections: Detection[], minConfidence = 0): { label: string; total: number; shown: number }[] {
+  const counts = new Map<string, { total: number; shown: number }>();
+  for (const d of detections) {
+    const entry = counts.get(d.label) ?? { total: 0, shown: 0 };
+    entry.total += 1;
+    if (d.confidence >= minConfidence) entry.shown += 1;
+    counts.set(d.label, entry);
+  }
+  return [...counts.entries()]
+    .map(([label, c]) => ({ label, ...c }))
+    .sort((a, b) => b.total - a.total || a.label.localeCompare(b.label));
+}
+
+export function toggleLabel(hidden: ReadonlySet<string>, label: string): Set<string> {
+  const next = new Set(hidden);
+  if (next.has(label)) next.delete(label);
+  else next.add(label);
+  return next;
+}
+
+// Colours with at least 4.5:1 contrast against white text on the label chip.
+const PALETTE = ["#b91c1c", "#1d4ed8", "#047857", "#7c3aed", "#b45309", "#be185d", "#0e7490", "#4d7c0f", "#9333ea", "#c2410c"];
+
+export function colorFor(label: string, fixed: Record<string, string> = {}): string {
+  if (fixed[label]) return fixed[label];
+  let hash = 0;
+  for (const ch of label) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return PALETTE[hash % PALETTE.length];
+}
+
+/** Where the caption chip goes: above the box, or inside it when the box touches the top. */
+export function captionPosition(rect: Rect, captionHeight: number): { x: number; y: number } {
+  const y = rect.y - captionHeight >= 0 ? rect.y - captionHeight : rect.y;
+  return { x: rect.x, y };
+}
+
+// --- reading model results into detections ---------------------------------------------
+
+function isBox(value: unknown): value is BoxTuple {
+  return Array.isArray(value) && value.length === 4 && value.every((v) => typeof v === "number" && Number.isFinite(v));
+}
+
+/** YOLO-style items: {label, class_id, confidence, box}. */
+export function detectionsFromObjects(items: unknown): Detection[] {
+  if (!Array.isArray(items)) return [];
+  const out: Detection[] = [];
+  items.forEach((item, index) => {
+    if (!item || typeof item !== "object") return;
+    const r = item as Record<string, unknown>;
+    if (!isBox(r.box)) return;
+    const label = typeof r.label === "string" ? r.label : r.class_id !== undefined ? `class ${String(r.class_id)}` : "object";
+    const confidence = typeof r.confidence === "number" ? r.confidence : 1;
+    out.push({ label, confidence, box: r.box, caption: `${label} ${Math.round(confidence * 100)}%`, index });
+  });
+  return out;
+}
+
+/** Face items: {box, confidence, gender, probability}. The class is the gender. */
+export function detectionsFromFaces(items: unknown): Detection[] {
+  if (!Array.isArray(items)) return [];
+  const out: Detection[] = [];
+  items.forEach((item, index) => {
+    if (!item || typeof item !== "object") return;
+    const r = item as Record<string, unknown>;
+    if (!isBox(r.box)) return;
+    const label = typeof r.gender === "string" ? r.gender : "face";
+    const confidence = typeof r.confidence === "number" ? r.confidence : 1;
+    const probability = typeof r.probability === "number" ? ` ${Math.round(r.probability * 100)}%` : "";
+    out.push({ label, confidence, box: r.box, caption: `${label}${probability}`, index });
+  });
+  return out;
+}

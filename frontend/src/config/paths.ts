@@ -1,0 +1,40 @@
+// Every route of the app in one place: `path` for the router, `href()` for links.
+
+export const paths = {
+  gallery: { path: "/", href: () => "/" },
+  model: {
+    path: "/models/:name",
+    href: (name: string) => `/models/${encodeURIComponent(name)}`,
+  },
+  prediction: {
+    path: "/predictions/:id",
+    href: (id: string) => `/predictions/${encodeURIComponent(id)}`,
+  },
+  history: { path: "/history", href: () => "/history" },
+  contact: { path: "/contact", href: () => "/contact" },
+  login: {
+    path: "/login",
+    href: (next?: string) => (next ? `/login?next=${encodeURIComponent(next)}` : "/login"),
+  },
+  signup: {
+    path: "/signup",
+    href: (next?: string) => (next ? `/signup?next=${encodeURIComponent(next)}` : "/signup"),
+  },
+  admin: {
+    root: { path: "/admin", href: () => "/admin" },
+    predictions: { path: "/admin", href: () => "/admin" },
+    stats: { path: "/admin/stats", href: () => "/admin/stats" },
+    models: { path: "/admin/models", href: () => "/admin/models" },
+    messages: { path: "/admin/messages", href: () => "/admin/messages" },
+    users: { path: "/admin/users", href: () => "/admin/users" },
+    audit: { path: "/admin/audit", href: () => "/admin/audit" },
+  },
+} as const;
+
+/** Only same-site paths are followed after logging in (no open redirect). */
+export function safeNext(next: string | null | undefined): string {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) {
+    return paths.gallery.href();
+  }
+  return next;
+}

@@ -1,0 +1,31 @@
+import { NavLink, Outlet } from "react-router";
+import { paths } from "@/config/paths";
+import { usePageTitle } from "@/components/PageTitle";
+
+const TABS = [
+  { to: paths.admin.predictions.href(), label: "Predictions", end: true },
+  { to: paths.admin.stats.href(), label: "Statistics" },
+  { to: paths.admin.models.href(), label: "Models" },
+  { to: paths.admin.messages.href(), label: "Messages" },
+  { to: paths.admin.users.href(), label: "Users" },
+  { to: paths.admin.audit.href(), label: "Audit log" },
+];
+
+export function AdminLayout() {
+  usePageTitle("Administration");
+  return (
+    <>
+      <h1>Administration</h1>
+      <nav className="tabs" aria-label="Administration">
+        {TABS.map((tab) => (
+          <NavLink key={tab.to} to={tab.to} end={tab.end} className={({ isActive }) => `tab${isActive ? " active" : ""}`}>
+            {tab.label}
+          </NavLink>
+        ))}
+      </nav>
+      <div className="tab-panel">
+        <Outlet />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,146 @@
+import { Link } from "react-router";
+import { useAdminModels, useModelAction, useReloadRegistry, type ModelAction } from "@/api/admin";
+import { paths } from "@/config/paths";
+import { ErrorMessage } from "@/components/ErrorMessage";
+import { Loading } from "@/components/Spinner";
+import { StatusBadge } from "@/components/StatusBadge";
+import { usePageTitle } from "@/components/PageTitle";
+import { formatDuration } from "@/lib/format";
+
+const ACTIONS: { action: ModelAction; label: string }[] = [
+  { action: "load", label: "Load" },
+  { action: "unload", label: "Unload" },
+  { action: "reload", label: "Reload" },
+];
+
+export function ModelsTab() {
+  usePageTitle("Models · Administration");
+  const data = useAdminModels();
+  const act = useModelAction();
+  const reload = useReloadRegistry();
+
+  return (
+    <section aria-labelledby="admin-models-heading">
+      <div className="section-head">
+        <h2 id="admin-models-heading">Models</h2>
+        <button
+          type="button"
+          className="button secondary"
+          disabled={reload.isPending}
+          onClick={() => reload.mutate()}
+          aria-describedby="reload-registry-hint"
+        >
+          {reload.isPending ? "Re-reading…" : "Re-read the registry"}
+        </button>
+      </div>
+      <p id="reload-registry-hint" className="hint">
+        Re-reads models.toml: new and changed models are picked up; workers restart after their current job.
+      </p>
+      {reload.isError && <ErrorMessage error={reload.error} />}
+      {reload.isSuccess && (
+        <p role="status" className="alert alert-success">
+          The registry was re-read.
+        </p>
+      )}
+      {act.isError && <ErrorMessage error={act.error} />}
+      {data.isPending && <Loading />}
+      {data.isError && <ErrorMessage error={data.error} onRetry={() => data.refetch()} />}
+      {data.data && (
+        <>
+          <div className="table-wrap">
+            <table className="table responsive">
+              <caption className="visually-hidden">Every model of the registry</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Model</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Load time</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.data.models.map((model) => (
+                  <tr key={model.name}>
+                    <td data-label="Model">
+                      <Link to={paths.model.href(model.name)}>{model.title}</Link>
+                      <div className="muted small mono">{model.name}</div>
+                    </td>
+                    <td data-label="State">
+                      <StatusBadge status={model.state} />
+                      {model.reason && <div className="small muted">{model.reason}</div>}
+                    </td>
+                    <td data-label="Load time">{formatDuration(model.load_ms)}</td>
+                    <td className="actions">
+                      {ACTIONS.map(({ action, label }) => (
+                        <button
+                          key={action}
+                          type="button"
+                          className="button small secondary"
+                          disabled={act.isPending}
+                          onClick={() => {
+                            if (action === "unload" && !window.confirm(`Unload ${model.name}? Jobs waiting for it will fail.`)) return;
+                            act.mutate({ name: model.name, action });
+                          }}
+                        >
+                          {label}
+                          <span className="visually-hidden"> {model.name}</span>
+                        </button>
+                      ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+
+          <h3>Worker processes</h3>
+          <div className="table-wrap">
+            <table className="table">
+              <caption className="visually-hidden">Worker processes</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Worker</th>
+                  <th scope="col">Group</th>
+                  <th scope="col" className="num">PID</th>
+                  <th scope="col">Alive</th>
+                  <th scope="col">Current job</th>
+                  <th scope="col" className="num">Jobs done</th>
+                  <th scope="col" className="num">Restarts</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.data.workers.map((worker) => (
+                  <tr key={worker.name}>
+                    <td className="mono">{worker.name}</td>
+                    <td>{worker.group}</td>
+                    <td className="num">{worker.pid ?? "–"}</td>
+                    <td>{worker.alive ? "yes" : <strong className="text-error">no</strong>}</td>
+                    <td className="mono">{worker.job_id ? <Link to={paths.prediction.href(worker.job_id)}>{worker.job_id.slice(0, 8)}…</Link> : "idle"}</td>
+                    <td className="num">{worker.jobs_done}</td>
+                    <td className="num">{worker.restarts}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+
+          <h3>Queues</h3>
+          {Object.keys(data.data.queues).length === 0 ? (
+            <p className="muted">No queues.</p>
+          ) : (
+            <dl className="summary-list">
+              {Object.entries(data.data.queues).map(([group, depth]) => (
+                <div key={group}>
+                  <dt>{group}</dt>
+                  <dd>
+                    {depth} waiting
+                  </dd>
+                </div>
+              ))}
+            </dl>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,139 @@
+import { useId, useState } from "react";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useAdminStats } from "@/api/admin";
+import { ErrorMessage } from "@/components/ErrorMessage";
+import { Loading } from "@/components/Spinner";
+import { usePageTitle } from "@/components/PageTitle";
+import { formatDuration, formatPercent } from "@/lib/format";
+import { localToIso } from "../filters";
+import { dailyTotals } from "../stats";
+
+const COLORS = { succeeded: "#047857", failed: "#b91c1c", other: "#6b7280", p50: "#1d4ed8", p90: "#7c3aed", p99: "#b45309" };
+
+export function StatsTab() {
+  usePageTitle("Statistics · Administration");
+  const id = useId();
+  const [since, setSince] = useState("");
+  const [until, setUntil] = useState("");
+  const [model, setModel] = useState("");
+  const stats = useAdminStats(localToIso(since) || undefined, localToIso(until) || undefined);
+
+  const days = stats.data ? dailyTotals(stats.data.per_day, model) : [];
+  const latency = (stats.data?.models ?? []).map((m) => ({
+    model: m.model,
+    p50: m.latency_ms.p50 ?? 0,
+    p90: m.latency_ms.p90 ?? 0,
+    p99: m.latency_ms.p99 ?? 0,
+  }));
+
+  return (
+    <section aria-labelledby="stats-heading">
+      <h2 id="stats-heading">Statistics</h2>
+      <div className="filters">
+        <div className="field">
+          <label htmlFor={`${id}-since`}>From</label>
+          <input id={`${id}-since`} type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-until`}>To</label>
+          <input id={`${id}-until`} type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-model`}>Model (daily chart)</label>
+          <select id={`${id}-model`} value={model} onChange={(e) => setModel(e.target.value)}>
+            <option value="">All models</option>
+            {stats.data?.models.map((m) => (
+              <option key={m.model} value={m.model}>
+                {m.model}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {stats.isPending && <Loading />}
+      {stats.isError && <ErrorMessage error={stats.error} onRetry={() => stats.refetch()} />}
+      {stats.data && (
+        <>
+          <p>
+            {stats.data.total} prediction{stats.data.total === 1 ? "" : "s"} in this period.
+          </p>
+          <div className="chart-grid">
+            <figure className="panel chart">
+              <figcaption>Predictions per day</figcaption>
+              {days.length === 0 ? (
+                <p className="muted">No predictions in this period.</p>
+              ) : (
+                <div className="chart-box" role="img" aria-label={`Bar chart of predictions per day: ${days.map((d) => `${d.day} ${d.count}`).join(", ")}`}>
+                  <ResponsiveContainer width="100%" height="100%">
+                    <BarChart data={days} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
+                      <CartesianGrid strokeDasharray="3 3" />
+                      <XAxis dataKey="day" fontSize={12} />
+                      <YAxis allowDecimals={false} fontSize={12} width={36} />
+                      <Tooltip />
+                      <Legend />
+                      <Bar dataKey="succeeded" stackId="a" fill={COLORS.succeeded} name="succeeded" />
+                      <Bar dataKey="failed" stackId="a" fill={COLORS.failed} name="failed" />
+                      <Bar dataKey="other" stackId="a" fill={COLORS.other} name="cancelled or unfinished" />
+                    </BarChart>
+                  </ResponsiveContainer>
+                </div>
+              )}
+            </figure>
+            <figure className="panel chart">
+              <figcaption>Latency per model (ms, upload to result)</figcaption>
+              {latency.length === 0 ? (
+                <p className="muted">No finished predictions yet.</p>
+              ) : (
+                <div className="chart-box" role="img" aria-label="Bar chart of the latency percentiles per model; the table below has the numbers">
+                  <ResponsiveContainer width="100%" height="100%">
+                    <BarChart data={latency} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
+                      <CartesianGrid strokeDasharray="3 3" />
+                      <XAxis dataKey="model" fontSize={12} />
+                      <YAxis fontSize={12} width={48} />
+                      <Tooltip />
+                      <Legend />
+                      <Bar dataKey="p50" fill={COLORS.p50} />
+                      <Bar dataKey="p90" fill={COLORS.p90} />
+                      <Bar dataKey="p99" fill={COLORS.p99} />
+                    </BarChart>
+                  </ResponsiveContainer>
+                </div>
+              )}
+            </figure>
+          </div>
+          <div className="table-wrap">
+            <table className="table">
+              <caption>Per model</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Model</th>
+                  <th scope="col" className="num">Predictions</th>
+                  <th scope="col" className="num">Succeeded</th>
+                  <th scope="col" className="num">Failed</th>
+                  <th scope="col" className="num">Failure rate</th>
+                  <th scope="col" className="num">Latency p50 / p90 / p99</th>
+                  <th scope="col" className="num">Model time p50 / p90 / p99</th>
+                </tr>
+              </thead>
+              <tbody>
+                {stats.data.models.map((m) => (
+                  <tr key={m.model}>
+                    <td>{m.model}</td>
+                    <td className="num">{m.count}</td>
+                    <td className="num">{m.succeeded}</td>
+                    <td className="num">{m.failed}</td>
+                    <td className="num">{formatPercent(m.failure_rate, 1)}</td>
+                    <td className="num">
+                      {[m.latency_ms.p50, m.latency_ms.p90, m.latency_ms.p99].map((v) => formatDuration(v)).join(" / ")}
+                    </td>
+                    <td className="num">{[m.model_ms.p50, m.model_ms.p90, m.model_ms.p99].map((v) => formatDuration(v)).join(" / ")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

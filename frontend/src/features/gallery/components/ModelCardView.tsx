@@ -1,0 +1,32 @@
+import { Link } from "react-router";
+import type { ModelCard } from "@/api/types";
+import { paths } from "@/config/paths";
+import { StatusBadge } from "@/components/StatusBadge";
+import { formatMegabytes } from "@/api/errors";
+import { describeKinds } from "@/lib/format";
+import { TaskIcon, taskLabel } from "./TaskIcon";
+
+export function ModelCardView({ model }: { model: ModelCard }) {
+  const headingId = `model-${model.name}`;
+  return (
+    <li className="card model-card">
+      <article aria-labelledby={headingId}>
+        <div className="model-card-top">
+          <TaskIcon task={model.task} />
+          <StatusBadge status={model.state} />
+        </div>
+        <h2 id={headingId} className="model-card-title">
+          <Link to={paths.model.href(model.name)} className="stretched-link">
+            {model.title}
+          </Link>
+        </h2>
+        <p className="muted small">{taskLabel(model.task)}</p>
+        {model.description && <p>{model.description}</p>}
+        <p className="small">
+          Takes {describeKinds(model.kinds)}, up to {formatMegabytes(model.max_upload_bytes)}.
+        </p>
+        {model.state !== "loaded" && model.reason && <p className="small muted">{model.reason}</p>}
+      </article>
+    </li>
+  );
+}

@@ -1,0 +1,166 @@
+// Checks made in the browser before an upload: the server checks again (and sniffs the bytes),
+// but a person learns at once that a file is too large or of the wrong type.
+import type { ModelCard, Param } from "@/api/types";
+import { formatMegabytes } from "@/api/errors";
+import { describeKinds } from "@/lib/format";
+
+/** File name endings per media type the backend accepts (vision/media.py's EXTENSIONS). */
+export const EXTENSIONS_BY_TYPE: Record<string, string[]> = {
+  "image/jpeg": [".jpg", ".jpeg", ".jpe", ".jfif"],
+  "image/png": [".png"],
+  "image/webp": [".webp"],
+  "image/bmp": [".bmp"],
+  "image/tiff": [".tif", ".tiff"],
+  "video/mp4": [".mp4", ".m4v"],
+  "video/quicktime": [".mov"],
+  "video/x-msvideo": [".avi"],
+  "video/webm": [".webm"],
+  "video/x-matroska": [".mkv"],
+  "application/zip": [".zip"],
+  "application/x-nifti": [".nii"],
+  "application/x-nifti+gzip": [".nii.gz"],
+};
+
+const KIND_OF_TYPE = (mediaType: string): string | null => {
+  if (mediaType.startsWith("image/")) return "image";
+  if (mediaType.startsWith("video/")) return "video";
+  if (mediaType === "application/zip" || mediaType === "application/x-zip-compressed") return "zip";
+  if (mediaType.includes("nifti")) return "nifti";
+  return null;
+};
+
+/** The file name endings a model takes, longest first (".nii.gz" before ".gz"). */
+export function acceptedExtensions(model: Pick<ModelCard, "accepts">): string[] {
+  const all = model.accepts.flatMap((type) => EXTENSIONS_BY_TYPE[type] ?? []);
+  return [...new Set(all)].sort((a, b) => b.length - a.length);
+}
+
+/** The `accept` attribute of the file input: extensions and media types. */
+export function acceptAttribute(model: Pick<ModelCard, "accepts">): string {
+  return [...acceptedExtensions(model), ...model.accepts].join(",");
+}
+
+/** How many files one request may carry. `max_files` is not in the API's model card yet;
+ * until it is, a model that takes ZIP archives is taken to be a batch model. */
+export function maxFiles(model: Pick<ModelCard, "kinds"> & { max_files?: number }): number {
+  if (typeof model.max_files === "number" && model.max_files >= 1) return model.max_files;
+  return model.kinds.includes("zip") ? 50 : 1;
+}
+
+export function hasAcceptedExtension(fileName: string, extensions: string[]): boolean {
+  const lower = fileName.toLowerCase();
+  return extensions.some((ext) => lower.endsWith(ext));
+}
+
+export interface FileProblem {
+  file: string | null; // null: about the whole selection
+  message: string;
+}
+
+/** Problems with the chosen files for this model; empty when they may be uploaded. */
+export function validateFiles(files: File[], model: ModelCard): FileProblem[] {
+  const problems: FileProblem[] = [];
+  if (files.length === 0) return [{ file: null, message: "Choose a file to upload." }];
+  const limit = maxFiles(model);
+  if (files.length > limit) {
+    problems.push({
+      file: null,
+      message: limit === 1 ? "This model takes one file at a time." : `This model takes at most ${limit} files at a time.`,
+    });
+  }
+  const extensions = acceptedExtensions(model);
+  for (const file of files) {
+    if (file.size === 0) {
+      problems.push({ file: file.name, message: `"${file.name}" is empty.` });
+      continue;
+    }
+    const byName = hasAcceptedExtension(file.name, extensions);
+    // the browser's guess (from the extension, often empty): used only when the name has
+    // no ending we know, e.g. a webcam capture or a file named without an extension
+    const kind = file.type ? KIND_OF_TYPE(file.type) : null;
+    const byType = file.type !== "" && (model.accepts.includes(file.type) || (kind !== null && model.kinds.includes(kind)));
+    if (!byName && !byType) {
+      problems.push({
+        file: file.name,
+        message: `"${file.name}" is not a file this model reads. It accepts ${describeKinds(model.kinds)}.`,
+      });
+    }
+  }
+  const total = files.reduce((sum, file) => sum + file.size, 0);
+  if (total > model.max_upload_bytes) {
+    problems.push({
+      file: null,
+      message:
+        files.length > 1
+          ? `Together the files are too large: choose smaller files (limit ${formatMegabytes(model.max_upload_bytes)} in all).`
+          : `The file is too large: choose a smaller file (limit ${formatMegabytes(model.max_upload_bytes)}).`,
+    });
+  }
+  return problems;
+}
+
+/** Form values of the parameters, as text (what the inputs hold). */
+export type ParamValues = Record<string, string>;
+
+export function defaultParamValues(params: Record<string, Param>): ParamValues {
+  const values: ParamValues = {};
+  for (const [key, param] of Object.entries(params)) {
+    const value = param.default;
+    if (value === null || value === undefined) values[key] = "";
+    else if (Array.isArray(value)) values[key] = value.join(",");
+    else values[key] = String(value);
+  }
+  return values;
+}
+
+/** A message for one parameter's value, or null when it is fine. Empty means "default". */
+export function validateParam(param: Param, raw: string): string | null {
+  const value = raw.trim();
+  if (value === "") return null;
+  switch (param.type) {
+    case "int":
+    case "float": {
+      const n = Number(value);
+      if (!Number.isFinite(n)) return "Enter a number.";
+      if (param.type === "int" && !Number.isInteger(n)) return "Enter a whole number.";
+      if (param.min !== null && param.min !== undefined && n < param.min) return `Enter at least ${param.min}.`;
+      if (param.max !== null && param.max !== undefined && n > param.max) return `Enter at most ${param.max}.`;
+      return null;
+    }
+    case "bool":
+      return ["true", "false"].includes(value.toLowerCase()) ? null : "Choose yes or no.";
+    case "str":
+      if (param.choices && !param.choices.includes(value)) return `Choose one of: ${param.choices.join(", ")}.`;
+      return null;
+    case "list": {
+      if (!param.choices) return null;
+      const items = value.split(",").map((item) => item.trim()).filter(Boolean);
+      const unknown = items.filter((item) => !param.choices!.includes(item));
+      if (unknown.length) return `Unknown: ${unknown.join(", ")}. Choose from: ${param.choices.join(", ")}.`;
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+export function validateParams(params: Record<string, Param>, values: ParamValues): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const [key, param] of Object.entries(params)) {
+    const problem = validateParam(param, values[key] ?? "");
+    if (problem) errors[key] = problem;
+  }
+  return errors;
+}
+
+/** The form fields sent with the upload: trimmed; lists without spaces. */
+export function paramFields(params: Record<string, Param>, values: ParamValues): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const key of Object.keys(params)) {
+    let value = (values[key] ?? "").trim();
+    if (params[key].type === "list") value = value.split(",").map((s) => s.trim()).filter(Boolean).join(",");
+    if (params[key].type === "bool") value = value.toLowerCase();
+    if (value !== "") fields[key] = value;
+  }
+  return fields;
+}

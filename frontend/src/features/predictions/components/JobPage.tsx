@@ -1,0 +1,115 @@
+import { Link, useNavigate, useParams } from "react-router";
+import { useCancelPrediction, useDeletePrediction, usePrediction } from "@/api/predictions";
+import { useModels } from "@/api/models";
+import { isTerminal } from "@/api/types";
+import { paths } from "@/config/paths";
+import { ErrorMessage } from "@/components/ErrorMessage";
+import { JobProgress } from "@/components/JobProgress";
+import { Loading } from "@/components/Spinner";
+import { StatusBadge } from "@/components/StatusBadge";
+import { usePageTitle } from "@/components/PageTitle";
+import { ResultView } from "@/components/results/ResultView";
+import { formatDateTime, formatDuration } from "@/lib/format";
+import { useJobEvents } from "../hooks/useJobEvents";
+
+export function JobPage() {
+  const { id = "" } = useParams();
+  const navigate = useNavigate();
+  const query = usePrediction(id);
+  const events = useJobEvents(id, query.data);
+  const models = useModels();
+  const cancel = useCancelPrediction();
+  const remove = useDeletePrediction();
+  const job = events.job ?? query.data;
+  const model = models.data?.find((m) => m.name === job?.model);
+  const title = job ? (job.inputs.length > 1 ? `${job.inputs.length} files` : (job.inputs[0]?.name ?? "Prediction")) : "Prediction";
+  usePageTitle(job ? `${title} (${job.status})` : "Prediction");
+
+  if (query.isPending) return <Loading label="Loading the prediction…" />;
+  if (query.isError || !job) return <ErrorMessage error={query.error} onRetry={() => query.refetch()} />;
+
+  const ended = isTerminal(job.status);
+  const onDelete = async () => {
+    if (!window.confirm("Delete this prediction and its files? This cannot be undone.")) return;
+    try {
+      await remove.mutateAsync(job.id);
+      navigate(model ? paths.model.href(model.name) : paths.gallery.href());
+    } catch {
+      /* shown below */
+    }
+  };
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to={paths.gallery.href()}>Models</Link> <span aria-hidden="true">›</span>{" "}
+        <Link to={paths.model.href(job.model)}>{model?.title ?? job.model}</Link> <span aria-hidden="true">›</span>{" "}
+        <span aria-current="page">Prediction</span>
+      </nav>
+      <div className="page-intro">
+        <h1 className="break">{title}</h1>
+        <dl className="meta-row">
+          <div>
+            <dt>Status</dt>
+            <dd>
+              <StatusBadge status={job.status} />
+            </dd>
+          </div>
+          <div>
+            <dt>Model</dt>
+            <dd>{model?.title ?? job.model}</dd>
+          </div>
+          <div>
+            <dt>Submitted</dt>
+            <dd>{formatDateTime(job.timings.created)}</dd>
+          </div>
+          {ended && (
+            <div>
+              <dt>Took</dt>
+              <dd>
+                {formatDuration(job.duration_ms)}
+                {job.timings.model_ms ? <span className="muted"> (model {formatDuration(job.timings.model_ms)})</span> : null}
+              </dd>
+            </div>
+          )}
+        </dl>
+      </div>
+
+      {!ended && (
+        <JobProgress
+          job={job}
+          connection={events.connection}
+          onCancel={() => cancel.mutate(job.id)}
+          cancelling={cancel.isPending}
+        />
+      )}
+      {cancel.isError && <ErrorMessage error={cancel.error} />}
+
+      {job.status === "failed" && (
+        <div className="alert alert-error" role="alert">
+          <p className="alert-title">The model could not finish this job.</p>
+          {job.error && <p>{job.error}</p>}
+          <p>
+            Check the file, or <Link to={paths.model.href(job.model)}>try again with another file</Link>.
+          </p>
+        </div>
+      )}
+      {job.status === "cancelled" && (
+        <p className="alert alert-warning" role="status">
+          This job was cancelled{job.message ? `: ${job.message}` : "."}
+        </p>
+      )}
+      {job.status === "succeeded" && <ResultView job={job} task={model?.task} />}
+
+      <div className="button-row page-actions">
+        <Link className="button secondary" to={paths.model.href(job.model)}>
+          Run {model?.title ?? job.model} on another file
+        </Link>
+        <button type="button" className="button danger" onClick={onDelete} disabled={remove.isPending}>
+          {remove.isPending ? "Deleting…" : "Delete this prediction"}
+        </button>
+      </div>
+      {remove.isError && <ErrorMessage error={remove.error} />}
+    </>
+  );
+}
