@@ -3,6 +3,9 @@ each storage backend (tests that take `server` run once on SQLite and once on Mo
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +14,7 @@ import httpx
 import pytest
 
 from tests.support.mongo import MongoTestServer
-from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, BackendServer
+from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, REPO, BackendServer
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "assets" / "samples"
 BACKENDS = ["sqlite", pytest.param("mongodb", marks=pytest.mark.mongodb)]
@@ -76,3 +79,30 @@ def samples() -> Path:
     if not (SAMPLES / "bus.jpg").is_file():
         pytest.fail(f"the shared sample files are missing at {SAMPLES}")
     return SAMPLES
+
+
+MIRROR = REPO.parent / "shared" / "assets" / "models"
+OFFLINE_REGISTRY = REPO / "models" / "offline.toml"
+
+
+@pytest.fixture(scope="session")
+def offline_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder holding every weight file of the offline registry, sha256-checked."""
+    if not MIRROR.is_dir():
+        pytest.fail(f"the shared model mirror is missing at {MIRROR}")
+    models_dir = tmp_path_factory.mktemp("models")
+    env = {
+        **os.environ,
+        "MODELS_FILE": str(OFFLINE_REGISTRY),
+        "MODELS_DIR": str(models_dir),
+        "DATA_DIR": str(tmp_path_factory.mktemp("fetch-data")),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "modelgallery", "fetch-models", "--mirror", str(MIRROR)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return models_dir

@@ -18,7 +18,7 @@ import pytest
 
 from modelgallery.vision.model import InputItem
 from modelgallery.vision.registry import load_registry
-from tests.acceptance.conftest import OFFLINE_REGISTRY
+from tests.conftest import OFFLINE_REGISTRY
 from tests.support.jobs import submit, wait_for
 from tests.support.server import BackendServer
 
@@ -284,6 +284,13 @@ def test_video_job_streams_progress_and_gives_a_playable_webm(
     capture.release()
     assert frames == 182
     assert fps == pytest.approx(29.53, abs=0.01)
+    av = pytest.importorskip("av")
+    with av.open(str(webm)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "vp9"
+        assert stream.average_rate == pytest.approx(29.53, abs=0.01)
+        decoded = [(f.width, f.height, f.format.name) for f in container.decode(stream)]
+    assert decoded == [(1280, 720, "yuv420p")] * 182
 
     lines = http.get(artifacts["detections.jsonl"]["url"]).text.splitlines()
     assert len(lines) == 182

@@ -18,7 +18,7 @@ from PIL import Image
 from modelgallery.vision.faces import CVLIB_GENDER_FILES, FaceGenderModel
 from modelgallery.vision.model import InputItem
 from modelgallery.vision.registry import load_registry
-from tests.acceptance.conftest import OFFLINE_REGISTRY
+from tests.conftest import OFFLINE_REGISTRY
 from tests.support.jobs import submit
 from tests.support.server import REPO, BackendServer
 
