@@ -60,9 +60,16 @@ def child(video: Path, model_name: str, imgsz: int) -> None:
         summary = model.predict([item], {}, Path(out), lambda fraction, message: None).summary
         seconds = time.perf_counter() - began
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        import av  # noqa: F401
+    except ImportError:
+        encoder = "OpenCV VideoWriter"
+    else:
+        encoder = "PyAV libvpx-vp9"
     print(
         json.dumps(
             {
+                "encoder": encoder,
                 "frames": summary["frames"],
                 "seconds": seconds,
                 "loaded_mib": loaded_kib / 1024,
@@ -103,7 +110,10 @@ def main() -> None:
             video = Path(tmp) / f"x{repeats}.mp4"
             build_video(video, repeats, (width, height))
             runs.append((repeats, measure(video, args.model, args.imgsz)))
-    print(f"model {args.model}, imgsz {args.imgsz}, frames {width}x{height}")
+    print(
+        f"model {args.model}, imgsz {args.imgsz}, frames {width}x{height}, "
+        f"encoder {runs[0][1]['encoder']}"
+    )
     print("video  frames  seconds  ms/frame  RSS after load (MiB)  peak RSS (MiB)")
     for repeats, run in runs:
         print(

@@ -3,6 +3,7 @@ sample and on files made here."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,13 @@ def test_probe_refuses_absurd_sizes_and_lengths(
         probe_video(sample, "MP4 video")
     monkeypatch.setattr(video, "MAX_SIDE", 4096)
     monkeypatch.setattr(video, "MAX_DURATION_S", 3)
-    with pytest.raises(MediaError, match="lasts .* minutes"):
+    with pytest.raises(MediaError, match="lasts 0.1 minutes; videos of up to 0 minutes"):
         probe_video(sample, "MP4 video")
+
+
+def test_duration_limit_fits_the_job_timeout() -> None:
+    # 10 min at 30 fps within object detection's 1800 s timeout: 100 ms a frame
+    assert video.MAX_DURATION_S == 10 * 60
 
 
 def test_reader_streams_every_frame(sample: Path) -> None:
@@ -98,6 +104,55 @@ def test_writer_round_trip(tmp_path: Path) -> None:
     assert len(frames) == 45
     # lossy, but the square is where it was drawn
     assert frames[10][30, 55].tolist() == pytest.approx([0, 200, 255], abs=40)
+
+
+def test_writer_output_reopens_in_pyav_with_the_source_rate(tmp_path: Path) -> None:
+    av = pytest.importorskip("av")
+    path = tmp_path / "out.webm"
+    size, fps = (320, 180), 29.528046679628584  # the sample's rate
+    with WebmWriter(path, fps, size) as writer:
+        for i in range(61):
+            writer.write(moving_square(i, size))
+
+    with av.open(str(path)) as container:
+        assert container.format.name.startswith("matroska,webm")
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "vp9"
+        assert stream.average_rate == pytest.approx(fps, abs=0.01)
+        decoded = list(container.decode(stream))
+    assert len(decoded) == 61
+    assert {(f.width, f.height, f.format.name) for f in decoded} == {(320, 180, "yuv420p")}
+    # browsers seek to keyframes: one every 2 s
+    assert [i for i, f in enumerate(decoded) if f.key_frame] == [0, 59]
+
+    capture = cv2.VideoCapture(str(path))
+    try:
+        assert capture.get(cv2.CAP_PROP_FPS) == pytest.approx(fps, abs=0.01)
+        count = 0
+        while capture.read()[0]:
+            count += 1
+    finally:
+        capture.release()
+    assert count == 61
+
+
+def test_writer_without_pyav_uses_opencv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "av", None)  # import av raises ImportError
+    path = tmp_path / "out.webm"
+    with WebmWriter(path, 25, (64, 48)) as writer:
+        assert isinstance(writer._encoder, video._OpenCvEncoder)
+        for i in range(10):
+            writer.write(moving_square(i, (64, 48)))
+    info = probe_video(path)
+    assert (info.width, info.height, info.codec) == (64, 48, "VP90")
+    with open_video(path) as reader:
+        assert sum(1 for _ in reader) == 10
+
+
+def test_writer_needs_even_sides(tmp_path: Path) -> None:
+    for size in ((63, 48), (64, 47), (1, 2)):
+        with pytest.raises(ValueError, match="even sides"):
+            WebmWriter(tmp_path / "out.webm", 25, size)
 
 
 def test_writer_refuses_frames_of_another_size(tmp_path: Path) -> None:
