@@ -12,11 +12,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-APT_PACKAGES := nginx-light openssl
+APT_PACKAGES := nginx-light openssl chromium
 
 FRONTEND := frontend
 
-.PHONY: run test setup setup-test system-packages frontend-test lint clean
+.PHONY: run test setup setup-test system-packages frontend-test openapi lint clean
 
 run: setup $(FRONTEND)/dist/index.html
 	@$(VENV)/bin/modelgallery fetch-models || echo "Some weights could not be fetched: those models show as unavailable (see docs/models.md)."
@@ -44,7 +44,7 @@ $(VENV)/.installed: backend/pyproject.toml $(CONSTRAINTS)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(VENV)/bin/pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e "backend[vision,test]"
+	$(VENV)/bin/pip install $(PIP_FLAGS) -c $(CONSTRAINTS) -e "backend[vision,test,deploy]"
 	touch $@
 
 # mongoeco serves the MongoDB wire protocol for the MongoDB code path; it needs Python 3.13.
@@ -66,6 +66,11 @@ $(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.installed $(shell find $(
 
 frontend-test: $(FRONTEND)/node_modules/.installed $(FRONTEND)/dist/index.html
 	cd $(FRONTEND) && npm run lint --silent && npm test --silent
+
+# After an API change: the UI's copy of the schema and its generated types.
+openapi: setup $(FRONTEND)/node_modules/.installed
+	$(VENV)/bin/python -c "import json; from modelgallery.app import create_app; print(json.dumps(create_app().openapi(), indent=2))" > $(FRONTEND)/openapi.json
+	cd $(FRONTEND) && npm run gen:api --silent
 
 lint: setup-test
 	$(VENV)/bin/ruff check backend tests

@@ -18,6 +18,24 @@ class ErrorOut(BaseModel):
     code: str
 
 
+def errors(*statuses: int) -> dict[int | str, dict]:
+    """OpenAPI `responses` for the errors a route can answer, all shaped like ErrorOut."""
+    return {status: {"model": ErrorOut, "description": _ERROR_TEXT[status]} for status in statuses}
+
+
+_ERROR_TEXT = {
+    401: "Not logged in, or the session has ended",
+    403: "Administrators only",
+    404: "Not found",
+    409: "Conflict with the current state",
+    413: "The upload is larger than the model accepts",
+    415: "The file is not of a kind the model accepts, or is damaged",
+    422: "Invalid request; `detail` names the field",
+    429: "Too many attempts; see Retry-After",
+    503: "The model is unavailable or busy; see Retry-After",
+}
+
+
 class SignupIn(BaseModel):
     email: EmailStr = Field(max_length=254)
     password: str = Field(min_length=1, max_length=256)
@@ -63,6 +81,7 @@ class ModelPublic(BaseModel):
     kinds: list[str]
     accepts: list[str]  # media types
     max_upload_bytes: int
+    max_files: int
     params: dict[str, Param]
     outputs: list[Output]
     state: str
@@ -80,6 +99,7 @@ class ModelPublic(BaseModel):
             kinds=spec.kinds,
             accepts=accepts,
             max_upload_bytes=spec.max_upload_bytes,
+            max_files=spec.max_files,
             params=spec.params,
             outputs=spec.outputs,
             state=state.status if state else "unavailable",

@@ -3,7 +3,7 @@ import type { components } from "./schema";
 
 type Schemas = components["schemas"];
 
-export type ModelCard = Schemas["ModelPublic"] & { max_files?: number };
+export type ModelCard = Schemas["ModelPublic"];
 export type Param = Schemas["Param"];
 export type Job = Schemas["JobPublic"];
 export type JobStatus = Schemas["JobStatus"];

@@ -11,11 +11,16 @@ from fastapi import APIRouter, Depends, Query, Response
 from ...store.records import AuditEntry, ContactMessage, JobQuery, JobSort, JobStatus, Page
 from ..deps import AdminUser, Ctx, _admin_user
 from ..errors import ApiError
-from ..schemas import JobListOut, JobPublic, UserPublic, UserUpdateIn
+from ..schemas import JobListOut, JobPublic, UserPublic, UserUpdateIn, errors
 from .models import _public as model_public
 from .predictions import visible_job
 
-router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(_admin_user)])
+router = APIRouter(
+    prefix="/api/admin",
+    tags=["admin"],
+    dependencies=[Depends(_admin_user)],
+    responses=errors(401, 403, 404, 409, 422),
+)
 
 
 def _utc(value: datetime | None) -> datetime | None:

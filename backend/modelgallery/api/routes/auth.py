@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from ..deps import SESSION_COOKIE, Ctx, CurrentUser, _bearer, client_address, token_of
-from ..schemas import LoginIn, SignupIn, TokenOut, UserPublic
+from ..schemas import LoginIn, SignupIn, TokenOut, UserPublic, errors
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api/auth", tags=["auth"], responses=errors(401, 409, 422, 429))
 
 
 def _session(ctx, response: Response, user, token: str) -> TokenOut:

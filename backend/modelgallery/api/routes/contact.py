@@ -5,8 +5,9 @@ from fastapi import APIRouter, Request
 from ...contact.schemas import ContactIn, ContactOut
 from ..deps import Ctx, client_address
 from ..errors import ApiError
+from ..schemas import errors
 
-router = APIRouter(prefix="/api", tags=["contact"])
+router = APIRouter(prefix="/api", tags=["contact"], responses=errors(422, 429))
 
 
 @router.post("/contact", response_model=ContactOut, status_code=202)

@@ -9,11 +9,11 @@ from ...store.records import Job
 from ..deps import Ctx, OptionalUser
 from ..downloads import file_response
 from ..errors import ApiError
-from ..schemas import JobPublic, LegacyPredictionOut
+from ..schemas import JobPublic, LegacyPredictionOut, errors
 from ..submission import accept
 from .predictions import UPLOAD_BODY, visible_job
 
-router = APIRouter(prefix="/api", tags=["legacy"])
+router = APIRouter(prefix="/api", tags=["legacy"], responses=errors(401, 404, 413, 415, 422, 503))
 _PRIMARY_ROLES = ("annotated", "mask", "archive")
 
 

@@ -5,9 +5,9 @@ from fastapi import APIRouter
 from ...vision.media import EXTENSIONS, kind_of
 from ..deps import Ctx
 from ..errors import ApiError
-from ..schemas import ModelPublic
+from ..schemas import ModelPublic, errors
 
-router = APIRouter(prefix="/api/models", tags=["models"])
+router = APIRouter(prefix="/api/models", tags=["models"], responses=errors(404))
 
 
 def _public(ctx, spec) -> ModelPublic:

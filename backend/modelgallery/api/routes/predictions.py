@@ -11,10 +11,10 @@ from ...store.records import Job, JobQuery, Role, User
 from ..deps import Ctx, CurrentUser, OptionalUser
 from ..downloads import file_response
 from ..errors import ApiError
-from ..schemas import JobListOut, JobPublic
+from ..schemas import JobListOut, JobPublic, errors
 from ..submission import accept
 
-router = APIRouter(prefix="/api", tags=["predictions"])
+router = APIRouter(prefix="/api", tags=["predictions"], responses=errors(401, 404, 422))
 
 UPLOAD_BODY = {
     "requestBody": {
@@ -61,7 +61,11 @@ def _public(job: Job, user: User | None) -> JobPublic:
     status_code=202,
     response_model=JobPublic,
     openapi_extra=UPLOAD_BODY,
-    responses={200: {"description": "Finished within `wait`"}, 202: {"description": "Queued"}},
+    responses={
+        200: {"description": "Finished within `wait`"},
+        202: {"description": "Queued"},
+        **errors(413, 415, 503),
+    },
 )
 async def create_prediction(
     name: str, request: Request, response: Response, ctx: Ctx, user: OptionalUser, wait: Wait = 0

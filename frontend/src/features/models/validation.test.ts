@@ -22,6 +22,7 @@ function model(overrides: Partial<ModelCard> = {}): ModelCard {
     kinds: ["image", "video", "zip"],
     accepts: ["image/jpeg", "image/png", "video/mp4", "video/webm", "application/zip"],
     max_upload_bytes: 2 * MB,
+    max_files: 1,
     params: {},
     outputs: [],
     state: "loaded",
@@ -80,7 +81,7 @@ describe("file size", () => {
   });
 
   it("counts the limit over all files of a batch, as the server does", () => {
-    const problems = validateFiles([file("a.jpg", 1.5 * MB), file("b.jpg", 1 * MB)], model());
+    const problems = validateFiles([file("a.jpg", 1.5 * MB), file("b.jpg", 1 * MB)], model({ max_files: 50 }));
     expect(problems[0].message).toMatch(/Together the files are too large.*2 MB in all/);
   });
 });
@@ -92,7 +93,7 @@ describe("file count", () => {
     expect(validateFiles([file("a.jpg", 1), file("b.jpg", 1)], single)[0].message).toMatch(/one file at a time/);
   });
 
-  it("uses max_files when the API gives it", () => {
+  it("takes up to the model's max_files", () => {
     const batch = model({ max_files: 3 });
     expect(maxFiles(batch)).toBe(3);
     const four = ["a", "b", "c", "d"].map((n) => file(`${n}.jpg`, 1));

@@ -40,11 +40,9 @@ export function acceptAttribute(model: Pick<ModelCard, "accepts">): string {
   return [...acceptedExtensions(model), ...model.accepts].join(",");
 }
 
-/** How many files one request may carry. `max_files` is not in the API's model card yet;
- * until it is, a model that takes ZIP archives is taken to be a batch model. */
-export function maxFiles(model: Pick<ModelCard, "kinds"> & { max_files?: number }): number {
-  if (typeof model.max_files === "number" && model.max_files >= 1) return model.max_files;
-  return model.kinds.includes("zip") ? 50 : 1;
+/** How many files one request may carry (the model's `max_files`). */
+export function maxFiles(model: Pick<ModelCard, "max_files">): number {
+  return Math.max(1, model.max_files);
 }
 
 export function hasAcceptedExtension(fileName: string, extensions: string[]): boolean {

@@ -19,6 +19,7 @@ const toy: ModelCard = {
   kinds: ["image"],
   accepts: ["image/jpeg", "image/png"],
   max_upload_bytes: 2 * MB,
+  max_files: 1,
   params: {
     steps: { type: "int", default: 4, min: 1, max: 100, description: "" },
     behaviour: { type: "str", default: "ok", choices: ["ok", "fail"], description: "" },
