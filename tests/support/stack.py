@@ -21,7 +21,14 @@ BIN = Path(sys.executable).parent  # the venv: supervisord, modelgallery, jupyte
 
 
 class SupervisorStack:
-    def __init__(self, tmp: Path, site: Path, jupyter_token: str | None = None) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        site: Path,
+        jupyter_token: str | None = None,
+        env: dict[str, str] | None = None,
+        max_upload_mb: int = 200,
+    ) -> None:
         self.tmp = tmp
         self.port = free_port()
         self.jupyter_port = free_port()
@@ -48,6 +55,7 @@ class SupervisorStack:
             "JUPYTER_DATA_DIR": str(tmp / "jupyter-data"),
             "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
             "IPYTHONDIR": str(tmp / "ipython"),
+            **(env or {}),
         }
         if jupyter_token:
             self.env["JUPYTER_TOKEN"] = jupyter_token
@@ -55,6 +63,7 @@ class SupervisorStack:
             tmp / "nginx",
             f"127.0.0.1:{self.port}",
             site,
+            max_upload_mb=max_upload_mb,
             jupyter_addr=f"127.0.0.1:{self.jupyter_port}",
         )
         self.process: subprocess.Popen[bytes] | None = None

@@ -18,7 +18,11 @@ _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "admin", 
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    # `VAR=` in a compose file or .env means "not set", not "the empty string" (which would
+    # not even parse for the JSON settings).
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     # --- where things live -------------------------------------------------------------
     data_dir: Path = Field(REPO_ROOT / "data", description="Database file, jobs, secrets.")
@@ -83,14 +87,6 @@ class Settings(BaseSettings):
     # --- logging ------------------------------------------------------------------------
     log_level: str = "INFO"
     log_json: bool = True
-
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_is_unset(cls, data: object) -> object:
-        """`VAR=` in a compose file or .env means "not set", not "the empty string"."""
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (isinstance(v, str) and v == "")}
-        return data
 
     @field_validator("secret_key", "admin_password")
     @classmethod

@@ -152,9 +152,12 @@ def test_an_empty_key_file_is_never_used_as_the_key(tmp_path: Path) -> None:
 
 def test_empty_values_mean_unset(monkeypatch, tmp_path) -> None:
     # A compose file's `ADMIN_EMAIL=` must not count as an (invalid) e-mail and password.
-    for name in ("ADMIN_EMAIL", "ADMIN_PASSWORD", "MONGODB_URI", "SMTP_HOST", "SECRET_KEY"):
+    names = ("ADMIN_EMAIL", "ADMIN_PASSWORD", "MONGODB_URI", "SMTP_HOST", "SECRET_KEY")
+    for name in (*names, "WORKER_GROUPS", "CORS_ORIGINS", "WORKER_THREADS", "QUEUE_SIZE"):
         monkeypatch.setenv(name, "")
     settings = Settings(data_dir=tmp_path)
     assert settings.admin_email is None and settings.admin_password is None
     assert settings.mongodb_uri is None and settings.smtp_host is None
     assert settings.secret_key is None
+    assert settings.worker_groups == {} and settings.cors_origins == []
+    assert settings.worker_threads == 1 and settings.queue_size == 32

@@ -52,6 +52,8 @@ export default function VolumeViewer({ volume, overlay, fallbackImage }: Props) 
   const [opacity, setOpacity] = useState(0.6);
   const [state, setState] = useState<"loading" | "ready" | "failed" | "no-webgl">(() => (webgl2Available() ? "loading" : "no-webgl"));
   const [location, setLocation] = useState("");
+  // what NiiVue really holds, as data attributes (end-to-end tests read them)
+  const [shown, setShown] = useState<{ volumes: number; opacity: number | null }>({ volumes: 0, opacity: null });
   const opacityId = useId();
   const viewName = useId();
   const initial = useRef({ view, opacity });
@@ -83,6 +85,7 @@ export default function VolumeViewer({ volume, overlay, fallbackImage }: Props) 
         if (cancelled) return;
         brightenMask(nv);
         nv.setSliceType(initial.current.view);
+        setShown({ volumes: nv.volumes.length, opacity: nv.volumes[1]?.opacity ?? null });
         setState("ready");
       } catch {
         if (!cancelled) setState("failed");
@@ -107,6 +110,7 @@ export default function VolumeViewer({ volume, overlay, fallbackImage }: Props) 
     const nv = viewer.current;
     if (state !== "ready" || !nv || nv.volumes.length < 2) return;
     nv.setOpacity(1, opacity);
+    setShown({ volumes: nv.volumes.length, opacity: nv.volumes[1]?.opacity ?? null });
   }, [opacity, state]);
 
   if (state === "no-webgl") {
@@ -146,7 +150,7 @@ export default function VolumeViewer({ volume, overlay, fallbackImage }: Props) 
           />
         </div>
       </div>
-      <div className="volume-canvas">
+      <div className="volume-canvas" data-loaded-volumes={shown.volumes} data-overlay-opacity={shown.opacity ?? undefined}>
         <canvas
           ref={canvas}
           role="img"
