@@ -102,6 +102,14 @@ def main() -> None:
                         per_frame = statistics.median(model_ms) / frames
                         line += f"   {frames} frames, {per_frame:.1f} ms/frame"
                     print(line, flush=True)
+                    for face in (
+                        (job.get("result") or {}).get("items", []) if kind == "image" else []
+                    ):
+                        if "gender" in face:
+                            print(
+                                f"    face {face['box']} conf {face['confidence']:.2f}: "
+                                f"{face['gender']} p={face['probability']:.3f}"
+                            )
         finally:
             server.stop()
 

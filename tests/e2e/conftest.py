@@ -25,6 +25,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from tests.support.mongo import MongoTestServer
 from tests.support.nginx import NginxServer
 from tests.support.server import REPO, free_port
 from tests.support.stack import SupervisorStack
@@ -130,10 +131,13 @@ def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Smtp]:
 
 @pytest.fixture(scope="session")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, offline_models: Path, smtp: Smtp
+    tmp_path_factory: pytest.TempPathFactory,
+    offline_models: Path,
+    smtp: Smtp,
+    mongo_server: MongoTestServer,
 ) -> Iterator[SupervisorStack]:
     """The production process manager (supervisord/supervisord.conf) running the API and its
-    workers on the offline models, with nginx in front."""
+    workers on the offline models and MongoDB (as in Docker), with nginx in front."""
     from tests.conftest import OFFLINE_REGISTRY
 
     if not (FRONTEND_DIST / "index.html").is_file():
@@ -141,6 +145,8 @@ def stack(
     env = {
         "MODELS_FILE": str(OFFLINE_REGISTRY),
         "MODELS_DIR": str(offline_models),
+        "MONGODB_URI": mongo_server.uri or "",
+        "MONGODB_DB": "mg_e2e",
         "WORKER_GROUPS": "{}",
         "QUEUE_SIZE": "20",
         "SECURE_COOKIES": "true",
