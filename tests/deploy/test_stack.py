@@ -3,14 +3,18 @@ processes and restart rules as the backend container, on temporary folders and f
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import ssl
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from tests.support.jobs import png_bytes, submit
 from tests.support.stack import SupervisorStack
@@ -71,6 +75,47 @@ def test_jupyter_behind_nginx_needs_the_token(stack: SupervisorStack) -> None:
         assert refused.status_code == 302 and "/jupyter/login" in refused.headers["location"]
         wrong = stranger.get("/jupyter/api/status", params={"token": "not-" + TOKEN})
         assert wrong.status_code == 403
+
+
+def test_a_kernel_runs_code_over_a_websocket_through_nginx(stack: SupervisorStack) -> None:
+    auth = {"Authorization": f"token {TOKEN}"}
+    with stack.proxy.client(headers=auth) as web:
+        wait_for(lambda: web.get("/jupyter/api/status").status_code == 200, timeout_s=90)
+        kernel = web.post("/jupyter/api/kernels", json={"name": "python3"})
+        assert kernel.status_code == 201, kernel.text
+        kernel_id = kernel.json()["id"]
+    url = f"wss://localhost:{stack.proxy.https_port}/jupyter/api/kernels/{kernel_id}/channels"
+    context = ssl.create_default_context(cafile=str(stack.proxy.ca_file))
+    request_id = uuid.uuid4().hex
+    message = {
+        "header": {
+            "msg_id": request_id,
+            "msg_type": "execute_request",
+            "session": uuid.uuid4().hex,
+            "username": "test",
+            "version": "5.3",
+        },
+        "parent_header": {},
+        "metadata": {},
+        "content": {"code": "print(6 * 7)", "silent": False, "allow_stdin": False},
+        "channel": "shell",
+        "buffers": [],
+    }
+    output = []
+    with connect(url, ssl=context, additional_headers=auth, open_timeout=30) as socket:
+        socket.send(json.dumps(message))
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            reply = json.loads(socket.recv(timeout=90))
+            if reply.get("parent_header", {}).get("msg_id") != request_id:
+                continue
+            if reply["msg_type"] == "stream":
+                output.append(reply["content"]["text"])
+            if reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
+                break
+    assert "".join(output) == "42\n"
+    with stack.proxy.client(headers=auth) as web:
+        assert web.delete(f"/jupyter/api/kernels/{kernel_id}").status_code == 204
 
 
 def test_logs_go_to_supervisords_stdout(stack: SupervisorStack) -> None:
