@@ -83,7 +83,7 @@ def main() -> None:
         print(f"ready after {server.ready_after_s:.1f} s (models loaded and warmed up)")
         print(f"{'model':<22} {'sample':<22} {'n':>2} {'model ms':>10} {'end-to-end ms':>14}")
         try:
-            with server.client(timeout=700) as http:
+            with httpx.Client(base_url=server.url, timeout=700) as http:
                 for model, name, kind in CASES:
                     if kind == "video" and args.skip_video:
                         continue
