@@ -14,7 +14,15 @@ from pathlib import Path
 import httpx
 
 from tests.support.nginx import NginxServer
-from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, REPO, TOY_REGISTRY, free_port
+from tests.support.server import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    REPO,
+    TOY_REGISTRY,
+    free_port,
+    log_tail,
+    stop_process,
+)
 
 CONF = REPO / "supervisord" / "supervisord.conf"
 BIN = Path(sys.executable).parent  # the venv: supervisord, modelgallery, jupyter
@@ -117,19 +125,12 @@ class SupervisorStack:
         self.proxy.stop()
         if self.process is None:
             return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
-        code = self.process.returncode
+        code = stop_process(self.process, signal.SIGTERM, timeout_s)
         self.process = None
         return code
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
+        return log_tail(self.log_path)
 
     def __enter__(self) -> SupervisorStack:
         return self.start()
