@@ -16,15 +16,20 @@ APT_PACKAGES := nginx-light openssl chromium
 
 FRONTEND := frontend
 
-.PHONY: run test setup setup-test system-packages frontend-test openapi lint clean
+.PHONY: run test check setup setup-test system-packages frontend-test openapi lint clean
 
 run: setup $(FRONTEND)/dist/index.html
 	@$(VENV)/bin/modelgallery fetch-models || echo "Some weights could not be fetched: those models show as unavailable (see docs/models.md)."
 	$(VENV)/bin/modelgallery serve --host $(HOST) --port $(PORT)
 
-test: setup-test frontend-test
-	$(VENV)/bin/ruff check backend tests benchmarks
+test: setup-test frontend-test check
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Static checks: lint, import layers (backend/pyproject.toml), types (mypy --strict).
+check: setup-test
+	$(VENV)/bin/ruff check backend tests benchmarks
+	cd backend && ../$(VENV)/bin/lint-imports --no-cache
+	cd backend && ../$(VENV)/bin/mypy
 
 setup: $(VENV)/.installed
 
@@ -72,8 +77,7 @@ openapi: setup $(FRONTEND)/node_modules/.installed
 	$(VENV)/bin/python -c "import json; from modelgallery.app import create_app; print(json.dumps(create_app().openapi(), indent=2))" > $(FRONTEND)/openapi.json
 	cd $(FRONTEND) && npm run gen:api --silent
 
-lint: setup-test
-	$(VENV)/bin/ruff check backend tests
+lint: check
 
 clean:
 	rm -rf $(VENV) $(MONGO_VENV) data

@@ -1,7 +1,60 @@
+import fs from "node:fs";
+import path from "node:path";
 import js from "@eslint/js";
 import globals from "globals";
 import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
+
+// Import boundaries (as in bulletproof-react): shared code (src/components, lib, api, config,
+// testing) imports no feature, and a feature imports no other feature; src/app composes them.
+const FEATURES_DIR = path.join(import.meta.dirname, "src", "features");
+const SHARED = ["components", "lib", "api", "config", "testing"];
+
+const noImports = (patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
+
+const sharedBoundary = {
+  files: SHARED.map((dir) => `src/${dir}/**/*.{ts,tsx}`),
+  rules: noImports([
+    {
+      regex: "(^|/)features(/|$)",
+      message: "Shared code may not import a feature: move what it needs out of the feature, or compose in src/app.",
+    },
+  ]),
+};
+
+// A relative import can leave a feature without naming "features" ("../../gallery/x"), so
+// each folder of a feature gets its own block, limiting how far up "../" may climb.
+function featureBoundaries(feature) {
+  const root = path.join(FEATURES_DIR, feature);
+  const folders = [
+    "",
+    ...fs
+      .readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join("/")),
+  ];
+  return folders.map((folder) => {
+    const depth = folder === "" ? 0 : folder.split("/").length;
+    return {
+      files: [`src/features/${[feature, folder].filter(Boolean).join("/")}/*.{ts,tsx}`],
+      rules: noImports([
+        {
+          regex: `(^|/)features/(?!${feature}(/|$))`,
+          message: `The ${feature} feature may not import another feature: move what both need to src/components, src/lib or src/api.`,
+        },
+        {
+          regex: `^(\\.\\./){${depth + 1}}`,
+          message: `A relative import may not leave the ${feature} feature: import shared code with "@/".`,
+        },
+      ]),
+    };
+  });
+}
+
+const features = fs
+  .readdirSync(FEATURES_DIR, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
 
 export default tseslint.config(
   { ignores: ["dist", "node_modules", "src/api/schema.d.ts"] },
@@ -18,6 +71,8 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  sharedBoundary,
+  ...features.flatMap(featureBoundaries),
   {
     files: ["scripts/**/*.mjs"],
     languageOptions: { globals: globals.node },

@@ -7,28 +7,34 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 
-from .accounts import AccountService
-from .admin import AdminService
 from .api.errors import ApiError, install_error_handlers
 from .api.middleware import ObserveMiddleware
 from .api.routes import admin, auth, contact, health, legacy, models, predictions
 from .contact.mailer import Mailer
 from .contact.outbox import Outbox
-from .context import Context
 from .core.metrics import Metrics
-from .core.security import Throttle
 from .core.settings import Settings
 from .files.storage import JobFiles
+from .jobs.executor import Executor
 from .jobs.local import LocalExecutor
 from .jobs.service import JobService
+from .services.accounts import AccountService
+from .services.admin import AdminService
+from .services.contact import ContactService
+from .services.container import Services
+from .services.models import ModelCatalog
+from .services.predictions import PredictionService
+from .services.status import StatusService
 from .store import create_store
+from .store.base import Store
 from .vision.registry import load_registry
 
 log = logging.getLogger(__name__)
@@ -40,12 +46,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ctx = await _start(settings, metrics)
-        app.state.ctx = ctx
+        running = await _start(settings, metrics)
+        app.state.services = running.services
         try:
             yield
         finally:
-            await _stop(ctx)
+            await running.stop()
 
     app = FastAPI(
         title="Model Gallery",
@@ -74,7 +80,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-async def _start(settings: Settings, metrics: Metrics) -> Context:
+@dataclass
+class _Running:
+    """What start-up opened, to close in reverse order."""
+
+    services: Services
+    store: Store
+    executor: Executor
+    outbox: Outbox
+
+    async def stop(self) -> None:
+        await self.outbox.stop()
+        await self.executor.stop()
+        await self.store.close()
+
+
+async def _start(settings: Settings, metrics: Metrics) -> _Running:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = load_registry(settings.models_file, settings.models_dir)
     store = create_store(settings)
@@ -86,16 +107,14 @@ async def _start(settings: Settings, metrics: Metrics) -> Context:
     outbox = Outbox(
         store.messages, Mailer(settings) if settings.smtp_configured else None, settings
     )
-    ctx = Context(
+    services = Services(
         settings=settings,
-        store=store,
-        executor=executor,
-        jobs=jobs,
+        predictions=PredictionService(settings, jobs),
+        models=ModelCatalog(jobs),
         accounts=accounts,
-        admin=AdminService(store, jobs, executor, outbox),
-        outbox=outbox,
-        metrics=metrics,
-        contact_throttle=Throttle(f"{settings.contact_per_hour}/hour"),
+        admin=AdminService(store, jobs, outbox),
+        contact=ContactService(outbox, settings.contact_per_hour),
+        status=StatusService(store, executor, metrics),
     )
     metrics.watch_executor(
         executor.queue_depths, lambda: dict(Counter(w.group for w in executor.workers() if w.alive))
@@ -109,13 +128,7 @@ async def _start(settings: Settings, metrics: Metrics) -> Context:
         len(registry.models),
         registry.groups,
     )
-    return ctx
-
-
-async def _stop(ctx: Context) -> None:
-    await ctx.outbox.stop()
-    await ctx.executor.stop()
-    await ctx.store.close()
+    return _Running(services, store, executor, outbox)
 
 
 def _serve_frontend(app: FastAPI, dist: Path) -> None:
@@ -123,7 +136,7 @@ def _serve_frontend(app: FastAPI, dist: Path) -> None:
     root = dist.resolve()
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def frontend(path: str):
+    async def frontend(path: str) -> Response:
         if path.startswith("api/") or path == "api":
             raise ApiError(404, "there is nothing at this address")
         index = root / "index.html"

@@ -1,4 +1,4 @@
-"""`modelgallery serve | create-admin | fetch-models | check-registry`."""
+"""`modelgallery serve | create-admin | fetch-models | check-registry | train-skin-unet`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from pydantic import ValidationError
 
 from .core.settings import Settings
+from .vision.training import skin_unet
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +35,14 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("check-registry", help="validate models.toml and list the models")
 
+    train = commands.add_parser(
+        "train-skin-unet", help="train the skin U-Net", description=skin_unet.DESCRIPTION
+    )
+    skin_unet.add_arguments(train)
+
     args = parser.parse_args(argv)
+    if args.command == "train-skin-unet":  # needs no server settings
+        return skin_unet.train(args)
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -78,7 +86,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
-    from .accounts import AccountError, AccountService
+    from .services.accounts import AccountService
+    from .services.errors import ServiceError
     from .store import create_store
 
     if args.password_stdin:
@@ -102,7 +111,7 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(run())
-    except AccountError as exc:
+    except ServiceError as exc:
         print(exc.message, file=sys.stderr)
         return 1
     return 0

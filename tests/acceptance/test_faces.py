@@ -15,7 +15,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from modelgallery.vision.faces import CVLIB_GENDER_FILES, FaceGenderModel
+from modelgallery.vision.families.faces import CVLIB_GENDER_FILES, FaceGenderModel
 from modelgallery.vision.model import InputItem
 from modelgallery.vision.registry import load_registry
 from tests.conftest import OFFLINE_REGISTRY

@@ -33,9 +33,9 @@ import pytest
 from PIL import Image
 from scipy import ndimage as ndi
 
+from modelgallery.vision.families.skin import ClassicalSkinSegmenter
 from modelgallery.vision.model import InputItem
 from modelgallery.vision.registry import RegistryError, load_registry
-from modelgallery.vision.skin import ClassicalSkinSegmenter
 from tests.conftest import SAMPLES
 from tests.support.jobs import submit
 from tests.support.server import REPO, BackendServer
@@ -262,8 +262,7 @@ def unet_weights(tmp_path_factory: pytest.TempPathFactory, classical: ClassicalR
     out = models_dir / "skin_unet_effb0.weights.h5"
     command = [
         sys.executable,
-        "-m",
-        "modelgallery.vision.train_skin_unet",
+        *("-m", "modelgallery", "train-skin-unet"),
         *("--input", str(CH2), "--labels", str(classical.outdir / "skin_mask.nii.gz")),
         *("--out", str(out), "--epochs", "2", "--input-size", "128"),
     ]

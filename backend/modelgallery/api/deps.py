@@ -1,4 +1,4 @@
-"""Dependencies as named aliases; route handlers only declare them."""
+"""Dependencies as named aliases, one per service; route handlers only declare them."""
 
 from __future__ import annotations
 
@@ -7,19 +7,65 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ..context import Context
+from ..core.settings import Settings
+from ..services.accounts import AccountService
+from ..services.admin import AdminService
+from ..services.contact import ContactService
+from ..services.container import Services
+from ..services.models import ModelCatalog
+from ..services.predictions import PredictionService
+from ..services.status import StatusService
 from ..store.records import Role, User
 from .errors import ApiError
 
 SESSION_COOKIE = "mg_session"
 _bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def _context(request: Request) -> Context:
-    return request.app.state.ctx
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
-Ctx = Annotated[Context, Depends(_context)]
+_AllServices = Annotated[Services, Depends(_services)]
+
+
+def _settings(services: _AllServices) -> Settings:
+    return services.settings
+
+
+def _predictions(services: _AllServices) -> PredictionService:
+    return services.predictions
+
+
+def _models(services: _AllServices) -> ModelCatalog:
+    return services.models
+
+
+def _accounts(services: _AllServices) -> AccountService:
+    return services.accounts
+
+
+def _admin(services: _AllServices) -> AdminService:
+    return services.admin
+
+
+def _contact(services: _AllServices) -> ContactService:
+    return services.contact
+
+
+def _status(services: _AllServices) -> StatusService:
+    return services.status
+
+
+AppSettings = Annotated[Settings, Depends(_settings)]
+Predictions = Annotated[PredictionService, Depends(_predictions)]
+Models = Annotated[ModelCatalog, Depends(_models)]
+Accounts = Annotated[AccountService, Depends(_accounts)]
+Admin = Annotated[AdminService, Depends(_admin)]
+Contact = Annotated[ContactService, Depends(_contact)]
+Status = Annotated[StatusService, Depends(_status)]
 
 
 def token_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str | None:
@@ -29,15 +75,11 @@ def token_of(request: Request, credentials: HTTPAuthorizationCredentials | None)
     return request.cookies.get(SESSION_COOKIE)
 
 
-async def _optional_user(
-    request: Request,
-    ctx: Ctx,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User | None:
+async def _optional_user(request: Request, accounts: Accounts, credentials: Bearer) -> User | None:
     token = token_of(request, credentials)
     if not token:
         return None
-    return await ctx.accounts.user_for_token(token)
+    return await accounts.user_for_token(token)
 
 
 OptionalUser = Annotated[User | None, Depends(_optional_user)]
@@ -52,15 +94,18 @@ async def _current_user(user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-async def _admin_user(user: CurrentUser) -> User:
+async def require_admin(user: CurrentUser) -> User:
     if user.role != Role.admin:
         raise ApiError(403, "this page is for administrators only")
     return user
 
 
-AdminUser = Annotated[User, Depends(_admin_user)]
+AdminUser = Annotated[User, Depends(require_admin)]
 
 
 def client_address(request: Request) -> str:
     # Behind nginx, uvicorn's --proxy-headers has already put the real client here.
     return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]

@@ -1,12 +1,13 @@
-"""Serving job files so that nothing a user uploaded can ever render as a page."""
+"""The one handler that serves job files, for every route that downloads: nothing a user
+uploaded can ever render as a page."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi.responses import FileResponse
 
+from ..services.predictions import Download
 from .errors import ApiError
 
 _INLINE = {
@@ -20,9 +21,8 @@ _INLINE = {
 }
 
 
-def file_response(
-    path: Path, media_type: str, download_name: str, attachment: bool
-) -> FileResponse:
+def send_file(download: Download, attachment: bool) -> FileResponse:
+    path, media_type, download_name = download.path, download.media_type, download.name
     if not path.is_file():  # removed from disk (deleted meanwhile, cleaned up): not a 500
         raise ApiError(404, "this file is no longer available")
     if media_type not in _INLINE:

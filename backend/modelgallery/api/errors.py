@@ -11,10 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..accounts import AccountError
-from ..admin import AdminError
-from ..jobs.executor import QueueFullError
-from ..jobs.service import ModelUnavailableError
+from ..services import errors as service
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +27,18 @@ _CODES = {
     422: "invalid",
     429: "too_many_requests",
     503: "unavailable",
+}
+
+
+_STATUS_OF: dict[type[service.ServiceError], int] = {
+    service.NotAuthenticated: 401,
+    service.Forbidden: 403,
+    service.NotFound: 404,
+    service.Conflict: 409,
+    service.UnsupportedMedia: 415,
+    service.Invalid: 422,
+    service.TooManyRequests: 429,
+    service.Unavailable: 503,
 }
 
 
@@ -59,31 +68,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _api(_: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.detail, exc.headers)
 
-    @app.exception_handler(AccountError)
-    async def _account(_: Request, exc: AccountError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
-        if exc.status == 401:
-            headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
-        return error_response(exc.status, exc.message, headers)
-
-    @app.exception_handler(AdminError)
-    async def _admin(_: Request, exc: AdminError) -> JSONResponse:
-        return error_response(exc.status, exc.message)
-
-    @app.exception_handler(QueueFullError)
-    async def _queue_full(_: Request, exc: QueueFullError) -> JSONResponse:
-        return error_response(
-            503,
-            f"The server is busy: too many files are waiting for this model. "
-            f"Try again in about {exc.retry_after_s} seconds.",
-            {"Retry-After": str(exc.retry_after_s)},
-        )
-
-    @app.exception_handler(ModelUnavailableError)
-    async def _unavailable(_: Request, exc: ModelUnavailableError) -> JSONResponse:
-        return error_response(
-            503, f"The model '{exc.model}' is {exc.status}: {exc.reason or 'try again later'}."
-        )
+    @app.exception_handler(service.ServiceError)
+    async def _service(_: Request, exc: service.ServiceError) -> JSONResponse:
+        status = _STATUS_OF.get(type(exc), 400)
+        headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else {}
+        if status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return error_response(status, exc.message, headers or None)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, EmailStr, Field
 
-from ..jobs.executor import ModelState
+from ..services.models import ModelView
 from ..store.records import Artifact, Job, JobStatus, Role, Timings, User
-from ..vision.model import Output, Param
-from ..vision.registry import ModelSpec
+from ..vision.model import Output, Param, ResultKind
 
 
 class ErrorOut(BaseModel):
@@ -18,7 +17,7 @@ class ErrorOut(BaseModel):
     code: str
 
 
-def errors(*statuses: int) -> dict[int | str, dict]:
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for the errors a route can answer, all shaped like ErrorOut."""
     return {status: {"model": ErrorOut, "description": _ERROR_TEXT[status]} for status in statuses}
 
@@ -84,24 +83,30 @@ class ModelPublic(BaseModel):
     max_files: int
     params: dict[str, Param]
     outputs: list[Output]
+    result_kinds: dict[str, ResultKind] = Field(
+        description="The kind of result a job gets, by the kind of its input (several files: "
+        "as 'zip'); clients choose the viewer from it"
+    )
     state: str
     reason: str | None = None
     load_ms: float | None = None
     legacy_route: str | None = None
 
     @classmethod
-    def of(cls, spec: ModelSpec, state: ModelState | None, accepts: list[str]) -> ModelPublic:
+    def of(cls, view: ModelView) -> ModelPublic:
+        spec, state = view.spec, view.state
         return cls(
             name=spec.name,
             title=spec.title,
             description=spec.description,
             task=spec.task,
             kinds=spec.kinds,
-            accepts=accepts,
+            accepts=view.accepts,
             max_upload_bytes=spec.max_upload_bytes,
             max_files=spec.max_files,
             params=spec.params,
             outputs=spec.outputs,
+            result_kinds=spec.result_kinds,
             state=state.status if state else "unavailable",
             reason=state.reason if state else "no worker hosts this model",
             load_ms=state.load_ms if state else None,
@@ -130,6 +135,7 @@ class JobPublic(BaseModel):
     inputs: list[InputPublic]
     params: dict[str, Any]
     artifacts: list[ArtifactPublic]
+    result_kind: ResultKind
     result: dict[str, Any] | None
     timings: Timings
     duration_ms: float | None
@@ -164,6 +170,7 @@ class JobPublic(BaseModel):
                 ArtifactPublic(**a.model_dump(), url=f"{base}/files/{a.name}")
                 for a in job.artifacts
             ],
+            result_kind=cast(ResultKind, job.result_kind or "generic"),
             result=job.result,
             timings=job.timings,
             duration_ms=job.timings.total_ms,

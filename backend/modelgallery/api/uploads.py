@@ -15,6 +15,7 @@ from fastapi import Request
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.requests import ClientDisconnect
 
+from ..services.predictions import UploadedFile
 from .errors import ApiError
 
 _MAX_FIELD_BYTES = 64 * 1024
@@ -23,17 +24,9 @@ FILE_FIELDS = ("file", "files")
 
 
 @dataclass
-class ReceivedFile:
-    original_name: str
-    path: Path
-    size: int = 0
-    sha256: str = ""
-
-
-@dataclass
 class Received:
     fields: dict[str, str] = field(default_factory=dict)
-    files: list[ReceivedFile] = field(default_factory=list)
+    files: list[UploadedFile] = field(default_factory=list)
 
 
 def display_name(raw: str) -> str:
@@ -100,7 +93,7 @@ class _PartState:
         self._field_name = b""
         self._field_value = b""
         self._name: str | None = None
-        self._file: ReceivedFile | None = None
+        self._file: UploadedFile | None = None
         self._handle: BinaryIO | None = None
         self._hash = hashlib.sha256()
         self._text = bytearray()
@@ -136,9 +129,11 @@ class _PartState:
         if len(self.received.files) >= self.max_files:
             raise ApiError(422, f"too many files: this model takes {self.max_files} per request")
         index = len(self.received.files)
-        self._file = ReceivedFile(
-            original_name=display_name(filename.decode("utf-8", "replace")),
+        self._file = UploadedFile(
+            name=display_name(filename.decode("utf-8", "replace")),
             path=self.folder / f"upload-{index}.part",
+            size=0,
+            sha256="",
         )
         self._handle = self._file.path.open("wb")
         self._hash = hashlib.sha256()

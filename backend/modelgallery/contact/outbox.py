@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from ..core.settings import Settings
@@ -19,13 +20,28 @@ logger = logging.getLogger(__name__)
 
 _BATCH = 20  # messages sent per store query
 _LOOKAHEAD = 200  # unsent messages read to find the earliest retry
+# 2.0 ** 1024 overflows a float; a base delay doubled this often is past any sensible cap.
+_MAX_DOUBLINGS = 1023
+
+Clock = Callable[[], datetime]
 
 
 class Outbox:
-    def __init__(self, messages: MessageRepo, mailer: Mailer | None, settings: Settings) -> None:
+    """`now` is the clock that stamps messages and schedules retries (timezone-aware UTC);
+    tests pass one they can move. The wait between passes is real time."""
+
+    def __init__(
+        self,
+        messages: MessageRepo,
+        mailer: Mailer | None,
+        settings: Settings,
+        *,
+        now: Clock = utcnow,
+    ) -> None:
         self._messages = messages
         self._mailer = mailer
         self._settings = settings
+        self._now = now
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -46,6 +62,7 @@ class Outbox:
             subject=data.subject,
             message=data.message,
             client=client,
+            created_at=self._now(),
             delivery=DeliveryState.pending if self.delivering else DeliveryState.not_configured,
         )
         stored = await self._messages.create(message)
@@ -62,7 +79,7 @@ class Outbox:
             return None
         if message.delivery == DeliveryState.sent or not self.delivering:
             return message
-        changes: dict[str, object] = {"next_attempt_at": utcnow()}
+        changes: dict[str, object] = {"next_attempt_at": self._now()}
         if message.delivery == DeliveryState.not_configured:
             # Stored while mail was off; mail has been configured since.
             changes["delivery"] = DeliveryState.pending
@@ -96,7 +113,7 @@ class Outbox:
         sent = 0
         tried: set[str] = set()
         while True:
-            batch = [m for m in await self._messages.due(utcnow(), _BATCH) if m.id not in tried]
+            batch = [m for m in await self._messages.due(self._now(), _BATCH) if m.id not in tried]
             if not batch:
                 return sent
             for message in batch:
@@ -117,7 +134,7 @@ class Outbox:
                     "delivery": DeliveryState.retrying,
                     "attempts": attempts,
                     "last_error": error,
-                    "next_attempt_at": utcnow() + timedelta(seconds=delay),
+                    "next_attempt_at": self._now() + timedelta(seconds=delay),
                 },
             )
             logger.warning(
@@ -132,7 +149,7 @@ class Outbox:
             message.id,
             {
                 "delivery": DeliveryState.sent,
-                "sent_at": utcnow(),
+                "sent_at": self._now(),
                 "attempts": message.attempts + 1,
                 "last_error": None,
                 "next_attempt_at": None,
@@ -143,7 +160,8 @@ class Outbox:
 
     def _retry_delay(self, attempts: int) -> float:
         settings = self._settings
-        return min(settings.smtp_retry_base_s * 2 ** (attempts - 1), settings.smtp_retry_max_s)
+        doublings = min(attempts - 1, _MAX_DOUBLINGS)
+        return min(settings.smtp_retry_base_s * 2.0**doublings, settings.smtp_retry_max_s)
 
     async def _run(self) -> None:
         while True:
@@ -162,7 +180,7 @@ class Outbox:
         """Until the earliest scheduled retry, at most smtp_retry_max_s (which also serves as
         a slow poll for messages another process may have stored)."""
         horizon = self._settings.smtp_retry_max_s
-        now = utcnow()
+        now = self._now()
         upcoming = await self._messages.due(now + timedelta(seconds=horizon), _LOOKAHEAD)
         # A message without a date is due now (stored while this pass ran).
         times = [m.next_attempt_at or now for m in upcoming]

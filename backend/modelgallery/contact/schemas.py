@@ -13,6 +13,7 @@ from pydantic import (
     EmailStr,
     Field,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
 )
@@ -98,7 +99,7 @@ class ContactIn(BaseModel):
                     LIMITS["email"],
                 )
         try:
-            return handler(value)
+            address: str = handler(value)  # EmailStr validates to a plain str
         except ValidationError as exc:
             reason = (exc.errors()[0].get("ctx") or {}).get("reason")
             if reason is None:
@@ -107,11 +108,13 @@ class ContactIn(BaseModel):
             raise PydanticCustomError(
                 "email", "Please enter a valid e-mail address. {reason}", {"reason": str(reason)}
             ) from None
+        return address
 
     @field_validator("name", "subject")
     @classmethod
-    def _header_text(cls, value: str, info: Any) -> str:
+    def _header_text(cls, value: str, info: ValidationInfo) -> str:
         # These end up in mail headers: a line break would let a visitor add headers.
+        assert info.field_name is not None  # set for every field validator
         return _check_length(_check_single_line(value), info.field_name)
 
     @field_validator("message", mode="before")

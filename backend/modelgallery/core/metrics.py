@@ -50,7 +50,9 @@ class Metrics:
 
 
 class _ExecutorCollector(Collector):
-    def __init__(self, queue_depths, live_workers) -> None:
+    def __init__(
+        self, queue_depths: Callable[[], dict[str, int]], live_workers: Callable[[], dict[str, int]]
+    ) -> None:
         self._queue_depths = queue_depths
         self._live_workers = live_workers
 

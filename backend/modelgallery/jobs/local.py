@@ -22,13 +22,19 @@ from typing import Any
 from ..core.settings import Settings
 from ..vision.registry import ModelSpec, Registry
 from . import worker
-from .executor import (
-    JobListener,
-    ModelState,
-    Outcome,
-    QueueFullError,
-    Task,
-    WorkerInfo,
+from .executor import JobListener, ModelState, QueueFullError, Task, WorkerInfo
+from .messages import (
+    Cancelled,
+    Failed,
+    Inbox,
+    ModelReport,
+    Progressed,
+    RunJob,
+    Stop,
+    Succeeded,
+    Wake,
+    WorkerDied,
+    WorkerReady,
 )
 
 log = logging.getLogger(__name__)
@@ -43,7 +49,7 @@ class _Slot:
     index: int
     process: Any = None  # multiprocessing Process
     conn: Any = None
-    inbox: asyncio.Queue[tuple] = field(default_factory=asyncio.Queue)
+    inbox: asyncio.Queue[Inbox] = field(default_factory=asyncio.Queue)
     cancel: Any = None  # multiprocessing Event
     cancel_deadline: float | None = None
     generation: int = -1
@@ -62,6 +68,11 @@ class _Slot:
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.is_alive()
+
+    @property
+    def cancelling(self) -> bool:
+        """A cancel was asked for (set by `cancel`, while `_execute` waits)."""
+        return self.cancel_deadline is not None
 
 
 @dataclass
@@ -133,7 +144,7 @@ class LocalExecutor:
             return False
         slot.cancel.set()
         slot.cancel_deadline = time.monotonic() + _CANCEL_GRACE_S
-        slot.inbox.put_nowait(("tick",))
+        slot.inbox.put_nowait(Wake())
         return True
 
     def model_states(self) -> dict[str, ModelState]:
@@ -296,25 +307,28 @@ class LocalExecutor:
 
         deadline = time.monotonic() + self._settings.worker_start_timeout_s
         while True:
+            message: Inbox
             try:
                 message = await asyncio.wait_for(slot.inbox.get(), deadline - time.monotonic())
             except TimeoutError:
-                message = ("died", "it did not finish loading its models in time")
-            if message[0] == "ready":
-                slot.failures_in_a_row = 0
-                slot.ready = True
-                return True
-            if message[0] == "died":
-                reason = message[1] if len(message) > 1 else self._exit_text(slot)
-                for spec in specs:
-                    if self._states[spec.name].status == "loading":
-                        self._states[spec.name] = ModelState(
-                            "unavailable", f"the worker process stopped while loading: {reason}"
-                        )
-                await self._shutdown(slot, graceful=False)
-                slot.failures_in_a_row += 1
-                return False
-            self._handle_side_message(message)
+                message = WorkerDied("it did not finish loading its models in time")
+            match message:
+                case WorkerReady():
+                    slot.failures_in_a_row = 0
+                    slot.ready = True
+                    return True
+                case WorkerDied(reason):
+                    reason = reason or self._exit_text(slot)
+                    for spec in specs:
+                        if self._states[spec.name].status == "loading":
+                            self._states[spec.name] = ModelState(
+                                "unavailable", f"the worker process stopped while loading: {reason}"
+                            )
+                    await self._shutdown(slot, graceful=False)
+                    slot.failures_in_a_row += 1
+                    return False
+                case _:
+                    self._handle_side_message(message)
 
     async def _next_task(self, slot: _Slot) -> Task | None:
         slot.wake.clear()
@@ -328,7 +342,7 @@ class LocalExecutor:
             future.cancel()
         if listener in done:
             message = listener.result()
-            if message[0] == "died":
+            if isinstance(message, WorkerDied):
                 log.warning("worker %s died while idle (%s)", slot.name, self._exit_text(slot))
                 await self._shutdown(slot, graceful=False)
             else:
@@ -352,7 +366,7 @@ class LocalExecutor:
         deadline = started + task.timeout_s
         try:
             try:
-                slot.conn.send(("job", task))
+                slot.conn.send(RunJob(task))
             except (BrokenPipeError, OSError):
                 await self._listener.on_failure(task.job_id, self._crash_text(slot))
                 await self._shutdown(slot, graceful=False)
@@ -365,7 +379,7 @@ class LocalExecutor:
                     )
                 except TimeoutError:
                     await self._shutdown(slot, graceful=False)
-                    if slot.cancel_deadline is not None:
+                    if slot.cancelling:
                         await self._listener.on_cancelled(task.job_id)
                     else:
                         await self._listener.on_failure(
@@ -373,26 +387,25 @@ class LocalExecutor:
                             f"stopped: it ran longer than the time limit of {task.timeout_s:g} s",
                         )
                     return
-                kind = message[0]
-                if kind == "progress":
-                    await self._listener.on_progress(task.job_id, message[2], message[3])
-                elif kind == "done":
-                    outcome = Outcome(summary=message[2], artifacts=message[3], model_ms=message[4])
-                    await self._listener.on_success(task.job_id, outcome)
-                    return
-                elif kind == "error":
-                    await self._listener.on_failure(task.job_id, message[2])
-                    return
-                elif kind == "cancelled":
-                    await self._listener.on_cancelled(task.job_id)
-                    return
-                elif kind == "died":
-                    text = self._crash_text(slot)
-                    await self._shutdown(slot, graceful=False)
-                    await self._listener.on_failure(task.job_id, text)
-                    return
-                else:
-                    self._handle_side_message(message)
+                match message:
+                    case Progressed(_, fraction, text):
+                        await self._listener.on_progress(task.job_id, fraction, text)
+                    case Succeeded(_, outcome):
+                        await self._listener.on_success(task.job_id, outcome)
+                        return
+                    case Failed(_, error):
+                        await self._listener.on_failure(task.job_id, error)
+                        return
+                    case Cancelled():
+                        await self._listener.on_cancelled(task.job_id)
+                        return
+                    case WorkerDied():
+                        text = self._crash_text(slot)
+                        await self._shutdown(slot, graceful=False)
+                        await self._listener.on_failure(task.job_id, text)
+                        return
+                    case _:
+                        self._handle_side_message(message)
         finally:
             elapsed = time.monotonic() - started
             slot.group.avg_job_s = 0.8 * slot.group.avg_job_s + 0.2 * elapsed
@@ -400,10 +413,9 @@ class LocalExecutor:
             slot.job_id, slot.cancel_deadline = None, None
             slot.jobs_done += 1
 
-    def _handle_side_message(self, message: tuple) -> None:
-        if message[0] == "model":
-            _, name, status, reason, load_ms = message
-            self._states[name] = ModelState(status, reason, load_ms)
+    def _handle_side_message(self, message: Inbox) -> None:
+        if isinstance(message, ModelReport):
+            self._states[message.name] = ModelState(message.status, message.reason, message.load_ms)
 
     # --- processes -------------------------------------------------------------------
 
@@ -421,7 +433,7 @@ class LocalExecutor:
                 with contextlib.suppress(RuntimeError):  # the loop is closed at exit
                     loop.call_soon_threadsafe(inbox.put_nowait, message)
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(inbox.put_nowait, ("died",))
+                loop.call_soon_threadsafe(inbox.put_nowait, WorkerDied())
 
         threading.Thread(target=read, name=f"reader-{slot.name}", daemon=True).start()
 
@@ -433,7 +445,7 @@ class LocalExecutor:
             return
         if graceful and process.is_alive():
             with contextlib.suppress(BrokenPipeError, OSError):
-                conn.send(("stop",))
+                conn.send(Stop())
             await asyncio.to_thread(process.join, 10)
         if process.is_alive():
             process.kill()

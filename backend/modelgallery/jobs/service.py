@@ -12,9 +12,9 @@ from typing import Any
 from ..core.metrics import Metrics
 from ..core.settings import Settings
 from ..files.storage import JobFiles
+from ..media.sniff import kind_of
 from ..store.base import Store
 from ..store.records import Artifact, Job, JobQuery, JobStatus, utcnow
-from ..vision.media import kind_of
 from ..vision.model import InputItem
 from ..vision.registry import ModelSpec, Registry
 from .events import EventBus
@@ -54,24 +54,30 @@ class JobService:
         self._last_write: dict[str, float] = {}
         self._running: dict[str, Job] = {}
 
-    # --- what the API asks ------------------------------------------------------------
+    # --- what the services ask -------------------------------------------------------
 
-    def spec(self, name: str) -> ModelSpec | None:
-        return self.registry.models.get(name)
-
-    def check_available(self, spec: ModelSpec) -> None:
+    def check_can_take(self, spec: ModelSpec) -> None:
+        """Raise ModelUnavailableError or QueueFullError when a job for `spec` would be
+        refused now (before an upload is read, not after)."""
         state = self.executor.model_states().get(spec.name)
         if state is None or state.status not in ("loaded", "loading"):
             status = state.status if state else "unavailable"
             raise ModelUnavailableError(spec.name, status, state.reason if state else None)
-
-    def check_capacity(self, spec: ModelSpec) -> None:
         self.executor.check_room(spec.name)
 
-    async def submit(self, job: Job) -> Job:
+    def with_result_kind(self, job: Job) -> Job:
+        """Jobs recorded before result kinds were get theirs from the model's declaration."""
+        if job.result_kind is not None:
+            return job
+        spec = self.registry.models.get(job.model)
+        kinds = [kind_of(f.media_type) for f in job.inputs]
+        return job.model_copy(
+            update={"result_kind": spec.result_kind_for(kinds) if spec else "generic"}
+        )
+
+    async def submit(self, job: Job, spec: ModelSpec) -> Job:
         """Store a prepared job (its files already in place) and queue it. Raises
         QueueFullError, after removing the job, when the queue is full."""
-        spec = self.registry.models[job.model]
         job = await self.store.jobs.create(job)
         try:
             self.executor.submit(self._task(job, spec))

@@ -1,15 +1,5 @@
 """The body of a worker process: load the group's models once, keep them warm, run one job
-at a time, and talk to the parent over a pipe with plain tuples.
-
-Messages to the parent:
-    ("model", name, "loaded" | "unavailable", reason | None, load_ms)
-    ("ready",)
-    ("progress", job_id, fraction, message)
-    ("done", job_id, summary, artifacts, model_ms)
-    ("error", job_id, text)
-    ("cancelled", job_id)
-Messages from the parent: ("job", Task) and ("stop",).
-"""
+at a time, and talk to the parent over a pipe with the messages of `messages.py`."""
 
 from __future__ import annotations
 
@@ -19,7 +9,21 @@ import time
 import traceback
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
-from typing import Any
+
+from ..vision.model import JobCancelled, Model
+from ..vision.registry import ModelSpec, family_class
+from .executor import Outcome, Task
+from .messages import (
+    Cancelled,
+    Failed,
+    JobEnd,
+    ModelReport,
+    Progressed,
+    RunJob,
+    Stop,
+    Succeeded,
+    WorkerReady,
+)
 
 _THREAD_VARS = (
     "OMP_NUM_THREADS",
@@ -31,19 +35,17 @@ _THREAD_VARS = (
 )
 _PROGRESS_INTERVAL_S = 0.2
 
+log = logging.getLogger("modelgallery.worker")
 
-def run(conn: Connection, name: str, specs: list[Any], threads: int, cancel: Event) -> None:
-    # Before any framework is imported: they read these once.
+
+def run(conn: Connection, name: str, specs: list[ModelSpec], threads: int, cancel: Event) -> None:
+    # Before any framework is imported (families import theirs in load()): they read these once.
     for var in _THREAD_VARS:
         os.environ[var] = str(threads)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name} %(levelname)s %(message)s")
-    log = logging.getLogger("modelgallery.worker")
 
-    from ..vision.model import JobCancelled
-    from ..vision.registry import family_class
-
-    models: dict[str, Any] = {}
+    models: dict[str, Model] = {}
     for spec in specs:
         started = time.perf_counter()
         try:
@@ -52,49 +54,49 @@ def run(conn: Connection, name: str, specs: list[Any], threads: int, cancel: Eve
             model.warmup()
         except Exception as exc:  # any failure makes this one model unavailable, not the worker
             log.exception("loading %s failed", spec.name)
-            conn.send(("model", spec.name, "unavailable", _short(exc), None))
+            conn.send(ModelReport(spec.name, "unavailable", _short(exc)))
             continue
         models[spec.name] = model
-        conn.send(("model", spec.name, "loaded", None, (time.perf_counter() - started) * 1000))
-    conn.send(("ready",))
+        load_ms = (time.perf_counter() - started) * 1000
+        conn.send(ModelReport(spec.name, "loaded", load_ms=load_ms))
+    conn.send(WorkerReady())
 
     while True:
         try:
-            message = conn.recv()
+            message: RunJob | Stop = conn.recv()
         except EOFError:  # the parent went away
             return
-        if message[0] == "stop":
+        if isinstance(message, Stop):
             return
-        task = message[1]
         cancel.clear()
-        conn.send(_run_task(task, models.get(task.model), conn, cancel, JobCancelled, log))
+        conn.send(_run_task(message.task, models.get(message.task.model), conn, cancel))
 
 
-def _run_task(task, model, conn, cancel, cancelled_exc, log) -> tuple:
+def _run_task(task: Task, model: Model | None, conn: Connection, cancel: Event) -> JobEnd:
     if model is None:
-        return ("error", task.job_id, f"the model '{task.model}' is not loaded in this worker")
+        return Failed(task.job_id, f"the model '{task.model}' is not loaded in this worker")
     last_sent = 0.0
 
     def progress(fraction: float, message: str = "") -> None:
         nonlocal last_sent
         if cancel.is_set():
-            raise cancelled_exc()
+            raise JobCancelled()
         now = time.monotonic()
         if now - last_sent >= _PROGRESS_INTERVAL_S or fraction >= 1.0:
             last_sent = now
-            conn.send(("progress", task.job_id, max(0.0, min(1.0, float(fraction))), message))
+            conn.send(Progressed(task.job_id, max(0.0, min(1.0, float(fraction))), message))
 
     task.outdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     try:
         result = model.predict(task.inputs, task.params, task.outdir, progress)
-    except cancelled_exc:
-        return ("cancelled", task.job_id)
+    except JobCancelled:
+        return Cancelled(task.job_id)
     except Exception as exc:
         log.error("job %s failed:\n%s", task.job_id, traceback.format_exc())
-        return ("error", task.job_id, _short(exc))
+        return Failed(task.job_id, _short(exc))
     model_ms = (time.perf_counter() - started) * 1000
-    return ("done", task.job_id, result.summary, result.artifacts, model_ms)
+    return Succeeded(task.job_id, Outcome(result.summary, result.artifacts, model_ms))
 
 
 def _short(exc: BaseException) -> str:

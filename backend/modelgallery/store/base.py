@@ -35,7 +35,7 @@ def field_adapter(model: type[BaseModel], field: str) -> TypeAdapter[Any]:
     """Validates a value for one field of a record in an update; refuses unknown fields and
     the id, so that both backends reject the same updates."""
     info = model.model_fields.get(field)
-    if info is None or field == "id":
+    if info is None or info.annotation is None or field == "id":
         raise ValueError(f"{model.__name__} has no updatable field {field!r}")
     return TypeAdapter(info.annotation)
 
@@ -56,7 +56,7 @@ class UserRepo(Protocol):
     async def update(self, user_id: str, changes: dict[str, Any]) -> User | None:
         """Set top-level fields; returns the updated user, None when there is no such user."""
 
-    async def list(self, offset: int = 0, limit: int = 50) -> Page[User]:
+    async def page(self, offset: int = 0, limit: int = 50) -> Page[User]:
         """Newest first."""
 
     async def count(self, role: Role | None = None) -> int: ...
@@ -99,7 +99,7 @@ class MessageRepo(Protocol):
 
     async def update(self, message_id: str, changes: dict[str, Any]) -> ContactMessage | None: ...
 
-    async def list(self, offset: int = 0, limit: int = 50) -> Page[ContactMessage]:
+    async def page(self, offset: int = 0, limit: int = 50) -> Page[ContactMessage]:
         """Newest first."""
 
     async def due(self, now: datetime, limit: int = 20) -> list[ContactMessage]:
@@ -110,7 +110,7 @@ class MessageRepo(Protocol):
 class AuditRepo(Protocol):
     async def add(self, entry: AuditEntry) -> AuditEntry: ...
 
-    async def list(
+    async def page(
         self, offset: int = 0, limit: int = 50, action: str | None = None
     ) -> Page[AuditEntry]:
         """Newest first; `action` filters by exact action or by prefix ending in '.'."""
@@ -124,12 +124,26 @@ class TokenRepo(Protocol):
 
 
 class Store(Protocol):
-    users: UserRepo
-    jobs: JobRepo
-    messages: MessageRepo
-    audit: AuditRepo
-    tokens: TokenRepo
-    kind: str  # "sqlite" | "mongodb"
+    # Read-only in the protocol: a settable protocol attribute would have to be declared with
+    # exactly the protocol's type in every implementation (attributes are invariant).
+    @property
+    def users(self) -> UserRepo: ...
+
+    @property
+    def jobs(self) -> JobRepo: ...
+
+    @property
+    def messages(self) -> MessageRepo: ...
+
+    @property
+    def audit(self) -> AuditRepo: ...
+
+    @property
+    def tokens(self) -> TokenRepo: ...
+
+    @property
+    def kind(self) -> str:
+        """ "sqlite" or "mongodb"."""
 
     async def open(self) -> None:
         """Connect and create tables/collections and indexes (idempotent)."""

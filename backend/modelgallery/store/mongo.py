@@ -34,9 +34,11 @@ from .records import (
     Role,
     Timings,
     User,
+    page_of,
 )
 
 M = TypeVar("M", bound=BaseModel)
+Document = dict[str, Any]  # what the client returns for a document (its default document_class)
 
 # Keep in step with mongo-init/02-indexes.js, which creates the same ones on a fresh server.
 INDEXES: dict[str, list[IndexModel]] = {
@@ -96,7 +98,7 @@ class _Collection(Generic[M]):
         self.derived = derived or {}
 
     @property
-    def coll(self) -> AsyncCollection:
+    def coll(self) -> AsyncCollection[Document]:
         return self.store.db[self.name]
 
     def load(self, doc: Mapping[str, Any]) -> M:
@@ -167,7 +169,7 @@ class _Collection(Generic[M]):
     ) -> Page[M]:
         count = await self.coll.count_documents(query)
         data = await self.find(query, sort, skip, limit)
-        return Page[self.model](data=data, count=count)  # type: ignore[name-defined]
+        return page_of(self.model, data, count)
 
 
 def _substring(text: str) -> dict[str, Any]:
@@ -192,7 +194,7 @@ class MongoUsers:
             changes = {**changes, "email": changes["email"].lower()}
         return await self._c.update(user_id, changes)
 
-    async def list(self, offset: int = 0, limit: int = 50) -> Page[User]:
+    async def page(self, offset: int = 0, limit: int = 50) -> Page[User]:
         return await self._c.page(
             {}, [("created_at", DESCENDING), ("_id", DESCENDING)], offset, limit
         )
@@ -262,7 +264,7 @@ class MongoJobs:
         # MongoDB sorts null first ascending and last descending; unfinished jobs go last
         # both ways, so sort on a computed "unfinished" flag first.
         count = await self._c.coll.count_documents(query)
-        pipeline = [
+        pipeline: list[Document] = [
             {"$match": query},
             {"$addFields": {"_unfinished": {"$eq": [{"$ifNull": ["$total_ms", None]}, None]}}},
             {"$sort": {"_unfinished": ASCENDING, **dict(sort)}},
@@ -312,7 +314,7 @@ class MongoMessages:
     async def update(self, message_id: str, changes: dict[str, Any]) -> ContactMessage | None:
         return await self._c.update(message_id, changes)
 
-    async def list(self, offset: int = 0, limit: int = 50) -> Page[ContactMessage]:
+    async def page(self, offset: int = 0, limit: int = 50) -> Page[ContactMessage]:
         return await self._c.page(
             {}, [("created_at", DESCENDING), ("_id", DESCENDING)], offset, limit
         )
@@ -334,7 +336,7 @@ class MongoAudit:
     async def add(self, entry: AuditEntry) -> AuditEntry:
         return await self._c.insert(entry)
 
-    async def list(
+    async def page(
         self, offset: int = 0, limit: int = 50, action: str | None = None
     ) -> Page[AuditEntry]:
         query: dict[str, Any] = {}
@@ -350,7 +352,7 @@ class MongoTokens:
         self._store = store
 
     @property
-    def _coll(self) -> AsyncCollection:
+    def _coll(self) -> AsyncCollection[Document]:
         return self._store.db["revoked_tokens"]
 
     async def revoke(self, jti: str, expires_at: datetime) -> None:
@@ -369,8 +371,8 @@ class MongoStore:
     def __init__(self, uri: str, db_name: str):
         self._uri = uri
         self._db_name = db_name
-        self._client: AsyncMongoClient | None = None
-        self._db: AsyncDatabase | None = None
+        self._client: AsyncMongoClient[Document] | None = None
+        self._db: AsyncDatabase[Document] | None = None
         self.users = MongoUsers(self)
         self.jobs = MongoJobs(self)
         self.messages = MongoMessages(self)
@@ -378,7 +380,7 @@ class MongoStore:
         self.tokens = MongoTokens(self)
 
     @property
-    def db(self) -> AsyncDatabase:
+    def db(self) -> AsyncDatabase[Document]:
         if self._db is None:
             raise RuntimeError("MongoStore is not open")
         return self._db
@@ -386,7 +388,7 @@ class MongoStore:
     async def open(self) -> None:
         if self._client is not None:
             return
-        client: AsyncMongoClient = AsyncMongoClient(self._uri, tz_aware=True, tzinfo=UTC)
+        client: AsyncMongoClient[Document] = AsyncMongoClient(self._uri, tz_aware=True, tzinfo=UTC)
         try:
             db = client[self._db_name]
             for name, indexes in INDEXES.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, Field
 
@@ -91,6 +91,7 @@ class Job(BaseModel):
     error: str | None = None
     worker: str | None = None
     attempts: int = 0
+    result_kind: str | None = None  # declared by the model for these inputs (vision.model)
 
 
 class DeliveryState(StrEnum):
@@ -131,6 +132,14 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     data: list[T]
     count: int  # total matching, not just this page
+
+
+def page_of(model: type[T], data: list[T], count: int) -> Page[T]:
+    """`Page[model](data=data, count=count)` for a record class known only at run time: it
+    validates and serializes as that class. mypy accepts only literal type arguments, so the
+    subscription goes through Any."""
+    parametrized: type[Page[T]] = cast(Any, Page)[model]
+    return parametrized(data=data, count=count)
 
 
 class JobSort(StrEnum):

@@ -36,6 +36,7 @@ from .records import (
     Role,
     Timings,
     User,
+    page_of,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -116,6 +117,19 @@ def encode(value: Any) -> str:
     return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
 
 
+# Values bound to `?` placeholders.
+SqlValue = str | int | float | None
+Params = tuple[SqlValue, ...]
+
+
+async def fetch_all(
+    db: aiosqlite.Connection, sql: str, params: Iterable[SqlValue] = ()
+) -> list[sqlite3.Row]:
+    """All rows of a query. aiosqlite declares `Iterable[Row]`; what it returns is the
+    cursor's `fetchall()` list, so this only makes the type say so."""
+    return list(await db.execute_fetchall(sql, params))
+
+
 def _lower(value: str | None) -> str | None:
     # Python's lower() is Unicode-aware; SQLite's built-in lower() only folds ASCII.
     return None if value is None else value.lower()
@@ -189,7 +203,8 @@ class _Table(Generic[M]):
     async def insert(self, record: M) -> M:
         data = encode(record.model_dump())
         stored = self.load(data)  # exactly what a later read returns
-        row = {"id": stored.id, **self._row(dict(stored)), "data": data}  # type: ignore[attr-defined]
+        fields = dict(stored)
+        row = {"id": fields["id"], **self._row(fields), "data": data}
         names = ", ".join(row)
         marks = ", ".join("?" * len(row))
         try:
@@ -201,18 +216,16 @@ class _Table(Generic[M]):
         return stored
 
     async def get(self, record_id: str) -> M | None:
-        rows = await self.db.execute_fetchall(
-            f"SELECT data FROM {self.name} WHERE id = ?", (record_id,)
-        )
+        rows = await fetch_all(self.db, f"SELECT data FROM {self.name} WHERE id = ?", (record_id,))
         return self.load(rows[0][0]) if rows else None
 
     async def update(
-        self, record_id: str, changes: dict[str, Any], where: str = "", params: tuple = ()
+        self, record_id: str, changes: dict[str, Any], where: str = "", params: Params = ()
     ) -> M | None:
         """Set top-level fields in one statement; `where` adds conditions (compare-and-set)."""
         if not changes:
-            rows = await self.db.execute_fetchall(
-                f"SELECT data FROM {self.name} WHERE id = ? {where}", (record_id, *params)
+            rows = await fetch_all(
+                self.db, f"SELECT data FROM {self.name} WHERE id = ? {where}", (record_id, *params)
             )
             return self.load(rows[0][0]) if rows else None
         paths: list[str] = []
@@ -229,31 +242,31 @@ class _Table(Generic[M]):
             [f"data = json_set(data, {', '.join(paths)})", *(f"{c} = ?" for c in row)]
         )
         try:
-            cursor = await self.db.execute(
+            async with self.db.execute(
                 f"UPDATE {self.name} SET {assignments} WHERE id = ? {where} RETURNING data",
                 (*path_values, *row.values(), record_id, *params),
-            )
-            rows = await cursor.fetchall()
-            await cursor.close()
+            ) as cursor:
+                rows = list(await cursor.fetchall())
         except sqlite3.IntegrityError as exc:
             raise DuplicateError(str(exc)) from exc
         return self.load(rows[0][0]) if rows else None
 
-    async def page(self, where: str, params: tuple, order: str, offset: int, limit: int) -> Page[M]:
-        count_rows = await self.db.execute_fetchall(
-            f"SELECT COUNT(*) FROM {self.name} {where}", params
-        )
-        rows = await self.db.execute_fetchall(
+    async def page(
+        self, where: str, params: Params, order: str, offset: int, limit: int
+    ) -> Page[M]:
+        count_rows = await fetch_all(self.db, f"SELECT COUNT(*) FROM {self.name} {where}", params)
+        rows = await fetch_all(
+            self.db,
             f"SELECT data FROM {self.name} {where} ORDER BY {order} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
-        return Page[self.model](  # type: ignore[name-defined]
-            data=[self.load(r[0]) for r in rows], count=count_rows[0][0]
-        )
+        return page_of(self.model, [self.load(r[0]) for r in rows], count_rows[0][0])
 
-    async def select(self, where: str, params: tuple, order: str, limit: int = -1) -> list[M]:
-        rows = await self.db.execute_fetchall(
-            f"SELECT data FROM {self.name} {where} ORDER BY {order} LIMIT ?", (*params, limit)
+    async def select(self, where: str, params: Params, order: str, limit: int = -1) -> list[M]:
+        rows = await fetch_all(
+            self.db,
+            f"SELECT data FROM {self.name} {where} ORDER BY {order} LIMIT ?",
+            (*params, limit),
         )
         return [self.load(r[0]) for r in rows]
 
@@ -276,8 +289,8 @@ class SqliteUsers:
         return await self._t.get(user_id)
 
     async def get_by_email(self, email: str) -> User | None:
-        rows = await self._t.db.execute_fetchall(
-            "SELECT data FROM users WHERE email = ?", (email.lower(),)
+        rows = await fetch_all(
+            self._t.db, "SELECT data FROM users WHERE email = ?", (email.lower(),)
         )
         return self._t.load(rows[0][0]) if rows else None
 
@@ -286,17 +299,17 @@ class SqliteUsers:
             changes = {**changes, "email": changes["email"].lower()}
         return await self._t.update(user_id, changes)
 
-    async def list(self, offset: int = 0, limit: int = 50) -> Page[User]:
+    async def page(self, offset: int = 0, limit: int = 50) -> Page[User]:
         return await self._t.page("", (), "created_at DESC, id DESC", offset, limit)
 
     async def count(self, role: Role | None = None) -> int:
         if role is None:
-            rows = await self._t.db.execute_fetchall("SELECT COUNT(*) FROM users")
+            rows = await fetch_all(self._t.db, "SELECT COUNT(*) FROM users")
         else:
-            rows = await self._t.db.execute_fetchall(
-                "SELECT COUNT(*) FROM users WHERE role = ?", (str(role),)
+            rows = await fetch_all(
+                self._t.db, "SELECT COUNT(*) FROM users WHERE role = ?", (str(role),)
             )
-        return rows[0][0]
+        return int(rows[0][0])
 
 
 _JOB_SORT_COLUMNS = {
@@ -338,7 +351,7 @@ class SqliteJobs:
 
     async def query(self, q: JobQuery) -> Page[Job]:
         conditions: list[str] = []
-        params: list[Any] = []
+        params: list[SqlValue] = []
         for column, value in (("model", q.model), ("user_id", q.user_id), ("status", q.status)):
             if value is not None:
                 conditions.append(f"{column} = ?")
@@ -368,14 +381,16 @@ class SqliteJobs:
         return await self._t.select(f"WHERE {condition}", params, "created ASC, id ASC")
 
     async def stat_rows(self, since: datetime | None, until: datetime | None) -> list[JobStatRow]:
-        conditions, params = ["1"], []
+        conditions: list[str] = ["1"]
+        params: list[SqlValue] = []
         if since is not None:
             conditions.append("created >= ?")
             params.append(ts(since))
         if until is not None:
             conditions.append("created < ?")
             params.append(ts(until))
-        rows = await self._t.db.execute_fetchall(
+        rows = await fetch_all(
+            self._t.db,
             "SELECT model, status, created, total_ms,"
             " json_extract(data, '$.timings.model_ms') FROM jobs"
             f" WHERE {' AND '.join(conditions)} ORDER BY created, id",
@@ -387,7 +402,7 @@ class SqliteJobs:
         ]
 
     async def models_in_use(self) -> list[str]:
-        rows = await self._t.db.execute_fetchall("SELECT DISTINCT model FROM jobs ORDER BY model")
+        rows = await fetch_all(self._t.db, "SELECT DISTINCT model FROM jobs ORDER BY model")
         return [r[0] for r in rows]
 
 
@@ -404,7 +419,7 @@ class SqliteMessages:
     async def update(self, message_id: str, changes: dict[str, Any]) -> ContactMessage | None:
         return await self._t.update(message_id, changes)
 
-    async def list(self, offset: int = 0, limit: int = 50) -> Page[ContactMessage]:
+    async def page(self, offset: int = 0, limit: int = 50) -> Page[ContactMessage]:
         return await self._t.page("", (), "created_at DESC, id DESC", offset, limit)
 
     async def due(self, now: datetime, limit: int = 20) -> list[ContactMessage]:
@@ -424,10 +439,11 @@ class SqliteAudit:
     async def add(self, entry: AuditEntry) -> AuditEntry:
         return await self._t.insert(entry)
 
-    async def list(
+    async def page(
         self, offset: int = 0, limit: int = 50, action: str | None = None
     ) -> Page[AuditEntry]:
-        where, params = "", ()
+        where: str = ""
+        params: Params = ()
         if action is not None and action.endswith("."):
             where, params = "WHERE substr(action, 1, ?) = ?", (len(action), action)
         elif action is not None:
@@ -450,8 +466,10 @@ class SqliteTokens:
         )
 
     async def is_revoked(self, jti: str) -> bool:
-        rows = await self._store.db.execute_fetchall(
-            "SELECT 1 FROM revoked_tokens WHERE jti = ? AND expires_at > ?", (jti, ts(_now()))
+        rows = await fetch_all(
+            self._store.db,
+            "SELECT 1 FROM revoked_tokens WHERE jti = ? AND expires_at > ?",
+            (jti, ts(_now())),
         )
         return bool(rows)
 
@@ -501,7 +519,7 @@ class SqliteStore:
         # fresh file cannot both apply the same migration.
         await db.execute("BEGIN IMMEDIATE")
         try:
-            version = (await db.execute_fetchall("PRAGMA user_version"))[0][0]
+            version = (await fetch_all(db, "PRAGMA user_version"))[0][0]
             if version > SCHEMA_VERSION:
                 raise RuntimeError(
                     f"{self.path} has schema version {version}; this program knows only up to"
@@ -517,7 +535,7 @@ class SqliteStore:
             raise
 
     async def ping(self) -> None:
-        await self.db.execute_fetchall("SELECT 1")
+        await fetch_all(self.db, "SELECT 1")
 
     async def close(self) -> None:
         if self._db is not None:

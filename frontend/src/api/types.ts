@@ -18,6 +18,21 @@ export type ContactOut = Schemas["ContactOut"];
 export type ContactMessage = Schemas["ContactMessage"];
 export type AuditEntry = Schemas["AuditEntry"];
 export type JobSort = Schemas["JobSort"];
+export type ResultKind = Schemas["ResultKind"];
+
+/** What GET /api/admin/predictions takes: only the filters that are set. */
+export interface AdminPredictionQuery {
+  model?: string;
+  user?: string;
+  status?: JobStatus;
+  since?: string;
+  until?: string;
+  name?: string;
+  sort: JobSort;
+  order: "asc" | "desc";
+  offset: number;
+  limit: number;
+}
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "cancelled"];
 

@@ -42,3 +42,15 @@ export function describeKinds(kinds: string[]): string {
   };
   return kinds.map((k) => labels[k] ?? k).join(", ");
 }
+
+const TASKS: Record<string, string> = {
+  "object-detection": "Object detection",
+  "face-gender": "Face and gender detection",
+  "skin-segmentation": "Skin segmentation (MRI volumes)",
+  "image-to-image": "Image to image",
+};
+
+/** A model's task as a person reads it. */
+export function taskLabel(task: string): string {
+  return TASKS[task] ?? task.replace(/[-_]/g, " ");
+}

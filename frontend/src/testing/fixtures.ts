@@ -1,4 +1,4 @@
-import type { Job } from "@/api/types";
+import type { Job, ModelCard } from "@/api/types";
 
 export function makeJob(overrides: Partial<Job> = {}): Job {
   return {
@@ -11,10 +11,30 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     params: {},
     artifacts: [],
     result: null,
+    result_kind: "generic",
     timings: { created: "2025-01-01T00:00:00Z" },
     duration_ms: null,
     error: null,
     links: {},
+    ...overrides,
+  };
+}
+
+/** The object detection model as GET /api/models describes it. */
+export function makeModel(overrides: Partial<ModelCard> = {}): ModelCard {
+  return {
+    name: "object-detection",
+    title: "Object detection",
+    description: "",
+    task: "object-detection",
+    kinds: ["image", "video", "zip"],
+    accepts: ["image/jpeg", "image/png", "video/mp4", "video/webm", "application/zip"],
+    max_upload_bytes: 2 * 1024 * 1024,
+    max_files: 1,
+    params: {},
+    outputs: [],
+    result_kinds: { image: "detections", zip: "batch", video: "video-detections" },
+    state: "loaded",
     ...overrides,
   };
 }

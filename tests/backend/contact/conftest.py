@@ -21,10 +21,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from modelgallery.contact.mailer import Mailer
-from modelgallery.contact.outbox import Outbox
+from modelgallery.contact.outbox import Clock, Outbox
 from modelgallery.core.settings import Settings
 from modelgallery.store.base import MessageRepo
-from modelgallery.store.records import ContactMessage, DeliveryState
+from modelgallery.store.records import ContactMessage, DeliveryState, utcnow
 from modelgallery.store.sqlite import SqliteStore
 
 Mode = Literal["starttls", "tls", "none"]
@@ -201,8 +201,13 @@ async def outboxes(messages: MessageRepo) -> AsyncIterator[Callable[..., Outbox]
     """Build (and, unless told otherwise, start) outboxes; all are stopped at the end."""
     made: list[Outbox] = []
 
-    def make(settings: Settings, mailer: Mailer | None = None, start: bool = True) -> Outbox:
-        outbox = Outbox(messages, mailer or Mailer(settings), settings)
+    def make(
+        settings: Settings,
+        mailer: Mailer | None = None,
+        start: bool = True,
+        now: Clock = utcnow,
+    ) -> Outbox:
+        outbox = Outbox(messages, mailer or Mailer(settings), settings, now=now)
         if start:
             outbox.start()
         made.append(outbox)
@@ -213,8 +218,13 @@ async def outboxes(messages: MessageRepo) -> AsyncIterator[Callable[..., Outbox]
         await outbox.stop()
 
 
+# Waits below end as soon as what they wait for happens; the timeout only stops a test whose
+# event never comes, so it is generous.
+WAIT_TIMEOUT_S = 30.0
+
+
 async def wait_until(
-    check: Callable[[], Awaitable[bool]], timeout: float = 5.0, what: str = "condition"
+    check: Callable[[], Awaitable[bool]], timeout: float = WAIT_TIMEOUT_S, what: str = "condition"
 ) -> None:
     deadline = time.monotonic() + timeout
     while not await check():
@@ -224,7 +234,7 @@ async def wait_until(
 
 
 async def wait_for_state(
-    messages: MessageRepo, message_id: str, state: DeliveryState, timeout: float = 5.0
+    messages: MessageRepo, message_id: str, state: DeliveryState, timeout: float = WAIT_TIMEOUT_S
 ) -> ContactMessage:
     found: list[ContactMessage] = []
 

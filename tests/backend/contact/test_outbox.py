@@ -17,8 +17,17 @@ from modelgallery.core.settings import Settings
 from modelgallery.store.base import MessageRepo
 from modelgallery.store.records import ContactMessage, DeliveryState, utcnow
 from modelgallery.store.sqlite import SqliteStore
+from tests.support.clock import ManualClock
 
-from .conftest import SMTP_PASSWORD, SMTP_USER, StartServer, free_port, wait_for_state
+from .conftest import (
+    SMTP_PASSWORD,
+    SMTP_USER,
+    WAIT_TIMEOUT_S,
+    StartServer,
+    free_port,
+    wait_for_state,
+    wait_until,
+)
 
 MakeSettings = Callable[..., Settings]
 MakeOutbox = Callable[..., Outbox]
@@ -114,7 +123,12 @@ async def test_untrusted_certificate_is_refused(
     assert failed.attempts >= 1
     assert failed.last_error is not None
     assert failed.last_error.startswith(f"TLS certificate of 127.0.0.1:{server.port} not trusted")
-    await asyncio.sleep(0.3)  # a retry or two, still refused
+
+    async def retried() -> bool:
+        current = await messages.get(stored.id)
+        return current is not None and current.attempts >= 2
+
+    await wait_until(retried, what="a retry")  # still refused
     assert server.received == []
     retried = await messages.get(stored.id)
     assert retried is not None and retried.delivery == DeliveryState.retrying
@@ -127,19 +141,26 @@ async def test_server_down_then_up_delivers_exactly_once(
     messages: MessageRepo,
 ) -> None:
     port = free_port()
-    stored = await outboxes(make_settings(port)).submit(FORM, client="198.51.100.4")
+    clock = ManualClock()  # stands still until the test moves it
+    outbox = outboxes(make_settings(port), now=clock)
+    stored = await outbox.submit(FORM, client="198.51.100.4")
     assert stored.delivery == DeliveryState.pending  # submit does not wait for SMTP
+    assert stored.created_at == clock()
 
     failed = await wait_for_state(messages, stored.id, DeliveryState.retrying)
     assert failed.last_error == f"connection refused by 127.0.0.1:{port}"
-    assert failed.next_attempt_at is not None
-    assert timedelta(0) < failed.next_attempt_at - stored.created_at < timedelta(seconds=1)
+    # tried at once, the retry scheduled one base delay (0.2 s) later
+    assert failed.next_attempt_at == stored.created_at + timedelta(seconds=0.2)
 
     server = smtp_server("starttls", port=port)
+    clock.advance(0.2)  # the retry is due: the loop's next pass sends it
     sent = await wait_for_state(messages, stored.id, DeliveryState.sent)
-    assert sent.attempts >= 2
+    assert sent.attempts == 2
     assert sent.last_error is None
-    await asyncio.sleep(0.5)  # longer than the retry delay: nothing is sent twice
+    assert sent.sent_at == clock()
+    # Long past every retry time, a pass finds nothing left to send: it went out once.
+    clock.advance(timedelta(hours=1))
+    assert await outbox.deliver_due() == 0
     assert len(server.received) == 1
 
 
@@ -147,18 +168,44 @@ async def test_backoff_doubles_up_to_the_cap(
     make_settings: MakeSettings, outboxes: MakeOutbox, messages: MessageRepo
 ) -> None:
     settings = make_settings(free_port(), smtp_retry_base_s=0.05, smtp_retry_max_s=0.15)
-    outbox = outboxes(settings, start=False)
+    clock = ManualClock()
+    outbox = outboxes(settings, start=False, now=clock)
     stored = await outbox.submit(FORM, client=None)
+    millisecond = timedelta(milliseconds=1)
 
-    for expected in (0.05, 0.1, 0.15, 0.15):  # doubles from the base, then the cap
-        before = utcnow()
+    # doubles from the base, then the cap
+    for attempts, expected in enumerate((0.05, 0.1, 0.15, 0.15), start=1):
+        tried_at = clock()
         assert await outbox.deliver_due() == 0  # nothing listens on that port
         current = await messages.get(stored.id)
-        assert current is not None and current.next_attempt_at is not None
-        delay = (current.next_attempt_at - before).total_seconds()
-        assert expected - 0.002 <= delay < expected + 0.05  # the store keeps ms
-        await messages.update(stored.id, {"next_attempt_at": utcnow()})
+        assert current is not None
+        assert current.attempts == attempts
+        assert current.next_attempt_at == tried_at + timedelta(seconds=expected)
+        clock.advance(timedelta(seconds=expected) - millisecond)
+        assert await outbox.deliver_due() == 0  # a millisecond early: not tried
+        assert await messages.get(stored.id) == current
+        clock.advance(millisecond)
     assert current.attempts == 4
+
+
+async def test_backoff_stays_at_the_cap_after_very_many_attempts(
+    make_settings: MakeSettings, outboxes: MakeOutbox, messages: MessageRepo
+) -> None:
+    # 2.0 ** 1024 overflows a float: the delay must still come out as the cap.
+    clock = ManualClock()
+    outbox = outboxes(make_settings(free_port()), start=False, now=clock)
+    stored = await messages.create(
+        ContactMessage(
+            **FORM.model_dump(),
+            delivery=DeliveryState.retrying,
+            attempts=5000,
+            next_attempt_at=clock(),
+        )
+    )
+    assert await outbox.deliver_due() == 0
+    current = await messages.get(stored.id)
+    assert current is not None
+    assert (current.attempts, current.next_attempt_at) == (5001, clock() + timedelta(seconds=1))
 
 
 @pytest.mark.parametrize("how", ["no mailer", "no smtp host", "no recipient"])
@@ -181,7 +228,7 @@ async def test_not_configured_is_kept_and_never_sent(
         stored = await outbox.submit(FORM, client=None)
         assert stored.delivery == DeliveryState.not_configured
         assert await outbox.retry_now(stored.id) == stored
-        await asyncio.sleep(0.3)
+        assert not outbox.running  # no delivery task was started: nothing can send it
     finally:
         await outbox.stop()
 
@@ -239,13 +286,15 @@ async def test_retry_now_sends_a_message_scheduled_for_later(
             next_attempt_at=utcnow() + timedelta(hours=1),
         )
     )
-    outbox = outboxes(make_settings(server.port))
-    await asyncio.sleep(0.2)
+    # With a cap of an hour the delivery task sleeps until the message is due; only the
+    # wake-up from retry_now can make it send sooner.
+    outbox = outboxes(make_settings(server.port, smtp_retry_max_s=3600))
+    assert await outbox.deliver_due() == 0  # an hour early: not sent
     assert server.received == []
 
     assert await outbox.retry_now("no-such-id") is None
     await outbox.retry_now(later.id)
-    sent = await wait_for_state(messages, later.id, DeliveryState.sent, timeout=2)
+    sent = await wait_for_state(messages, later.id, DeliveryState.sent)
     assert sent.attempts == 2
     assert len(server.received) == 1
     assert await outbox.retry_now(later.id) == sent  # sent stays sent
@@ -282,13 +331,16 @@ async def test_stop_cancels_a_send_in_progress(
     with socket.socket() as silent:  # accepts connections, never greets
         silent.bind(("127.0.0.1", 0))
         silent.listen()
-        settings = make_settings(silent.getsockname()[1], smtp_timeout_s=10)
+        silent.setblocking(False)
+        # An SMTP timeout far beyond the test's: only cancelling can end this send.
+        settings = make_settings(silent.getsockname()[1], smtp_timeout_s=3600)
         outbox = outboxes(settings)
         stored = await outbox.submit(FORM, client=None)
-        await asyncio.sleep(0.2)
-        assert outbox.running
-
-        await asyncio.wait_for(outbox.stop(), timeout=1)
+        accept = asyncio.get_running_loop().sock_accept(silent)
+        connection, _ = await asyncio.wait_for(accept, WAIT_TIMEOUT_S)  # the send has begun
+        with connection:  # kept open: the client waits for a greeting
+            assert outbox.running
+            await asyncio.wait_for(outbox.stop(), WAIT_TIMEOUT_S)
 
     assert not outbox.running
     current = await messages.get(stored.id)

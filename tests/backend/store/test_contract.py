@@ -153,11 +153,11 @@ async def test_user_list_and_count(store: Store) -> None:
     ]
     newest_first = list(reversed(ids(made)))
 
-    page = await store.users.list()
+    page = await store.users.page()
     assert (ids(page.data), page.count) == (newest_first, 5)
-    page = await store.users.list(offset=1, limit=2)
+    page = await store.users.page(offset=1, limit=2)
     assert (ids(page.data), page.count) == (newest_first[1:3], 5)
-    assert (await store.users.list(offset=10)).data == []
+    assert (await store.users.page(offset=10)).data == []
 
     assert await store.users.count() == 5
     assert await store.users.count(Role.admin) == 2
@@ -544,9 +544,9 @@ async def test_message_create_get_update_list(store: Store) -> None:
     assert await store.messages.get("m1") == sent
     assert await store.messages.update("missing", {"attempts": 1}) is None
 
-    page = await store.messages.list()
+    page = await store.messages.page()
     assert (ids(page.data), page.count) == (["m4", "m3", "m2", "m1"], 4)
-    page = await store.messages.list(offset=2, limit=1)
+    page = await store.messages.page(offset=2, limit=1)
     assert (ids(page.data), page.count) == (["m2"], 4)
     assert_utc(page.data[0])
 
@@ -600,7 +600,7 @@ async def test_audit_list(store: Store) -> None:
         assert await store.audit.add(entry) == entry
 
     async def listed(**kw: Any) -> tuple[list[str], int]:
-        page = await store.audit.list(**kw)
+        page = await store.audit.page(**kw)
         return ids(page.data), page.count
 
     assert await listed() == (["a6", "a5", "a4", "a3", "a2", "a1", "a0"], 7)
@@ -613,7 +613,7 @@ async def test_audit_list(store: Store) -> None:
     assert await listed(action="prediction.", limit=1) == (["a2"], 2)
     assert await listed(action="nothing.") == ([], 0)
 
-    entry = (await store.audit.list(action="model.reload")).data[0]
+    entry = (await store.audit.page(action="model.reload")).data[0]
     assert entry.details == {"n": 1, "why": ["a", {"b": None}]}
     assert entry.actor_email == "admin@example.com"
     assert_utc(entry)

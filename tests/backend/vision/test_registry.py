@@ -3,13 +3,11 @@ that names the entry and the field."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
 
-from modelgallery.vision.model import Param
-from modelgallery.vision.registry import RegistryError, load_registry, validate_param
+from modelgallery.vision.registry import RegistryError, load_registry
 from tests.support.server import TOY_REGISTRY
 from tests.support.toy_models import ToyInvert
 
@@ -207,99 +205,3 @@ def test_file_level_errors(tmp_path: Path) -> None:
     assert "[models.toy]: must be a table" in refused(tmp_path, 'models.toy = "yes"\n')
     with pytest.raises(RegistryError, match="model registry not found"):
         load_registry(tmp_path / "absent.toml", tmp_path)
-
-
-# --- validate_param --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("true", True),
-        ("1", True),
-        (" Yes ", True),
-        ("on", True),
-        (True, True),
-        ("false", False),
-        ("0", False),
-        ("NO", False),
-        ("off", False),
-        (False, False),
-    ],
-)
-def test_bool_params(raw, expected: bool) -> None:
-    assert validate_param(Param(type="bool", default=False), raw) is expected
-
-
-@pytest.mark.parametrize("raw", ["", "maybe", "2", "truthy"])
-def test_bool_params_refuse_other_words(raw: str) -> None:
-    with pytest.raises(ValueError, match="must be true or false"):
-        validate_param(Param(type="bool", default=False), raw)
-
-
-def test_int_params() -> None:
-    param = Param(type="int", default=4, min=1, max=100)
-    assert validate_param(param, "7") == 7 and isinstance(validate_param(param, "7"), int)
-    assert validate_param(param, "7.0") == 7 and isinstance(validate_param(param, "7.0"), int)
-    assert validate_param(param, 100) == 100
-    for raw, message in [
-        ("2.5", "must be a whole number"),
-        ("0", "must be at least 1"),
-        ("101", "must be at most 100"),
-        ("two", "must be a number"),
-        ("", "must be a number"),
-        ("nan", "must be a finite number"),
-        ("inf", "must be a finite number"),
-        ("1e400", "must be a finite number"),
-        ([1], "must be a number"),
-    ]:
-        with pytest.raises(ValueError, match=message):
-            validate_param(param, raw)
-
-
-def test_float_params() -> None:
-    param = Param(type="float", default=0.25, min=0, max=1)
-    assert validate_param(param, "0.5") == 0.5
-    assert validate_param(param, "1") == 1.0
-    assert validate_param(param, " 0 ") == 0.0
-    assert math.isclose(validate_param(param, "1e-3"), 0.001)
-    for raw, message in [
-        ("-0.01", "must be at least 0"),
-        ("1.5", "must be at most 1"),
-        ("-inf", "must be a finite number"),
-        ("NaN", "must be a finite number"),
-        ("half", "must be a number"),
-    ]:
-        with pytest.raises(ValueError, match=message):
-            validate_param(param, raw)
-    unbounded = Param(type="float", default=0.0)
-    assert validate_param(unbounded, "-1e9") == -1e9
-
-
-def test_str_params() -> None:
-    choice = Param(type="str", default="ok", choices=["ok", "fail"])
-    assert validate_param(choice, "fail") == "fail"
-    with pytest.raises(ValueError, match="must be one of: ok, fail"):
-        validate_param(choice, "FAIL")
-    free = Param(type="str", default="")
-    assert validate_param(free, "any text") == "any text"
-    assert validate_param(free, "x" * 200) == "x" * 200
-    with pytest.raises(ValueError, match="too long"):
-        validate_param(free, "x" * 201)
-
-
-def test_list_params() -> None:
-    param = Param(type="list", default=[], choices=["person", "car", "bus"])
-    assert validate_param(param, "person,bus") == ["person", "bus"]
-    assert validate_param(param, " person , car ,, ") == ["person", "car"]
-    assert validate_param(param, ["car"]) == ["car"]
-    assert validate_param(param, "") == []
-    with pytest.raises(ValueError, match="unknown item"):
-        validate_param(param, "person,dragon")
-    free = Param(type="list", default=[])
-    assert validate_param(free, "a,b") == ["a", "b"]
-
-
-def test_none_stays_none() -> None:
-    for kind in ("bool", "int", "float", "str", "list"):
-        assert validate_param(Param(type=kind), None) is None

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from modelgallery.vision import torch_compat
+from modelgallery.vision.runtimes import torch_compat
 
 torch = pytest.importorskip("torch")
 
@@ -122,7 +122,7 @@ def test_a_fresh_process_imports_torchvision_after_ensure() -> None:
     """The order a worker uses: ensure first, then torchvision (and ultralytics) import."""
     script = textwrap.dedent(
         """
-        from modelgallery.vision.torch_compat import ensure_torchvision_ops
+        from modelgallery.vision.runtimes.torch_compat import ensure_torchvision_ops
         state = ensure_torchvision_ops()
         import torch, torchvision
         assert ensure_torchvision_ops() == state

@@ -9,16 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from ...store.records import AuditEntry, ContactMessage, JobQuery, JobSort, JobStatus, Page
-from ..deps import AdminUser, Ctx, _admin_user
+from ..deps import Admin, AdminUser, require_admin
 from ..errors import ApiError
-from ..schemas import JobListOut, JobPublic, UserPublic, UserUpdateIn, errors
-from .models import _public as model_public
-from .predictions import visible_job
+from ..schemas import JobListOut, JobPublic, ModelPublic, UserPublic, UserUpdateIn, errors
 
 router = APIRouter(
     prefix="/api/admin",
     tags=["admin"],
-    dependencies=[Depends(_admin_user)],
+    dependencies=[Depends(require_admin)],
     responses=errors(401, 403, 404, 409, 422),
 )
 
@@ -31,7 +29,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 @router.get("/predictions", response_model=JobListOut)
 async def all_predictions(
-    ctx: Ctx,
+    admin: Admin,
     model: str | None = None,
     user: Annotated[str | None, Query(description="part of the user's e-mail")] = None,
     status: JobStatus | None = None,
@@ -44,16 +42,13 @@ async def all_predictions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> JobListOut:
     """Every prediction, filtered, sorted and paginated."""
-    since, until = _utc(since), _utc(until)
-    if since and until and since >= until:
-        raise ApiError(422, "'since' must be before 'until'")
-    page = await ctx.store.jobs.query(
+    page = await admin.predictions(
         JobQuery(
             model=model,
             user=user,
             status=status,
-            since=since,
-            until=until,
+            since=_utc(since),
+            until=_utc(until),
             name=name,
             sort=sort,
             descending=order == "desc",
@@ -65,90 +60,92 @@ async def all_predictions(
 
 
 @router.get("/predictions/{job_id}", response_model=JobPublic)
-async def one_prediction(job_id: str, ctx: Ctx, admin: AdminUser) -> JobPublic:
-    return JobPublic.of(await visible_job(ctx, job_id, admin), admin=True)
+async def one_prediction(job_id: str, admin: Admin) -> JobPublic:
+    return JobPublic.of(await admin.prediction(job_id), admin=True)
 
 
 @router.delete("/predictions/{job_id}", status_code=204)
-async def delete_prediction(job_id: str, ctx: Ctx, admin: AdminUser) -> Response:
-    await ctx.admin.delete_prediction(admin, job_id)
+async def delete_prediction(job_id: str, admin: Admin, actor: AdminUser) -> Response:
+    await admin.delete_prediction(actor, job_id)
     return Response(status_code=204)
 
 
 @router.get("/stats")
 async def stats(
-    ctx: Ctx, since: datetime | None = None, until: datetime | None = None
+    admin: Admin, since: datetime | None = None, until: datetime | None = None
 ) -> dict[str, Any]:
     """Counts per model and day, latency percentiles (ms) and failures."""
-    return await ctx.admin.stats(since, until)
+    return await admin.stats(since, until)
 
 
 @router.get("/models")
-async def models(ctx: Ctx) -> dict[str, Any]:
+async def models(admin: Admin) -> dict[str, Any]:
     """Every model in the registry (also disabled ones) and the worker processes."""
     return {
-        "models": [model_public(ctx, s) for s in ctx.jobs.registry.models.values()],
-        "workers": [asdict(w) for w in ctx.executor.workers()],
-        "queues": ctx.executor.queue_depths(),
+        "models": [ModelPublic.of(view) for view in admin.models()],
+        "workers": [asdict(w) for w in admin.workers()],
+        "queues": admin.queue_depths(),
     }
 
 
 @router.post("/models/reload")
-async def reload_registry(ctx: Ctx, admin: AdminUser) -> dict[str, Any]:
+async def reload_registry(admin: Admin, actor: AdminUser) -> dict[str, Any]:
     """Re-read models.toml; workers whose models changed restart after their current job."""
-    return {"models": await ctx.admin.reload(admin, None)}
+    return {"models": await admin.reload(actor, None)}
 
 
 @router.post("/models/{name}/{action}", status_code=202)
-async def model_action(name: str, action: str, ctx: Ctx, admin: AdminUser) -> dict[str, str]:
+async def model_action(name: str, action: str, admin: Admin, actor: AdminUser) -> dict[str, str]:
     """`load`, `unload` or `reload` one model."""
     if action == "reload":
-        await ctx.admin.reload(admin, name)
+        await admin.reload(actor, name)
     elif action in ("load", "unload"):
-        await ctx.admin.set_loaded(admin, name, action == "load")
+        await admin.set_loaded(actor, name, action == "load")
     else:
         raise ApiError(404, "the action must be load, unload or reload")
-    state = ctx.executor.model_states().get(name)
+    state = admin.model_state(name)
     return {"model": name, "state": state.status if state else "unavailable"}
 
 
 @router.get("/messages", response_model=Page[ContactMessage])
 async def messages(
-    ctx: Ctx,
+    admin: Admin,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ContactMessage]:
     """Contact messages with their delivery state."""
-    return await ctx.store.messages.list(offset, limit)
+    return await admin.messages(offset, limit)
 
 
 @router.post("/messages/{message_id}/retry", status_code=202)
-async def retry_message(message_id: str, ctx: Ctx, admin: AdminUser) -> dict[str, str]:
-    await ctx.admin.retry_message(admin, message_id)
+async def retry_message(message_id: str, admin: Admin, actor: AdminUser) -> dict[str, str]:
+    await admin.retry_message(actor, message_id)
     return {"id": message_id, "status": "retry scheduled"}
 
 
 @router.get("/audit", response_model=Page[AuditEntry])
 async def audit(
-    ctx: Ctx,
+    admin: Admin,
     action: str | None = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[AuditEntry]:
-    return await ctx.store.audit.list(offset, limit, action)
+    return await admin.audit_log(action, offset, limit)
 
 
 @router.get("/users", response_model=Page[UserPublic])
 async def users(
-    ctx: Ctx,
+    admin: Admin,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[UserPublic]:
-    page = await ctx.store.users.list(offset, limit)
+    page = await admin.users(offset, limit)
     return Page[UserPublic](data=[UserPublic.of(u) for u in page.data], count=page.count)
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-async def update_user(user_id: str, body: UserUpdateIn, ctx: Ctx, admin: AdminUser) -> UserPublic:
+async def update_user(
+    user_id: str, body: UserUpdateIn, admin: Admin, actor: AdminUser
+) -> UserPublic:
     """Change a user's role or disable the account."""
-    return UserPublic.of(await ctx.admin.update_user(admin, user_id, body.role, body.disabled))
+    return UserPublic.of(await admin.update_user(actor, user_id, body.role, body.disabled))

@@ -1,18 +1,25 @@
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request, Response
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
-
-from ..deps import SESSION_COOKIE, Ctx, CurrentUser, _bearer, client_address, token_of
+from ...core.settings import Settings
+from ...store.records import User
+from ..deps import (
+    SESSION_COOKIE,
+    Accounts,
+    AppSettings,
+    Bearer,
+    ClientAddress,
+    CurrentUser,
+    token_of,
+)
 from ..schemas import LoginIn, SignupIn, TokenOut, UserPublic, errors
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], responses=errors(401, 409, 422, 429))
 
 
-def _session(ctx, response: Response, user, token: str) -> TokenOut:
-    minutes = ctx.settings.access_token_minutes
+def _session(settings: Settings, response: Response, user: User, token: str) -> TokenOut:
+    minutes = settings.access_token_minutes
     # The cookie lets the browser load result images and videos; SameSite=Strict keeps
     # other sites from riding on it.
     response.set_cookie(
@@ -21,36 +28,40 @@ def _session(ctx, response: Response, user, token: str) -> TokenOut:
         max_age=minutes * 60,
         httponly=True,
         samesite="strict",
-        secure=ctx.settings.secure_cookies,
+        secure=settings.secure_cookies,
         path="/api",
     )
     return TokenOut(access_token=token, expires_in=minutes * 60, user=UserPublic.of(user))
 
 
 @router.post("/signup", response_model=TokenOut, status_code=201)
-async def signup(body: SignupIn, response: Response, ctx: Ctx) -> TokenOut:
+async def signup(
+    body: SignupIn, response: Response, accounts: Accounts, settings: AppSettings
+) -> TokenOut:
     """Create an account (role `user`) and log in."""
-    user, token = await ctx.accounts.signup(str(body.email), body.password, body.name)
-    return _session(ctx, response, user, token)
+    user, token = await accounts.signup(str(body.email), body.password, body.name)
+    return _session(settings, response, user, token)
 
 
 @router.post("/login", response_model=TokenOut)
-async def login(body: LoginIn, request: Request, response: Response, ctx: Ctx) -> TokenOut:
+async def login(
+    body: LoginIn,
+    response: Response,
+    client: ClientAddress,
+    accounts: Accounts,
+    settings: AppSettings,
+) -> TokenOut:
     """Log in with e-mail and password; repeated failures are slowed down (429)."""
-    user, token = await ctx.accounts.login(body.email, body.password, client_address(request))
-    return _session(ctx, response, user, token)
+    user, token = await accounts.login(body.email, body.password, client)
+    return _session(settings, response, user, token)
 
 
 @router.post("/logout", status_code=204)
-async def logout(
-    request: Request,
-    ctx: Ctx,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Response:
+async def logout(request: Request, accounts: Accounts, credentials: Bearer) -> Response:
     """End this session: the token stops working at once."""
     token = token_of(request, credentials)
     if token:
-        await ctx.accounts.logout(token)
+        await accounts.logout(token)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/api")
     return response

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import asyncio
-
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from ..deps import Ctx
+from ..deps import Status
 
 router = APIRouter(tags=["health"])
 
@@ -18,23 +16,19 @@ async def health() -> dict[str, str]:
 
 
 @router.get("/api/ready")
-async def ready(ctx: Ctx) -> JSONResponse:
+async def ready(status: Status) -> JSONResponse:
     """Readiness: the database answers and every worker group has a live worker."""
-    checks: dict[str, str] = {}
-    try:
-        await asyncio.wait_for(ctx.store.ping(), 5)
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"unreachable: {exc}"
-    ok, reason = ctx.executor.ready()
-    checks["workers"] = "ok" if ok else reason
-    healthy = all(v == "ok" for v in checks.values())
+    found = await status.readiness()
     return JSONResponse(
-        {"status": "ready" if healthy else "not ready", "checks": checks, "store": ctx.store.kind},
-        status_code=200 if healthy else 503,
+        {
+            "status": "ready" if found.ready else "not ready",
+            "checks": found.checks,
+            "store": found.store,
+        },
+        status_code=200 if found.ready else 503,
     )
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request, ctx: Ctx) -> Response:
-    return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+async def metrics(status: Status) -> Response:
+    return Response(status.metrics_text(), media_type=CONTENT_TYPE_LATEST)

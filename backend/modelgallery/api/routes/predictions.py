@@ -1,22 +1,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from ...files.storage import UnsafePathError
-from ...store.records import Job, JobQuery, Role, User
-from ..deps import Ctx, CurrentUser, OptionalUser
-from ..downloads import file_response
-from ..errors import ApiError
+from ...services.predictions import PredictionService
+from ...store.records import Job, Role, User
+from ...vision.registry import ModelSpec
+from ..deps import CurrentUser, OptionalUser, Predictions
+from ..downloads import send_file
 from ..schemas import JobListOut, JobPublic, errors
-from ..submission import accept
+from ..uploads import receive
 
 router = APIRouter(prefix="/api", tags=["predictions"], responses=errors(401, 404, 422))
 
-UPLOAD_BODY = {
+UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
@@ -40,19 +40,17 @@ Wait = Annotated[
 ]
 
 
-async def visible_job(ctx, job_id: str, user: User | None) -> Job:
-    """The job if this caller may see it. Anonymous jobs are reachable by their unguessable
-    id; a signed-in user's jobs only by that user and administrators."""
-    job = await ctx.store.jobs.get(job_id) if len(job_id) == 32 else None
-    if job is None or (
-        job.user_id is not None
-        and (user is None or (user.id != job.user_id and user.role != Role.admin))
-    ):
-        raise ApiError(404, "no such prediction (it may have been deleted)")
-    return job
+async def submit_upload(
+    request: Request, predictions: PredictionService, spec: ModelSpec, user: User | None
+) -> Job:
+    """Stream the request's files into a new job of `spec`'s model and queue it (every
+    route that takes an upload goes through here)."""
+    async with predictions.upload(spec, user) as upload:
+        received = await receive(request, upload.folder, spec.max_upload_bytes, spec.max_files)
+        return await upload.submit(received.files, received.fields)
 
 
-def _public(job: Job, user: User | None) -> JobPublic:
+def public(job: Job, user: User | None) -> JobPublic:
     return JobPublic.of(job, admin=user is not None and user.role == Role.admin)
 
 
@@ -68,22 +66,25 @@ def _public(job: Job, user: User | None) -> JobPublic:
     },
 )
 async def create_prediction(
-    name: str, request: Request, response: Response, ctx: Ctx, user: OptionalUser, wait: Wait = 0
+    name: str,
+    request: Request,
+    response: Response,
+    predictions: Predictions,
+    user: OptionalUser,
+    wait: Wait = 0,
 ) -> JobPublic:
     """Upload a file to a model. Answers at once with the queued job, or with the result
     when it is ready within `wait` seconds."""
-    spec = ctx.jobs.spec(name)
-    if spec is None or not spec.enabled:
-        raise ApiError(404, f"there is no model named '{name}'")
-    job = await accept(request, ctx, spec, user, wait)
+    job = await submit_upload(request, predictions, predictions.model(name), user)
+    job = await predictions.wait(job, wait)
     response.status_code = 200 if job.status.terminal else 202
     response.headers["Location"] = f"/api/predictions/{job.id}"
-    return _public(job, user)
+    return public(job, user)
 
 
 @router.get("/predictions", response_model=JobListOut)
 async def my_predictions(
-    ctx: Ctx,
+    predictions: Predictions,
     user: CurrentUser,
     mine: bool = True,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -91,71 +92,54 @@ async def my_predictions(
 ) -> JobListOut:
     """The signed-in user's own predictions, newest first (administrators: see
     /api/admin/predictions for everyone's)."""
-    page = await ctx.store.jobs.query(JobQuery(user_id=user.id, offset=offset, limit=limit))
-    return JobListOut(data=[_public(j, user) for j in page.data], count=page.count)
+    page = await predictions.mine(user, offset, limit)
+    return JobListOut(data=[public(j, user) for j in page.data], count=page.count)
 
 
 @router.get("/predictions/{job_id}", response_model=JobPublic)
-async def get_prediction(job_id: str, ctx: Ctx, user: OptionalUser) -> JobPublic:
-    return _public(await visible_job(ctx, job_id, user), user)
+async def get_prediction(job_id: str, predictions: Predictions, user: OptionalUser) -> JobPublic:
+    return public(await predictions.visible(job_id, user), user)
 
 
 @router.get("/predictions/{job_id}/events", response_class=EventSourceResponse)
 async def prediction_events(
-    job_id: str, ctx: Ctx, user: OptionalUser
+    job_id: str, predictions: Predictions, user: OptionalUser
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-sent events: the job's state now, then on every change until it ends."""
-    job = await visible_job(ctx, job_id, user)
-    with ctx.jobs.bus.subscribe(job_id) as mailbox:
-        job = await ctx.store.jobs.get(job_id) or job
-        while True:
-            yield ServerSentEvent(event="job", data=_public(job, user).model_dump(mode="json"))
-            if job.status.terminal:
-                return
-            job = await mailbox.get()
+    job = await predictions.visible(job_id, user)
+    async for state in predictions.follow(job):
+        yield ServerSentEvent(event="job", data=public(state, user).model_dump(mode="json"))
 
 
 @router.post("/predictions/{job_id}/cancel", response_model=JobPublic)
-async def cancel_prediction(job_id: str, ctx: Ctx, user: OptionalUser) -> JobPublic:
-    await visible_job(ctx, job_id, user)
-    job = await ctx.jobs.cancel(job_id)
-    if job is None:
-        raise ApiError(404, "no such prediction (it may have been deleted)")
-    return _public(job, user)
+async def cancel_prediction(job_id: str, predictions: Predictions, user: OptionalUser) -> JobPublic:
+    return public(await predictions.cancel(job_id, user), user)
 
 
 @router.delete("/predictions/{job_id}", status_code=204)
-async def delete_prediction(job_id: str, ctx: Ctx, user: OptionalUser) -> Response:
+async def delete_prediction(job_id: str, predictions: Predictions, user: OptionalUser) -> Response:
     """Delete a prediction with its files (stopping it first if it is running)."""
-    await visible_job(ctx, job_id, user)
-    await ctx.jobs.delete(job_id)
+    await predictions.delete(job_id, user)
     return Response(status_code=204)
 
 
 @router.get("/predictions/{job_id}/files/{file_name}", response_class=Response)
 async def download_file(
-    job_id: str, file_name: str, ctx: Ctx, user: OptionalUser, download: bool = False
+    job_id: str,
+    file_name: str,
+    predictions: Predictions,
+    user: OptionalUser,
+    download: bool = False,
 ) -> Response:
     """A file the model wrote. `download=true` asks the browser to save it."""
-    job = await visible_job(ctx, job_id, user)
-    artifact = next((a for a in job.artifacts if a.name == file_name), None)
-    if artifact is None:
-        raise ApiError(404, f"this prediction has no file named '{file_name}'")
-    try:
-        path = ctx.jobs.files.output_path(job.id, artifact.name)
-    except UnsafePathError:
-        raise ApiError(404, f"this prediction has no file named '{file_name}'") from None
-    return file_response(path, artifact.media_type, f"{job.model}-{artifact.name}", download)
+    job = await predictions.visible(job_id, user)
+    return send_file(predictions.output(job, file_name), download)
 
 
 @router.get("/predictions/{job_id}/inputs/{stored}", response_class=Response)
 async def download_input(
-    job_id: str, stored: str, ctx: Ctx, user: OptionalUser, download: bool = False
+    job_id: str, stored: str, predictions: Predictions, user: OptionalUser, download: bool = False
 ) -> Response:
     """A file as it was uploaded (the viewers show results over it)."""
-    job = await visible_job(ctx, job_id, user)
-    item = next((f for f in job.inputs if f.stored == stored), None)
-    if item is None:
-        raise ApiError(404, f"this prediction has no input named '{stored}'")
-    path = ctx.jobs.files.input_path(job.id, item.stored)
-    return file_response(path, item.media_type, item.name, download)
+    job = await predictions.visible(job_id, user)
+    return send_file(predictions.input(job, stored), download)

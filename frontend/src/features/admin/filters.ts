@@ -1,6 +1,6 @@
 // The admin predictions table's filters: kept in the page's URL (so a view can be shared and
 // survives a reload) and turned into the query of GET /api/admin/predictions.
-import type { JobSort, JobStatus } from "@/api/types";
+import type { AdminPredictionQuery, JobSort, JobStatus } from "@/api/types";
 
 export const SORTS: readonly JobSort[] = ["created", "model", "status", "user", "name", "duration"];
 export const STATUSES: readonly JobStatus[] = ["queued", "running", "succeeded", "failed", "cancelled"];
@@ -33,20 +33,6 @@ export const EMPTY_FILTERS: AdminFilters = {
   page: 0,
   limit: DEFAULT_LIMIT,
 };
-
-/** What GET /api/admin/predictions takes: only the filters that are set. */
-export interface AdminPredictionQuery {
-  model?: string;
-  user?: string;
-  status?: JobStatus;
-  since?: string;
-  until?: string;
-  name?: string;
-  sort: JobSort;
-  order: "asc" | "desc";
-  offset: number;
-  limit: number;
-}
 
 const LOCAL_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
 

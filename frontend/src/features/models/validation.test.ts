@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ModelCard, Param } from "@/api/types";
+import type { Param } from "@/api/types";
+import { makeModel } from "@/testing/fixtures";
 import {
   acceptAttribute,
   acceptedExtensions,
@@ -13,22 +14,7 @@ import {
 
 const MB = 1024 * 1024;
 
-function model(overrides: Partial<ModelCard> = {}): ModelCard {
-  return {
-    name: "object-detection",
-    title: "Object detection",
-    description: "",
-    task: "object-detection",
-    kinds: ["image", "video", "zip"],
-    accepts: ["image/jpeg", "image/png", "video/mp4", "video/webm", "application/zip"],
-    max_upload_bytes: 2 * MB,
-    max_files: 1,
-    params: {},
-    outputs: [],
-    state: "loaded",
-    ...overrides,
-  };
-}
+const model = makeModel;
 
 const file = (name: string, size: number, type = "") => new File([new Uint8Array(size)], name, { type });
 

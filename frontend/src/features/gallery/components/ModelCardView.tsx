@@ -3,8 +3,8 @@ import type { ModelCard } from "@/api/types";
 import { paths } from "@/config/paths";
 import { StatusBadge } from "@/components/StatusBadge";
 import { formatMegabytes } from "@/api/errors";
-import { describeKinds } from "@/lib/format";
-import { TaskIcon, taskLabel } from "./TaskIcon";
+import { describeKinds, taskLabel } from "@/lib/format";
+import { TaskIcon } from "./TaskIcon";
 
 export function ModelCardView({ model }: { model: ModelCard }) {
   const headingId = `model-${model.name}`;

@@ -1,14 +1,3 @@
-const LABELS: Record<string, string> = {
-  "object-detection": "Object detection",
-  "face-gender": "Face and gender detection",
-  "skin-segmentation": "Skin segmentation (MRI volumes)",
-  "image-to-image": "Image to image",
-};
-
-export function taskLabel(task: string): string {
-  return LABELS[task] ?? task.replace(/[-_]/g, " ");
-}
-
 /** A small pictogram per task (decorative: the task is written next to it). */
 export function TaskIcon({ task }: { task: string }) {
   let path: string;

@@ -1,8 +1,7 @@
 import { useState } from "react";
 import { Link } from "react-router";
-import { downloadUrl, useDeletePrediction, useMyPredictions } from "@/api/predictions";
+import { downloadUrl, mainDownload, useDeletePrediction, useMyPredictions } from "@/api/predictions";
 import { useModels } from "@/api/models";
-import type { Job } from "@/api/types";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Pagination } from "@/components/Pagination";
@@ -12,16 +11,6 @@ import { usePageTitle } from "@/components/PageTitle";
 import { formatDateTime, formatDuration } from "@/lib/format";
 
 const LIMIT = 20;
-
-/** The main download of a job: the archive, else the annotated file, else the first file. */
-export function mainDownload(job: Job) {
-  return (
-    job.artifacts.find((a) => a.role === "archive") ??
-    job.artifacts.find((a) => a.role === "annotated") ??
-    job.artifacts.find((a) => a.role === "mask") ??
-    job.artifacts[0]
-  );
-}
 
 export function HistoryPage() {
   usePageTitle("My predictions");

@@ -5,7 +5,7 @@ import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Spinner";
 import { StatusBadge } from "@/components/StatusBadge";
 import { usePageTitle } from "@/components/PageTitle";
-import { taskLabel } from "@/features/gallery/components/TaskIcon";
+import { taskLabel } from "@/lib/format";
 import { UploadForm } from "./UploadForm";
 
 const OUTPUT_ROLE: Record<string, string> = {

@@ -25,6 +25,7 @@ const toy: ModelCard = {
     behaviour: { type: "str", default: "ok", choices: ["ok", "fail"], description: "" },
   },
   outputs: [],
+  result_kinds: { image: "generic" },
   state: "loaded",
 };
 

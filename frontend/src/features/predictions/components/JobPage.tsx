@@ -4,13 +4,13 @@ import { useModels } from "@/api/models";
 import { isTerminal } from "@/api/types";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
-import { JobProgress } from "@/components/JobProgress";
 import { Loading } from "@/components/Spinner";
 import { StatusBadge } from "@/components/StatusBadge";
 import { usePageTitle } from "@/components/PageTitle";
-import { ResultView } from "@/components/results/ResultView";
 import { formatDateTime, formatDuration } from "@/lib/format";
 import { useJobEvents } from "../hooks/useJobEvents";
+import { JobProgress } from "./JobProgress";
+import { ResultView } from "./results/ResultView";
 
 export function JobPage() {
   const { id = "" } = useParams();
@@ -99,7 +99,7 @@ export function JobPage() {
           This job was cancelled{job.message ? `: ${job.message}` : "."}
         </p>
       )}
-      {job.status === "succeeded" && <ResultView job={job} task={model?.task} />}
+      {job.status === "succeeded" && <ResultView job={job} />}
 
       <div className="button-row page-actions">
         <Link className="button secondary" to={paths.model.href(job.model)}>

@@ -1,0 +1,86 @@
+"""What the API process and a worker process say to each other over their pipe: picklable
+dataclasses, matched by type, never tuples read by position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .executor import Outcome, Task
+
+# --- to the worker -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunJob:
+    task: Task
+
+
+@dataclass(frozen=True)
+class Stop:
+    pass
+
+
+ToWorker = RunJob | Stop
+
+# --- from the worker ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """One model's outcome at start-up: loaded (with its load time) or unavailable."""
+
+    name: str
+    status: Literal["loaded", "unavailable"]
+    reason: str | None = None
+    load_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class WorkerReady:
+    """Every model of the group has been tried; the worker takes jobs now."""
+
+
+@dataclass(frozen=True)
+class Progressed:
+    job_id: str
+    fraction: float
+    message: str
+
+
+@dataclass(frozen=True)
+class Succeeded:
+    job_id: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Failed:
+    job_id: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    job_id: str
+
+
+JobEnd = Succeeded | Failed | Cancelled
+FromWorker = ModelReport | WorkerReady | Progressed | JobEnd
+
+# --- inside the API process (the pipe's reader and the cancel path) -----------------------
+
+
+@dataclass(frozen=True)
+class WorkerDied:
+    """The pipe closed (the process ended) or the worker gave no sign in time."""
+
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Wake:
+    """Look again at the running job's deadlines (sent when it is cancelled)."""
+
+
+Inbox = FromWorker | WorkerDied | Wake

@@ -1,0 +1,204 @@
+"""What administrators do: browse and delete every prediction, usage statistics, model
+load/unload/reload, contact messages. Every change is written to the audit log."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from ..contact.outbox import Outbox
+from ..jobs.executor import ModelState, WorkerInfo
+from ..jobs.service import JobService
+from ..store.base import Store
+from ..store.records import AuditEntry, ContactMessage, Job, JobQuery, JobStatus, Page, Role, User
+from ..vision.registry import RegistryError, load_registry
+from .errors import Conflict, Invalid, NotFound
+from .models import ModelCatalog, ModelView
+
+
+class AdminService:
+    def __init__(self, store: Store, jobs: JobService, outbox: Outbox) -> None:
+        self.store = store
+        self.jobs = jobs
+        self.executor = jobs.executor
+        self.outbox = outbox
+        self.catalog = ModelCatalog(jobs)
+
+    async def audit(self, actor: User, action: str, target: str | None, **details: Any) -> None:
+        await self.store.audit.add(
+            AuditEntry(
+                actor_id=actor.id,
+                actor_email=actor.email,
+                action=action,
+                target=target,
+                details=details,
+            )
+        )
+
+    # --- predictions -----------------------------------------------------------------
+
+    async def predictions(self, query: JobQuery) -> Page[Job]:
+        if query.since and query.until and query.since >= query.until:
+            raise Invalid("'since' must be before 'until'")
+        page = await self.store.jobs.query(query)
+        return Page[Job](data=[self.jobs.with_result_kind(j) for j in page.data], count=page.count)
+
+    async def prediction(self, job_id: str) -> Job:
+        job = await self.store.jobs.get(job_id) if len(job_id) == 32 else None
+        if job is None:
+            raise NotFound("no such prediction (it may have been deleted)")
+        return self.jobs.with_result_kind(job)
+
+    async def delete_prediction(self, actor: User, job_id: str) -> None:
+        job = await self.store.jobs.get(job_id)
+        if job is None or not await self.jobs.delete(job_id):
+            raise NotFound("no such prediction")
+        await self.audit(
+            actor,
+            "prediction.delete",
+            job_id,
+            model=job.model,
+            file=job.inputs[0].name if job.inputs else None,
+        )
+
+    async def stats(self, since: datetime | None, until: datetime | None) -> dict[str, Any]:
+        rows = await self.store.jobs.stat_rows(since, until)
+        per_day: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        totals: dict[str, list[float]] = defaultdict(list)
+        model_times: dict[str, list[float]] = defaultdict(list)
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for row in rows:
+            day = row.created.date().isoformat()
+            per_day[(day, row.model)][row.status.value] += 1
+            counts[row.model][row.status.value] += 1
+            if row.status == JobStatus.succeeded:
+                if row.total_ms is not None:
+                    totals[row.model].append(row.total_ms)
+                if row.model_ms is not None:
+                    model_times[row.model].append(row.model_ms)
+        return {
+            "per_day": [
+                {"day": day, "model": model, "count": sum(c.values()), **dict(c)}
+                for (day, model), c in sorted(per_day.items())
+            ],
+            "models": [
+                {
+                    "model": model,
+                    "count": sum(c.values()),
+                    "succeeded": c.get("succeeded", 0),
+                    "failed": c.get("failed", 0),
+                    "cancelled": c.get("cancelled", 0),
+                    "failure_rate": round(c.get("failed", 0) / max(1, sum(c.values())), 4),
+                    "latency_ms": _percentiles(totals[model]),
+                    "model_ms": _percentiles(model_times[model]),
+                }
+                for model, c in sorted(counts.items())
+            ],
+            "total": len(rows),
+        }
+
+    # --- models ----------------------------------------------------------------------
+
+    def models(self) -> list[ModelView]:
+        """Every model in the registry, disabled ones too."""
+        return self.catalog.views(include_disabled=True)
+
+    def workers(self) -> list[WorkerInfo]:
+        return self.executor.workers()
+
+    def queue_depths(self) -> dict[str, int]:
+        return self.executor.queue_depths()
+
+    def model_state(self, model: str) -> ModelState | None:
+        return self.executor.model_states().get(model)
+
+    async def set_loaded(self, actor: User, model: str, loaded: bool) -> None:
+        self._known(model)
+        await self.executor.set_loaded(model, loaded)
+        failed = 0
+        if not loaded:
+            failed = await self.jobs.fail_queued(
+                model,
+                "the model was unloaded by an administrator before this job started; "
+                "submit the file again once it is loaded",
+            )
+        await self.audit(
+            actor,
+            "model.load" if loaded else "model.unload",
+            model,
+            **({"failed_jobs": failed} if failed else {}),
+        )
+
+    async def reload(self, actor: User, model: str | None) -> list[str]:
+        """Re-read the registry file (picking up edits) and restart what changed, or the
+        named model's workers. Returns the model names now known."""
+        if model is not None:
+            self._known(model)
+        settings = self.jobs.settings
+        try:
+            registry = load_registry(settings.models_file, settings.models_dir)
+        except RegistryError as exc:
+            raise Invalid(f"the model registry has an error; nothing changed: {exc}") from None
+        if model is not None and model not in registry.models:
+            raise Conflict(f"'{model}' is no longer in the registry; reload all models instead")
+        self.jobs.registry = registry
+        await self.executor.reload(registry, [model] if model else None)
+        await self.audit(actor, "model.reload", model or "*", models=sorted(registry.models))
+        return sorted(registry.models)
+
+    def _known(self, model: str) -> None:
+        if model not in self.jobs.registry.models:
+            raise NotFound(f"no model named '{model}'")
+
+    # --- messages, audit and users ----------------------------------------------------
+
+    async def messages(self, offset: int, limit: int) -> Page[ContactMessage]:
+        return await self.store.messages.page(offset, limit)
+
+    async def audit_log(self, action: str | None, offset: int, limit: int) -> Page[AuditEntry]:
+        return await self.store.audit.page(offset, limit, action)
+
+    async def users(self, offset: int, limit: int) -> Page[User]:
+        return await self.store.users.page(offset, limit)
+
+    async def retry_message(self, actor: User, message_id: str) -> None:
+        if await self.store.messages.get(message_id) is None:
+            raise NotFound("no such message")
+        await self.outbox.retry_now(message_id)
+        await self.audit(actor, "message.retry", message_id)
+
+    async def update_user(
+        self, actor: User, user_id: str, role: Role | None, disabled: bool | None
+    ) -> User:
+        target = await self.store.users.get(user_id)
+        if target is None:
+            raise NotFound("no such user")
+        if target.id == actor.id and (role == Role.user or disabled):
+            raise Conflict("you cannot demote or disable your own account")
+        changes: dict[str, Any] = {}
+        if role is not None:
+            changes["role"] = role
+        if disabled is not None:
+            changes["disabled"] = disabled
+        updated = await self.store.users.update(user_id, changes) if changes else target
+        assert updated is not None
+        await self.audit(
+            actor,
+            "user.update",
+            user_id,
+            **{k: str(v.value if hasattr(v, "value") else v) for k, v in changes.items()},
+        )
+        return updated
+
+
+def _percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p90": None, "p99": None}
+    ordered = sorted(values)
+
+    def rank(q: float) -> float:  # nearest-rank percentile
+        return round(ordered[max(0, math.ceil(q * len(ordered)) - 1)], 1)
+
+    return {"p50": rank(0.5), "p90": rank(0.9), "p99": rank(0.99)}

@@ -1,0 +1,25 @@
+"""The services of one running app, built by the app factory and handed to the routes
+through named dependencies (`api/deps.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.settings import Settings
+from .accounts import AccountService
+from .admin import AdminService
+from .contact import ContactService
+from .models import ModelCatalog
+from .predictions import PredictionService
+from .status import StatusService
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    predictions: PredictionService
+    models: ModelCatalog
+    accounts: AccountService
+    admin: AdminService
+    contact: ContactService
+    status: StatusService

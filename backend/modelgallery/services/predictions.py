@@ -1,0 +1,248 @@
+"""Predictions: what a route asks of a job. Submitting an upload (the checks every
+prediction route shares), who may see a job, following it, and which file a download is."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.settings import Settings
+from ..files.storage import UnsafePathError
+from ..jobs.executor import QueueFullError
+from ..jobs.service import JobService, ModelUnavailableError
+from ..media.check import check
+from ..media.sniff import MediaError, kind_of
+from ..store.records import InputFile, Job, JobQuery, Page, Role, User, new_id
+from ..vision.params import ParamError, parse_params
+from ..vision.registry import ModelSpec
+from .errors import Invalid, NotAuthenticated, NotFound, Unavailable, UnsupportedMedia
+
+_GONE = "no such prediction (it may have been deleted)"
+
+
+@dataclass
+class UploadedFile:
+    """A file of the request, received into the job's input folder."""
+
+    name: str  # the user's file name, for display only
+    path: Path
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file of a job as it may be served."""
+
+    path: Path
+    media_type: str
+    name: str  # the name to save it under
+
+
+class Upload:
+    """A job being received: its folder exists; `submit` checks and queues what arrived."""
+
+    def __init__(self, service: PredictionService, spec: ModelSpec, user: User | None) -> None:
+        self._service, self.spec, self.user = service, spec, user
+        self.job_id = new_id()
+        self.folder = service.jobs.files.input_dir(self.job_id)
+
+    async def submit(self, files: list[UploadedFile], fields: dict[str, str]) -> Job:
+        if not files:
+            raise Invalid("attach a file in the form field 'file'")
+        found = [await self._check(index, f) for index, f in enumerate(files)]
+        try:
+            params = parse_params(self.spec.params, fields)
+        except ParamError as exc:
+            raise Invalid(str(exc)) from None
+        job = Job(
+            id=self.job_id,
+            model=self.spec.name,
+            user_id=self.user.id if self.user else None,
+            user_email=self.user.email if self.user else None,
+            inputs=found,
+            params=params,
+            result_kind=self.spec.result_kind_for([kind_of(f.media_type) for f in found]),
+            message="waiting for a worker",
+        )
+        try:
+            return await self._service.jobs.submit(job, self.spec)
+        except QueueFullError as exc:
+            raise _busy(exc) from None
+
+    async def _check(self, index: int, received: UploadedFile) -> InputFile:
+        name = received.name
+        if received.size == 0:
+            raise Invalid(f"'{name}' is empty")
+        try:
+            found = await asyncio.to_thread(check, received.path, self.spec.kinds)
+        except MediaError as exc:
+            raise UnsupportedMedia(f"'{name}': {exc}") from None
+        stored = f"input-{index}{found.extension}"
+        received.path.rename(self._service.jobs.files.input_path(self.job_id, stored))
+        return InputFile(
+            name=name,
+            stored=stored,
+            size=received.size,
+            sha256=received.sha256,
+            media_type=found.media_type,
+        )
+
+
+class PredictionService:
+    def __init__(self, settings: Settings, jobs: JobService) -> None:
+        self.settings = settings
+        self.jobs = jobs
+
+    # --- models ----------------------------------------------------------------------
+
+    def model(self, name: str) -> ModelSpec:
+        spec = self.jobs.registry.models.get(name)
+        if spec is None or not spec.enabled:
+            raise NotFound(f"there is no model named '{name}'")
+        return spec
+
+    def legacy_model(self, service: str) -> ModelSpec:
+        spec = self.jobs.registry.legacy(service)
+        if spec is None or not spec.enabled:
+            raise NotFound(f"there is no service called '{service}'")
+        return spec
+
+    # --- submitting ------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def upload(self, spec: ModelSpec, user: User | None) -> AsyncIterator[Upload]:
+        """A new job's folder to receive the files into, once the model can take the job;
+        the folder goes again when the upload fails for any reason."""
+        if self.settings.require_login and user is None:
+            raise NotAuthenticated("log in to use the models on this server")
+        try:
+            self.jobs.check_can_take(spec)
+        except ModelUnavailableError as exc:
+            raise Unavailable(
+                f"The model '{exc.model}' is {exc.status}: {exc.reason or 'try again later'}."
+            ) from None
+        except QueueFullError as exc:
+            raise _busy(exc) from None
+        upload = Upload(self, spec, user)
+        self.jobs.files.create(upload.job_id)
+        try:
+            yield upload
+        except BaseException:
+            self.jobs.files.remove(upload.job_id)
+            raise
+
+    async def wait(self, job: Job, wait_s: float) -> Job:
+        """The job when it has ended, or as it is after `wait_s` (capped by the settings)."""
+        if wait_s <= 0:
+            return job
+        ended = await self.jobs.wait(job.id, min(wait_s, self.settings.max_wait_s))
+        return self.jobs.with_result_kind(ended or job)
+
+    # --- reading ---------------------------------------------------------------------
+
+    async def visible(self, job_id: str, user: User | None) -> Job:
+        """The job if this caller may see it. Anonymous jobs are reachable by their
+        unguessable id; a signed-in user's jobs only by that user and administrators."""
+        job = await self.jobs.store.jobs.get(job_id) if len(job_id) == 32 else None
+        if job is None or (
+            job.user_id is not None
+            and (user is None or (user.id != job.user_id and user.role != Role.admin))
+        ):
+            raise NotFound(_GONE)
+        return self.jobs.with_result_kind(job)
+
+    async def mine(self, user: User, offset: int, limit: int) -> Page[Job]:
+        page = await self.jobs.store.jobs.query(
+            JobQuery(user_id=user.id, offset=offset, limit=limit)
+        )
+        return Page[Job](data=[self.jobs.with_result_kind(j) for j in page.data], count=page.count)
+
+    async def follow(self, job: Job) -> AsyncIterator[Job]:
+        """The job's state now, then at every change until it ends."""
+        with self.jobs.bus.subscribe(job.id) as mailbox:
+            job = await self.jobs.store.jobs.get(job.id) or job
+            while True:
+                yield self.jobs.with_result_kind(job)
+                if job.status.terminal:
+                    return
+                job = await mailbox.get()
+
+    # --- changing --------------------------------------------------------------------
+
+    async def cancel(self, job_id: str, user: User | None) -> Job:
+        await self.visible(job_id, user)
+        job = await self.jobs.cancel(job_id)
+        if job is None:
+            raise NotFound(_GONE)
+        return self.jobs.with_result_kind(job)
+
+    async def delete(self, job_id: str, user: User | None) -> None:
+        """Delete a prediction with its files (stopping it first if it is running)."""
+        await self.visible(job_id, user)
+        await self.jobs.delete(job_id)
+
+    # --- files -----------------------------------------------------------------------
+
+    def output(self, job: Job, name: str, save_as: str | None = None) -> Download:
+        """A file the model wrote (only recorded artifacts are ever served), to be saved
+        as `<model>-<name>` unless `save_as` says otherwise."""
+        artifact = next((a for a in job.artifacts if a.name == name), None)
+        if artifact is None:
+            raise NotFound(f"this prediction has no file named '{name}'")
+        path = self._output_path(job, artifact.name)
+        return Download(path, artifact.media_type, save_as or f"{job.model}-{artifact.name}")
+
+    def input(self, job: Job, stored: str) -> Download:
+        item = next((f for f in job.inputs if f.stored == stored), None)
+        if item is None:
+            raise NotFound(f"this prediction has no input named '{stored}'")
+        return Download(self._input_path(job, item.stored), item.media_type, item.name)
+
+    async def legacy_output(self, spec: ModelSpec, file_name: str, user: User | None) -> Download:
+        """`<job id>_<artifact>` as the legacy predict route named it; `<job id>_` alone
+        is the job's main output."""
+        job_id, _, artifact_name = file_name.partition("_")
+        job = await self.visible(job_id, user)
+        if job.model != spec.name:
+            raise NotFound("no such file for this service")
+        if not artifact_name:
+            primary = main_output(job)
+            if primary is None:
+                raise NotFound(f"no file named '{file_name}'")
+            return self.output(job, primary, save_as=primary)
+        if not any(a.name == artifact_name for a in job.artifacts):
+            raise NotFound(f"no file named '{file_name}'")
+        return self.output(job, artifact_name, save_as=artifact_name)
+
+    def _output_path(self, job: Job, name: str) -> Path:
+        try:
+            return self.jobs.files.output_path(job.id, name)
+        except UnsafePathError:
+            raise NotFound(f"this prediction has no file named '{name}'") from None
+
+    def _input_path(self, job: Job, stored: str) -> Path:
+        try:
+            return self.jobs.files.input_path(job.id, stored)
+        except UnsafePathError:
+            raise NotFound(f"this prediction has no input named '{stored}'") from None
+
+
+_PRIMARY_ROLES = ("annotated", "mask", "archive")
+
+
+def main_output(job: Job) -> str | None:
+    """The artifact a person most wants: the annotated file, the mask or the archive."""
+    ranked = sorted(job.artifacts, key=lambda a: a.role not in _PRIMARY_ROLES)
+    return ranked[0].name if ranked else None
+
+
+def _busy(exc: QueueFullError) -> Unavailable:
+    return Unavailable(
+        "The server is busy: too many files are waiting for this model. "
+        f"Try again in about {exc.retry_after_s} seconds.",
+        retry_after_s=exc.retry_after_s,
+    )

@@ -1,0 +1,169 @@
+"""Object detection: boxes, labels and confidences on images, batches and videos.
+
+`YoloDetector` runs whatever `ultralytics.YOLO` loads (YOLOv5u/v8/11 .pt, ONNX, TFLite, an
+OpenVINO folder); `yolov5_classic.ClassicYolov5Detector` builds on it for the original YOLOv5
+checkpoints. The video path, batches and artifacts come from `tasks.video.VideoTask`.
+
+Frameworks are imported inside `load()` and the functions it calls: the API process imports
+this module only to read the declarations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..model import Param, ResultKind
+from ..params import check_params
+from ..runtimes.ultralytics import prepare_runtime
+from ..tasks.image import ImageResult, Item
+from ..tasks.video import VideoTask
+
+MAX_DETECTIONS = 300
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A job's parameters as the detector takes them."""
+
+    conf: float
+    iou: float
+    class_ids: list[int] | None  # None: every class
+
+
+class YoloDetector(VideoTask):
+    params: ClassVar[dict[str, Param]] = {
+        "conf": Param(
+            type="float", default=0.25, min=0.01, max=0.99, description="minimum confidence"
+        ),
+        "iou": Param(
+            type="float",
+            default=0.45,
+            min=0.1,
+            max=0.95,
+            description="overlap (IoU) above which the weaker of two boxes is dropped",
+        ),
+        "classes": Param(
+            type="list", description="class names to keep, e.g. person,car (default: all)"
+        ),
+    }
+    result_kinds: ClassVar[dict[str, ResultKind]] = {
+        **VideoTask.result_kinds,
+        "image": "detections",
+    }
+    csv_columns: ClassVar[tuple[str, ...]] = ("count", "counts")
+
+    names: dict[int, str]
+    imgsz: int
+
+    def load(self) -> None:
+        threads = prepare_runtime()
+        from ultralytics import YOLO
+
+        try:
+            import ultralytics.nn.backends.litert as litert
+        except ImportError:  # another layout of ultralytics: keep its own choice
+            pass
+        else:
+            # Ultralytics sizes its TFLite interpreter from the machine's cores; the worker's
+            # budget is what the process may use (several processes share the machine).
+            litert.NUM_THREADS = threads
+        self.imgsz = int(self.spec.options.get("imgsz", 640))
+        self._yolo = YOLO(str(self.spec.weight_paths[0]), task="detect")
+        self.names = {int(k): str(v) for k, v in self._yolo.names.items()}
+
+    def warmup(self) -> None:
+        import numpy as np
+
+        self.infer(np.zeros((self.imgsz, self.imgsz, 3), np.uint8), Settings(0.25, 0.45, None))
+
+    def prepare(self, params: dict[str, Any]) -> Settings:
+        """The job's values, checked against this model's bounds again: the API checks
+        them too, but in-process callers (tests, benchmarks) do not go through it."""
+        values = check_params(self.spec.params or self.params, params)
+        wanted = values["classes"] or []
+        return Settings(values["conf"], values["iou"], self._class_ids(wanted) if wanted else None)
+
+    def infer(self, image: Any, settings: Settings) -> list[Item]:
+        result = self._yolo.predict(
+            image,
+            conf=settings.conf,
+            iou=settings.iou,
+            classes=settings.class_ids,
+            imgsz=self.imgsz,
+            max_det=MAX_DETECTIONS,
+            verbose=False,
+        )[0]
+        boxes = result.boxes
+        return detections(boxes.xyxy.tolist(), boxes.conf.tolist(), boxes.cls.tolist(), self.names)
+
+    def draw(self, image: Any, items: list[Item]) -> Any:
+        from ultralytics.utils.plotting import Annotator, colors
+
+        # cv2 drawing (pil=False) needs no font; labels keep ultralytics' colours per class.
+        annotator = Annotator(image.copy(), pil=False)
+        for item in items:
+            annotator.box_label(
+                item["box"],
+                f"{item['label']} {item['confidence']:.2f}",
+                color=colors(item["class_id"], True),
+            )
+        return annotator.result()
+
+    def summarise(self, items: list[Item]) -> dict[str, Any]:
+        return {"counts": _counts(items)}
+
+    def csv_row(self, result: ImageResult) -> dict[str, Any]:
+        counts = result.summary.get("counts", {})
+        return {
+            "count": len(result.items),
+            "counts": "; ".join(f"{name}={n}" for name, n in counts.items()),
+        }
+
+    def _class_ids(self, wanted: list[str]) -> list[int]:
+        """Class names (any case) or ids; an unknown one is an error naming the choices."""
+        by_name = {name.lower(): cid for cid, name in self.names.items()}
+        ids, unknown = [], []
+        for item in (str(w).strip() for w in wanted):
+            if item.lower() in by_name:
+                ids.append(by_name[item.lower()])
+            elif item.isdigit() and int(item) in self.names:
+                ids.append(int(item))
+            else:
+                unknown.append(item)
+        if unknown:
+            known = ", ".join(self.names.values())
+            raise ValueError(
+                f"unknown class(es) for this model: {', '.join(unknown)}. "
+                f"It detects: {_shorten(known, 400)}"
+            )
+        return sorted(set(ids))
+
+
+def detections(
+    boxes: list[list[float]], scores: list[float], classes: list[float], names: dict[int, str]
+) -> list[Item]:
+    """The items of one image: class, label, confidence and box (x1, y1, x2, y2 in the
+    input image's pixels)."""
+    found = []
+    for box, score, cls in zip(boxes, scores, classes, strict=True):
+        cid = int(cls)
+        found.append(
+            {
+                "class_id": cid,
+                "label": names.get(cid, str(cid)),
+                "confidence": round(float(score), 4),
+                "box": [round(v, 1) for v in box],
+            }
+        )
+    return found
+
+
+def _counts(items: list[Item]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item["label"]] = counts.get(item["label"], 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

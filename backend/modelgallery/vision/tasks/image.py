@@ -1,0 +1,217 @@
+"""The base of every model that takes images: one image, several files, or a ZIP of images
+in one job. A family supplies `infer` (one decoded image → items) and `draw`, optionally
+`prepare` (the job's parameters, once per job), `summarise` and `csv_row`; this base owns
+reading, batch expansion, progress, per-file outputs, the CSV summary and the archive.
+
+One image gives `annotated.jpg` and `result.json`. A batch gives, per file,
+`NNN-<name>.jpg`, plus `results.json`, `summary.csv` and `results.zip` with all of them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from abc import abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ...media.archive import ArchiveImage, archive_images
+from ..model import InputItem, Model, Output, Progress, Result, ResultKind
+from .artifacts import Artifacts
+
+_JPEG_QUALITY = 90
+
+Item = dict[str, Any]  # one thing found in an image: a detection, a face, ...
+
+
+@dataclass
+class ImageResult:
+    annotated: Any  # BGR uint8 array, the same size as the input
+    items: list[Item]
+    summary: dict[str, Any] = field(default_factory=dict)  # e.g. counts per class
+
+
+class ImageTask(Model):
+    kinds: ClassVar[tuple[str, ...]] = ("image", "zip")
+    result_kinds: ClassVar[dict[str, ResultKind]] = {"image": "generic", "zip": "batch"}
+    outputs: ClassVar[tuple[Output, ...]] = (
+        Output(name="annotated.jpg", media_type="image/jpeg", role="annotated"),
+        Output(name="result.json", media_type="application/json", role="data"),
+        Output(name="{NNN}-{file}.jpg", media_type="image/jpeg", role="annotated", when="zip"),
+        Output(name="results.json", media_type="application/json", role="data", when="zip"),
+        Output(name="summary.csv", media_type="text/csv", role="data", when="zip"),
+        Output(name="results.zip", media_type="application/zip", role="archive", when="zip"),
+    )
+    csv_columns: ClassVar[tuple[str, ...]] = ("items",)
+
+    # --- what a family supplies ---------------------------------------------------------
+
+    def prepare(self, params: dict[str, Any]) -> Any:
+        """The job's parameters in the form `infer` takes, worked out once per job."""
+        return params
+
+    @abstractmethod
+    def infer(self, image: Any, settings: Any) -> list[Item]:
+        """Run on one BGR uint8 image with what `prepare` returned."""
+
+    @abstractmethod
+    def draw(self, image: Any, items: list[Item]) -> Any:
+        """The image with the items drawn on it (a copy; `image` stays as it is)."""
+
+    def summarise(self, items: list[Item]) -> dict[str, Any]:
+        """Figures over one image's items, e.g. counts per class."""
+        return {}
+
+    def csv_row(self, result: ImageResult) -> dict[str, Any]:
+        """This family's columns of summary.csv for one file."""
+        return {"items": len(result.items)}
+
+    # --- one image ------------------------------------------------------------------------
+
+    def predict_image(self, image: Any, params: dict[str, Any]) -> ImageResult:
+        """One image with this job's parameters, in process (tests, notebooks)."""
+        return self._run(image, self.prepare(params))
+
+    def _run(self, image: Any, settings: Any) -> ImageResult:
+        items = self.infer(image, settings)
+        return ImageResult(self.draw(image, items), items, self.summarise(items))
+
+    # --- the job --------------------------------------------------------------------------
+
+    def predict(
+        self, inputs: list[InputItem], params: dict[str, Any], outdir: Path, progress: Progress
+    ) -> Result:
+        artifacts = Artifacts(outdir, self.outputs)
+        settings = self.prepare(params)
+        if len(inputs) == 1 and inputs[0].kind == "image":
+            summary = self._single(inputs[0], settings, artifacts, progress)
+        else:
+            summary = self._batch(inputs, settings, artifacts, progress)
+        return Result(summary=summary, artifacts=artifacts.written())
+
+    def _single(
+        self, item: InputItem, settings: Any, artifacts: Artifacts, progress: Progress
+    ) -> dict[str, Any]:
+        progress(0.0, "reading the image")
+        image = decode_image(item.path.read_bytes())
+        progress(0.1, "running the model")
+        result = self._run(image, settings)
+        progress(0.9, "writing the results")
+        write_jpeg(artifacts.path("annotated.jpg"), result.annotated)
+        summary = _summary(item.name, image, result)
+        artifacts.write_json("result.json", summary)
+        return summary
+
+    def _batch(
+        self, inputs: list[InputItem], settings: Any, artifacts: Artifacts, progress: Progress
+    ) -> dict[str, Any]:
+        sources = list(_expand(inputs))
+        if not sources:
+            raise ValueError("the upload holds no images (a ZIP must contain JPEG or PNG files)")
+        rows: list[dict[str, Any]] = []
+        per_file: list[dict[str, Any]] = []
+        used: set[str] = set()
+        for index, (name, load) in enumerate(sources):
+            progress(index / len(sources), f"image {index + 1} of {len(sources)}: {name}")
+            row: dict[str, Any] = {"file": name, "status": "ok", "error": ""}
+            try:
+                image = decode_image(load())
+                result = self._run(image, settings)
+            except (ValueError, OSError) as exc:
+                row.update(status="failed", error=str(exc))
+                rows.append(row)
+                per_file.append({"file": name, "error": str(exc)})
+                continue
+            out_name = _unique(f"{index + 1:03d}-{_stem(name)}.jpg", used)
+            write_jpeg(artifacts.path(out_name), result.annotated)
+            row.update(annotated=out_name, **self.csv_row(result))
+            rows.append(row)
+            per_file.append({**_summary(name, image, result), "annotated": out_name})
+
+        progress(0.97, "writing the summary")
+        images = [a.name for a in artifacts.written()]
+        artifacts.write_json("results.json", per_file)
+        _write_csv(artifacts.path("summary.csv"), rows, self.csv_columns)
+        with zipfile.ZipFile(artifacts.path("results.zip"), "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in (*images, "results.json", "summary.csv"):
+                archive.write(artifacts.outdir / name, name)
+        failed = sum(1 for r in rows if r["status"] != "ok")
+        return {
+            "files": len(rows),
+            "succeeded": len(rows) - failed,
+            "failed": failed,
+            "per_file": per_file,
+        }
+
+
+# --- helpers shared by image families ---------------------------------------------------
+
+
+def decode_image(data: bytes) -> Any:
+    """BGR uint8, EXIF orientation applied; ValueError when it is not a readable image."""
+    import cv2
+    import numpy as np
+
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError("not a readable image")
+    return image
+
+
+def write_jpeg(path: Path, image: Any) -> None:
+    import cv2
+
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY])
+    if not ok:
+        raise ValueError("could not encode the annotated image")
+    path.write_bytes(encoded.tobytes())
+
+
+def _summary(name: str, image: Any, result: ImageResult) -> dict[str, Any]:
+    height, width = image.shape[:2]
+    return {
+        "file": name,
+        "width": width,
+        "height": height,
+        "count": len(result.items),
+        **result.summary,
+        "items": result.items,
+    }
+
+
+def _expand(inputs: list[InputItem]) -> Iterator[ArchiveImage]:
+    """(display name, a function that returns the bytes) for every image of the upload."""
+    for item in inputs:
+        if item.kind == "image":
+            yield item.name, item.path.read_bytes
+        elif item.kind == "zip":
+            yield from archive_images(item.path)
+
+
+def _stem(name: str) -> str:
+    stem = Path(name.replace("\\", "/")).stem
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")[:60] or "image"
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in used:
+        n += 1
+        candidate = name.replace(".jpg", f"-{n}.jpg")
+    used.add(candidate)
+    return candidate
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer,
+        fieldnames=["file", "status", "error", "annotated", *columns],
+        extrasaction="ignore",
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue())
