@@ -223,7 +223,6 @@ def test_classical_preview_and_statistics(classical: ClassicalRun) -> None:
     assert stats["model"] == "skin-segmentation" and stats["method"].startswith("classical")
     assert stats["params"]["thickness_mm"] == THICKNESS_MM
     assert "note" not in stats  # a 3D volume
-    assert classical.seconds < 60
 
 
 def test_any_storage_orientation_gives_the_same_skin(

@@ -123,10 +123,13 @@ class NginxServer:
 
     def start(self, timeout_s: float = 20) -> NginxServer:
         main = self.write_config()
-        log = (self.tmp / "nginx.out").open("ab")
-        self.process = subprocess.Popen(
-            [_nginx(), "-c", str(main), "-p", str(self.tmp)], stdout=log, stderr=subprocess.STDOUT
-        )
+        # the process keeps its own copy of the file; ours is closed at once
+        with (self.tmp / "nginx.out").open("ab") as log:
+            self.process = subprocess.Popen(
+                [_nginx(), "-c", str(main), "-p", str(self.tmp)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

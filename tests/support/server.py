@@ -71,15 +71,16 @@ class BackendServer:
         env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI",)}
         env.update(self.env)
         env["PYTHONPATH"] = str(REPO)  # the toy model family lives in tests/support
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "modelgallery", "serve", "--port", str(self.port)],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # so that a test can kill it with its workers
-        )
+        # the process keeps its own copy of the file; ours is closed at once
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "modelgallery", "serve", "--port", str(self.port)],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # so that a test can kill it with its workers
+            )
         self.started_at = time.monotonic()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

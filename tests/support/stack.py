@@ -83,15 +83,16 @@ class SupervisorStack:
 
     def start(self, timeout_s: float = 60) -> SupervisorStack:
         (self.tmp / "run").mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [str(BIN / "supervisord"), "-c", str(CONF)],
-            cwd=REPO,
-            env=self._environ(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        # the process keeps its own copy of the file; ours is closed at once
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "supervisord"), "-c", str(CONF)],
+                cwd=REPO,
+                env=self._environ(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.proxy.start()
         self.wait_ready(timeout_s)
         return self

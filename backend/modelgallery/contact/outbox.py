@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 _BATCH = 20  # messages sent per store query
 _LOOKAHEAD = 200  # unsent messages read to find the earliest retry
+_CANCEL_REPEAT_S = 0.1  # how often stop() repeats a cancellation that did not take
 # 2.0 ** 1024 overflows a float; a base delay doubled this often is past any sensible cap.
 _MAX_DOUBLINGS = 1023
 
@@ -104,9 +105,15 @@ class Outbox:
         task, self._task = self._task, None
         if task is None:
             return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # A cancellation can be lost on Python 3.11: asyncio.wait_for, which aiosmtplib uses
+        # to connect, drops one that arrives as the connection completes, and the send then
+        # waits for the server's greeting until smtp_timeout_s. So repeat it until it takes.
+        # (Waiting with asyncio.wait also leaves a cancellation of stop() itself to its caller.)
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=_CANCEL_REPEAT_S)
+        if not task.cancelled():
+            task.result()  # raises what ended the task, as awaiting it would
 
     async def deliver_due(self) -> int:
         """Try every message that is due now once; returns how many were sent."""

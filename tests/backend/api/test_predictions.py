@@ -24,6 +24,16 @@ def test_models_list_states_and_reasons(client: httpx.Client) -> None:
     assert client.get("/api/models/nope").status_code == 404
 
 
+def test_models_declare_and_jobs_carry_their_result_kind(client: httpx.Client) -> None:
+    """The toy model declares no kind of its own: its results are generic, and the viewer
+    a client picks comes from this field, not from the result's shape."""
+    toy = client.get("/api/models/toy").json()
+    assert toy["result_kinds"] == {"image": "generic"}
+    job = submit(client, wait=30).json()
+    assert job["result_kind"] == "generic"
+    assert client.get(f"/api/predictions/{job['id']}").json()["result_kind"] == "generic"
+
+
 def test_job_runs_to_success_and_artifacts_download(client: httpx.Client, samples) -> None:
     response = submit(client, content=(samples / "bus.jpg").read_bytes(), name="bus.jpg", wait=30)
     assert response.status_code == 200, response.text

@@ -33,4 +33,3 @@ def test_jobs_survive_a_restart(kind: str, how: int, tmp_path, request) -> None:
             assert final["status"] == "succeeded", final
             assert final["result"]["images"][0]["name"] == job["inputs"][0]["name"]
             assert http.get(final["artifacts"][0]["url"]).status_code == 200
-        assert second.ready_after_s < 30

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import struct
-import time
 import types
 from pathlib import Path
 
@@ -53,15 +52,12 @@ def refused(path: Path) -> str:
     return str(caught.value)
 
 
-def test_colin27_validates_quickly_and_reads_like_nibabel() -> None:
-    started = time.perf_counter()
+def test_colin27_validates_and_reads_like_nibabel() -> None:
     info = nifti.validate_nifti(CH2)
-    elapsed = time.perf_counter() - started
     assert info.shape == (181, 217, 181)
     assert info.voxel_size_mm == (1.0, 1.0, 1.0)
     assert info.dtype == "uint8"
     assert (info.n_volumes, info.is_4d, info.format, info.compressed) == (1, False, "NIfTI-1", True)
-    assert elapsed < 2.0, f"validation took {elapsed:.2f} s"  # about 0.05 s here
 
     volume = nifti.read_volume(CH2)
     reference = nib.load(str(CH2))
