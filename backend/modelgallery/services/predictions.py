@@ -14,7 +14,7 @@ from ..files.storage import UnsafePathError
 from ..jobs.executor import QueueFullError
 from ..jobs.service import JobService, ModelUnavailableError
 from ..media.check import check
-from ..media.sniff import MediaError, kind_of
+from ..media.sniff import MediaError
 from ..store.records import InputFile, Job, JobQuery, Page, Role, User, new_id
 from ..vision.params import ParamError, parse_params
 from ..vision.registry import ModelSpec
@@ -45,15 +45,15 @@ class Download:
 class Upload:
     """A job being received: its folder exists; `submit` checks and queues what arrived."""
 
-    def __init__(self, service: PredictionService, spec: ModelSpec, user: User | None) -> None:
-        self._service, self.spec, self.user = service, spec, user
+    def __init__(self, jobs: JobService, spec: ModelSpec, user: User | None) -> None:
+        self._jobs, self.spec, self.user = jobs, spec, user
         self.job_id = new_id()
-        self.folder = service.jobs.files.input_dir(self.job_id)
+        self.folder = jobs.files.input_dir(self.job_id)
 
     async def submit(self, files: list[UploadedFile], fields: dict[str, str]) -> Job:
         if not files:
             raise Invalid("attach a file in the form field 'file'")
-        found = [await self._check(index, f) for index, f in enumerate(files)]
+        checked = [await self._check(index, f) for index, f in enumerate(files)]
         try:
             params = parse_params(self.spec.params, fields)
         except ParamError as exc:
@@ -63,17 +63,18 @@ class Upload:
             model=self.spec.name,
             user_id=self.user.id if self.user else None,
             user_email=self.user.email if self.user else None,
-            inputs=found,
+            inputs=[stored for stored, _ in checked],
             params=params,
-            result_kind=self.spec.result_kind_for([kind_of(f.media_type) for f in found]),
+            result_kind=self.spec.result_kind_for([kind for _, kind in checked]),
             message="waiting for a worker",
         )
         try:
-            return await self._service.jobs.submit(job, self.spec)
+            return await self._jobs.submit(job, self.spec)
         except QueueFullError as exc:
             raise _busy(exc) from None
 
-    async def _check(self, index: int, received: UploadedFile) -> InputFile:
+    async def _check(self, index: int, received: UploadedFile) -> tuple[InputFile, str]:
+        """The file as stored, and its kind (image, video, nifti, zip)."""
         name = received.name
         if received.size == 0:
             raise Invalid(f"'{name}' is empty")
@@ -82,14 +83,15 @@ class Upload:
         except MediaError as exc:
             raise UnsupportedMedia(f"'{name}': {exc}") from None
         stored = f"input-{index}{found.extension}"
-        received.path.rename(self._service.jobs.files.input_path(self.job_id, stored))
-        return InputFile(
+        received.path.rename(self._jobs.files.input_path(self.job_id, stored))
+        stored_file = InputFile(
             name=name,
             stored=stored,
             size=received.size,
             sha256=received.sha256,
             media_type=found.media_type,
         )
+        return stored_file, found.kind
 
 
 class PredictionService:
@@ -127,7 +129,7 @@ class PredictionService:
             ) from None
         except QueueFullError as exc:
             raise _busy(exc) from None
-        upload = Upload(self, spec, user)
+        upload = Upload(self.jobs, spec, user)
         self.jobs.files.create(upload.job_id)
         try:
             yield upload

@@ -124,11 +124,11 @@ async def test_untrusted_certificate_is_refused(
     assert failed.last_error is not None
     assert failed.last_error.startswith(f"TLS certificate of 127.0.0.1:{server.port} not trusted")
 
-    async def retried() -> bool:
+    async def tried_again() -> bool:
         current = await messages.get(stored.id)
         return current is not None and current.attempts >= 2
 
-    await wait_until(retried, what="a retry")  # still refused
+    await wait_until(tried_again, what="a retry")  # still refused
     assert server.received == []
     retried = await messages.get(stored.id)
     assert retried is not None and retried.delivery == DeliveryState.retrying
