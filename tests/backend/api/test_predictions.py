@@ -70,17 +70,23 @@ def test_job_runs_to_success_and_artifacts_download(client: httpx.Client, sample
 
 
 def test_job_answers_at_once_then_events_stream_progress(client: httpx.Client) -> None:
-    response = submit(client, params={"sleep_s": 1.2, "steps": 4})
+    # The job waits behind a blocker on a one-worker model until the event stream is open,
+    # so every state it goes through is seen, however late the client connects.
+    blocker = submit(client, model="toy-queue", params={"sleep_s": 60, "steps": 100}).json()
+    response = submit(client, model="toy-queue", params={"sleep_s": 1.2, "steps": 4})
     assert response.status_code == 202
     assert response.headers["location"] == f"/api/predictions/{response.json()['id']}"
     job = response.json()
-    assert job["status"] in ("queued", "running")
+    assert job["status"] == "queued"
     events = []
     with client.stream("GET", job["links"]["events"]) as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         for line in stream.iter_lines():
             if line.startswith("data:"):
                 events.append(json.loads(line[5:]))
+                if len(events) == 1:
+                    client.post(f"/api/predictions/{blocker['id']}/cancel")
+    assert events[0]["status"] == "queued"
     statuses = [e["status"] for e in events]
     assert statuses[-1] == "succeeded"
     assert "running" in statuses

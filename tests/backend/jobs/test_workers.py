@@ -80,7 +80,9 @@ def test_full_queue_answers_503_with_retry_after(client: httpx.Client) -> None:
 def test_unloading_a_model_ends_its_waiting_jobs(
     client: httpx.Client, admin_headers: dict[str, str]
 ) -> None:
-    running = submit(client, model="toy-queue", params={"sleep_s": 2, "steps": 20}).json()
+    # long enough to be still running while the next job is submitted and the model unloaded,
+    # however busy the machine
+    running = submit(client, model="toy-queue", params={"sleep_s": 8, "steps": 80}).json()
     wait_for(client, running["id"], ("running",))
     waiting = submit(client, model="toy-queue").json()
     unload = client.post("/api/admin/models/toy-queue/unload", headers=admin_headers)
