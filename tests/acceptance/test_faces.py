@@ -15,7 +15,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from modelgallery.vision.families.faces import CVLIB_GENDER_FILES, FaceGenderModel
+from modelgallery.vision.families.faces import FaceGenderModel
+from modelgallery.vision.families.gender_classifiers import CVLIB_GENDER_FILES
 from modelgallery.vision.model import InputItem
 from modelgallery.vision.registry import load_registry
 from tests.conftest import OFFLINE_REGISTRY

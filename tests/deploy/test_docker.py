@@ -23,7 +23,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from modelgallery.core.settings import Settings
-from modelgallery.vision.families.faces import CVLIB_GENDER_DIR, CVLIB_GENDER_FILES
+from modelgallery.vision.families.gender_classifiers import CVLIB_GENDER_DIR, CVLIB_GENDER_FILES
 from tests.support.nginx import TEMPLATE, VARIABLES
 from tests.support.server import REPO
 
