@@ -9,7 +9,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from ..services.models import ModelView
 from ..store.records import Artifact, Job, JobStatus, Role, Timings, User
-from ..vision.model import Output, Param, ResultKind
+from ..vision.model import Output, Param, ResultKind, RuntimeChoice
 
 
 class ErrorOut(BaseModel):
@@ -90,6 +90,9 @@ class ModelPublic(BaseModel):
     state: str
     reason: str | None = None
     load_ms: float | None = None
+    runtime: RuntimeChoice | None = Field(
+        None, description="The runtime it serves on and the per-image time of each candidate"
+    )
     legacy_route: str | None = None
 
     @classmethod
@@ -110,6 +113,7 @@ class ModelPublic(BaseModel):
             state=state.status if state else "unavailable",
             reason=state.reason if state else "no worker hosts this model",
             load_ms=state.load_ms if state else None,
+            runtime=state.runtime if state else None,
             legacy_route=spec.legacy_route,
         )
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from ..vision.model import ArtifactOut, InputItem
+from ..vision.model import ArtifactOut, InputItem, RuntimeChoice
 from ..vision.registry import Registry
 
 ModelStatus = Literal["loaded", "loading", "unavailable", "unloaded", "disabled"]
@@ -19,6 +19,7 @@ class ModelState:
     status: ModelStatus
     reason: str | None = None
     load_ms: float | None = None
+    runtime: RuntimeChoice | None = None  # what it serves on, for families with runtimes
 
 
 @dataclass

@@ -415,7 +415,9 @@ class LocalExecutor:
 
     def _handle_side_message(self, message: Inbox) -> None:
         if isinstance(message, ModelReport):
-            self._states[message.name] = ModelState(message.status, message.reason, message.load_ms)
+            self._states[message.name] = ModelState(
+                message.status, message.reason, message.load_ms, message.runtime
+            )
 
     # --- processes -------------------------------------------------------------------
 

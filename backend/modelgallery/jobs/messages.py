@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..vision.model import RuntimeChoice
 from .executor import Outcome, Task
 
 # --- to the worker -----------------------------------------------------------------------
@@ -34,6 +35,7 @@ class ModelReport:
     status: Literal["loaded", "unavailable"]
     reason: str | None = None
     load_ms: float | None = None
+    runtime: RuntimeChoice | None = None
 
 
 @dataclass(frozen=True)

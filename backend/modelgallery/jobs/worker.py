@@ -58,7 +58,7 @@ def run(conn: Connection, name: str, specs: list[ModelSpec], threads: int, cance
             continue
         models[spec.name] = model
         load_ms = (time.perf_counter() - started) * 1000
-        conn.send(ModelReport(spec.name, "loaded", load_ms=load_ms))
+        conn.send(ModelReport(spec.name, "loaded", load_ms=load_ms, runtime=model.runtime))
     conn.send(WorkerReady())
 
     while True:

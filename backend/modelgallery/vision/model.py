@@ -56,6 +56,26 @@ class Output(BaseModel):
         return re.fullmatch(pattern, name) is not None
 
 
+RuntimeName = Literal["torch", "onnxruntime", "openvino"]
+RuntimeRequest = Literal["torch", "onnxruntime", "openvino", "auto"]  # auto: the fastest
+
+
+class RuntimeCandidate(BaseModel):
+    """One runtime a model was tried on at load: its time per image, or why it cannot run."""
+
+    name: RuntimeName
+    ms: float | None = None  # the median of a few runs on the warm-up input
+    error: str | None = None
+
+
+class RuntimeChoice(BaseModel):
+    """The runtime a loaded model serves on, and what it was chosen from."""
+
+    requested: RuntimeRequest
+    chosen: RuntimeName
+    candidates: list[RuntimeCandidate]
+
+
 @dataclass
 class InputItem:
     path: Path  # the stored upload, inside the job's folder
@@ -94,6 +114,9 @@ class Model(ABC):
     outputs: ClassVar[tuple[Output, ...]] = ()
     # The result a job gets, by the kind of its input; kinds not named give "generic".
     result_kinds: ClassVar[dict[str, ResultKind]] = {}
+    # The runtimes this family can serve on (the registry's `runtime`); none: its own.
+    runtimes: ClassVar[tuple[RuntimeName, ...]] = ()
+    runtime: RuntimeChoice | None = None  # set by load() when the family has runtimes
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec

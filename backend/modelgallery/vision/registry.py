@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
 
-from .model import Model, Output, Param, ResultKind
+from .model import Model, Output, Param, ResultKind, RuntimeRequest
 from .params import validate_param
 
 # Short names for the families this package ships; a `module:Class` path also works.
@@ -60,6 +60,8 @@ class ModelEntry(BaseModel):
     max_upload_mb: PositiveFloat = 50
     max_files: int = Field(1, ge=1, le=500)  # files per request (batch)
     timeout_s: PositiveFloat | None = None
+    # default: auto, where the family has runtimes to choose from
+    runtime: RuntimeRequest | None = None
     weights: list[WeightFile] = Field(default_factory=list)
     params: dict[str, ParamOverride] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
@@ -86,6 +88,7 @@ class ModelSpec(BaseModel):
     params: dict[str, Param]
     outputs: list[Output]
     result_kinds: dict[str, ResultKind]  # by input kind
+    runtime: RuntimeRequest | None  # None: the family has one runtime only
     options: dict[str, Any]
 
     def missing_weights(self) -> list[str]:
@@ -205,8 +208,21 @@ def _build_spec(name: str, table: dict[str, Any], models_dir: Path, where: str) 
         params=params,
         outputs=[o for o in cls.outputs if o.when is None or o.when in kinds],
         result_kinds={kind: cls.result_kinds.get(kind, "generic") for kind in kinds},
+        runtime=_runtime(cls, entry.runtime, where),
         options=entry.options,
     )
+
+
+def _runtime(cls: type[Model], wanted: RuntimeRequest | None, where: str) -> RuntimeRequest | None:
+    if not cls.runtimes:
+        if wanted is not None:
+            raise RegistryError(f"{where} field 'runtime': this family runs on its own runtime")
+        return None
+    if wanted is not None and wanted != "auto" and wanted not in cls.runtimes:
+        raise RegistryError(
+            f"{where} field 'runtime': '{wanted}' is not one of auto, {', '.join(cls.runtimes)}"
+        )
+    return wanted or "auto"
 
 
 def _narrow(param: Param, override: ParamOverride, where: str) -> Param:

@@ -851,6 +851,8 @@ export interface components {
             reason?: string | null;
             /** Load Ms */
             load_ms?: number | null;
+            /** @description The runtime it serves on and the per-image time of each candidate */
+            runtime?: components["schemas"]["RuntimeChoice"] | null;
             /** Legacy Route */
             legacy_route?: string | null;
         };
@@ -923,6 +925,39 @@ export interface components {
          * @enum {string}
          */
         Role: "user" | "admin";
+        /**
+         * RuntimeCandidate
+         * @description One runtime a model was tried on at load: its time per image, or why it cannot run.
+         */
+        RuntimeCandidate: {
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "torch" | "onnxruntime" | "openvino";
+            /** Ms */
+            ms?: number | null;
+            /** Error */
+            error?: string | null;
+        };
+        /**
+         * RuntimeChoice
+         * @description The runtime a loaded model serves on, and what it was chosen from.
+         */
+        RuntimeChoice: {
+            /**
+             * Requested
+             * @enum {string}
+             */
+            requested: "torch" | "onnxruntime" | "openvino" | "auto";
+            /**
+             * Chosen
+             * @enum {string}
+             */
+            chosen: "torch" | "onnxruntime" | "openvino";
+            /** Candidates */
+            candidates: components["schemas"]["RuntimeCandidate"][];
+        };
         /** SignupIn */
         SignupIn: {
             /**

@@ -142,6 +142,8 @@ def test_an_empty_registry_has_no_models(tmp_path: Path) -> None:
             ["field 'params.colour'", "no such parameter", "sleep_s, steps, behaviour"],
         ),
         ("[models.toy.params.steps]\nstep = 2", ["field 'params.steps.step'"]),
+        ('runtime = "openvino"', ["field 'runtime'", "this family runs on its own runtime"]),
+        ('runtime = "tensorrt"', ["field 'runtime'"]),
     ],
 )
 def test_invalid_fields_are_named_with_their_entry(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -218,4 +219,43 @@ def classic_layers() -> SimpleNamespace:
         Model=Model,
         allowed=[(cls, name) for name, cls in ours.items()] + torch_parts + plain,
         supported=", ".join(sorted({name.rsplit(".", 1)[1] for name in ours})),
+    )
+
+
+def export_onnx(checkpoint: Path, size: int, target: Path) -> None:
+    """The checkpoint's network as an ONNX graph for a fixed `size`×`size` input (the
+    exported runtimes run square letterboxed images: static shapes compile best)."""
+    import torch
+
+    net = load_classic_yolov5(checkpoint)
+    with torch.no_grad():
+        # Tensors made under inference mode cannot be traced; give the exporter plain ones.
+        for module in net.modules():
+            for key, buffer in list(module._buffers.items()):
+                if buffer is not None:
+                    module._buffers[key] = buffer.clone()
+            for key, param in list(module._parameters.items()):
+                if param is not None:
+                    module._parameters[key] = torch.nn.Parameter(param.clone(), False)
+        net.model[-1].grids = {}
+        with warnings.catch_warnings():
+            # The TorchScript exporter is chosen on purpose (see below), and tracing a fixed
+            # input size is what is wanted: its deprecation and tracer notes say nothing new.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
+            _export(net, size, target)
+
+
+def _export(net: Any, size: int, target: Path) -> None:
+    import torch
+
+    torch.onnx.export(
+        net,
+        (torch.zeros(1, 3, size, size),),
+        str(target),
+        dynamo=False,  # the TorchScript exporter: no onnxscript needed, offline
+        opset_version=17,
+        input_names=["images"],
+        output_names=["detections"],
     )

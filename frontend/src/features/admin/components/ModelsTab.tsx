@@ -6,6 +6,7 @@ import { Loading } from "@/components/Spinner";
 import { StatusBadge } from "@/components/StatusBadge";
 import { usePageTitle } from "@/components/PageTitle";
 import { formatDuration } from "@/lib/format";
+import { RuntimeCell } from "./RuntimeCell";
 
 const ACTIONS: { action: ModelAction; label: string }[] = [
   { action: "load", label: "Load" },
@@ -55,6 +56,7 @@ export function ModelsTab() {
                   <th scope="col">Model</th>
                   <th scope="col">State</th>
                   <th scope="col">Load time</th>
+                  <th scope="col">Runtime</th>
                   <th scope="col">Actions</th>
                 </tr>
               </thead>
@@ -70,6 +72,9 @@ export function ModelsTab() {
                       {model.reason && <div className="small muted">{model.reason}</div>}
                     </td>
                     <td data-label="Load time">{formatDuration(model.load_ms)}</td>
+                    <td data-label="Runtime">
+                      <RuntimeCell runtime={model.runtime} />
+                    </td>
                     <td className="actions">
                       {ACTIONS.map(({ action, label }) => (
                         <button

@@ -1,0 +1,26 @@
+"""ONNX Runtime on the CPU, at the worker's thread budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+class OnnxRuntimeNet:
+    """Runs an ONNX graph with one input and takes its first output."""
+
+    name = "onnxruntime"
+
+    def __init__(self, model: Path, threads: int) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(
+            str(model), options, providers=["CPUExecutionProvider"]
+        )
+        self._input = self._session.get_inputs()[0].name
+
+    def __call__(self, batch: Any) -> Any:
+        return self._session.run(None, {self._input: batch})[0]

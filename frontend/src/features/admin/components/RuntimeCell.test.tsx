@@ -1,0 +1,30 @@
+import { render, screen } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { RuntimeCell } from "./RuntimeCell";
+
+describe("RuntimeCell", () => {
+  it("shows the runtime chosen and what each candidate measured", () => {
+    render(
+      <RuntimeCell
+        runtime={{
+          requested: "auto",
+          chosen: "onnxruntime",
+          candidates: [
+            { name: "torch", ms: 154.08, error: null },
+            { name: "onnxruntime", ms: 90.29, error: null },
+            { name: "openvino", ms: null, error: "ImportError: No module named 'openvino'" },
+          ],
+        }}
+      />,
+    );
+    expect(screen.getByText("onnxruntime", { selector: "strong" })).toBeInTheDocument();
+    expect(screen.getByText("(fastest)", { exact: false })).toBeInTheDocument();
+    expect(screen.getByText("torch: 154.1 ms per image")).toBeInTheDocument();
+    expect(screen.getByText("openvino: not usable (ImportError: No module named 'openvino')")).toBeInTheDocument();
+  });
+
+  it("says when a model has no runtimes to choose from", () => {
+    render(<RuntimeCell runtime={null} />);
+    expect(screen.getByText("its own")).toBeInTheDocument();
+  });
+});

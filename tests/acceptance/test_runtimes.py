@@ -1,0 +1,111 @@
+"""Faster runtimes for the classic YOLOv5n checkpoint of the offline mirror: its ONNX export
+(made and cached by the family) on ONNX Runtime and OpenVINO finds what PyTorch finds on the
+samples, `auto` serves the fastest it measured, and a missing runtime package falls back to
+PyTorch with the reason shown."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from modelgallery.vision.registry import family_class, load_registry
+from tests.conftest import OFFLINE_REGISTRY
+from tests.support.server import BackendServer
+
+pytestmark = pytest.mark.slow
+cv2 = pytest.importorskip("cv2")
+
+IMAGES = ("bus.jpg", "zidane.jpg")
+
+
+@pytest.fixture(scope="module")
+def spec(offline_models: Path) -> Any:
+    return load_registry(OFFLINE_REGISTRY, offline_models).models["yolov5-classic"]
+
+
+def loaded(spec: Any, runtime: str) -> Any:
+    model = family_class(spec.family)(spec.model_copy(update={"runtime": runtime}))
+    model.load()
+    return model
+
+
+def iou(a: list[float], b: list[float]) -> float:
+    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def matched(item: dict[str, Any], others: list[dict[str, Any]], min_iou: float) -> bool:
+    return any(
+        o["label"] == item["label"] and iou(o["box"], item["box"]) >= min_iou for o in others
+    )
+
+
+@pytest.fixture(scope="module")
+def on_torch(spec: Any, samples: Path) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """PyTorch's detections per image: on its own stride-padded input ("rect") and on the
+    square input the exported runtimes take ("square")."""
+    model = loaded(spec, "torch")
+    found: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for name in IMAGES:
+        image = cv2.imread(str(samples / name))
+        found[name] = {"rect": model.predict_image(image, {}).items}
+        model._square = True
+        found[name]["square"] = model.predict_image(image, {}).items
+        model._square = False
+    return found
+
+
+@pytest.mark.parametrize("runtime", ["onnxruntime", "openvino"])
+def test_exported_runtimes_find_what_pytorch_finds(
+    runtime: str, spec: Any, samples: Path, on_torch: dict[str, Any]
+) -> None:
+    model = loaded(spec, runtime)
+    assert model.runtime.chosen == runtime
+    for name in IMAGES:
+        items = model.predict_image(cv2.imread(str(samples / name)), {}).items
+        same_input = on_torch[name]["square"]
+        # the same input: the same boxes, to rounding
+        assert len(items) == len(same_input), (name, items, same_input)
+        for item in items:
+            assert matched(item, same_input, 0.98), (name, item, same_input)
+        # PyTorch's own input: every confident detection is found again
+        for item in on_torch[name]["rect"]:
+            if item["confidence"] >= 0.6:
+                assert matched(item, items, 0.8), (name, item, items)
+
+
+def test_auto_measures_each_runtime_and_serves_the_fastest(spec: Any) -> None:
+    model = loaded(spec, "auto")
+    choice = model.runtime
+    times = {c.name: c.ms for c in choice.candidates}
+    assert set(times) == {"torch", "onnxruntime", "openvino"}
+    assert all(ms and ms > 0 for ms in times.values()), choice
+    assert choice.chosen == min(times, key=lambda n: times[n] or 0)
+    checkpoint = spec.weight_paths[0]
+    exports = list(checkpoint.parent.glob(f"{checkpoint.stem}.*.640.onnx"))
+    assert len(exports) == 1, exports  # exported once, named after the checkpoint's sha256
+
+
+def test_a_missing_runtime_package_falls_back_to_pytorch(
+    spec: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime fails
+    choice = loaded(spec, "onnxruntime").runtime
+    assert choice.chosen == "torch"
+    failed = next(c for c in choice.candidates if c.name == "onnxruntime")
+    assert "onnxruntime" in (failed.error or "")
+
+
+def test_the_api_shows_the_runtime_served(vision_server: BackendServer) -> None:
+    with httpx.Client(base_url=vision_server.url, timeout=60) as http:
+        model = http.get("/api/models/yolov5-classic").json()
+    assert model["runtime"]["requested"] == "torch"
+    assert model["runtime"]["chosen"] == "torch"
+    assert model["runtime"]["candidates"][0]["ms"] > 0
