@@ -25,9 +25,8 @@ class ClassicYolov5Detector(YoloDetector):
     package cannot read them; `runtimes.yolov5_classic` loads them (allow-listed unpickling, layer
     modules of our own); this class adds YOLOv5's letterbox, decoding and NMS.
 
-    Runtimes: PyTorch runs the network itself on images letterboxed to a multiple of the
-    stride; ONNX Runtime and OpenVINO run its ONNX export (made here, cached beside the
-    checkpoint) on square `imgsz` inputs."""
+    Runtimes: PyTorch runs the network itself; ONNX Runtime and OpenVINO run its ONNX export
+    (made here, cached beside the checkpoint), which takes the same letterboxed images."""
 
     runtimes: ClassVar[tuple[RuntimeName, ...]] = ("torch", "onnxruntime", "openvino")
 
@@ -47,7 +46,7 @@ class ClassicYolov5Detector(YoloDetector):
 
         @cache
         def onnx() -> Path:
-            return exported(checkpoint, f".{size}.onnx", lambda t: export_onnx(checkpoint, size, t))
+            return exported(checkpoint, ".onnx", lambda t: export_onnx(checkpoint, t))
 
         def on_torch(batch: Any) -> Any:
             with torch.inference_mode():
@@ -60,11 +59,10 @@ class ClassicYolov5Detector(YoloDetector):
         }
         sample = np.zeros((1, 3, size, size), np.float32)
         self._net, self.runtime = choose(self.spec.runtime or "torch", builders, sample)
-        self._square = self.runtime.chosen != "torch"
 
     def infer(self, image: Any, settings: Settings) -> list[Item]:
         torch = self._torch
-        batch, ratio, pad = _letterbox(image, self.imgsz, self.stride, self._square)
+        batch, ratio, pad = _letterbox(image, self.imgsz, self.stride)
         with torch.inference_mode():
             raw = torch.as_tensor(self._net(batch))[0]
             boxes, scores, classes = _postprocess(raw, settings)
@@ -74,22 +72,16 @@ class ClassicYolov5Detector(YoloDetector):
         return detections(boxes.tolist(), scores.tolist(), classes.tolist(), self.names)
 
 
-def _letterbox(
-    image: Any, size: int, stride: int, square: bool
-) -> tuple[Any, float, tuple[float, float]]:
-    """Scale the longer side to `size`, pad the rest to a multiple of `stride` (or to a
-    `size` square) in grey, as YOLOv5 was trained, and return the NCHW float batch, the
-    scale and the padding."""
+def _letterbox(image: Any, size: int, stride: int) -> tuple[Any, float, tuple[float, float]]:
+    """Scale the longer side to `size`, pad the rest to a multiple of `stride` (grey, as
+    YOLOv5 was trained), and return the NCHW float batch, the scale and the padding."""
     import cv2
     import numpy as np
 
     height, width = image.shape[:2]
     ratio = min(size / height, size / width)
     new_w, new_h = round(width * ratio), round(height * ratio)
-    if square:
-        pad_w, pad_h = (size - new_w) / 2, (size - new_h) / 2
-    else:
-        pad_w, pad_h = (-new_w) % stride / 2, (-new_h) % stride / 2
+    pad_w, pad_h = (-new_w) % stride / 2, (-new_h) % stride / 2
     if (new_w, new_h) != (width, height):
         image = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     top, bottom = round(pad_h - 0.1), round(pad_h + 0.1)

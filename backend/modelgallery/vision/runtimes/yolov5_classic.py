@@ -114,12 +114,15 @@ def classic_layers() -> SimpleNamespace:
 
         def _grid(self, level: int, ny: int, nx: int) -> tuple[Any, Any, float]:
             key = (level, ny, nx)
-            if key not in self.grids:
+            # While exported, the grid is computed in the graph, so that it takes any size.
+            if key not in self.grids or torch.jit.is_tracing():
                 ys, xs = torch.meshgrid(torch.arange(ny), torch.arange(nx), indexing="ij")
                 cells = torch.stack((xs, ys), -1).view(1, 1, ny, nx, 2).float()
                 stride = float(self.stride[level])
                 # anchors are stored in units of their level's stride
                 anchors = (self.anchors[level] * stride).view(1, self.na, 1, 1, 2).float()
+                if torch.jit.is_tracing():
+                    return cells, anchors, stride
                 self.grids[key] = (cells, anchors, stride)
             grid: tuple[Any, Any, float] = self.grids[key]
             return grid
@@ -222,9 +225,9 @@ def classic_layers() -> SimpleNamespace:
     )
 
 
-def export_onnx(checkpoint: Path, size: int, target: Path) -> None:
-    """The checkpoint's network as an ONNX graph for a fixed `size`×`size` input (the
-    exported runtimes run square letterboxed images: static shapes compile best)."""
+def export_onnx(checkpoint: Path, target: Path) -> None:
+    """The checkpoint's network as an ONNX graph that takes any input size (a multiple of
+    the stride), as PyTorch does: the runtimes see the same letterboxed images."""
     import torch
 
     net = load_classic_yolov5(checkpoint)
@@ -239,23 +242,24 @@ def export_onnx(checkpoint: Path, size: int, target: Path) -> None:
                     module._parameters[key] = torch.nn.Parameter(param.clone(), False)
         net.model[-1].grids = {}
         with warnings.catch_warnings():
-            # The TorchScript exporter is chosen on purpose (see below), and tracing a fixed
-            # input size is what is wanted: its deprecation and tracer notes say nothing new.
+            # The TorchScript exporter is chosen on purpose (see below), and the tracer's
+            # notes on shapes are handled (the grid is computed in the graph): nothing new.
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", FutureWarning)
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
-            _export(net, size, target)
+            _export(net, target)
 
 
-def _export(net: Any, size: int, target: Path) -> None:
+def _export(net: Any, target: Path) -> None:
     import torch
 
     torch.onnx.export(
         net,
-        (torch.zeros(1, 3, size, size),),
+        (torch.zeros(1, 3, 640, 640),),  # traced once; height and width stay free
         str(target),
         dynamo=False,  # the TorchScript exporter: no onnxscript needed, offline
         opset_version=17,
         input_names=["images"],
         output_names=["detections"],
+        dynamic_axes={"images": {2: "height", 3: "width"}, "detections": {1: "boxes"}},
     )
