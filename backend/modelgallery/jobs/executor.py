@@ -50,6 +50,7 @@ class Outcome:
     summary: dict[str, Any]
     artifacts: list[ArtifactOut] = field(default_factory=list)
     model_ms: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # ms per stage of the model's run
 
 
 class QueueFullError(Exception):

@@ -391,6 +391,9 @@ class LocalExecutor:
                     case Progressed(_, fraction, text):
                         await self._listener.on_progress(task.job_id, fraction, text)
                     case Succeeded(_, outcome):
+                        round_trip_ms = (time.monotonic() - started) * 1000
+                        pipe_ms = round(max(0.0, round_trip_ms - outcome.model_ms), 2)
+                        outcome.stages = {"pipe": pipe_ms, **outcome.stages}
                         await self._listener.on_success(task.job_id, outcome)
                         return
                     case Failed(_, error):

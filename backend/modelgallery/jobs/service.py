@@ -185,7 +185,11 @@ class JobService:
         job = await self.store.jobs.get(job_id)
         if job is None or job.status != JobStatus.queued:
             return False
-        timings = job.timings.model_copy(update={"started": utcnow()})
+        started = utcnow()
+        queued_ms = round((started - job.timings.created).total_seconds() * 1000, 2)
+        timings = job.timings.model_copy(
+            update={"started": started, "stages": {**job.timings.stages, "queue": queued_ms}}
+        )
         updated = await self.store.jobs.update(
             job_id,
             {
@@ -219,6 +223,7 @@ class JobService:
         self.bus.publish(job)
 
     async def on_success(self, job_id: str, outcome: Outcome) -> None:
+        received = time.perf_counter()
         job = await self.store.jobs.get(job_id)
         if job is None:
             self.files.remove(job_id)  # deleted while it ran
@@ -235,6 +240,10 @@ class JobService:
             result=outcome.summary,
             artifacts=artifacts,
             model_ms=outcome.model_ms,
+            stages={
+                **outcome.stages,
+                "recording": round((time.perf_counter() - received) * 1000, 2),
+            },
         )
 
     async def on_failure(self, job_id: str, error: str) -> None:
@@ -298,8 +307,15 @@ class JobService:
         result: dict[str, Any] | None = None,
         artifacts: list[Artifact] | None = None,
         model_ms: float | None = None,
+        stages: dict[str, float] | None = None,
     ) -> Job | None:
-        timings = job.timings.model_copy(update={"finished": utcnow(), "model_ms": model_ms})
+        timings = job.timings.model_copy(
+            update={
+                "finished": utcnow(),
+                "model_ms": model_ms,
+                "stages": {**job.timings.stages, **(stages or {})},
+            }
+        )
         changes: dict[str, Any] = {
             "status": status,
             "timings": timings,

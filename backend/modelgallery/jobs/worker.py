@@ -96,7 +96,9 @@ def _run_task(task: Task, model: Model | None, conn: Connection, cancel: Event) 
         log.error("job %s failed:\n%s", task.job_id, traceback.format_exc())
         return Failed(task.job_id, _short(exc))
     model_ms = (time.perf_counter() - started) * 1000
-    return Succeeded(task.job_id, Outcome(result.summary, result.artifacts, model_ms))
+    return Succeeded(
+        task.job_id, Outcome(result.summary, result.artifacts, model_ms, result.stages)
+    )
 
 
 def _short(exc: BaseException) -> str:

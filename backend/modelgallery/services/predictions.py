@@ -4,6 +4,7 @@ prediction route shares), who may see a job, following it, and which file a down
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from ..jobs.executor import QueueFullError
 from ..jobs.service import JobService, ModelUnavailableError
 from ..media.check import check
 from ..media.sniff import MediaError
-from ..store.records import InputFile, Job, JobQuery, Page, Role, User, new_id
+from ..store.records import InputFile, Job, JobQuery, Page, Role, Timings, User, new_id
 from ..vision.params import ParamError, parse_params
 from ..vision.registry import ModelSpec
 from .errors import Invalid, NotAuthenticated, NotFound, Unavailable, UnsupportedMedia
@@ -49,8 +50,12 @@ class Upload:
         self._jobs, self.spec, self.user = jobs, spec, user
         self.job_id = new_id()
         self.folder = jobs.files.input_dir(self.job_id)
+        self._opened = time.perf_counter()
 
     async def submit(self, files: list[UploadedFile], fields: dict[str, str]) -> Job:
+        """Check what arrived and queue the job; its timings say how long the upload took
+        to arrive (from this object's creation) and to check."""
+        received = time.perf_counter()
         if not files:
             raise Invalid("attach a file in the form field 'file'")
         checked = [await self._check(index, f) for index, f in enumerate(files)]
@@ -58,6 +63,10 @@ class Upload:
             params = parse_params(self.spec.params, fields)
         except ParamError as exc:
             raise Invalid(str(exc)) from None
+        stages = {
+            "receive": round((received - self._opened) * 1000, 2),
+            "checks": round((time.perf_counter() - received) * 1000, 2),
+        }
         job = Job(
             id=self.job_id,
             model=self.spec.name,
@@ -67,6 +76,7 @@ class Upload:
             params=params,
             result_kind=self.spec.result_kind_for([kind for _, kind in checked]),
             message="waiting for a worker",
+            timings=Timings(stages=stages),
         )
         try:
             return await self._jobs.submit(job, self.spec)

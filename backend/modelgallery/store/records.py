@@ -67,6 +67,10 @@ class Timings(BaseModel):
     started: datetime | None = None
     finished: datetime | None = None
     model_ms: float | None = None
+    # Where the time went, in ms, in the order a job passes through: receive (the upload),
+    # checks, queue (recorded and waiting for a worker), pipe (to the worker and back),
+    # the model's own stages (decode, inference, drawing, encoding, writing), recording.
+    stages: dict[str, float] = Field(default_factory=dict)
 
     @property
     def total_ms(self) -> float | None:

@@ -95,6 +95,7 @@ class ArtifactOut:
 class Result:
     summary: dict[str, Any]
     artifacts: list[ArtifactOut] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)  # ms per stage (`stages.py`)
 
 
 class JobCancelled(Exception):  # noqa: N818 - a signal, not an error

@@ -986,6 +986,10 @@ export interface components {
             finished?: string | null;
             /** Model Ms */
             model_ms?: number | null;
+            /** Stages */
+            stages?: {
+                [key: string]: number;
+            };
         };
         /** TokenOut */
         TokenOut: {

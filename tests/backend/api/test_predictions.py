@@ -46,6 +46,9 @@ def test_job_runs_to_success_and_artifacts_download(client: httpx.Client, sample
     assert job["result"]["images"] == [{"name": "bus.jpg", "width": 810, "height": 1080}]
     assert job["timings"]["started"] and job["timings"]["finished"]
     assert job["timings"]["model_ms"] > 0
+    # where the time went, in the order the job passed through (the toy has no stages)
+    assert list(job["timings"]["stages"]) == ["receive", "checks", "queue", "pipe", "recording"]
+    assert all(ms >= 0 for ms in job["timings"]["stages"].values())
     names = {a["name"]: a for a in job["artifacts"]}
     assert set(names) == {"inverted-0.png", "summary.json"}
 

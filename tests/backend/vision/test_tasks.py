@@ -107,6 +107,8 @@ def test_one_image_gives_the_declared_files(model: Brightest, tmp_path: Path) ->
     )
     assert json.loads((out / "result.json").read_text()) == result.summary
     assert seen == sorted(seen) and seen[0] == 0.0
+    assert list(result.stages) == ["decode", "inference", "drawing", "encoding", "writing"]
+    assert all(ms >= 0 for ms in result.stages.values())
 
 
 def test_a_batch_and_a_zip_give_one_file_each_and_the_summaries(
@@ -132,6 +134,7 @@ def test_a_batch_and_a_zip_give_one_file_each_and_the_summaries(
     ]
     with zipfile.ZipFile(out / "results.zip") as zf:
         assert sorted(zf.namelist()) == sorted(names[:-1])
+    assert list(result.stages) == ["decode", "inference", "drawing", "encoding", "writing"]
 
 
 def test_cancelling_stops_between_images(model: Brightest, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from ...media.archive import ArchiveImage, archive_images
 from ..model import InputItem, Model, Output, Progress, Result, ResultKind
+from ..stages import Stages
 from .artifacts import Artifacts
 
 _JPEG_QUALITY = 90
@@ -75,9 +76,13 @@ class ImageTask(Model):
         """One image with this job's parameters, in process (tests, notebooks)."""
         return self._run(image, self.prepare(params))
 
-    def _run(self, image: Any, settings: Any) -> ImageResult:
-        items = self.infer(image, settings)
-        return ImageResult(self.draw(image, items), items, self.summarise(items))
+    def _run(self, image: Any, settings: Any, stages: Stages | None = None) -> ImageResult:
+        stages = stages or Stages()
+        with stages.time("inference"):
+            items = self.infer(image, settings)
+        with stages.time("drawing"):
+            annotated = self.draw(image, items)
+        return ImageResult(annotated, items, self.summarise(items))
 
     # --- the job --------------------------------------------------------------------------
 
@@ -85,28 +90,42 @@ class ImageTask(Model):
         self, inputs: list[InputItem], params: dict[str, Any], outdir: Path, progress: Progress
     ) -> Result:
         artifacts = Artifacts(outdir, self.outputs)
+        stages = Stages()
         settings = self.prepare(params)
         if len(inputs) == 1 and inputs[0].kind == "image":
-            summary = self._single(inputs[0], settings, artifacts, progress)
+            summary = self._single(inputs[0], settings, artifacts, progress, stages)
         else:
-            summary = self._batch(inputs, settings, artifacts, progress)
-        return Result(summary=summary, artifacts=artifacts.written())
+            summary = self._batch(inputs, settings, artifacts, progress, stages)
+        return Result(summary=summary, artifacts=artifacts.written(), stages=stages.as_dict())
 
     def _single(
-        self, item: InputItem, settings: Any, artifacts: Artifacts, progress: Progress
+        self,
+        item: InputItem,
+        settings: Any,
+        artifacts: Artifacts,
+        progress: Progress,
+        stages: Stages,
     ) -> dict[str, Any]:
         progress(0.0, "reading the image")
-        image = decode_image(item.path.read_bytes())
+        with stages.time("decode"):
+            image = decode_image(item.path.read_bytes())
         progress(0.1, "running the model")
-        result = self._run(image, settings)
+        result = self._run(image, settings, stages)
         progress(0.9, "writing the results")
-        write_jpeg(artifacts.path("annotated.jpg"), result.annotated)
+        with stages.time("encoding"):
+            write_jpeg(artifacts.path("annotated.jpg"), result.annotated)
         summary = _summary(item.name, image, result)
-        artifacts.write_json("result.json", summary)
+        with stages.time("writing"):
+            artifacts.write_json("result.json", summary)
         return summary
 
     def _batch(
-        self, inputs: list[InputItem], settings: Any, artifacts: Artifacts, progress: Progress
+        self,
+        inputs: list[InputItem],
+        settings: Any,
+        artifacts: Artifacts,
+        progress: Progress,
+        stages: Stages,
     ) -> dict[str, Any]:
         sources = list(_expand(inputs))
         if not sources:
@@ -118,26 +137,31 @@ class ImageTask(Model):
             progress(index / len(sources), f"image {index + 1} of {len(sources)}: {name}")
             row: dict[str, Any] = {"file": name, "status": "ok", "error": ""}
             try:
-                image = decode_image(load())
-                result = self._run(image, settings)
+                with stages.time("decode"):
+                    image = decode_image(load())
+                result = self._run(image, settings, stages)
             except (ValueError, OSError) as exc:
                 row.update(status="failed", error=str(exc))
                 rows.append(row)
                 per_file.append({"file": name, "error": str(exc)})
                 continue
             out_name = _unique(f"{index + 1:03d}-{_stem(name)}.jpg", used)
-            write_jpeg(artifacts.path(out_name), result.annotated)
+            with stages.time("encoding"):
+                write_jpeg(artifacts.path(out_name), result.annotated)
             row.update(annotated=out_name, **self.csv_row(result))
             rows.append(row)
             per_file.append({**_summary(name, image, result), "annotated": out_name})
 
         progress(0.97, "writing the summary")
         images = [a.name for a in artifacts.written()]
-        artifacts.write_json("results.json", per_file)
-        _write_csv(artifacts.path("summary.csv"), rows, self.csv_columns)
-        with zipfile.ZipFile(artifacts.path("results.zip"), "w", zipfile.ZIP_DEFLATED) as archive:
-            for name in (*images, "results.json", "summary.csv"):
-                archive.write(artifacts.outdir / name, name)
+        with stages.time("writing"):
+            artifacts.write_json("results.json", per_file)
+            _write_csv(artifacts.path("summary.csv"), rows, self.csv_columns)
+            with zipfile.ZipFile(
+                artifacts.path("results.zip"), "w", zipfile.ZIP_DEFLATED
+            ) as archive:
+                for name in (*images, "results.json", "summary.csv"):
+                    archive.write(artifacts.outdir / name, name)
         failed = sum(1 for r in rows if r["status"] != "ok")
         return {
             "files": len(rows),

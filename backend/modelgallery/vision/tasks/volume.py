@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...media.nifti import Volume, read_volume
 from ..model import InputItem, Model, Output, Progress, Result, ResultKind
+from ..stages import Stages
 from .artifacts import Artifacts
 
 if TYPE_CHECKING:
@@ -62,17 +63,22 @@ class VolumeTask(Model):
             raise ValueError(f"{self.mask_label} segmentation takes one volume per job")
         label = self.mask_label
         artifacts = Artifacts(outdir, self.outputs)
+        stages = Stages()
         progress(0.0, "reading the volume")
-        volume = read_volume(inputs[0].path)
+        with stages.time("decode"):
+            volume = read_volume(inputs[0].path)
 
         started = time.perf_counter()
         mask = self.segment(volume, params, lambda f, m: progress(0.05 + 0.8 * f, m))
         segment_ms = (time.perf_counter() - started) * 1000
+        stages.add("inference", segment_ms)
 
         progress(0.86, "writing the mask")
-        save_mask(mask, volume, artifacts.path(f"{label}_mask.nii.gz"), label)
+        with stages.time("encoding"):
+            save_mask(mask, volume, artifacts.path(f"{label}_mask.nii.gz"), label)
         progress(0.92, "drawing the preview")
-        shown = write_preview(volume, mask, artifacts.path(f"{label}_preview.jpg"))
+        with stages.time("drawing"):
+            shown = write_preview(volume, mask, artifacts.path(f"{label}_preview.jpg"))
         summary = self.describe() | statistics(volume, mask, label)
         summary |= {
             "params": params,
@@ -87,7 +93,7 @@ class VolumeTask(Model):
             )
         artifacts.write_json(f"{label}_stats.json", summary, indent=2)
         progress(1.0, "done")
-        return Result(summary=summary, artifacts=artifacts.written())
+        return Result(summary=summary, artifacts=artifacts.written(), stages=stages.as_dict())
 
 
 def save_mask(mask: np.ndarray, like: Volume, path: Path, label: str) -> None:
