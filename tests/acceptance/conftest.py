@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import OFFLINE_REGISTRY
-from tests.support.server import BackendServer
+from tests.support.server import ONE_WORKER_EACH, BackendServer
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +20,7 @@ def vision_server(
     env = {
         "MODELS_FILE": str(OFFLINE_REGISTRY),
         "MODELS_DIR": str(offline_models),
-        "WORKER_GROUPS": "{}",
+        "WORKER_GROUPS": ONE_WORKER_EACH,
         "QUEUE_SIZE": "16",
         "MAX_WAIT_S": "300",
     }

@@ -21,7 +21,7 @@ from modelgallery.vision.model import InputItem
 from modelgallery.vision.registry import load_registry
 from tests.conftest import OFFLINE_REGISTRY
 from tests.support.jobs import submit
-from tests.support.server import REPO, BackendServer
+from tests.support.server import ONE_WORKER_EACH, REPO, BackendServer
 
 pytestmark = pytest.mark.slow
 
@@ -153,7 +153,7 @@ def test_production_entry_without_cvlib_gender_files_is_unavailable(tmp_path: Pa
     registry.write_text("[models.face-gender]\n" + "\n".join(lines) + "\n")
     home = tmp_path / "home"  # cvlib keeps its gender files under ~/.cvlib/pre-trained
     home.mkdir()
-    env = {"MODELS_FILE": str(registry), "WORKER_GROUPS": "{}", "HOME": str(home)}
+    env = {"MODELS_FILE": str(registry), "WORKER_GROUPS": ONE_WORKER_EACH, "HOME": str(home)}
     server = BackendServer(tmp_path / "data", env).start(timeout_s=120)
     try:
         with server.client() as http:

@@ -98,3 +98,13 @@ def test_the_api_shows_the_runtime_served(vision_server: BackendServer) -> None:
     times = {c["name"]: c["ms"] for c in runtime["candidates"]}
     assert set(times) == {"torch", "onnxruntime", "openvino"}
     assert runtime["chosen"] == min(times, key=lambda n: times[n])
+
+
+def test_the_mirror_yolov8n_serves_the_fastest_of_litert_and_openvino(
+    vision_server: BackendServer,
+) -> None:
+    with httpx.Client(base_url=vision_server.url, timeout=60) as http:
+        runtime = http.get("/api/models/object-detection").json()["runtime"]
+    times = {c["name"]: c["ms"] for c in runtime["candidates"]}
+    assert set(times) == {"litert", "openvino"} and all(times.values()), runtime
+    assert runtime["chosen"] == min(times, key=lambda n: times[n])

@@ -38,7 +38,7 @@ from modelgallery.vision.model import InputItem
 from modelgallery.vision.registry import RegistryError, load_registry
 from tests.conftest import SAMPLES
 from tests.support.jobs import submit
-from tests.support.server import REPO, BackendServer
+from tests.support.server import ONE_WORKER_EACH, REPO, BackendServer
 
 pytestmark = pytest.mark.slow
 
@@ -295,7 +295,7 @@ def skin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackendSer
         print(f"\n[skin] models.toml does not load ({exc}); serving our tables alone")
         registry = our_registry(folder / "skin-models.toml")
     env = {"MODELS_FILE": str(registry), "MODELS_DIR": str(folder / "models")}
-    server = start_server(folder, env | {"WORKER_GROUPS": "{}"})
+    server = start_server(folder, env | {"WORKER_GROUPS": ONE_WORKER_EACH})
     try:
         yield server
     finally:
@@ -384,7 +384,7 @@ def test_unet_trained_here_through_the_api(
     env = {
         "MODELS_FILE": str(registry),
         "MODELS_DIR": str(unet_weights.parent),
-        "WORKER_GROUPS": "{}",
+        "WORKER_GROUPS": ONE_WORKER_EACH,
         "WORKER_THREADS": "2",
     }
     server = start_server(folder, env)

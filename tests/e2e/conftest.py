@@ -27,7 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 
 from tests.support.mongo import MongoTestServer
 from tests.support.nginx import NginxServer
-from tests.support.server import REPO, free_port
+from tests.support.server import ONE_WORKER_EACH, REPO, free_port
 from tests.support.stack import SupervisorStack
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -147,7 +147,7 @@ def stack(
         "MODELS_DIR": str(offline_models),
         "MONGODB_URI": mongo_server.uri or "",
         "MONGODB_DB": "mg_e2e",
-        "WORKER_GROUPS": "{}",
+        "WORKER_GROUPS": ONE_WORKER_EACH,
         "QUEUE_SIZE": "20",
         "SECURE_COOKIES": "true",
         "MAX_WAIT_S": "300",

@@ -17,6 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 TOY_REGISTRY = REPO / "tests" / "support" / "toy_models.toml"
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "correct horse battery"
+# The real registries' groups at one worker each: the default (one per core) costs test
+# machines memory and start-up time without testing anything more.
+ONE_WORKER_EACH = '{"torch": 1, "tf": 1, "cpu": 1}'
 
 
 def free_port() -> int:

@@ -37,6 +37,7 @@ class ToyInvert(Model):
         from PIL import ImageOps
 
         self._invert = ImageOps.invert
+        self.threads = 0  # the share of the cores the worker gives the job at hand
         self.factor = 1.0
         for path in self.spec.weight_paths:  # a "weights" file holds a brightness factor
             self.factor = float(Path(path).read_text().strip())
@@ -45,6 +46,9 @@ class ToyInvert(Model):
         from PIL import Image
 
         self._invert(Image.new("RGB", (8, 8)))
+
+    def use_threads(self, threads: int) -> None:
+        self.threads = threads
 
     def predict(
         self,
@@ -74,7 +78,12 @@ class ToyInvert(Model):
             inverted.save(outdir / name)
             artifacts.append(ArtifactOut(name, "image/png", "annotated"))
             images.append({"name": item.name, "width": inverted.width, "height": inverted.height})
-        summary = {"images": images, "factor": self.factor, "pid": os.getpid()}
+        summary = {
+            "images": images,
+            "factor": self.factor,
+            "pid": os.getpid(),
+            "threads": self.threads,
+        }
         (outdir / "summary.json").write_text(json.dumps(summary))
         artifacts.append(ArtifactOut("summary.json", "application/json", "data"))
         progress(1.0, "done")

@@ -12,6 +12,12 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .machine import usable_cores
+
+# Each worker holds its group's models in memory: more processes than this cost more memory
+# than they add throughput (the jobs running share the cores anyway).
+_MAX_DEFAULT_WORKERS = 4
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "admin", "changethis"}
@@ -62,9 +68,19 @@ class Settings(BaseSettings):
     # --- jobs ---------------------------------------------------------------------------
     worker_groups: dict[str, Annotated[int, Field(ge=1)]] = Field(
         default_factory=dict,
-        description='Worker processes per group, e.g. {"torch": 2}. Unlisted groups get 1.',
+        description=(
+            'Worker processes per group, e.g. {"torch": 2}. Unlisted groups get one per '
+            "usable core, at most 4."
+        ),
     )
-    worker_threads: int = Field(1, ge=1, description="Threads per worker process.")
+    worker_threads: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "Threads per job. Unset: the machine's cores are shared among the jobs running "
+            "at the moment (one job alone gets them all, two get half each)."
+        ),
+    )
     queue_size: int = Field(32, ge=1, description="Jobs waiting per worker group before 503.")
     job_timeout_s: float = Field(600, gt=0, description="Default; a model may set its own.")
     worker_start_timeout_s: float = Field(300, gt=0)
@@ -133,4 +149,4 @@ class Settings(BaseSettings):
         return path.read_text().strip()
 
     def workers_for(self, group: str) -> int:
-        return self.worker_groups.get(group, 1)
+        return self.worker_groups.get(group, min(usable_cores(), _MAX_DEFAULT_WORKERS))

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.machine import usable_cores
 from ..core.settings import Settings
 from ..vision.registry import ModelSpec, Registry
 from . import worker
@@ -97,6 +98,7 @@ class LocalExecutor:
         self._running: dict[str, _Slot] = {}
         self._listener: JobListener | None = None
         self._stopping = False
+        self._cores = usable_cores()
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -293,7 +295,7 @@ class LocalExecutor:
         slot.inbox = asyncio.Queue()
         process = self._ctx.Process(
             target=worker.run,
-            args=(child, slot.name, specs, self._settings.worker_threads, slot.cancel),
+            args=(child, slot.name, specs, self._max_threads, slot.cancel),
             name=f"modelgallery-{slot.name}",
             daemon=True,
         )
@@ -366,7 +368,7 @@ class LocalExecutor:
         deadline = started + task.timeout_s
         try:
             try:
-                slot.conn.send(RunJob(task))
+                slot.conn.send(RunJob(task, self._threads_for_next_job()))
             except (BrokenPipeError, OSError):
                 await self._listener.on_failure(task.job_id, self._crash_text(slot))
                 await self._shutdown(slot, graceful=False)
@@ -415,6 +417,19 @@ class LocalExecutor:
             self._running.pop(task.job_id, None)
             slot.job_id, slot.cancel_deadline = None, None
             slot.jobs_done += 1
+
+    @property
+    def _max_threads(self) -> int:
+        return self._settings.worker_threads or self._cores
+
+    def _threads_for_next_job(self) -> int:
+        """Unless pinned by the settings, the cores are shared among the jobs running now
+        (this one included): alone it gets all of them (the best latency), and under load
+        each gets one (the best throughput: N single-thread jobs beat one N-thread job). A
+        job keeps its share until it ends; the next jobs are sized to what is left."""
+        if self._settings.worker_threads:
+            return self._settings.worker_threads
+        return max(1, self._cores // max(1, len(self._running)))
 
     def _handle_side_message(self, message: Inbox) -> None:
         if isinstance(message, ModelReport):

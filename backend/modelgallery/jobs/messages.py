@@ -15,6 +15,7 @@ from .executor import Outcome, Task
 @dataclass(frozen=True)
 class RunJob:
     task: Task
+    threads: int  # the job's share of the machine's cores
 
 
 @dataclass(frozen=True)

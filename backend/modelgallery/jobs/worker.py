@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 import traceback
 from multiprocessing.connection import Connection
@@ -38,10 +39,13 @@ _PROGRESS_INTERVAL_S = 0.2
 log = logging.getLogger("modelgallery.worker")
 
 
-def run(conn: Connection, name: str, specs: list[ModelSpec], threads: int, cancel: Event) -> None:
-    # Before any framework is imported (families import theirs in load()): they read these once.
+def run(
+    conn: Connection, name: str, specs: list[ModelSpec], max_threads: int, cancel: Event
+) -> None:
+    # Before any framework is imported (families import theirs in load()): they read these
+    # once. Models load for the most threads a job may get; each job says its share.
     for var in _THREAD_VARS:
-        os.environ[var] = str(threads)
+        os.environ[var] = str(max_threads)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name} %(levelname)s %(message)s")
 
@@ -69,7 +73,19 @@ def run(conn: Connection, name: str, specs: list[ModelSpec], threads: int, cance
         if isinstance(message, Stop):
             return
         cancel.clear()
-        conn.send(_run_task(message.task, models.get(message.task.model), conn, cancel))
+        loaded = models.get(message.task.model)
+        if loaded is not None:
+            _use_threads(loaded, message.threads)
+        conn.send(_run_task(message.task, loaded, conn, cancel))
+
+
+def _use_threads(model: Model, threads: int) -> None:
+    """PyTorch's pool is the process's and resizes at once; runtimes that fix theirs when
+    a session is made (ONNX Runtime, OpenVINO, LiteRT) keep one per count (`use_threads`)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    model.use_threads(threads)
 
 
 def _run_task(task: Task, model: Model | None, conn: Connection, cancel: Event) -> JobEnd:

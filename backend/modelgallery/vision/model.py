@@ -56,8 +56,8 @@ class Output(BaseModel):
         return re.fullmatch(pattern, name) is not None
 
 
-RuntimeName = Literal["torch", "onnxruntime", "openvino"]
-RuntimeRequest = Literal["torch", "onnxruntime", "openvino", "auto"]  # auto: the fastest
+RuntimeName = Literal["torch", "onnxruntime", "openvino", "litert"]
+RuntimeRequest = Literal["torch", "onnxruntime", "openvino", "litert", "auto"]  # auto: fastest
 
 
 class RuntimeCandidate(BaseModel):
@@ -128,6 +128,11 @@ class Model(ABC):
 
     def warmup(self) -> None:  # noqa: B027 - optional hook
         """Run once on a dummy input so that the first real request is not slower."""
+
+    def use_threads(self, threads: int) -> None:  # noqa: B027 - optional hook
+        """Run the next job on `threads` threads (at most the count the worker loaded it
+        for). PyTorch's pool is resized by the worker; families whose runtime fixes its
+        pool per session (`runtimes.selection.PerThreadCount`) switch sessions here."""
 
     @abstractmethod
     def predict(

@@ -934,7 +934,7 @@ export interface components {
              * Name
              * @enum {string}
              */
-            name: "torch" | "onnxruntime" | "openvino";
+            name: "torch" | "onnxruntime" | "openvino" | "litert";
             /** Ms */
             ms?: number | null;
             /** Error */
@@ -949,12 +949,12 @@ export interface components {
              * Requested
              * @enum {string}
              */
-            requested: "torch" | "onnxruntime" | "openvino" | "auto";
+            requested: "torch" | "onnxruntime" | "openvino" | "litert" | "auto";
             /**
              * Chosen
              * @enum {string}
              */
-            chosen: "torch" | "onnxruntime" | "openvino";
+            chosen: "torch" | "onnxruntime" | "openvino" | "litert";
             /** Candidates */
             candidates: components["schemas"]["RuntimeCandidate"][];
         };

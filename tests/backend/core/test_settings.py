@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from modelgallery.core.machine import usable_cores
 from modelgallery.core.settings import Settings
 
 
@@ -31,7 +32,9 @@ def test_defaults_are_safe(tmp_path: Path) -> None:
     assert settings.secret_key is None and settings.mongodb_uri is None
     assert settings.host == "127.0.0.1"  # not reachable from other machines by default
     assert settings.cors_origins == []
-    assert settings.worker_groups == {} and settings.workers_for("anything") == 1
+    # the whole machine by default: a worker per core (at most 4), threads shared at run time
+    assert settings.worker_groups == {} and settings.worker_threads is None
+    assert settings.workers_for("anything") == min(usable_cores(), 4)
     assert settings.smtp_configured is False
     assert settings.login_attempts_per_15min >= 1
     data = make(tmp_path)
@@ -100,7 +103,7 @@ def test_worker_groups_are_json(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings(_env_file=None)
     assert settings.worker_groups == {"torch": 2, "tf": 3}
     assert settings.workers_for("torch") == 2
-    assert settings.workers_for("other") == 1
+    assert settings.workers_for("other") == min(usable_cores(), 4)
     monkeypatch.setenv("WORKER_GROUPS", "torch=2")
     with pytest.raises(ValueError, match="WORKER_GROUPS|worker_groups"):
         Settings(_env_file=None)
@@ -160,4 +163,4 @@ def test_empty_values_mean_unset(monkeypatch, tmp_path) -> None:
     assert settings.mongodb_uri is None and settings.smtp_host is None
     assert settings.secret_key is None
     assert settings.worker_groups == {} and settings.cors_origins == []
-    assert settings.worker_threads == 1 and settings.queue_size == 32
+    assert settings.worker_threads is None and settings.queue_size == 32

@@ -8,6 +8,7 @@ import time
 
 import httpx
 
+from modelgallery.core.machine import usable_cores
 from tests.support.jobs import submit, wait_for
 
 
@@ -40,6 +41,18 @@ def test_worker_killed_mid_job(client: httpx.Client, admin_headers: dict[str, st
     replaced = next(w for w in workers if w["name"] == worker["name"])
     assert replaced["pid"] != worker["pid"] and replaced["alive"]
     assert replaced["restarts"] >= 1
+
+
+def test_the_cores_are_shared_among_the_jobs_running(client: httpx.Client) -> None:
+    cores = usable_cores()  # the server runs on this machine
+    alone = submit(client, wait=30).json()
+    assert alone["result"]["threads"] == cores
+    first = submit(client, params={"sleep_s": 3, "steps": 30}).json()
+    wait_for(client, first["id"], ("running",))
+    second = submit(client, wait=30).json()  # the group's other worker, while the first runs
+    assert second["status"] == "succeeded"
+    assert second["result"]["threads"] == max(1, cores // 2)
+    assert wait_for(client, first["id"])["result"]["threads"] == cores
 
 
 def test_model_that_crashes_its_process(client: httpx.Client) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from modelgallery.vision.runtimes.exports import exported
-from modelgallery.vision.runtimes.selection import choose
+from modelgallery.vision.runtimes.selection import PerThreadCount, choose
 
 
 def test_an_export_is_made_once_per_checkpoint_version(tmp_path: Path) -> None:
@@ -53,12 +53,16 @@ def net(result: str, calls: list[str] | None = None) -> Any:
     return run
 
 
+def run(served: Any) -> object:
+    return served(None)
+
+
 def missing() -> Any:
     raise ImportError("No module named 'onnxruntime'")
 
 
 def test_auto_serves_a_runtime_that_loads_and_says_why_the_others_do_not() -> None:
-    served, choice = choose("auto", {"torch": lambda: net("t"), "onnxruntime": missing}, None)
+    served, choice = choose("auto", {"torch": lambda: net("t"), "onnxruntime": missing}, run)
     assert served(None) == "t" and choice.chosen == "torch" and choice.requested == "auto"
     by_name = {c.name: c for c in choice.candidates}
     assert by_name["torch"].ms is not None
@@ -66,7 +70,7 @@ def test_auto_serves_a_runtime_that_loads_and_says_why_the_others_do_not() -> No
 
 
 def test_a_named_runtime_that_cannot_load_falls_back_with_the_reason() -> None:
-    served, choice = choose("onnxruntime", {"torch": lambda: net("t"), "onnxruntime": missing}, 0)
+    served, choice = choose("onnxruntime", {"torch": lambda: net("t"), "onnxruntime": missing}, run)
     assert choice.chosen == "torch" and served(0) == "t"
     assert [c.name for c in choice.candidates] == ["onnxruntime", "torch"]
 
@@ -74,11 +78,35 @@ def test_a_named_runtime_that_cannot_load_falls_back_with_the_reason() -> None:
 def test_a_named_runtime_that_loads_is_the_only_one_tried() -> None:
     calls: list[str] = []
     builders = {"torch": lambda: net("t", calls), "openvino": lambda: net("o", calls)}
-    served, choice = choose("openvino", builders, 0)
+    served, choice = choose("openvino", builders, run)
     assert choice.chosen == "openvino" and set(calls) == {"o"}
     assert [c.name for c in choice.candidates] == ["openvino"]
 
 
 def test_nothing_to_serve_is_an_error_naming_each_reason() -> None:
     with pytest.raises(RuntimeError, match="torch: ImportError.*onnxruntime: ImportError"):
-        choose("auto", {"torch": missing, "onnxruntime": missing}, 0)
+        choose("auto", {"torch": missing, "onnxruntime": missing}, run)
+
+
+def test_a_runtime_the_weights_cannot_use_is_refused_with_what_they_run_on() -> None:
+    served, choice = choose("openvino", {"litert": lambda: net("l")}, run)
+    assert choice.chosen == "litert" and served(None) == "l"
+    refused = choice.candidates[0]
+    assert refused.name == "openvino" and refused.ms is None
+    assert refused.error == "this model's weights do not run on openvino (they run on litert)"
+
+
+def test_a_net_keeps_one_session_per_thread_count() -> None:
+    built: list[int] = []
+
+    def build(threads: int) -> Any:
+        built.append(threads)
+        return lambda batch: (threads, batch)
+
+    nets = PerThreadCount(build, 4)
+    nets.prepare(1)
+    assert nets("x") == (4, "x")
+    nets.use(1)
+    assert nets("y") == (1, "y")
+    nets.use(4)
+    assert nets("z") == (4, "z") and built == [1, 4]

@@ -1,33 +1,31 @@
 """Object detection: boxes, labels and confidences on images, batches and videos.
 
-`YoloDetector` runs whatever `ultralytics.YOLO` loads (YOLOv5u/v8/11 .pt, ONNX, TFLite, an
-OpenVINO folder); `yolov5_classic.ClassicYolov5Detector` builds on it for the original YOLOv5
-checkpoints. The video path, batches and artifacts come from `tasks.video.VideoTask`.
+`YoloDetector` runs whatever `ultralytics.YOLO` loads: `.pt` checkpoints (YOLOv5u/v8/11) on
+PyTorch, ONNX Runtime or OpenVINO (`yolo_engines.exported_engine`), other formats (TFLite, ONNX,
+an OpenVINO folder) through ultralytics' predictor; `yolov5_classic.ClassicYolov5Detector`
+builds on it for the original YOLOv5 checkpoints. The video path, batches and artifacts come
+from `tasks.video.VideoTask`.
 
 Frameworks are imported inside `load()` and the functions it calls: the API process imports
 this module only to read the declarations."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..model import Param, ResultKind
+from ..model import Param, ResultKind, RuntimeName
 from ..params import check_params
 from ..runtimes.ultralytics import prepare_runtime
 from ..tasks.image import ImageResult, Item
 from ..tasks.video import VideoTask
-
-MAX_DETECTIONS = 300
-
-
-@dataclass(frozen=True)
-class Settings:
-    """A job's parameters as the detector takes them."""
-
-    conf: float
-    iou: float
-    class_ids: list[int] | None  # None: every class
+from .yolo_boxes import Settings
+from .yolo_engines import (
+    NetEngine,
+    UltralyticsEngine,
+    exported_engine,
+    tflite_engine,
+    ultralytics_engine,
+)
 
 
 class YoloDetector(VideoTask):
@@ -52,24 +50,29 @@ class YoloDetector(VideoTask):
     }
     csv_columns: ClassVar[tuple[str, ...]] = ("count", "counts")
 
+    runtimes: ClassVar[tuple[RuntimeName, ...]] = ("torch", "onnxruntime", "openvino", "litert")
+
     names: dict[int, str]
     imgsz: int
+    _engine: NetEngine | UltralyticsEngine
 
     def load(self) -> None:
         threads = prepare_runtime()
-        from ultralytics import YOLO
-
-        try:
-            import ultralytics.nn.backends.litert as litert
-        except ImportError:  # another layout of ultralytics: keep its own choice
-            pass
-        else:
-            # Ultralytics sizes its TFLite interpreter from the machine's cores; the worker's
-            # budget is what the process may use (several processes share the machine).
-            litert.NUM_THREADS = threads
         self.imgsz = int(self.spec.options.get("imgsz", 640))
-        self._yolo = YOLO(str(self.spec.weight_paths[0]), task="detect")
-        self.names = {int(k): str(v) for k, v in self._yolo.names.items()}
+        weights = self.spec.weight_paths[0]
+        requested = self.spec.runtime or "auto"
+        if weights.suffix == ".pt":
+            self._engine, self.runtime = exported_engine(weights, self.imgsz, threads, requested)
+        elif weights.suffix == ".tflite":
+            self._engine, self.runtime = tflite_engine(weights, self.imgsz, threads, requested)
+        else:
+            self._engine, self.runtime = ultralytics_engine(
+                weights, self.imgsz, threads, requested
+            )
+        self.names = self._engine.names
+
+    def use_threads(self, threads: int) -> None:
+        self._engine.use_threads(threads)
 
     def warmup(self) -> None:
         import numpy as np
@@ -84,17 +87,7 @@ class YoloDetector(VideoTask):
         return Settings(values["conf"], values["iou"], self._class_ids(wanted) if wanted else None)
 
     def infer(self, image: Any, settings: Settings) -> list[Item]:
-        result = self._yolo.predict(
-            image,
-            conf=settings.conf,
-            iou=settings.iou,
-            classes=settings.class_ids,
-            imgsz=self.imgsz,
-            max_det=MAX_DETECTIONS,
-            verbose=False,
-        )[0]
-        boxes = result.boxes
-        return detections(boxes.xyxy.tolist(), boxes.conf.tolist(), boxes.cls.tolist(), self.names)
+        return self._engine(image, settings)
 
     def draw(self, image: Any, items: list[Item]) -> Any:
         from ultralytics.utils.plotting import Annotator, colors
@@ -137,25 +130,6 @@ class YoloDetector(VideoTask):
                 f"It detects: {_shorten(known, 400)}"
             )
         return sorted(set(ids))
-
-
-def detections(
-    boxes: list[list[float]], scores: list[float], classes: list[float], names: dict[int, str]
-) -> list[Item]:
-    """The items of one image: class, label, confidence and box (x1, y1, x2, y2 in the
-    input image's pixels)."""
-    found = []
-    for box, score, cls in zip(boxes, scores, classes, strict=True):
-        cid = int(cls)
-        found.append(
-            {
-                "class_id": cid,
-                "label": names.get(cid, str(cid)),
-                "confidence": round(float(score), 4),
-                "box": [round(v, 1) for v in box],
-            }
-        )
-    return found
 
 
 def _counts(items: list[Item]) -> dict[str, int]:

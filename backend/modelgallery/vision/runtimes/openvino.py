@@ -1,5 +1,5 @@
-"""OpenVINO on the CPU, at the worker's thread budget, tuned for the latency of one request
-(a worker runs one job at a time)."""
+"""OpenVINO on the CPU at a given thread count, tuned for the latency of one request (a
+worker runs one job at a time). It reads ONNX, its own IR, and TFLite graphs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 
 
 class OpenVinoNet:
-    """Compiles an ONNX (or OpenVINO IR) graph with one input; takes its first output."""
+    """Compiles a graph with one input; takes an NCHW batch (transposed for a graph that
+    takes NHWC, as TFLite exports do) and gives its first output."""
 
     name = "openvino"
 
@@ -22,6 +23,12 @@ class OpenVinoNet:
             {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"},
         )
         self._request = compiled.create_infer_request()
+        shape = compiled.input(0).get_partial_shape()
+        self.channels_last = (
+            shape.rank.get_length() == 4 and shape[3].is_static and shape[3].get_length() == 3
+        )
 
     def __call__(self, batch: Any) -> Any:
+        if self.channels_last:
+            batch = batch.transpose(0, 2, 3, 1)
         return self._request.infer({0: batch})[0]

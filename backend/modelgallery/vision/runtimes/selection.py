@@ -9,35 +9,70 @@ import logging
 import statistics
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ..model import RuntimeCandidate, RuntimeChoice, RuntimeName, RuntimeRequest
 
 log = logging.getLogger(__name__)
 
 Net = Callable[[Any], Any]  # a batch in, the network's raw output out
+N = TypeVar("N")
+T = TypeVar("T")
 _TIMED_RUNS = 3
+
+
+class PerThreadCount(Generic[T]):
+    """A runtime's net at the thread count of the job at hand. ONNX Runtime, OpenVINO and
+    LiteRT fix their thread pool when a session is made, so each count gets its own session,
+    made on first use (`prepare` makes one ahead). `build(threads)` makes one; a runtime
+    whose pool can be resized in place (PyTorch's) may ignore the count."""
+
+    def __init__(self, build: Callable[[int], T], threads: int) -> None:
+        self._build = build
+        self._nets: dict[int, T] = {}
+        self.threads = threads
+
+    def prepare(self, threads: int) -> None:
+        if threads not in self._nets:
+            self._nets[threads] = self._build(threads)
+
+    def use(self, threads: int) -> None:
+        self.threads = threads
+
+    def current(self) -> T:
+        self.prepare(self.threads)
+        return self._nets[self.threads]
+
+    def __call__(self, batch: Any) -> Any:
+        net: Any = self.current()
+        return net(batch)
 
 
 def choose(
     requested: RuntimeRequest,
-    builders: Mapping[RuntimeName, Callable[[], Net]],
-    sample: Any,
-) -> tuple[Net, RuntimeChoice]:
+    builders: Mapping[RuntimeName, Callable[[], N]],
+    trial: Callable[[N], object],
+) -> tuple[N, RuntimeChoice]:
     """The net to serve with, and the record of the choice. `builders` is in order of
-    preference; the first is the fallback when the requested one cannot load."""
+    preference; the first is the fallback when the requested one cannot load. `trial(net)`
+    runs the warm-up input once: what is timed."""
     names = list(builders) if requested == "auto" else [requested]
     fallback = next(iter(builders))
     if requested != "auto" and requested != fallback:
         names.append(fallback)
     tried: list[RuntimeCandidate] = []
-    nets: dict[RuntimeName, Net] = {}
+    nets: dict[RuntimeName, N] = {}
     for name in names:
         if requested != "auto" and nets:
             break
+        if name not in builders:
+            runs_on = ", ".join(builders)
+            reason = f"this model's weights do not run on {name} (they run on {runs_on})"
+            tried.append(RuntimeCandidate(name=name, error=reason))
+            continue
         try:
             net = builders[name]()
-            ms = _median_ms(net, sample)
+            ms = _median_ms(trial, net)
         except Exception as exc:  # any failure only rules this runtime out
             log.warning("runtime %s is not usable: %s", name, exc)
             tried.append(RuntimeCandidate(name=name, error=_short(exc)))
@@ -50,12 +85,12 @@ def choose(
     return nets[chosen], RuntimeChoice(requested=requested, chosen=chosen, candidates=tried)
 
 
-def _median_ms(net: Net, sample: Any) -> float:
-    net(sample)  # the first run pays for lazy initialisation
+def _median_ms(trial: Callable[[N], object], net: N) -> float:
+    trial(net)  # the first run pays for lazy initialisation
     times = []
     for _ in range(_TIMED_RUNS):
         started = time.perf_counter()
-        net(sample)
+        trial(net)
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 

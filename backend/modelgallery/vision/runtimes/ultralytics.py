@@ -1,12 +1,16 @@
 """Running torch and ultralytics inside a worker: offline, with the fonts its plotting looks
-for, torchvision's NMS available, and torch at the worker's thread budget."""
+for, torchvision's NMS available, and torch at the worker's thread budget; the bare network
+of an ultralytics checkpoint, and its ONNX export."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def prepare_runtime() -> int:
@@ -46,3 +50,58 @@ def _install_fonts(folder: Path) -> None:
             partial = folder / f".{name}.{os.getpid()}"
             shutil.copyfile(source, partial)
             os.replace(partial, target)
+
+
+@dataclass(frozen=True)
+class DetectionNetwork:
+    """The bare network of an ultralytics detection checkpoint, ready to run."""
+
+    module: Any  # torch.nn.Module: fused, in eval mode
+    names: dict[int, str]
+    stride: int
+    end2end: bool  # NMS inside the head (YOLOv10, YOLO26): its rows are final boxes
+
+
+def detection_network(checkpoint: Path) -> DetectionNetwork:
+    from ultralytics import YOLO
+
+    model = YOLO(str(checkpoint), task="detect").model
+    head = model.model[-1]
+    module = model.fuse(verbose=False).eval()
+    names = {int(k): str(v) for k, v in model.names.items()}
+    end2end = bool(getattr(head, "end2end", False))
+    return DetectionNetwork(module, names, int(model.stride.max()), end2end)
+
+
+def export_onnx(checkpoint: Path, target: Path, imgsz: int) -> None:
+    """ultralytics' own ONNX export of `checkpoint`, taking any input size (so the
+    letterboxed rectangle of an image goes in as it is), written to `target`. Needs no
+    network. The exporter writes next to its input: it works on a copy in a scratch folder."""
+    from ultralytics import YOLO
+
+    with tempfile.TemporaryDirectory() as scratch, warnings.catch_warnings():
+        # ultralytics picks torch's TorchScript-based exporter on purpose; its deprecation
+        # notice and the tracer's notes on shapes say nothing new about this graph.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        copy = Path(scratch) / checkpoint.name
+        shutil.copyfile(checkpoint, copy)
+        written = YOLO(str(copy), task="detect").export(
+            format="onnx", dynamic=True, imgsz=imgsz, verbose=False
+        )
+        if not written:
+            raise RuntimeError("ultralytics' ONNX export failed (see the worker's log)")
+        shutil.move(str(written), target)
+
+
+def ultralytics_metadata(export: Path) -> dict[str, Any]:
+    """What ultralytics embeds in an export (names, stride, imgsz, task); empty when
+    there is none or it cannot be read."""
+    try:
+        from ultralytics.nn.backends.base import BaseBackend
+
+        found = BaseBackend.read_metadata(export)
+    except Exception:  # another layout of ultralytics, or a file without metadata
+        return {}
+    return found if isinstance(found, dict) else {}
