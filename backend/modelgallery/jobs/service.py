@@ -53,6 +53,8 @@ class JobService:
         # Running jobs: when progress was last stored, and the last state published.
         self._last_write: dict[str, float] = {}
         self._running: dict[str, Job] = {}
+        # Jobs submitted here and not started yet, as stored: starting one needs no read.
+        self._queued: dict[str, Job] = {}
 
     # --- what the services ask -------------------------------------------------------
 
@@ -79,9 +81,11 @@ class JobService:
         """Store a prepared job (its files already in place) and queue it. Raises
         QueueFullError, after removing the job, when the queue is full."""
         job = await self.store.jobs.create(job)
+        self._queued[job.id] = job
         try:
             self.executor.submit(self._task(job, spec))
         except Exception:
+            self._queued.pop(job.id, None)
             await self.store.jobs.delete(job.id)
             self.files.remove(job.id)
             raise
@@ -125,6 +129,7 @@ class JobService:
         self.files.remove(job_id)
         self._last_write.pop(job_id, None)
         self._running.pop(job_id, None)
+        self._queued.pop(job_id, None)
         return deleted
 
     async def fail_queued(self, model: str, reason: str) -> int:
@@ -182,7 +187,8 @@ class JobService:
     # --- the executor's listener ------------------------------------------------------
 
     async def on_start(self, job_id: str, worker: str) -> bool:
-        job = await self.store.jobs.get(job_id)
+        # A cancel or delete since it was queued makes the conditional update below miss.
+        job = self._queued.pop(job_id, None) or await self.store.jobs.get(job_id)
         if job is None or job.status != JobStatus.queued:
             return False
         started = utcnow()
@@ -224,9 +230,8 @@ class JobService:
 
     async def on_success(self, job_id: str, outcome: Outcome) -> None:
         received = time.perf_counter()
-        job = await self.store.jobs.get(job_id)
+        job = await self._ending(job_id)
         if job is None:
-            self.files.remove(job_id)  # deleted while it ran
             return
         try:
             artifacts = self._collect(job_id, outcome)
@@ -247,18 +252,22 @@ class JobService:
         )
 
     async def on_failure(self, job_id: str, error: str) -> None:
-        job = await self.store.jobs.get(job_id)
-        if job is None:
-            self.files.remove(job_id)
-            return
-        await self._finish(job, JobStatus.failed, error=error)
+        job = await self._ending(job_id)
+        if job is not None:
+            await self._finish(job, JobStatus.failed, error=error)
 
     async def on_cancelled(self, job_id: str) -> None:
-        job = await self.store.jobs.get(job_id)
+        job = await self._ending(job_id)
+        if job is not None:
+            await self._finish(job, JobStatus.cancelled, message="cancelled")
+
+    async def _ending(self, job_id: str) -> Job | None:
+        """A job whose run ended, as last stored: from memory while it ran here (`delete`
+        forgets it), else read. None, with its files removed, when it was deleted."""
+        job = self._running.get(job_id) or await self.store.jobs.get(job_id)
         if job is None:
             self.files.remove(job_id)
-            return
-        await self._finish(job, JobStatus.cancelled, message="cancelled")
+        return job
 
     # --- helpers ---------------------------------------------------------------------
 
