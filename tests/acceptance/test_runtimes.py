@@ -108,3 +108,18 @@ def test_the_mirror_yolov8n_serves_the_fastest_of_litert_and_openvino(
     times = {c["name"]: c["ms"] for c in runtime["candidates"]}
     assert set(times) == {"litert", "openvino"} and all(times.values()), runtime
     assert runtime["chosen"] == min(times, key=lambda n: times[n])
+
+
+@pytest.mark.parametrize("runtime", ["torch", "onnxruntime"])
+def test_a_batch_finds_what_one_by_one_finds(runtime: str, spec: Any, samples: Path) -> None:
+    model = loaded(spec, runtime)
+    bus, zidane = (cv2.imread(str(samples / name)) for name in IMAGES)
+    images = [bus, cv2.flip(bus, 1), zidane]  # two of one size go through together
+    settings = model.prepare({})
+    alone = [model.infer(image, settings) for image in images]
+    together = model.infer_many(images, [settings] * 3)
+    for own, batched in zip(alone, together, strict=True):
+        assert len(batched) == len(own), (own, batched)
+        for item in batched:  # the same boxes, to rounding
+            assert matched(item, own, 0.98), (item, own)
+    assert model.batch_speedup(2) > 0

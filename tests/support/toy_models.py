@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from modelgallery.vision.model import (
     ArtifactOut,
     InputItem,
+    JobInput,
     Model,
     Output,
     Param,
@@ -88,3 +89,20 @@ class ToyInvert(Model):
         artifacts.append(ArtifactOut("summary.json", "application/json", "data"))
         progress(1.0, "done")
         return Result(summary=summary, artifacts=artifacts)
+
+
+class ToyBatch(ToyInvert):
+    """The toy as a family that batches and gains from it, as a network would: one-image
+    jobs that wait together run in one `predict_many`, each with its own results."""
+
+    batches: ClassVar[bool] = True
+
+    def batch_speedup(self, size: int) -> float:
+        return 2.0
+
+    def predict_many(self, jobs: list[JobInput]) -> list[Result | Exception]:
+        results = super().predict_many(jobs)
+        for result in results:
+            if isinstance(result, Result):
+                result.batch_size = len(jobs)
+        return results

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from pydantic import BaseModel, EmailStr, Field
 
+from ..jobs.executor import ModelState
 from ..services.models import ModelView
 from ..store.records import Artifact, Job, JobStatus, Role, Timings, User
 from ..vision.model import Output, Param, ResultKind, RuntimeChoice
@@ -72,6 +73,21 @@ class UserUpdateIn(BaseModel):
     disabled: bool | None = None
 
 
+class Batching(BaseModel):
+    max_batch: int = Field(description="One-image jobs per pass of the network, at most")
+    speedup: float | None = Field(
+        description="Images per second in full batches over one by one, measured at load"
+    )
+    active: bool = Field(description="Whether jobs that wait together are batched")
+
+    @classmethod
+    def of(cls, max_batch: int, state: ModelState | None) -> Batching | None:
+        if max_batch < 2:
+            return None
+        speedup = state.batch_speedup if state else None
+        return cls(max_batch=max_batch, speedup=speedup, active=bool(state and state.batches))
+
+
 class ModelPublic(BaseModel):
     name: str
     title: str
@@ -92,6 +108,9 @@ class ModelPublic(BaseModel):
     load_ms: float | None = None
     runtime: RuntimeChoice | None = Field(
         None, description="The runtime it serves on and the per-image time of each candidate"
+    )
+    batching: Batching | None = Field(
+        None, description="Dynamic batching of one-image jobs, for models that batch"
     )
     legacy_route: str | None = None
 
@@ -114,6 +133,7 @@ class ModelPublic(BaseModel):
             reason=state.reason if state else "no worker hosts this model",
             load_ms=state.load_ms if state else None,
             runtime=state.runtime if state else None,
+            batching=Batching.of(spec.max_batch, state),
             legacy_route=spec.legacy_route,
         )
 

@@ -11,6 +11,7 @@ from typing import Any, Literal, Protocol
 from ..vision.model import ArtifactOut, InputItem, RuntimeChoice
 from ..vision.registry import Registry
 
+MIN_BATCH_SPEEDUP = 1.1
 ModelStatus = Literal["loaded", "loading", "unavailable", "unloaded", "disabled"]
 
 
@@ -20,6 +21,13 @@ class ModelState:
     reason: str | None = None
     load_ms: float | None = None
     runtime: RuntimeChoice | None = None  # what it serves on, for families with runtimes
+    batch_speedup: float | None = None  # measured at load, for families that batch
+
+    @property
+    def batches(self) -> bool:
+        """Whether its one-image jobs that wait together run as one batch: only where
+        that pays on this machine (below the threshold it only delays the first)."""
+        return (self.batch_speedup or 0.0) >= MIN_BATCH_SPEEDUP
 
 
 @dataclass
@@ -51,6 +59,7 @@ class Outcome:
     artifacts: list[ArtifactOut] = field(default_factory=list)
     model_ms: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)  # ms per stage of the model's run
+    batch_size: int = 1
 
 
 class QueueFullError(Exception):

@@ -16,6 +16,7 @@ import math
 import multiprocessing as mp
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from .messages import (
     Inbox,
     ModelReport,
     Progressed,
+    RunBatch,
     RunJob,
     Stop,
     Succeeded,
@@ -56,6 +58,8 @@ class _Slot:
     generation: int = -1
     ready: bool = False  # its models are loaded
     job_id: str | None = None
+    batch: set[str] = field(default_factory=set)  # the jobs it runs now
+    cancelled: set[str] = field(default_factory=set)  # of a batch: they end cancelled
     jobs_done: int = 0
     restarts: int = 0
     failures_in_a_row: int = 0
@@ -144,6 +148,9 @@ class LocalExecutor:
         slot = self._running.get(job_id)
         if slot is None:
             return False
+        if len(slot.batch) > 1:  # the others' results must not be lost: it ends cancelled
+            slot.cancelled.add(job_id)
+            return True
         slot.cancel.set()
         slot.cancel_deadline = time.monotonic() + _CANCEL_GRACE_S
         slot.inbox.put_nowait(Wake())
@@ -276,7 +283,7 @@ class LocalExecutor:
                     continue
                 task = await self._next_task(slot)
                 if task is not None:
-                    await self._execute(slot, task)
+                    await self._execute(slot, await self._gather(slot, task))
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug here must not silently stop a worker slot
@@ -357,66 +364,112 @@ class LocalExecutor:
             return task
         return None
 
-    async def _execute(self, slot: _Slot, task: Task) -> None:
+    async def _gather(self, slot: _Slot, first: Task) -> list[Task]:
+        """`first`, with the one-image jobs of its model waiting behind it when its model
+        batches and gains from it (up to its `max_batch`, waiting up to its
+        `max_batch_wait_ms` for more to come)."""
+        spec = self._registry.models.get(first.model)
+        state = self._states.get(first.model)
+        if (
+            spec is None
+            or spec.max_batch < 2
+            or not _one_image(first)
+            or state is None
+            or not state.batches
+        ):
+            return [first]
+        batch = [first]
+        waited = False
+        while True:
+            batch += _take(
+                slot.group.queue,
+                lambda t: t.model == first.model and _one_image(t),
+                spec.max_batch - len(batch),
+            )
+            if len(batch) >= spec.max_batch or waited or spec.max_batch_wait_ms <= 0:
+                return batch
+            await asyncio.sleep(spec.max_batch_wait_ms / 1000)
+            waited = True
+
+    async def _execute(self, slot: _Slot, tasks: list[Task]) -> None:
+        """Run one job, or a batch of one-image jobs, on the slot's worker and relay what
+        it says until every job has ended."""
         assert self._listener is not None
         worker_name = f"{slot.name} (pid {slot.process.pid})"
-        if not await self._listener.on_start(task.job_id, worker_name):
+        tasks = [t for t in tasks if await self._listener.on_start(t.job_id, worker_name)]
+        if not tasks:
             return
-        self._running[task.job_id] = slot
-        slot.job_id, slot.cancel_deadline = task.job_id, None
+        pending = {t.job_id: t for t in tasks}
+        for task in tasks:
+            self._running[task.job_id] = slot
+        slot.job_id, slot.batch, slot.cancel_deadline = tasks[0].job_id, set(pending), None
         started = time.monotonic()
-        deadline = started + task.timeout_s
+        deadline = started + max(t.timeout_s for t in tasks)
+        threads = self._threads_for_next_job()
         try:
             try:
-                slot.conn.send(RunJob(task, self._threads_for_next_job()))
+                if len(tasks) == 1:
+                    slot.conn.send(RunJob(tasks[0], threads))
+                else:
+                    slot.conn.send(RunBatch(tasks, threads))
             except (BrokenPipeError, OSError):
-                await self._listener.on_failure(task.job_id, self._crash_text(slot))
-                await self._shutdown(slot, graceful=False)
+                await self._end_all(slot, pending, self._crash_text(slot))
                 return
-            while True:
+            while pending:
                 limit = slot.cancel_deadline or deadline
                 try:
                     message = await asyncio.wait_for(
                         slot.inbox.get(), max(0.0, limit - time.monotonic())
                     )
                 except TimeoutError:
-                    await self._shutdown(slot, graceful=False)
                     if slot.cancelling:
-                        await self._listener.on_cancelled(task.job_id)
-                    else:
-                        await self._listener.on_failure(
-                            task.job_id,
-                            f"stopped: it ran longer than the time limit of {task.timeout_s:g} s",
-                        )
+                        await self._shutdown(slot, graceful=False)
+                        for job_id in list(pending):
+                            await self._listener.on_cancelled(pending.pop(job_id).job_id)
+                        return
+                    limit_s = max(t.timeout_s for t in pending.values())
+                    reason = f"stopped: it ran longer than the time limit of {limit_s:g} s"
+                    await self._end_all(slot, pending, reason)
                     return
                 match message:
-                    case Progressed(_, fraction, text):
-                        await self._listener.on_progress(task.job_id, fraction, text)
-                    case Succeeded(_, outcome):
+                    case Progressed(job_id, fraction, text) if job_id in pending:
+                        await self._listener.on_progress(job_id, fraction, text)
+                    case Succeeded(job_id, outcome) if job_id in pending:
+                        del pending[job_id]
+                        if job_id in slot.cancelled:  # cancelled while its batch ran
+                            await self._listener.on_cancelled(job_id)
+                            continue
                         round_trip_ms = (time.monotonic() - started) * 1000
                         pipe_ms = round(max(0.0, round_trip_ms - outcome.model_ms), 2)
                         outcome.stages = {"pipe": pipe_ms, **outcome.stages}
-                        await self._listener.on_success(task.job_id, outcome)
-                        return
-                    case Failed(_, error):
-                        await self._listener.on_failure(task.job_id, error)
-                        return
-                    case Cancelled():
-                        await self._listener.on_cancelled(task.job_id)
-                        return
+                        await self._listener.on_success(job_id, outcome)
+                    case Failed(job_id, error) if job_id in pending:
+                        del pending[job_id]
+                        await self._listener.on_failure(job_id, error)
+                    case Cancelled(job_id) if job_id in pending:
+                        del pending[job_id]
+                        await self._listener.on_cancelled(job_id)
                     case WorkerDied():
-                        text = self._crash_text(slot)
-                        await self._shutdown(slot, graceful=False)
-                        await self._listener.on_failure(task.job_id, text)
+                        await self._end_all(slot, pending, self._crash_text(slot))
                         return
                     case _:
                         self._handle_side_message(message)
         finally:
             elapsed = time.monotonic() - started
-            slot.group.avg_job_s = 0.8 * slot.group.avg_job_s + 0.2 * elapsed
-            self._running.pop(task.job_id, None)
+            slot.group.avg_job_s = 0.8 * slot.group.avg_job_s + 0.2 * elapsed / len(tasks)
+            for task in tasks:
+                self._running.pop(task.job_id, None)
             slot.job_id, slot.cancel_deadline = None, None
-            slot.jobs_done += 1
+            slot.batch, slot.cancelled = set(), set()
+            slot.jobs_done += len(tasks)
+
+    async def _end_all(self, slot: _Slot, pending: dict[str, Task], error: str) -> None:
+        """The worker is gone or stuck: replace it, and fail what it was running."""
+        assert self._listener is not None
+        await self._shutdown(slot, graceful=False)
+        for job_id in list(pending):
+            del pending[job_id]
+            await self._listener.on_failure(job_id, error)
 
     @property
     def _max_threads(self) -> int:
@@ -429,12 +482,17 @@ class LocalExecutor:
         job keeps its share until it ends; the next jobs are sized to what is left."""
         if self._settings.worker_threads:
             return self._settings.worker_threads
-        return max(1, self._cores // max(1, len(self._running)))
+        busy = {id(slot) for slot in self._running.values()}  # a batch runs in one worker
+        return max(1, self._cores // max(1, len(busy)))
 
     def _handle_side_message(self, message: Inbox) -> None:
         if isinstance(message, ModelReport):
             self._states[message.name] = ModelState(
-                message.status, message.reason, message.load_ms, message.runtime
+                message.status,
+                message.reason,
+                message.load_ms,
+                message.runtime,
+                message.batch_speedup,
             )
 
     # --- processes -------------------------------------------------------------------
@@ -495,3 +553,25 @@ class LocalExecutor:
             f"the worker process stopped unexpectedly ({self._exit_text(slot)}) while running "
             "this job; it has been replaced, so you can submit the file again"
         )
+
+
+def _one_image(task: Task) -> bool:
+    return len(task.inputs) == 1 and task.inputs[0].kind == "image"
+
+
+def _take(queue: asyncio.Queue[Task], wanted: Callable[[Task], bool], limit: int) -> list[Task]:
+    """Up to `limit` tasks that are `wanted`, out of the queue; the others stay in their
+    order. No await: nothing else touches the queue meanwhile."""
+    waiting: list[Task] = []
+    while True:
+        try:
+            waiting.append(queue.get_nowait())
+        except asyncio.QueueEmpty:
+            break
+    taken: list[Task] = []
+    for task in waiting:
+        if len(taken) < limit and wanted(task):
+            taken.append(task)
+        else:
+            queue.put_nowait(task)
+    return taken

@@ -19,11 +19,20 @@ class RunJob:
 
 
 @dataclass(frozen=True)
+class RunBatch:
+    """One-image jobs of one model to run through its network together; each ends with
+    its own message. Cancelling one does not stop the others: it ends cancelled."""
+
+    tasks: list[Task]
+    threads: int
+
+
+@dataclass(frozen=True)
 class Stop:
     pass
 
 
-ToWorker = RunJob | Stop
+ToWorker = RunJob | RunBatch | Stop
 
 # --- from the worker ---------------------------------------------------------------------
 
@@ -37,6 +46,7 @@ class ModelReport:
     reason: str | None = None
     load_ms: float | None = None
     runtime: RuntimeChoice | None = None
+    batch_speedup: float | None = None  # images/s batched over one by one, at one thread
 
 
 @dataclass(frozen=True)

@@ -249,6 +249,7 @@ class JobService:
                 **outcome.stages,
                 "recording": round((time.perf_counter() - received) * 1000, 2),
             },
+            batch_size=outcome.batch_size,
         )
 
     async def on_failure(self, job_id: str, error: str) -> None:
@@ -317,12 +318,14 @@ class JobService:
         artifacts: list[Artifact] | None = None,
         model_ms: float | None = None,
         stages: dict[str, float] | None = None,
+        batch_size: int = 1,
     ) -> Job | None:
         timings = job.timings.model_copy(
             update={
                 "finished": utcnow(),
                 "model_ms": model_ms,
                 "stages": {**job.timings.stages, **(stages or {})},
+                "batch_size": batch_size,
             }
         )
         changes: dict[str, Any] = {

@@ -11,7 +11,7 @@ import traceback
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 
-from ..vision.model import JobCancelled, Model
+from ..vision.model import JobCancelled, JobInput, Model, Progress
 from ..vision.registry import ModelSpec, family_class
 from .executor import Outcome, Task
 from .messages import (
@@ -20,9 +20,11 @@ from .messages import (
     JobEnd,
     ModelReport,
     Progressed,
+    RunBatch,
     RunJob,
     Stop,
     Succeeded,
+    ToWorker,
     WorkerReady,
 )
 
@@ -62,21 +64,46 @@ def run(
             continue
         models[spec.name] = model
         load_ms = (time.perf_counter() - started) * 1000
-        conn.send(ModelReport(spec.name, "loaded", load_ms=load_ms, runtime=model.runtime))
+        speedup = _batch_speedup(model)
+        conn.send(
+            ModelReport(
+                spec.name, "loaded", load_ms=load_ms, runtime=model.runtime, batch_speedup=speedup
+            )
+        )
     conn.send(WorkerReady())
 
     while True:
         try:
-            message: RunJob | Stop = conn.recv()
+            message: ToWorker = conn.recv()
         except EOFError:  # the parent went away
             return
-        if isinstance(message, Stop):
-            return
-        cancel.clear()
-        loaded = models.get(message.task.model)
-        if loaded is not None:
-            _use_threads(loaded, message.threads)
-        conn.send(_run_task(message.task, loaded, conn, cancel))
+        match message:
+            case Stop():
+                return
+            case RunJob(task, threads):
+                cancel.clear()
+                loaded = models.get(task.model)
+                if loaded is not None:
+                    _use_threads(loaded, threads)
+                conn.send(_run_task(task, loaded, conn, cancel))
+            case RunBatch(tasks, threads):
+                loaded = models.get(tasks[0].model)
+                if loaded is not None:
+                    _use_threads(loaded, threads)
+                for end in _run_batch(tasks, loaded, conn):
+                    conn.send(end)
+
+
+def _batch_speedup(model: Model) -> float | None:
+    """Measured once at load, for families that batch: the executor batches only when
+    it pays on this machine."""
+    if not model.batches or model.spec.max_batch < 2:
+        return None
+    try:
+        return model.batch_speedup(model.spec.max_batch)
+    except Exception:  # a family that cannot batch after all runs jobs one by one
+        log.exception("measuring batches of %s failed", model.spec.name)
+        return None
 
 
 def _use_threads(model: Model, threads: int) -> None:
@@ -88,19 +115,58 @@ def _use_threads(model: Model, threads: int) -> None:
     model.use_threads(threads)
 
 
-def _run_task(task: Task, model: Model | None, conn: Connection, cancel: Event) -> JobEnd:
+def _run_batch(tasks: list[Task], model: Model | None, conn: Connection) -> list[JobEnd]:
     if model is None:
-        return Failed(task.job_id, f"the model '{task.model}' is not loaded in this worker")
+        reason = f"the model '{tasks[0].model}' is not loaded in this worker"
+        return [Failed(t.job_id, reason) for t in tasks]
+    jobs = []
+    for task in tasks:
+        task.outdir.mkdir(parents=True, exist_ok=True)
+        jobs.append(JobInput(task.inputs, task.params, task.outdir, _reporter(task.job_id, conn)))
+    started = time.perf_counter()
+    try:
+        results = model.predict_many(jobs)
+    except Exception as exc:  # a failure of the batch as a whole
+        log.error("batch %s failed:\n%s", [t.job_id for t in tasks], traceback.format_exc())
+        return [Failed(t.job_id, _short(exc)) for t in tasks]
+    share_ms = (time.perf_counter() - started) * 1000 / len(tasks)
+    ends: list[JobEnd] = []
+    for task, result in zip(tasks, results, strict=True):
+        if isinstance(result, JobCancelled):
+            ends.append(Cancelled(task.job_id))
+        elif isinstance(result, Exception):
+            ends.append(Failed(task.job_id, _short(result)))
+        else:
+            outcome = Outcome(
+                result.summary, result.artifacts, share_ms, result.stages, result.batch_size
+            )
+            ends.append(Succeeded(task.job_id, outcome))
+    return ends
+
+
+def _reporter(job_id: str, conn: Connection) -> Progress:
+    """Progress of one job of a batch, at most every `_PROGRESS_INTERVAL_S`."""
     last_sent = 0.0
 
     def progress(fraction: float, message: str = "") -> None:
         nonlocal last_sent
-        if cancel.is_set():
-            raise JobCancelled()
         now = time.monotonic()
         if now - last_sent >= _PROGRESS_INTERVAL_S or fraction >= 1.0:
             last_sent = now
-            conn.send(Progressed(task.job_id, max(0.0, min(1.0, float(fraction))), message))
+            conn.send(Progressed(job_id, max(0.0, min(1.0, float(fraction))), message))
+
+    return progress
+
+
+def _run_task(task: Task, model: Model | None, conn: Connection, cancel: Event) -> JobEnd:
+    if model is None:
+        return Failed(task.job_id, f"the model '{task.model}' is not loaded in this worker")
+    report = _reporter(task.job_id, conn)
+
+    def progress(fraction: float, message: str = "") -> None:
+        if cancel.is_set():
+            raise JobCancelled()
+        report(fraction, message)
 
     task.outdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

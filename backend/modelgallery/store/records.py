@@ -71,6 +71,7 @@ class Timings(BaseModel):
     # checks, queue (recorded and waiting for a worker), pipe (to the worker and back),
     # the model's own stages (decode, inference, drawing, encoding, writing), recording.
     stages: dict[str, float] = Field(default_factory=dict)
+    batch_size: int = 1  # jobs run through the network together with this one (batching)
 
     @property
     def total_ms(self) -> float | None:

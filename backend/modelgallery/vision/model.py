@@ -96,6 +96,7 @@ class Result:
     summary: dict[str, Any]
     artifacts: list[ArtifactOut] = field(default_factory=list)
     stages: dict[str, float] = field(default_factory=dict)  # ms per stage (`stages.py`)
+    batch_size: int = 1  # jobs whose images went through the network together
 
 
 class JobCancelled(Exception):  # noqa: N818 - a signal, not an error
@@ -104,6 +105,16 @@ class JobCancelled(Exception):  # noqa: N818 - a signal, not an error
 
 # progress(fraction 0..1, message) -> None; raises JobCancelled when the user cancelled.
 Progress = Callable[[float, str], None]
+
+
+@dataclass
+class JobInput:
+    """One job of a batch (`Model.predict_many`)."""
+
+    inputs: list[InputItem]
+    params: dict[str, Any]
+    outdir: Path
+    progress: Progress
 
 
 class Model(ABC):
@@ -118,6 +129,8 @@ class Model(ABC):
     # The runtimes this family can serve on (the registry's `runtime`); none: its own.
     runtimes: ClassVar[tuple[RuntimeName, ...]] = ()
     runtime: RuntimeChoice | None = None  # set by load() when the family has runtimes
+    # Whether `predict_many` runs several one-image jobs faster than one by one.
+    batches: ClassVar[bool] = False
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
@@ -139,3 +152,21 @@ class Model(ABC):
         self, inputs: list[InputItem], params: dict[str, Any], outdir: Path, progress: Progress
     ) -> Result:
         """Write artifacts into `outdir` and return the JSON-able summary."""
+
+    def predict_many(self, jobs: list[JobInput]) -> list[Result | Exception]:
+        """Several jobs at once (dynamic batching), each with its own inputs, parameters,
+        folder and progress; one job's error is its own result, not the others'. Families
+        that declare `batches` run them in one pass of their network."""
+        results: list[Result | Exception] = []
+        for job in jobs:
+            try:
+                results.append(self.predict(job.inputs, job.params, job.outdir, job.progress))
+            except Exception as exc:  # JobCancelled too: it cancels that job only
+                results.append(exc)
+        return results
+
+    def batch_speedup(self, size: int) -> float:
+        """Images per second when `size` one-image jobs run as a batch, over one by one,
+        measured on this machine at one thread (batches form only when jobs wait, so when
+        every core is busy). 1.0: batching gains nothing."""
+        return 1.0

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationErro
 from .model import Model, Output, Param, ResultKind, RuntimeRequest
 from .params import validate_param
 
+_DEFAULT_MAX_BATCH = 4  # one-image jobs per network pass, for families that batch
+
 # Short names for the families this package ships; a `module:Class` path also works.
 FAMILIES: dict[str, str] = {
     "yolo": "modelgallery.vision.families.detection:YoloDetector",
@@ -62,6 +64,10 @@ class ModelEntry(BaseModel):
     timeout_s: PositiveFloat | None = None
     # default: auto, where the family has runtimes to choose from
     runtime: RuntimeRequest | None = None
+    # Dynamic batching of one-image jobs that wait together (families that batch): at most
+    # this many per pass (default 4; 1 turns it off), waiting at most this long for more.
+    max_batch: int | None = Field(None, ge=1, le=64)
+    max_batch_wait_ms: float = Field(0, ge=0, le=1000)
     weights: list[WeightFile] = Field(default_factory=list)
     params: dict[str, ParamOverride] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
@@ -89,6 +95,8 @@ class ModelSpec(BaseModel):
     outputs: list[Output]
     result_kinds: dict[str, ResultKind]  # by input kind
     runtime: RuntimeRequest | None  # None: the family has one runtime only
+    max_batch: int = 1  # 1: every job runs on its own
+    max_batch_wait_ms: float = 0
     options: dict[str, Any]
 
     def missing_weights(self) -> list[str]:
@@ -209,6 +217,8 @@ def _build_spec(name: str, table: dict[str, Any], models_dir: Path, where: str) 
         outputs=[o for o in cls.outputs if o.when is None or o.when in kinds],
         result_kinds={kind: cls.result_kinds.get(kind, "generic") for kind in kinds},
         runtime=_runtime(cls, entry.runtime, where),
+        max_batch=_max_batch(cls, entry.max_batch, where),
+        max_batch_wait_ms=entry.max_batch_wait_ms,
         options=entry.options,
     )
 
@@ -223,6 +233,14 @@ def _runtime(cls: type[Model], wanted: RuntimeRequest | None, where: str) -> Run
             f"{where} field 'runtime': '{wanted}' is not one of auto, {', '.join(cls.runtimes)}"
         )
     return wanted or "auto"
+
+
+def _max_batch(cls: type[Model], wanted: int | None, where: str) -> int:
+    if not cls.batches:
+        if wanted is not None and wanted > 1:
+            raise RegistryError(f"{where} field 'max_batch': this family runs one job at a time")
+        return 1
+    return wanted or _DEFAULT_MAX_BATCH
 
 
 def _narrow(param: Param, override: ParamOverride, where: str) -> Param:

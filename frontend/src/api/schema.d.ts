@@ -611,6 +611,24 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** Batching */
+        Batching: {
+            /**
+             * Max Batch
+             * @description One-image jobs per pass of the network, at most
+             */
+            max_batch: number;
+            /**
+             * Speedup
+             * @description Images per second in full batches over one by one, measured at load
+             */
+            speedup: number | null;
+            /**
+             * Active
+             * @description Whether jobs that wait together are batched
+             */
+            active: boolean;
+        };
         /**
          * ContactIn
          * @description A visitor's message. Surrounding whitespace is stripped before any check.
@@ -853,6 +871,8 @@ export interface components {
             load_ms?: number | null;
             /** @description The runtime it serves on and the per-image time of each candidate */
             runtime?: components["schemas"]["RuntimeChoice"] | null;
+            /** @description Dynamic batching of one-image jobs, for models that batch */
+            batching?: components["schemas"]["Batching"] | null;
             /** Legacy Route */
             legacy_route?: string | null;
         };
@@ -990,6 +1010,11 @@ export interface components {
             stages?: {
                 [key: string]: number;
             };
+            /**
+             * Batch Size
+             * @default 1
+             */
+            batch_size: number;
         };
         /** TokenOut */
         TokenOut: {

@@ -34,7 +34,8 @@ def refused(tmp_path: Path, text: str) -> str:
 
 def test_the_toy_registry_loads(tmp_path: Path) -> None:
     registry = load_registry(TOY_REGISTRY, tmp_path)
-    assert set(registry.models) == {"toy", "toy-limited", "toy-queue", "toy-weighted", "toy-off"}
+    names = {"toy", "toy-limited", "toy-queue", "toy-weighted", "toy-off", "toy-batch"}
+    assert set(registry.models) == names
     assert registry.groups == ["toy", "toyq"]
     toy = registry.models["toy"]
     assert toy.family == "tests.support.toy_models:ToyInvert"
@@ -42,6 +43,7 @@ def test_the_toy_registry_loads(tmp_path: Path) -> None:
     assert toy.max_upload_bytes == 2 * 1024 * 1024
     assert toy.max_files == 3
     assert toy.timeout_s is None
+    assert toy.max_batch == 1 and registry.models["toy-batch"].max_batch == 3
     assert toy.params["steps"] == ToyInvert.params["steps"]
     assert [o.name for o in toy.outputs] == ["inverted-{stem}.png", "summary.json"]
     assert toy.max_upload_bytes == 2 * 1024 * 1024
@@ -207,3 +209,17 @@ def test_file_level_errors(tmp_path: Path) -> None:
     assert "[models.toy]: must be a table" in refused(tmp_path, 'models.toy = "yes"\n')
     with pytest.raises(RegistryError, match="model registry not found"):
         load_registry(tmp_path / "absent.toml", tmp_path)
+
+
+def test_batching_is_for_families_that_batch(tmp_path: Path) -> None:
+    path = tmp_path / "models.toml"
+    entry = '[models.m]\ntitle = "M"\ntask = "t"\nfamily = "{family}"\ngroup = "g"\n{extra}'
+    batcher = "tests.support.toy_models:ToyBatch"
+    path.write_text(entry.format(family=batcher, extra=""))
+    assert load_registry(path, tmp_path).models["m"].max_batch == 4  # the default
+    path.write_text(entry.format(family=batcher, extra="max_batch = 1\n"))
+    assert load_registry(path, tmp_path).models["m"].max_batch == 1  # off
+    single = "tests.support.toy_models:ToyInvert"
+    path.write_text(entry.format(family=single, extra="max_batch = 8\n"))
+    with pytest.raises(RegistryError, match="max_batch': this family runs one job at a time"):
+        load_registry(path, tmp_path)

@@ -13,7 +13,14 @@ from typing import Any, ClassVar
 
 import pytest
 
-from modelgallery.vision.model import InputItem, JobCancelled, Output, ResultKind
+from modelgallery.vision.model import (
+    InputItem,
+    JobCancelled,
+    JobInput,
+    Output,
+    Result,
+    ResultKind,
+)
 from modelgallery.vision.registry import load_registry
 from modelgallery.vision.tasks.artifacts import Artifacts
 from modelgallery.vision.tasks.image import ImageTask, Item
@@ -171,3 +178,45 @@ def test_artifacts_take_only_declared_names(tmp_path: Path) -> None:
         ("summary.csv", "text/csv"),
     ]
     assert not declared[0].matches("cat.jpg") and not declared[1].matches("summary.csvx")
+
+
+def test_a_batch_of_jobs_gives_each_its_own_results_files_and_errors(
+    model: Brightest, tmp_path: Path
+) -> None:
+    seen: list[list[float]] = [[], [], []]
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image")
+    sources = [image_file(tmp_path, "a.png", 1, 2), bad, image_file(tmp_path, "c.png", 5, 6)]
+    jobs = []
+    for index, source in enumerate(sources):
+        outdir = tmp_path / f"out{index}"
+        outdir.mkdir()
+        report = seen[index].append
+        jobs.append(
+            JobInput([item(source)], {"scale": index + 1}, outdir, lambda f, m, r=report: r(f))
+        )
+    first, failed, third = model.predict_many(jobs)
+
+    assert isinstance(failed, ValueError) and "not a readable image" in str(failed)
+    assert isinstance(first, Result) and isinstance(third, Result)
+    assert first.summary["items"] == [{"x": 1, "y": 2, "value": 200.0}]
+    assert third.summary["items"] == [{"x": 5, "y": 6, "value": 600.0}]  # its own scale
+    assert first.batch_size == third.batch_size == 2  # the two readable images
+    assert json.loads((tmp_path / "out2" / "result.json").read_text()) == third.summary
+    assert [a.name for a in first.artifacts] == ["annotated.jpg", "result.json"]
+    assert not list((tmp_path / "out1").iterdir())
+    assert seen[0] == sorted(seen[0]) and seen[0][-1] == 0.9
+    assert set(first.stages) == {"decode", "inference", "drawing", "encoding", "writing"}
+
+
+def test_jobs_that_are_not_one_image_each_run_one_by_one(model: Brightest, tmp_path: Path) -> None:
+    archive = tmp_path / "more.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(image_file(tmp_path, "b.png", 1, 1), "b.png")
+    jobs = [
+        JobInput([item(archive, "zip")], {}, tmp_path, lambda f, m: None),
+        JobInput([item(image_file(tmp_path, "a.png", 3, 3))], {}, tmp_path, lambda f, m: None),
+    ]
+    results = model.predict_many(jobs)
+    assert [r.batch_size for r in results if isinstance(r, Result)] == [1, 1]
+    assert isinstance(results[0], Result) and results[0].summary["files"] == 1

@@ -51,6 +51,7 @@ class YoloDetector(VideoTask):
     csv_columns: ClassVar[tuple[str, ...]] = ("count", "counts")
 
     runtimes: ClassVar[tuple[RuntimeName, ...]] = ("torch", "onnxruntime", "openvino", "litert")
+    batches: ClassVar[bool] = True
 
     names: dict[int, str]
     imgsz: int
@@ -88,6 +89,12 @@ class YoloDetector(VideoTask):
 
     def infer(self, image: Any, settings: Settings) -> list[Item]:
         return self._engine(image, settings)
+
+    def infer_many(self, images: list[Any], settings: list[Any]) -> list[list[Item]]:
+        return self._engine.many(images, settings)
+
+    def batch_speedup(self, size: int) -> float:
+        return self._engine.batch_speedup(size)
 
     def draw(self, image: Any, items: list[Item]) -> Any:
         from ultralytics.utils.plotting import Annotator, colors

@@ -10,6 +10,8 @@ export (TFLite, ONNX and OpenVINO files as given, end-to-end heads)."""
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -24,7 +26,7 @@ from ..runtimes.openvino import OpenVinoNet
 from ..runtimes.selection import Net, PerThreadCount, choose
 from ..runtimes.ultralytics import detection_network, export_onnx, ultralytics_metadata
 from ..tasks.image import Item
-from .yolo_boxes import MAX_DETECTIONS, Settings, boxes_of, detections, letterbox
+from .yolo_boxes import MAX_DETECTIONS, Letterboxed, Settings, boxes_of, detections, letterbox
 
 
 @dataclass(frozen=True)
@@ -43,21 +45,79 @@ class Layout:
 class NetEngine:
     def __init__(self, net: PerThreadCount[Net], layout: Layout) -> None:
         self.net, self.layout, self.names = net, layout, layout.names
+        self._batches = True  # until a graph of fixed batch size says otherwise
 
     def __call__(self, image: Any, settings: Settings) -> list[Item]:
+        boxed = self._letterbox(image)
+        return self._items(self.net(boxed.batch)[0], boxed, image.shape, settings)
+
+    def many(self, images: list[Any], settings: list[Settings]) -> list[list[Item]]:
+        """Several images, each read back with its own settings. Images whose letterboxed
+        input has the same shape (same-sized images: one camera's, one scanner's) go
+        through the network in one pass; padding others to a common shape would change
+        what the network sees, and so what it finds, so they run on their own."""
+        import numpy as np
+
+        boxed = [self._letterbox(image) for image in images]
+        by_shape: dict[tuple[int, ...], list[int]] = {}
+        for index, box in enumerate(boxed):
+            by_shape.setdefault(box.batch.shape, []).append(index)
+        found: list[list[Item]] = [[] for _ in images]
+        for indices in by_shape.values():
+            raw = None
+            if self._batches and len(indices) > 1:
+                try:
+                    raw = self.net(np.concatenate([boxed[i].batch for i in indices]))
+                except Exception:  # a graph exported for one image at a time
+                    self._batches = False
+            for position, index in enumerate(indices):
+                box, image = boxed[index], images[index]
+                own = raw[position] if raw is not None else self.net(box.batch)[0]
+                found[index] = self._items(own, box, image.shape, settings[index])
+        return found
+
+    def _letterbox(self, image: Any) -> Letterboxed:
+        return letterbox(image, self.layout.imgsz, self.layout.stride, self.layout.square)
+
+    def _items(
+        self, raw: Any, boxed: Letterboxed, shape: tuple[int, ...], settings: Settings
+    ) -> list[Item]:
         import torch
 
         layout = self.layout
-        boxed = letterbox(image, layout.imgsz, layout.stride, layout.square)
         with torch.inference_mode():
-            raw = torch.as_tensor(self.net(boxed.batch))[0]
-            rows = raw.T if layout.channels_first else raw
+            rows = torch.as_tensor(raw)
+            rows = rows.T if layout.channels_first else rows
             if layout.normalized:
                 rows[:, :4] *= layout.imgsz
-            return boxes_of(rows, settings, layout.objectness, boxed, image.shape, self.names)
+            return boxes_of(rows, settings, layout.objectness, boxed, shape, self.names)
 
     def use_threads(self, threads: int) -> None:
         self.net.use(threads)
+
+    def batch_speedup(self, size: int) -> float:
+        """Images per second in batches of `size` over one by one, at one thread."""
+        import numpy as np
+
+        image = np.zeros((self.layout.imgsz, self.layout.imgsz, 3), np.uint8)
+        threads, settings = self.net.threads, [TRIAL_SETTINGS] * size
+        self.net.use(1)
+        try:
+            one = _median_s(lambda: self(image, TRIAL_SETTINGS), runs=3)
+            batch = _median_s(lambda: self.many([image] * size, settings), runs=2)
+        finally:
+            self.net.use(threads)
+        return round(one * size / batch, 2) if batch > 0 else 1.0
+
+
+def _median_s(run: Callable[[], object], runs: int) -> float:
+    run()  # the first run of a shape pays for its set-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def serve_network(
@@ -113,8 +173,14 @@ class UltralyticsEngine:
         boxes = result[0].boxes
         return detections(boxes.xyxy.tolist(), boxes.conf.tolist(), boxes.cls.tolist(), self.names)
 
+    def many(self, images: list[Any], settings: list[Settings]) -> list[list[Item]]:
+        return [self(image, s) for image, s in zip(images, settings, strict=True)]
+
     def use_threads(self, threads: int) -> None:
         self.predictors.use(threads)
+
+    def batch_speedup(self, size: int) -> float:
+        return 1.0  # ultralytics' predictor runs a list of images one by one
 
 
 def exported_engine(

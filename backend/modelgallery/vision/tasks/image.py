@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import zipfile
 from abc import abstractmethod
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ...media.archive import ArchiveImage, archive_images
-from ..model import InputItem, Model, Output, Progress, Result, ResultKind
+from ..model import InputItem, JobInput, Model, Output, Progress, Result, ResultKind
 from ..stages import Stages
 from .artifacts import Artifacts
 
@@ -57,6 +58,11 @@ class ImageTask(Model):
     @abstractmethod
     def infer(self, image: Any, settings: Any) -> list[Item]:
         """Run on one BGR uint8 image with what `prepare` returned."""
+
+    def infer_many(self, images: list[Any], settings: list[Any]) -> list[list[Item]]:
+        """Several images, each with its own job's settings; families that declare
+        `batches` run them through their network in one pass."""
+        return [self.infer(image, s) for image, s in zip(images, settings, strict=True)]
 
     @abstractmethod
     def draw(self, image: Any, items: list[Item]) -> Any:
@@ -110,14 +116,58 @@ class ImageTask(Model):
         with stages.time("decode"):
             image = decode_image(item.path.read_bytes())
         progress(0.1, "running the model")
-        result = self._run(image, settings, stages)
+        with stages.time("inference"):
+            items = self.infer(image, settings)
         progress(0.9, "writing the results")
+        return self._write_single(item, image, items, artifacts, stages)
+
+    def _write_single(
+        self, item: InputItem, image: Any, items: list[Item], artifacts: Artifacts, stages: Stages
+    ) -> dict[str, Any]:
+        with stages.time("drawing"):
+            result = ImageResult(self.draw(image, items), items, self.summarise(items))
         with stages.time("encoding"):
             write_jpeg(artifacts.path("annotated.jpg"), result.annotated)
         summary = _summary(item.name, image, result)
         with stages.time("writing"):
             artifacts.write_json("result.json", summary)
         return summary
+
+    # --- several one-image jobs at once (dynamic batching) --------------------------------
+
+    def predict_many(self, jobs: list[JobInput]) -> list[Result | Exception]:
+        if not all(len(j.inputs) == 1 and j.inputs[0].kind == "image" for j in jobs):
+            return super().predict_many(jobs)
+        results: list[Result | Exception | None] = [None] * len(jobs)
+        ready: list[tuple[int, Any, Any, Stages]] = []  # index, image, settings, stages
+        for index, job in enumerate(jobs):
+            stages = Stages()
+            try:
+                job.progress(0.0, "reading the image")
+                settings = self.prepare(job.params)
+                with stages.time("decode"):
+                    image = decode_image(job.inputs[0].path.read_bytes())
+                job.progress(0.1, f"running the model on a batch of {len(jobs)}")
+            except Exception as exc:  # this job's input or parameters only
+                results[index] = exc
+                continue
+            ready.append((index, image, settings, stages))
+        started = time.perf_counter()
+        found = self.infer_many([r[1] for r in ready], [r[2] for r in ready]) if ready else []
+        share_ms = (time.perf_counter() - started) * 1000 / max(1, len(ready))
+        for (index, image, _, stages), items in zip(ready, found, strict=True):
+            job = jobs[index]
+            stages.add("inference", share_ms)
+            try:
+                job.progress(0.9, "writing the results")
+                artifacts = Artifacts(job.outdir, self.outputs)
+                summary = self._write_single(job.inputs[0], image, items, artifacts, stages)
+                outcome = Result(summary, artifacts.written(), stages.as_dict(), len(ready))
+            except Exception as exc:
+                results[index] = exc
+                continue
+            results[index] = outcome
+        return [r if r is not None else RuntimeError("no result") for r in results]
 
     def _batch(
         self,
