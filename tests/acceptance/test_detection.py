@@ -209,9 +209,14 @@ def test_image_job_gives_boxes_and_an_annotated_image(http: httpx.Client, sample
     assert_bus_scene(result["items"])
     artifacts = {a["name"]: a for a in job["artifacts"]}
     assert set(artifacts) == {"annotated.jpg", "result.json"}
-    image = http.get(artifacts["annotated.jpg"]["url"])
-    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
-    decoded = cv2.imdecode(np.frombuffer(image.content, np.uint8), cv2.IMREAD_COLOR)
+    # The job answered with its items; its annotated image is drawn on first download.
+    assert artifacts["annotated.jpg"]["deferred"] and artifacts["annotated.jpg"]["size"] == 0
+    assert "drawing" not in job["timings"]["stages"]
+    downloads = [http.get(artifacts["annotated.jpg"]["url"]) for _ in range(2)]
+    for image in downloads:
+        assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    assert downloads[0].content == downloads[1].content  # drawn once, then served
+    decoded = cv2.imdecode(np.frombuffer(downloads[0].content, np.uint8), cv2.IMREAD_COLOR)
     assert decoded.shape == (BUS[1], BUS[0], 3)
     assert json.loads(http.get(artifacts["result.json"]["url"]).content)["count"] >= 5
 

@@ -295,6 +295,11 @@ class JobService:
         artifacts = []
         for art in outcome.artifacts:
             path = self.files.output_path(job_id, art.name)
+            if art.deferred:
+                artifacts.append(
+                    Artifact(name=art.name, media_type=art.media_type, role=art.role, deferred=True)
+                )
+                continue
             if not path.is_file():
                 raise ValueError(f"it announced {art.name} but did not write it")
             artifacts.append(

@@ -14,6 +14,7 @@ from ..core.settings import Settings
 from ..files.storage import UnsafePathError
 from ..jobs.executor import QueueFullError
 from ..jobs.service import JobService, ModelUnavailableError
+from ..media.annotate import draw_result
 from ..media.check import check
 from ..media.sniff import MediaError
 from ..store.records import InputFile, Job, JobQuery, Page, Role, Timings, User, new_id
@@ -108,6 +109,7 @@ class PredictionService:
     def __init__(self, settings: Settings, jobs: JobService) -> None:
         self.settings = settings
         self.jobs = jobs
+        self._drawing: dict[str, asyncio.Lock] = {}
 
     # --- models ----------------------------------------------------------------------
 
@@ -199,14 +201,36 @@ class PredictionService:
 
     # --- files -----------------------------------------------------------------------
 
-    def output(self, job: Job, name: str, save_as: str | None = None) -> Download:
+    async def output(self, job: Job, name: str, save_as: str | None = None) -> Download:
         """A file the model wrote (only recorded artifacts are ever served), to be saved
-        as `<model>-<name>` unless `save_as` says otherwise."""
+        as `<model>-<name>` unless `save_as` says otherwise. A deferred annotated image is
+        drawn from the job's input and items on its first download."""
         artifact = next((a for a in job.artifacts if a.name == name), None)
         if artifact is None:
             raise NotFound(f"this prediction has no file named '{name}'")
         path = self._output_path(job, artifact.name)
+        if artifact.deferred:
+            await self._draw(job, path)
         return Download(path, artifact.media_type, save_as or f"{job.model}-{artifact.name}")
+
+    async def _draw(self, job: Job, target: Path) -> None:
+        """One drawing per file, however many ask for it at once."""
+        lock = self._drawing.setdefault(str(target), asyncio.Lock())
+        try:
+            async with lock:
+                if not job.inputs or not job.result or job.result_kind is None:
+                    raise NotFound("this prediction has no result to draw")
+                source = self._input_path(job, job.inputs[0].stored)
+                items = job.result.get("items", [])
+                try:
+                    await asyncio.to_thread(
+                        draw_result, source, job.result_kind, items, target
+                    )
+                except (OSError, ValueError, KeyError) as exc:
+                    raise NotFound(f"the annotated image cannot be drawn: {exc}") from None
+        finally:
+            if not lock.locked():
+                self._drawing.pop(str(target), None)
 
     def input(self, job: Job, stored: str) -> Download:
         item = next((f for f in job.inputs if f.stored == stored), None)
@@ -225,10 +249,10 @@ class PredictionService:
             primary = main_output(job)
             if primary is None:
                 raise NotFound(f"no file named '{file_name}'")
-            return self.output(job, primary, save_as=primary)
+            return await self.output(job, primary, save_as=primary)
         if not any(a.name == artifact_name for a in job.artifacts):
             raise NotFound(f"no file named '{file_name}'")
-        return self.output(job, artifact_name, save_as=artifact_name)
+        return await self.output(job, artifact_name, save_as=artifact_name)
 
     def _output_path(self, job: Job, name: str) -> Path:
         try:

@@ -59,7 +59,9 @@ class Artifact(BaseModel):
     name: str  # file name inside the job's output folder
     media_type: str
     role: str  # annotated | mask | preview | data | archive | input
-    size: int = 0
+    size: int = 0  # 0 while deferred
+    # Not written by the model: drawn from the result by the API when first downloaded.
+    deferred: bool = False
 
 
 class Timings(BaseModel):

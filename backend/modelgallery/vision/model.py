@@ -89,6 +89,7 @@ class ArtifactOut:
     name: str
     media_type: str
     role: str
+    deferred: bool = False  # not written by the model: drawn when first downloaded
 
 
 @dataclass

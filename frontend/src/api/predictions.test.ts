@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { downloadUrl, mainDownload } from "./predictions";
 
-const art = (name: string, role: string) => ({ name, role, media_type: "application/octet-stream", size: 1, url: `/f/${name}` });
+const art = (name: string, role: string) => ({ name, role, media_type: "application/octet-stream", size: 1, deferred: false, url: `/f/${name}` });
 
 describe("mainDownload", () => {
   it("prefers the archive, then the annotated file, then the mask, then the first file", () => {

@@ -586,6 +586,11 @@ export interface components {
              * @default 0
              */
             size: number;
+            /**
+             * Deferred
+             * @default false
+             */
+            deferred: boolean;
             /** Url */
             url: string;
         };

@@ -12,7 +12,7 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     artifacts: [],
     result: null,
     result_kind: "generic",
-    timings: { created: "2025-01-01T00:00:00Z" },
+    timings: { created: "2025-01-01T00:00:00Z", batch_size: 1 },
     duration_ms: null,
     error: null,
     links: {},

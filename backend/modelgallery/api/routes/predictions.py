@@ -133,7 +133,7 @@ async def download_file(
 ) -> Response:
     """A file the model wrote. `download=true` asks the browser to save it."""
     job = await predictions.visible(job_id, user)
-    return send_file(predictions.output(job, file_name), download)
+    return send_file(await predictions.output(job, file_name), download)
 
 
 @router.get("/predictions/{job_id}/inputs/{stored}", response_class=Response)

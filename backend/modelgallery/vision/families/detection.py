@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ...media.annotate import annotate
 from ..model import Param, ResultKind, RuntimeName
 from ..params import check_params
 from ..runtimes.ultralytics import prepare_runtime
@@ -52,6 +53,7 @@ class YoloDetector(VideoTask):
 
     runtimes: ClassVar[tuple[RuntimeName, ...]] = ("torch", "onnxruntime", "openvino", "litert")
     batches: ClassVar[bool] = True
+    draws_result_kind: ClassVar[bool] = True
 
     names: dict[int, str]
     imgsz: int
@@ -97,17 +99,7 @@ class YoloDetector(VideoTask):
         return self._engine.batch_speedup(size)
 
     def draw(self, image: Any, items: list[Item]) -> Any:
-        from ultralytics.utils.plotting import Annotator, colors
-
-        # cv2 drawing (pil=False) needs no font; labels keep ultralytics' colours per class.
-        annotator = Annotator(image.copy(), pil=False)
-        for item in items:
-            annotator.box_label(
-                item["box"],
-                f"{item['label']} {item['confidence']:.2f}",
-                color=colors(item["class_id"], True),
-            )
-        return annotator.result()
+        return annotate(image, "detections", items)
 
     def summarise(self, items: list[Item]) -> dict[str, Any]:
         return {"counts": _counts(items)}

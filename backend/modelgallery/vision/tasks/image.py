@@ -19,19 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ...media.annotate import can_annotate
 from ...media.archive import ArchiveImage, archive_images
+from ...media.images import decode_image, write_jpeg
 from ..model import InputItem, JobInput, Model, Output, Progress, Result, ResultKind
 from ..stages import Stages
 from .artifacts import Artifacts
-
-_JPEG_QUALITY = 90
 
 Item = dict[str, Any]  # one thing found in an image: a detection, a face, ...
 
 
 @dataclass
 class ImageResult:
-    annotated: Any  # BGR uint8 array, the same size as the input
+    annotated: Any  # BGR uint8 array, the same size as the input (None: drawn later)
     items: list[Item]
     summary: dict[str, Any] = field(default_factory=dict)  # e.g. counts per class
 
@@ -48,6 +48,10 @@ class ImageTask(Model):
         Output(name="results.zip", media_type="application/zip", role="archive", when="zip"),
     )
     csv_columns: ClassVar[tuple[str, ...]] = ("items",)
+    # True when `draw` is `media.annotate` for this family's image result kind: then one
+    # image's annotated.jpg is left for the API to draw when it is first downloaded, and
+    # the job answers as soon as its items are known.
+    draws_result_kind: ClassVar[bool] = False
 
     # --- what a family supplies ---------------------------------------------------------
 
@@ -124,10 +128,14 @@ class ImageTask(Model):
     def _write_single(
         self, item: InputItem, image: Any, items: list[Item], artifacts: Artifacts, stages: Stages
     ) -> dict[str, Any]:
-        with stages.time("drawing"):
-            result = ImageResult(self.draw(image, items), items, self.summarise(items))
-        with stages.time("encoding"):
-            write_jpeg(artifacts.path("annotated.jpg"), result.annotated)
+        if self.draws_result_kind and can_annotate(self.result_kinds.get("image", "generic")):
+            artifacts.defer("annotated.jpg")
+            result = ImageResult(None, items, self.summarise(items))
+        else:
+            with stages.time("drawing"):
+                result = ImageResult(self.draw(image, items), items, self.summarise(items))
+            with stages.time("encoding"):
+                write_jpeg(artifacts.path("annotated.jpg"), result.annotated)
         summary = _summary(item.name, image, result)
         with stages.time("writing"):
             artifacts.write_json("result.json", summary)
@@ -222,26 +230,6 @@ class ImageTask(Model):
 
 
 # --- helpers shared by image families ---------------------------------------------------
-
-
-def decode_image(data: bytes) -> Any:
-    """BGR uint8, EXIF orientation applied; ValueError when it is not a readable image."""
-    import cv2
-    import numpy as np
-
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError("not a readable image")
-    return image
-
-
-def write_jpeg(path: Path, image: Any) -> None:
-    import cv2
-
-    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, _JPEG_QUALITY])
-    if not ok:
-        raise ValueError("could not encode the annotated image")
-    path.write_bytes(encoded.tobytes())
 
 
 def _summary(name: str, image: Any, result: ImageResult) -> dict[str, Any]:

@@ -34,7 +34,9 @@ export function ArtifactList({ artifacts, inputs, title = "Files" }: { artifacts
               <tr key={artifact.name}>
                 <td data-label="File" className="break">{artifact.name}</td>
                 <td data-label="Kind">{ROLE_TEXT[artifact.role] ?? artifact.role}</td>
-                <td data-label="Size">{formatBytes(artifact.size)}</td>
+                <td data-label="Size">
+                  {artifact.deferred ? <span className="muted">drawn when first opened</span> : formatBytes(artifact.size)}
+                </td>
                 <td className="actions">
                   <a href={artifact.url} target="_blank" rel="noopener">
                     Open<span className="visually-hidden"> {artifact.name}</span>

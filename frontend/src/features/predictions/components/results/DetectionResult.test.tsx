@@ -12,7 +12,7 @@ const job = makeJob({
   model: "object-detection",
   result_kind: "detections",
   inputs: [{ name: "bus.jpg", size: 1000, sha256: "", media_type: "image/jpeg", url: "/api/predictions/x/inputs/input-0.jpg" }],
-  artifacts: [{ name: "annotated.jpg", media_type: "image/jpeg", role: "annotated", size: 10, url: "/api/predictions/x/files/annotated.jpg" }],
+  artifacts: [{ name: "annotated.jpg", media_type: "image/jpeg", role: "annotated", size: 10, deferred: false, url: "/api/predictions/x/files/annotated.jpg" }],
   result: {
     file: "bus.jpg",
     width: 810,
@@ -59,7 +59,7 @@ describe("unknown result shapes", () => {
     const odd = makeJob({
       status: "succeeded",
       result: { items: "not a list", per_file: "nor this", width: "wide", nested: { a: [1, 2] } },
-      artifacts: [{ name: "weird.bin", media_type: "application/octet-stream", role: "data", size: 3, url: "/x/weird.bin" }],
+      artifacts: [{ name: "weird.bin", media_type: "application/octet-stream", role: "data", size: 3, deferred: false, url: "/x/weird.bin" }],
     });
     renderWithProviders(<ResultView job={odd} />);
     expect(screen.getByText("All result data (JSON)")).toBeInTheDocument();
@@ -71,7 +71,7 @@ describe("unknown result shapes", () => {
       status: "succeeded",
       result_kind: kind,
       result: { items: "not a list", per_file: "nor this", counts: [1], width: "wide" },
-      artifacts: [{ name: "weird.bin", media_type: "application/octet-stream", role: "data", size: 3, url: "/x/weird.bin" }],
+      artifacts: [{ name: "weird.bin", media_type: "application/octet-stream", role: "data", size: 3, deferred: false, url: "/x/weird.bin" }],
     });
     renderWithProviders(<ResultView job={odd} />);
     expect(screen.getByText("All result data (JSON)")).toBeInTheDocument();

@@ -1,0 +1,84 @@
+"""Drawing a result on its image, from the items alone, for the result kinds whose items are
+labelled boxes (`detections`, `faces`). The families draw with it, and so can the API when
+an annotated image is first downloaded: a single-image job answers as soon as its items are
+known, and nobody waits for a drawing that nobody may open."""
+
+from __future__ import annotations
+
+import colorsys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .images import decode_image, write_jpeg
+
+Colour = tuple[int, int, int]  # BGR
+_WHITE: Colour = (255, 255, 255)
+_GENDER_COLOURS: dict[str, Colour] = {"woman": (180, 60, 255), "man": (255, 150, 30)}
+_GOLDEN_RATIO = 0.618033988749895  # successive classes get hues far apart on the circle
+
+
+def class_colour(class_id: int) -> Colour:
+    """A class keeps its colour in every image and video frame."""
+    red, green, blue = colorsys.hsv_to_rgb((class_id * _GOLDEN_RATIO) % 1.0, 0.85, 0.95)
+    return round(blue * 255), round(green * 255), round(red * 255)
+
+
+def _detection(item: dict[str, Any]) -> tuple[str, Colour]:
+    return f"{item['label']} {item['confidence']:.2f}", class_colour(int(item["class_id"]))
+
+
+def _face(item: dict[str, Any]) -> tuple[str, Colour]:
+    return f"{item['gender']} {item['probability']:.2f}", _GENDER_COLOURS[item["gender"]]
+
+
+# How each kind of item is labelled and coloured.
+_LABELS: dict[str, Callable[[dict[str, Any]], tuple[str, Colour]]] = {
+    "detections": _detection,
+    "faces": _face,
+}
+
+
+def can_annotate(result_kind: str) -> bool:
+    return result_kind in _LABELS
+
+
+def annotate(image: Any, result_kind: str, items: list[dict[str, Any]]) -> Any:
+    """A copy of `image` (BGR) with each item's box and label drawn, sized to the image."""
+    import cv2
+
+    label_of = _LABELS[result_kind]
+    out = image.copy()
+    h, w = out.shape[:2]
+    thickness = max(2, round(max(h, w) / 500))
+    font_scale = max(0.5, max(h, w) / 1600)
+    for item in items:
+        x1, y1, x2, y2 = (round(v) for v in item["box"])
+        text, colour = label_of(item)
+        cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness)
+        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
+        # Above the box, or inside it when the box touches the top of the image.
+        top = y1 - th - base - 4 if y1 - th - base - 4 >= 0 else y1
+        cv2.rectangle(out, (x1, top), (x1 + tw + 6, top + th + base + 4), colour, -1)
+        cv2.putText(
+            out,
+            text,
+            (x1 + 3, top + th + 2),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            font_scale,
+            _WHITE,
+            thickness,
+            cv2.LINE_AA,
+        )
+    return out
+
+
+def draw_result(
+    source: Path, result_kind: str, items: list[dict[str, Any]], target: Path
+) -> None:
+    """The annotated JPEG of a one-image result, drawn from its input and its items, unless
+    it was drawn already."""
+    if target.is_file():
+        return
+    image = decode_image(source.read_bytes())
+    write_jpeg(target, annotate(image, result_kind, items))

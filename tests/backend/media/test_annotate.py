@@ -1,0 +1,53 @@
+"""Drawing labelled boxes from a result's items alone (`media/annotate.py`), as the families
+do and as the API does when a deferred annotated image is first downloaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modelgallery.media.annotate import annotate, can_annotate, class_colour, draw_result
+from modelgallery.media.images import decode_image
+
+cv2 = pytest.importorskip("cv2")
+np = pytest.importorskip("numpy")
+
+DETECTION = {"class_id": 2, "label": "car", "confidence": 0.91, "box": [10.2, 20.0, 60.7, 50.0]}
+FACE = {"box": [30, 10, 70, 60], "gender": "woman", "probability": 0.88}
+
+
+def test_boxes_are_drawn_on_a_copy_in_the_item_colour() -> None:
+    image = np.zeros((100, 120, 3), np.uint8)
+    drawn = annotate(image, "detections", [DETECTION])
+    assert not image.any()  # the input is untouched
+    assert drawn.shape == image.shape
+    assert tuple(drawn[50, 35]) == class_colour(2)  # the bottom edge of the box
+    assert not drawn[75:, 80:].any()  # nothing outside the box and its label
+
+
+def test_faces_are_labelled_by_gender() -> None:
+    drawn = annotate(np.zeros((100, 120, 3), np.uint8), "faces", [FACE])
+    assert tuple(drawn[60, 50]) == (180, 60, 255)
+
+
+def test_classes_keep_distinct_colours() -> None:
+    assert len({class_colour(c) for c in range(80)}) == 80
+    assert class_colour(5) == class_colour(5)
+
+
+def test_only_labelled_box_kinds_can_be_drawn() -> None:
+    assert can_annotate("detections") and can_annotate("faces")
+    assert not can_annotate("volume-mask") and not can_annotate("generic")
+
+
+def test_a_result_is_drawn_once_from_its_input(tmp_path: Path) -> None:
+    source = tmp_path / "in.png"
+    cv2.imwrite(str(source), np.full((100, 120, 3), 40, np.uint8))
+    target = tmp_path / "annotated.jpg"
+    draw_result(source, "detections", [DETECTION], target)
+    first = target.read_bytes()
+    assert decode_image(first).shape == (100, 120, 3)
+    draw_result(source, "detections", [], target)  # drawn already: kept as it is
+    assert target.read_bytes() == first
+    assert not list(tmp_path.glob(".*.part"))
