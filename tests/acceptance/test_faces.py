@@ -106,15 +106,15 @@ def test_faces_of_one_image_are_classified_in_one_batch(
     models, samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model = models["face-gender"]
-    net = model.classifier.net  # the loaded Keras model, instrumented with a counter
+    classifier = model.classifier  # its network, on whichever runtime, counted
     batches: list[int] = []
-    real = net.predict_on_batch
+    real = classifier.net
 
     def counted(x):
         batches.append(len(x))
         return real(x)
 
-    monkeypatch.setattr(net, "predict_on_batch", counted)
+    monkeypatch.setattr(classifier, "net", counted)
     inputs = [
         InputItem(samples / name, name, "image/jpeg", "image")
         for name in ("zidane.jpg", "face_test_image.jpg")
@@ -123,6 +123,25 @@ def test_faces_of_one_image_are_classified_in_one_batch(
     result = model.predict(inputs, params, tmp_path, lambda *_: None)
     faces = [f["faces"] for f in result.summary["per_file"]]
     assert batches == faces == [2, 6]
+
+
+def test_the_gender_classifier_on_openvino_agrees_with_tensorflow(
+    offline_models: Path, samples: Path
+) -> None:
+    spec = load_registry(OFFLINE_REGISTRY, offline_models).models["face-gender"]
+    found = {}
+    for runtime in ("tensorflow", "openvino"):
+        model = FaceGenderModel(spec.model_copy(update={"runtime": runtime}))
+        model.load()
+        assert model.runtime is not None and model.runtime.chosen == runtime
+        found[runtime] = run(model, samples / "face_test_image.jpg").items
+    on_tf, on_ov = found["tensorflow"], found["openvino"]
+    assert len(on_tf) == len(on_ov) == 6
+    for a, b in zip(on_tf, on_ov, strict=True):
+        assert a["box"] == b["box"] and a["gender"] == b["gender"]
+        assert abs(a["probability"] - b["probability"]) < 1e-3
+    converted = list(offline_models.glob("gender_mini_XCEPTION*.openvino"))
+    assert len(converted) == 1 and (converted[0] / "model.xml").is_file()
 
 
 def test_cvlib_gender_model_is_never_downloaded(

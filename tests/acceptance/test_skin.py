@@ -277,6 +277,34 @@ def unet_weights(tmp_path_factory: pytest.TempPathFactory, classical: ClassicalR
     return out
 
 
+@pytest.mark.timeout(600)  # the first to need the weights pays for training them
+def test_the_unet_on_openvino_agrees_with_tensorflow(unet_weights: Path) -> None:
+    from modelgallery.media.nifti import read_volume
+    from modelgallery.vision.families.skin_unet import UnetSkinSegmenter, axial_axis, to_network
+    from modelgallery.vision.tasks.volume import normalise_intensity
+
+    registry = unet_weights.parent / "agreement.toml"
+    registry.write_text(
+        '[models.unet]\ntitle = "U-Net"\ntask = "skin-segmentation"\nfamily = "skin-unet"\n'
+        'group = "tf"\noptions = { input_size = 128, batch_size = 4 }\n'
+        f'weights = [{{ file = "{unet_weights.name}" }}]\n'
+    )
+    spec = load_registry(registry, unet_weights.parent).models["unet"]
+    volume = read_volume(CH2)
+    slices = np.moveaxis(normalise_intensity(volume.data), axial_axis(volume.affine), 0)
+    middle = slices.shape[0] // 2
+    batch = to_network(slices[middle - 2 : middle + 2], 128)
+    maps = {}
+    for runtime in ("tensorflow", "openvino"):
+        model = UnetSkinSegmenter(spec.model_copy(update={"runtime": runtime}))
+        model.load()
+        assert model.runtime is not None and model.runtime.chosen == runtime
+        maps[runtime] = np.asarray(model.network(batch))
+    assert maps["openvino"].shape == maps["tensorflow"].shape == (4, 128, 128, 1)
+    assert float(np.abs(maps["openvino"] - maps["tensorflow"]).max()) < 1e-3
+    assert len(list(unet_weights.parent.glob("skin_unet_effb0*.128.openvino"))) == 1
+
+
 def start_server(folder: Path, env: dict[str, str]) -> BackendServer:
     env = {"QUEUE_SIZE": "8", "MAX_WAIT_S": "300", **env}
     return BackendServer(folder, env).start(timeout_s=240)
@@ -371,6 +399,7 @@ def test_skin_segmentation_through_the_api(
         assert text.status_code == 415 and "text file" in text.json()["detail"]
 
 
+@pytest.mark.timeout(600)
 def test_unet_trained_here_through_the_api(
     unet_weights: Path, classical: ClassicalRun, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -392,6 +421,8 @@ def test_unet_trained_here_through_the_api(
         with client(server) as http:
             state = {m["name"]: m for m in http.get("/api/models").json()}["skin-unet"]
             assert state["state"] == "loaded", state
+            times = {c["name"]: c["ms"] for c in state["runtime"]["candidates"]}
+            assert set(times) == {"tensorflow", "openvino"} and all(times.values()), state
             started = time.perf_counter()
             response = submit(
                 http,

@@ -56,8 +56,10 @@ class Output(BaseModel):
         return re.fullmatch(pattern, name) is not None
 
 
-RuntimeName = Literal["torch", "onnxruntime", "openvino", "litert"]
-RuntimeRequest = Literal["torch", "onnxruntime", "openvino", "litert", "auto"]  # auto: fastest
+RuntimeName = Literal["torch", "onnxruntime", "openvino", "litert", "tensorflow", "opencv"]
+RuntimeRequest = Literal[  # auto: the fastest measured at load
+    "torch", "onnxruntime", "openvino", "litert", "tensorflow", "opencv", "auto"
+]
 
 
 class RuntimeCandidate(BaseModel):

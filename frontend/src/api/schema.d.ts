@@ -959,7 +959,7 @@ export interface components {
              * Name
              * @enum {string}
              */
-            name: "torch" | "onnxruntime" | "openvino" | "litert";
+            name: "torch" | "onnxruntime" | "openvino" | "litert" | "tensorflow" | "opencv";
             /** Ms */
             ms?: number | null;
             /** Error */
@@ -974,12 +974,12 @@ export interface components {
              * Requested
              * @enum {string}
              */
-            requested: "torch" | "onnxruntime" | "openvino" | "litert" | "auto";
+            requested: "torch" | "onnxruntime" | "openvino" | "litert" | "tensorflow" | "opencv" | "auto";
             /**
              * Chosen
              * @enum {string}
              */
-            chosen: "torch" | "onnxruntime" | "openvino" | "litert";
+            chosen: "torch" | "onnxruntime" | "openvino" | "litert" | "tensorflow" | "opencv";
             /** Candidates */
             candidates: components["schemas"]["RuntimeCandidate"][];
         };

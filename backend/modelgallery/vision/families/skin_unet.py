@@ -8,11 +8,15 @@ this module to read the declarations only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...media.nifti import Volume
-from ..model import Param, Progress
+from ..model import Param, Progress, RuntimeName
+from ..runtimes.keras_openvino import openvino_ir
+from ..runtimes.openvino import OpenVinoNet
+from ..runtimes.selection import Net, PerThreadCount, choose, thread_budget
 from ..tasks.volume import normalise_intensity
 from .skin import SkinSegmenter
 
@@ -40,6 +44,7 @@ class UnetSkinSegmenter(SkinSegmenter):
     Weights: `weights[0]`, a `.weights.h5` written by `modelgallery train-skin-unet`."""
 
     method = "U-Net with an EfficientNet-B0 encoder, axial slices"
+    runtimes: ClassVar[tuple[RuntimeName, ...]] = ("tensorflow", "openvino")
     params: ClassVar[dict[str, Param]] = {
         "threshold": Param(
             type="float",
@@ -59,15 +64,38 @@ class UnetSkinSegmenter(SkinSegmenter):
         paths = list(getattr(self.spec, "weight_paths", []))
         if not paths:
             raise ValueError("the skin U-Net needs a weights file (weights = [{ file = ... }])")
-        self.weights_path = Path(paths[0])
-        self.network = build_unet(self.input_size)
-        self.network.load_weights(str(self.weights_path))
+        self.weights_path = weights = Path(paths[0])
+        network = build_unet(self.input_size)
+        network.load_weights(str(weights))
+        import numpy as np
+
+        def on_tensorflow(_: int) -> Net:
+            return lambda batch: np.asarray(network.predict_on_batch(batch))
+
+        def on_openvino(n: int) -> Net:
+            ir = openvino_ir(weights, network, variant=str(self.input_size))
+            return OpenVinoNet(ir, n, takes_nchw=False)
+
+        threads = thread_budget()
+        builders: dict[RuntimeName, Callable[[], PerThreadCount[Net]]] = {
+            "tensorflow": lambda: PerThreadCount(on_tensorflow, threads),
+            "openvino": lambda: PerThreadCount(on_openvino, threads),
+        }
+        size = self.input_size
+        sample = np.zeros((self.batch_size, size, size, 3), dtype=np.float32)
+        self.network, self.runtime = choose(
+            self.spec.runtime or "auto", builders, lambda net: net(sample)
+        )
+        self.network.prepare(1)
+
+    def use_threads(self, threads: int) -> None:
+        self.network.use(threads)
 
     def warmup(self) -> None:
         import numpy as np
 
         size = self.input_size
-        self.network.predict_on_batch(np.zeros((1, size, size, 3), dtype=np.float32))
+        self.network(np.zeros((1, size, size, 3), dtype=np.float32))
 
     def describe(self) -> dict[str, Any]:
         return super().describe() | {
@@ -86,7 +114,7 @@ class UnetSkinSegmenter(SkinSegmenter):
             stop = min(start + self.batch_size, count)
             progress(start / count, f"axial slices {start + 1}-{stop} of {count}")
             batch = to_network(slices[start:stop], self.input_size)
-            output = np.asarray(self.network.predict_on_batch(batch))[..., 0]
+            output = np.asarray(self.network(batch))[..., 0]
             probability[start:stop] = from_network(output, slices.shape[1:])
         progress(1.0, "stacking the slices")
         return np.moveaxis(probability >= float(params["threshold"]), 0, axis)

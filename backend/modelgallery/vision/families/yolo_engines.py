@@ -69,7 +69,9 @@ class NetEngine:
                 try:
                     raw = self.net(np.concatenate([boxed[i].batch for i in indices]))
                 except Exception:  # a graph exported for one image at a time
-                    self._batches = False
+                    raw = None
+                if raw is None or len(raw) != len(indices):  # or one that ignores the rest
+                    self._batches, raw = False, None
             for position, index in enumerate(indices):
                 box, image = boxed[index], images[index]
                 own = raw[position] if raw is not None else self.net(box.batch)[0]

@@ -8,12 +8,12 @@ from typing import Any
 
 
 class OpenVinoNet:
-    """Compiles a graph with one input; takes an NCHW batch (transposed for a graph that
-    takes NHWC, as TFLite exports do) and gives its first output."""
+    """Compiles a graph with one input and gives its first output. An NCHW batch is
+    transposed for a graph that takes NHWC, as TFLite exports do."""
 
     name = "openvino"
 
-    def __init__(self, model: Path, threads: int) -> None:
+    def __init__(self, model: Path, threads: int, *, takes_nchw: bool = True) -> None:
         import openvino as ov
 
         core = ov.Core()
@@ -24,8 +24,13 @@ class OpenVinoNet:
         )
         self._request = compiled.create_infer_request()
         shape = compiled.input(0).get_partial_shape()
+        # YOLO callers hand NCHW batches; a TFLite graph wants NHWC. Keras callers hand
+        # their graph's own layout (takes_nchw=False).
         self.channels_last = (
-            shape.rank.get_length() == 4 and shape[3].is_static and shape[3].get_length() == 3
+            takes_nchw
+            and shape.rank.get_length() == 4
+            and shape[3].is_static
+            and shape[3].get_length() == 3
         )
 
     def __call__(self, batch: Any) -> Any:

@@ -6,6 +6,7 @@ another one runs."""
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -19,6 +20,12 @@ Net = Callable[[Any], Any]  # a batch in, the network's raw output out
 N = TypeVar("N")
 T = TypeVar("T")
 _TIMED_RUNS = 3
+
+
+def thread_budget() -> int:
+    """The most threads a job of this worker may get: what the worker set for the
+    frameworks before loading them (every core, unless the settings pin a count)."""
+    return max(1, int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1))
 
 
 class PerThreadCount(Generic[T]):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .selection import thread_budget
+
 
 def prepare_runtime() -> int:
     """Before ultralytics or torchvision is imported: no network, a settings folder with
@@ -28,9 +30,9 @@ def prepare_runtime() -> int:
     ensure_torchvision_ops()
     import torch
 
-    threads = int(os.environ.get("OMP_NUM_THREADS") or torch.get_num_threads())
-    torch.set_num_threads(max(1, threads))
-    return max(1, threads)
+    threads = thread_budget()
+    torch.set_num_threads(threads)
+    return threads
 
 
 def _install_fonts(folder: Path) -> None:
