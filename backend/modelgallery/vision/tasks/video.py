@@ -1,17 +1,22 @@
 """The base of image models that also take videos: every frame goes through the family's
-`infer` and `draw` as an image would, streamed from the decoder to the VP9 encoder one frame
-at a time, with the items of each frame in `detections.jsonl` and the whole in
-`summary.json`. A long video costs time, never memory."""
+`infer` and `draw` as an image would, while the next frames are decoded and the previous
+ones encoded to VP9 on threads of their own, with the items of each frame in
+`detections.jsonl` and the whole in `summary.json`. A few frames at most are in flight: a
+long video costs time, never memory."""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from queue import Empty, Full, Queue
+from typing import Any, ClassVar, TypeVar
 
 from ...media.video import MAX_DURATION_S, open_video
 from ..model import InputItem, Output, Progress, Result, ResultKind
+from ..stages import Stages
 from .artifacts import Artifacts
 from .image import ImageTask, Item
 from .webm import WebmWriter
@@ -19,6 +24,12 @@ from .webm import WebmWriter
 # The annotated WebM's longer side: 1080p sources keep their size (realtime VP9 encodes a
 # 1080p frame in a fraction of the model's time); larger ones are scaled down to it.
 _VIDEO_MAX_SIDE = 1920
+# Frames waiting between the decoder, the model and the encoder: enough to ride out a slow
+# frame, few enough that memory stays flat.
+_QUEUE_SIZE = 4
+_POLL_S = 0.05  # how often a blocked hand-over looks whether the other side has stopped
+_END: Any = object()  # after the last item
+_T = TypeVar("_T")
 
 
 class VideoTask(ImageTask):
@@ -49,16 +60,22 @@ class VideoTask(ImageTask):
         if len(inputs) > 1:
             raise ValueError("send a video on its own: one video per job, without other files")
         artifacts = Artifacts(outdir, self.outputs)
-        summary = self._video(inputs[0], self.prepare(params), artifacts, progress)
-        return Result(summary=summary, artifacts=artifacts.written())
+        stages = Stages()
+        summary = self._video(inputs[0], self.prepare(params), artifacts, progress, stages)
+        return Result(summary=summary, artifacts=artifacts.written(), stages=stages.as_dict())
 
     def _video(
-        self, item: InputItem, settings: Any, artifacts: Artifacts, progress: Progress
+        self,
+        item: InputItem,
+        settings: Any,
+        artifacts: Artifacts,
+        progress: Progress,
+        stages: Stages,
     ) -> dict[str, Any]:
-        import cv2
-
         progress(0.0, "opening the video")
-        with open_video(item.path) as video:
+        with stages.time("decode"):
+            video = open_video(item.path)
+        with video:
             info = video.info
             total = info.frames
             max_frames = int(MAX_DURATION_S * info.fps) + 1
@@ -68,8 +85,28 @@ class VideoTask(ImageTask):
             with (
                 WebmWriter(artifacts.path("annotated.webm"), info.fps, size) as writer,
                 artifacts.path("detections.jsonl").open("w") as lines,
+                _Pipeline() as pipeline,
             ):
-                for index, frame in enumerate(video):
+
+                def output(frame: tuple[int, Any, list[Item]]) -> None:
+                    index, annotated, items = frame
+                    with stages.time("encoding"):
+                        if (annotated.shape[1], annotated.shape[0]) != size:
+                            annotated = _resize(annotated, size)
+                        writer.write(annotated)
+                    with stages.time("writing"):
+                        record = {
+                            "frame": index,
+                            "time_s": round(index / info.fps, 3),
+                            "detections": items,
+                        }
+                        lines.write(json.dumps(record, separators=(",", ":")) + "\n")
+
+                # Decoding and encoding run on threads of their own (both release the GIL
+                # for most of their work); the model stays on this thread.
+                frames = pipeline.source("video-decode", _timed(video, stages, "decode"))
+                write = pipeline.sink("video-encode", output)
+                for index, frame in enumerate(frames):
                     of = f" of {max(total, index + 1)}" if total else ""
                     # up to 0.98: the encoder's flush and the read-back check come after
                     progress(0.98 * index / max(total, index + 1), f"frame {index + 1}{of}")
@@ -77,19 +114,16 @@ class VideoTask(ImageTask):
                         raise ValueError(
                             f"the video lasts more than {MAX_DURATION_S // 60} minutes"
                         )
-                    items = self.infer(frame, settings)
+                    with stages.time("inference"):
+                        items = self.infer(frame, settings)
                     stats.add(self.label_of(i) for i in items)
-                    annotated = self.draw(frame, items)
-                    if (annotated.shape[1], annotated.shape[0]) != size:
-                        annotated = cv2.resize(annotated, size, interpolation=cv2.INTER_AREA)
-                    writer.write(annotated)
-                    record = {
-                        "frame": index,
-                        "time_s": round(index / info.fps, 3),
-                        "detections": items,
-                    }
-                    lines.write(json.dumps(record, separators=(",", ":")) + "\n")
+                    with stages.time("drawing"):
+                        annotated = self.draw(frame, items)
+                    write((index, annotated, items))
+                pipeline.finish()
                 progress(0.99, "finishing the annotated video")
+                with stages.time("encoding"):
+                    writer.close()
             elapsed = time.perf_counter() - started
 
         if writer.frames == 0:
@@ -111,8 +145,139 @@ class VideoTask(ImageTask):
                 f"the video ended after {writer.frames} of the {total} frames its header "
                 "announces; the file may be truncated"
             )
-        artifacts.write_json("summary.json", summary)
+        with stages.time("writing"):
+            artifacts.write_json("summary.json", summary)
         return summary
+
+
+class _Pipeline:
+    """Threads on either side of the calling thread: a `source` that produces items ahead
+    of it and a `sink` that consumes them behind it, each through a small queue, so a few
+    frames at most are held whatever the video's length. A thread's exception is raised on
+    the calling thread at its next hand-over; leaving the `with` block (normally or not)
+    stops and joins every thread."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._errors: list[BaseException] = []
+        self._threads: list[threading.Thread] = []
+        self._sinks: list[Queue[Any]] = []
+
+    def source(self, name: str, items: Iterable[_T]) -> Iterator[_T]:
+        """`items`, iterated on a thread of its own, in order."""
+        queue: Queue[Any] = Queue(_QUEUE_SIZE)
+
+        def produce() -> None:
+            for item in items:
+                if not self._offer(queue, item):
+                    return
+            self._offer(queue, _END)
+
+        self._start(name, produce)
+        return self._drain(queue)
+
+    def sink(self, name: str, consume: Callable[[_T], None]) -> Callable[[_T], None]:
+        """A function that hands an item to `consume`, called on a thread of its own in the
+        order given; `finish()` waits until it has taken every item."""
+        queue: Queue[Any] = Queue(_QUEUE_SIZE)
+
+        def run() -> None:
+            while (item := self._take(queue)) is not _END:
+                consume(item)
+
+        self._start(name, run)
+        self._sinks.append(queue)
+        return lambda item: self._hand(queue, item)
+
+    def finish(self) -> None:
+        """After the last item: waits for the threads to end; raises what one raised."""
+        for queue in self._sinks:
+            self._hand(queue, _END)
+        for thread in self._threads:
+            thread.join()
+        self._raise_failure()
+
+    def __enter__(self) -> _Pipeline:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+    def _start(self, name: str, work: Callable[[], None]) -> None:
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:  # raised again on the calling thread
+                self._errors.append(exc)
+                self._stop.set()
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    # On the calling thread: hand over and take, raising a thread's exception.
+
+    def _drain(self, queue: Queue[Any]) -> Iterator[Any]:
+        while True:
+            self._raise_failure()
+            try:
+                item = queue.get(timeout=_POLL_S)
+            except Empty:
+                continue
+            if item is _END:
+                return
+            yield item
+
+    def _hand(self, queue: Queue[Any], item: Any) -> None:
+        while True:
+            self._raise_failure()
+            try:
+                queue.put(item, timeout=_POLL_S)
+                return
+            except Full:
+                continue
+
+    def _raise_failure(self) -> None:
+        if self._errors:
+            raise self._errors[0]
+
+    # On the threads: the same, giving up once the pipeline stops.
+
+    def _offer(self, queue: Queue[Any], item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                queue.put(item, timeout=_POLL_S)
+                return True
+            except Full:
+                continue
+        return False
+
+    def _take(self, queue: Queue[Any]) -> Any:
+        while not self._stop.is_set():
+            try:
+                return queue.get(timeout=_POLL_S)
+            except Empty:
+                continue
+        return _END
+
+
+def _timed(items: Iterable[_T], stages: Stages, name: str) -> Iterator[_T]:
+    """`items`, the time taken to produce each added to stage `name`."""
+    iterator = iter(items)
+    while True:
+        with stages.time(name):
+            item = next(iterator, _END)
+        if item is _END:
+            return
+        yield item
+
+
+def _resize(image: Any, size: tuple[int, int]) -> Any:
+    import cv2
+
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 class _VideoStats:
