@@ -109,6 +109,8 @@ class NetEngine:
             batch = _median_s(lambda: self.many([image] * size, settings), runs=2)
         finally:
             self.net.use(threads)
+        if not self._batches:  # the graph takes one image at a time: nothing to gain
+            return 1.0
         return round(one * size / batch, 2) if batch > 0 else 1.0
 
 
