@@ -8,13 +8,13 @@ Both videos are the shared sample's frames (N times over), resized, written to a
 folder. Each run is a fresh process, so its peak RSS (ru_maxrss) is its own.
 
     OMP_NUM_THREADS=2 .venv/bin/python -m benchmarks.video_memory --speed \
-        [--model object-detection] [--imgsz 640] [--runs 3]
+        --model object-detection --imgsz 640 [--runs 3]
 
 Speed: ms/frame of a video job (decode, model, drawing, VP9 encode, detections.jsonl) on
 the full-size sample, with the job's busy time per stage, against the same work on one
 thread, a bare loop on the same model (decode and `infer` only) and ultralytics'
-`predict(stream=True)` on the same weights. The best of `--runs` rounds, in one process,
-after a warm-up.
+`predict(stream=True)` on the same weights (its own thread count). The best and the
+median of `--runs` rounds, in one process, after a warm-up.
 """
 
 from __future__ import annotations
