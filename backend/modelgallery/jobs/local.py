@@ -425,7 +425,8 @@ class LocalExecutor:
                     if slot.cancelling:
                         await self._shutdown(slot, graceful=False)
                         for job_id in list(pending):
-                            await self._listener.on_cancelled(pending.pop(job_id).job_id)
+                            del pending[job_id]
+                            await self._listener.on_cancelled(job_id)
                         return
                     limit_s = max(t.timeout_s for t in pending.values())
                     reason = f"stopped: it ran longer than the time limit of {limit_s:g} s"

@@ -11,11 +11,17 @@ from tests.support.jobs import png_bytes, submit, wait_for
 WIDTHS = (11, 12, 13)
 
 
-def occupy_the_worker(client: httpx.Client, sleep_s: float) -> str:
-    """toy-queue and toy-batch share one worker: a long toy-queue job makes jobs wait."""
-    job = submit(client, model="toy-queue", params={"sleep_s": sleep_s, "steps": 40}).json()
+def occupy_the_worker(client: httpx.Client) -> str:
+    """toy-queue and toy-batch share one worker: a toy-queue job that runs until
+    `release` makes the jobs submitted meanwhile wait together, however slow the machine."""
+    job = submit(client, model="toy-queue", params={"sleep_s": 100, "steps": 100}).json()
     wait_for(client, job["id"], ("running",))
     return job["id"]
+
+
+def release(client: httpx.Client, blocker: str) -> None:
+    assert client.post(f"/api/predictions/{blocker}/cancel").status_code == 200
+    assert wait_for(client, blocker)["status"] == "cancelled"
 
 
 def test_the_model_says_it_batches(client: httpx.Client) -> None:
@@ -27,13 +33,13 @@ def test_the_model_says_it_batches(client: httpx.Client) -> None:
 def test_jobs_waiting_together_run_as_one_batch_with_their_own_results(
     client: httpx.Client,
 ) -> None:
-    blocker = occupy_the_worker(client, sleep_s=2)
+    blocker = occupy_the_worker(client)
     jobs = [
         submit(client, "toy-batch", png_bytes((width, 10)), f"w{width}.png").json()
         for width in WIDTHS
     ]
     assert all(job["status"] == "queued" for job in jobs)
-    assert wait_for(client, blocker)["status"] == "succeeded"
+    release(client, blocker)
     for job, width in zip(jobs, WIDTHS, strict=True):
         ended = wait_for(client, job["id"])
         assert ended["status"] == "succeeded", ended
@@ -49,13 +55,13 @@ def test_jobs_waiting_together_run_as_one_batch_with_their_own_results(
 def test_one_job_of_a_batch_cancelled_ends_cancelled_and_the_others_succeed(
     client: httpx.Client,
 ) -> None:
-    blocker = occupy_the_worker(client, sleep_s=1)
+    blocker = occupy_the_worker(client)
     params = {"sleep_s": 2, "steps": 20}
     jobs = [
         submit(client, "toy-batch", png_bytes((width, 10)), params=params).json()
         for width in WIDTHS
     ]
-    wait_for(client, blocker)
+    release(client, blocker)
     wait_for(client, jobs[1]["id"], ("running",))
     assert client.post(f"/api/predictions/{jobs[1]['id']}/cancel").status_code == 200
     ended = [wait_for(client, job["id"]) for job in jobs]
@@ -63,13 +69,13 @@ def test_one_job_of_a_batch_cancelled_ends_cancelled_and_the_others_succeed(
 
 
 def test_a_job_that_fails_in_a_batch_fails_alone(client: httpx.Client) -> None:
-    blocker = occupy_the_worker(client, sleep_s=1)
+    blocker = occupy_the_worker(client)
     behaviours = ("ok", "fail", "ok")
     jobs = [
         submit(client, "toy-batch", png_bytes((width, 10)), params={"behaviour": b}).json()
         for width, b in zip(WIDTHS, behaviours, strict=True)
     ]
-    wait_for(client, blocker)
+    release(client, blocker)
     ended = [wait_for(client, job["id"]) for job in jobs]
     assert [job["status"] for job in ended] == ["succeeded", "failed", "succeeded"]
     assert ended[1]["error"] == "the toy model was asked to fail"

@@ -146,7 +146,7 @@ class ImageTask(Model):
     def predict_many(self, jobs: list[JobInput]) -> list[Result | Exception]:
         if not all(len(j.inputs) == 1 and j.inputs[0].kind == "image" for j in jobs):
             return super().predict_many(jobs)
-        results: list[Result | Exception | None] = [None] * len(jobs)
+        results: dict[int, Result | Exception] = {}  # by the job's index
         ready: list[tuple[int, Any, Any, Stages]] = []  # index, image, settings, stages
         for index, job in enumerate(jobs):
             stages = Stages()
@@ -170,12 +170,10 @@ class ImageTask(Model):
                 job.progress(0.9, "writing the results")
                 artifacts = Artifacts(job.outdir, self.outputs)
                 summary = self._write_single(job.inputs[0], image, items, artifacts, stages)
-                outcome = Result(summary, artifacts.written(), stages.as_dict(), len(ready))
+                results[index] = Result(summary, artifacts.written(), stages.as_dict(), len(ready))
             except Exception as exc:
                 results[index] = exc
-                continue
-            results[index] = outcome
-        return [r if r is not None else RuntimeError("no result") for r in results]
+        return [results[index] for index in range(len(jobs))]
 
     def _batch(
         self,
