@@ -10,8 +10,6 @@ export (TFLite, ONNX and OpenVINO files as given, end-to-end heads)."""
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -23,7 +21,7 @@ from ..runtimes.exports import exported
 from ..runtimes.litert import LiteRtNet
 from ..runtimes.onnxruntime import OnnxRuntimeNet
 from ..runtimes.openvino import OpenVinoNet
-from ..runtimes.selection import Net, PerThreadCount, choose
+from ..runtimes.selection import Net, PerThreadCount, choose, median_ms
 from ..runtimes.ultralytics import detection_network, export_onnx, ultralytics_metadata
 from ..tasks.image import Item
 from .yolo_boxes import MAX_DETECTIONS, Letterboxed, Settings, boxes_of, detections, letterbox
@@ -105,23 +103,13 @@ class NetEngine:
         threads, settings = self.net.threads, [TRIAL_SETTINGS] * size
         self.net.use(1)
         try:
-            one = _median_s(lambda: self(image, TRIAL_SETTINGS), runs=3)
-            batch = _median_s(lambda: self.many([image] * size, settings), runs=2)
+            one = median_ms(lambda: self(image, TRIAL_SETTINGS), runs=3)
+            batch = median_ms(lambda: self.many([image] * size, settings), runs=2)
         finally:
             self.net.use(threads)
         if not self._batches:  # the graph takes one image at a time: nothing to gain
             return 1.0
         return round(one * size / batch, 2) if batch > 0 else 1.0
-
-
-def _median_s(run: Callable[[], object], runs: int) -> float:
-    run()  # the first run of a shape pays for its set-up
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def serve_network(

@@ -10,6 +10,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from ..model import RuntimeCandidate, RuntimeChoice, RuntimeName, RuntimeRequest
@@ -79,7 +80,7 @@ def choose(
             continue
         try:
             net = builders[name]()
-            ms = _median_ms(trial, net)
+            ms = median_ms(partial(trial, net))
         except Exception as exc:  # any failure only rules this runtime out
             log.warning("runtime %s is not usable: %s", name, exc)
             tried.append(RuntimeCandidate(name=name, error=_short(exc)))
@@ -92,12 +93,14 @@ def choose(
     return nets[chosen], RuntimeChoice(requested=requested, chosen=chosen, candidates=tried)
 
 
-def _median_ms(trial: Callable[[N], object], net: N) -> float:
-    trial(net)  # the first run pays for lazy initialisation
+def median_ms(run: Callable[[], object], runs: int = _TIMED_RUNS) -> float:
+    """The median time of `runs` calls of `run`, after one untimed call (the first run of
+    a net or a shape pays for its lazy set-up)."""
+    run()
     times = []
-    for _ in range(_TIMED_RUNS):
+    for _ in range(runs):
         started = time.perf_counter()
-        trial(net)
+        run()
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 
