@@ -14,6 +14,7 @@ import pytest
 
 from modelgallery.vision.registry import family_class, load_registry
 from tests.conftest import OFFLINE_REGISTRY
+from tests.support.boxes import iou
 from tests.support.server import BackendServer
 
 pytestmark = pytest.mark.slow
@@ -31,14 +32,6 @@ def loaded(spec: Any, runtime: str) -> Any:
     model = family_class(spec.family)(spec.model_copy(update={"runtime": runtime}))
     model.load()
     return model
-
-
-def iou(a: list[float], b: list[float]) -> float:
-    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = width * height
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def matched(item: dict[str, Any], others: list[dict[str, Any]], min_iou: float) -> bool:

@@ -17,7 +17,8 @@ from modelgallery.vision.families.yolo_boxes import Settings, letterbox
 from modelgallery.vision.families.yolo_engines import NetEngine, ultralytics_engine
 from modelgallery.vision.registry import family_class, load_registry
 from modelgallery.vision.runtimes.ultralytics import prepare_runtime
-from tests.acceptance.test_runtimes import IMAGES, iou, matched
+from tests.acceptance.test_runtimes import IMAGES, matched
+from tests.support.boxes import iou
 
 pytestmark = pytest.mark.slow
 cv2 = pytest.importorskip("cv2")

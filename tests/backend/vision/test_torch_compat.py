@@ -10,6 +10,7 @@ import textwrap
 import pytest
 
 from modelgallery.vision.runtimes import torch_compat
+from tests.support.boxes import iou
 
 torch = pytest.importorskip("torch")
 
@@ -32,14 +33,6 @@ def reference_nms(boxes, scores, threshold: float) -> list[int]:
         if all(iou(rows[i], rows[k]) <= threshold for k in kept):
             kept.append(i)
     return kept
-
-
-def iou(a: list[float], b: list[float]) -> float:
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def random_boxes(n: int, seed: int, tied_scores: bool = False):
