@@ -11,15 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from .api.errors import ApiError, install_error_handlers
+from .api.errors import install_error_handlers, method_not_allowed
 from .api.middleware import ObserveMiddleware
+from .api.openapi import install_openapi
 from .api.routes import admin, auth, contact, health, legacy, models, predictions
 from .contact.mailer import Mailer
 from .contact.outbox import Outbox
+from .core.disk import DiskGuard
 from .core.metrics import Metrics
 from .core.settings import Settings
 from .files.storage import JobFiles
@@ -36,6 +38,7 @@ from .services.status import StatusService
 from .store import create_store
 from .store.base import Store
 from .vision.registry import load_registry
+from .vision.weights import missing_weights_line
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     install_error_handlers(app)
+    install_openapi(app)
     for router in (health, auth, models, predictions, legacy, contact, admin):
         app.include_router(router.router)
     _serve_frontend(app, settings.frontend_dist)
@@ -107,14 +111,15 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     outbox = Outbox(
         store.messages, Mailer(settings) if settings.smtp_configured else None, settings
     )
+    disk = DiskGuard(settings.data_dir, settings.disk_reserve_bytes)
     services = Services(
         settings=settings,
-        predictions=PredictionService(settings, jobs),
+        predictions=PredictionService(settings, jobs, disk),
         models=ModelCatalog(jobs),
         accounts=accounts,
         admin=AdminService(store, jobs, outbox),
-        contact=ContactService(outbox, settings.contact_per_hour),
-        status=StatusService(store, executor, metrics),
+        contact=ContactService(outbox, settings.contact_per_hour, disk),
+        status=StatusService(store, executor, metrics, disk),
     )
     metrics.watch_executor(
         executor.queue_depths, lambda: dict(Counter(w.group for w in executor.workers() if w.alive))
@@ -128,6 +133,8 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         len(registry.models),
         registry.groups,
     )
+    if missing := missing_weights_line(registry, settings):
+        log.warning(missing)
     return _Running(services, store, executor, outbox)
 
 
@@ -136,9 +143,9 @@ def _serve_frontend(app: FastAPI, dist: Path) -> None:
     root = dist.resolve()
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def frontend(path: str) -> Response:
+    async def frontend(request: Request, path: str) -> Response:
         if path.startswith("api/") or path == "api":
-            raise ApiError(404, "there is nothing at this address")
+            return method_not_allowed(request)  # 404 where no API route has the path
         index = root / "index.html"
         if not index.is_file():
             return JSONResponse(

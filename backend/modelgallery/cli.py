@@ -1,4 +1,5 @@
-"""`modelgallery serve | create-admin | fetch-models | check-registry | train-skin-unet`."""
+"""`modelgallery serve | create-admin | fetch-models | check-registry | train-skin-unet |
+backup | restore`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import asyncio
 import getpass
 import os
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -35,6 +38,21 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("check-registry", help="validate models.toml and list the models")
 
+    backup = commands.add_parser(
+        "backup", help="write the SQLite database and the job files into one .tar archive"
+    )
+    backup.add_argument(
+        "--out", type=Path, help="the archive to write (default: ./modelgallery-backup-TIME.tar)"
+    )
+    restore = commands.add_parser("restore", help="restore an archive written by `backup`")
+    restore.add_argument("archive", type=Path)
+    restore.add_argument("--data-dir", type=Path, help="where to restore (default: DATA_DIR)")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the database, secret key and job files of a folder that is not empty",
+    )
+
     train = commands.add_parser(
         "train-skin-unet", help="train the skin U-Net", description=skin_unet.DESCRIPTION
     )
@@ -54,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         "create-admin": _create_admin,
         "fetch-models": _fetch_models,
         "check-registry": _check_registry,
+        "backup": _backup,
+        "restore": _restore,
     }[args.command](settings, args)
 
 
@@ -119,7 +139,7 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
 def _fetch_models(settings: Settings, args: argparse.Namespace) -> int:
     from .vision.registry import RegistryError, load_registry
-    from .vision.weights import FetchError, fetch_spec
+    from .vision.weights import FetchError, fetch_spec, unavailable_line
 
     try:
         registry = load_registry(settings.models_file, settings.models_dir)
@@ -131,14 +151,24 @@ def _fetch_models(settings: Settings, args: argparse.Namespace) -> int:
     if unknown:
         print(f"unknown model(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
-    failed = 0
+    failed: dict[str, FetchError] = {}
+    unreachable: set[str] = set()
+    mirror = args.mirror or settings.models_mirror
     for name in names:
         try:
-            for line in fetch_spec(registry.models[name], args.mirror or settings.models_mirror):
+            for line in fetch_spec(registry.models[name], mirror, unreachable=unreachable):
                 print(f"{name}: {line}")
         except FetchError as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
-            failed += 1
+            failed[name] = exc
+            if not exc.unreachable:  # an offline machine gets the one line below only
+                print(f"{name}: {exc}", file=sys.stderr)
+    if failed:
+        causes = [f"{', '.join(sorted(unreachable))} unreachable"] if unreachable else []
+        if any(not exc.unreachable for exc in failed.values()):
+            causes.append("files could not be fetched (see above)")
+        cause = " and ".join(causes)
+        specs = [registry.models[name] for name in failed]
+        print(unavailable_line(specs, cause, settings), file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -154,6 +184,47 @@ def _check_registry(settings: Settings, args: argparse.Namespace) -> int:
         missing = spec.missing_weights()
         state = "disabled" if not spec.enabled else (f"missing {missing}" if missing else "ready")
         print(f"{spec.name:24} {spec.group:8} {spec.family:50} {state}")
+    return 0
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from .services.backup import MONGODB_HOWTO, BackupError, create_backup, default_archive_name
+
+    if settings.mongodb_uri is not None:
+        print(MONGODB_HOWTO.format(db=settings.mongodb_db, data=settings.data_dir), file=sys.stderr)
+        return 2
+    out = args.out or Path(default_archive_name(datetime.now(UTC)))
+    try:
+        summary = create_backup(settings.data_dir, out.absolute())
+    except BackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    size = summary.path.stat().st_size
+    print(f"backup written: {summary.path} ({size} bytes, {summary.seconds:.1f} s)")
+    print(f"  {summary.describe()}")
+    for name in summary.missing:
+        print(f"  left out {name}: deleted while the backup ran", file=sys.stderr)
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from .services.backup import BackupError, restore_backup
+
+    if settings.mongodb_uri is not None and args.data_dir is None:
+        print(
+            "MONGODB_URI is set, so the server would not read a restored SQLite database."
+            " Restore MongoDB with mongorestore (see docs/deployment.md), or name a folder"
+            " with --data-dir to restore this archive there.",
+            file=sys.stderr,
+        )
+        return 2
+    data_dir = (args.data_dir or settings.data_dir).absolute()
+    try:
+        summary = restore_backup(args.archive, data_dir, force=args.force)
+    except BackupError as exc:
+        print(f"restore failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored into {summary.path} ({summary.seconds:.1f} s): {summary.describe()}")
     return 0
 
 

@@ -5,11 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from modelgallery.vision.registry import family_class, load_registry
 from tests.conftest import OFFLINE_REGISTRY
 from tests.support.server import ONE_WORKER_EACH, BackendServer
+
+
+@pytest.fixture(scope="module")
+def specs(offline_models: Path) -> dict[str, Any]:
+    """The offline registry's entries, on the mirror's weights."""
+    return load_registry(OFFLINE_REGISTRY, offline_models).models
+
+
+def loaded(spec: Any) -> Any:
+    """The entry's model, loaded and warmed up in this process."""
+    model = family_class(spec.family)(spec)
+    model.load()
+    model.warmup()
+    return model
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,7 @@ import httpx
 import pytest
 
 from modelgallery.vision.model import InputItem
-from modelgallery.vision.registry import load_registry
-from tests.conftest import OFFLINE_REGISTRY
+from tests.acceptance.conftest import loaded
 from tests.support.jobs import submit, wait_for
 from tests.support.server import BackendServer
 
@@ -27,20 +26,6 @@ cv2 = pytest.importorskip("cv2")
 np = pytest.importorskip("numpy")
 
 BUS = 810, 1080  # width, height
-
-
-@pytest.fixture(scope="module")
-def specs(offline_models: Path) -> dict[str, Any]:
-    return load_registry(OFFLINE_REGISTRY, offline_models).models
-
-
-def loaded(spec: Any) -> Any:
-    from modelgallery.vision.registry import family_class
-
-    model = family_class(spec.family)(spec)
-    model.load()
-    model.warmup()
-    return model
 
 
 @pytest.fixture(scope="module")
@@ -207,6 +192,7 @@ def test_image_job_gives_boxes_and_an_annotated_image(http: httpx.Client, sample
     result = job["result"]
     assert (result["width"], result["height"]) == BUS
     assert_bus_scene(result["items"])
+    assert len(result["model_classes"]) == 80  # what it looked for: nothing else is seen
     artifacts = {a["name"]: a for a in job["artifacts"]}
     assert set(artifacts) == {"annotated.jpg", "result.json"}
     # The job answered with its items; its annotated image is drawn on first download.
@@ -219,6 +205,18 @@ def test_image_job_gives_boxes_and_an_annotated_image(http: httpx.Client, sample
     decoded = cv2.imdecode(np.frombuffer(downloads[0].content, np.uint8), cv2.IMREAD_COLOR)
     assert decoded.shape == (BUS[1], BUS[0], 3)
     assert json.loads(http.get(artifacts["result.json"]["url"]).content)["count"] >= 5
+
+
+def test_the_model_says_what_it_can_find_and_shows_its_card(http: httpx.Client) -> None:
+    listed = {m["name"]: m for m in http.get("/api/models").json()}
+    for name in ("object-detection", "yolov5-classic"):
+        model = listed[name]
+        assert model["state"] == "loaded", model
+        assert len(model["classes"]) == 80 and {"person", "bus"} <= set(model["classes"])
+        assert model["card"]["license"].startswith("AGPL-3.0")
+        assert any("80 classes" in text for text in model["card"]["limitations"])
+    assert listed["skin-segmentation"]["classes"] is None
+    assert listed["skin-segmentation"]["card"]["limitations"]
 
 
 def test_parameters_are_checked(http: httpx.Client, samples: Path) -> None:
@@ -310,6 +308,9 @@ def test_video_job_streams_progress_and_gives_a_playable_webm(
     assert with_person > 91
     assert summary["frames"] == 182 and summary["frames_with"]["person"] == with_person
     assert summary["counts"]["person"] >= 1
+    # tracked by default (tests/acceptance/test_video_tracking.py checks the counts)
+    assert all(isinstance(d["track_id"], int) for f in per_frame for d in f["detections"])
+    assert 1 <= summary["unique"]["person"] <= 4
     assert json.loads(http.get(artifacts["summary.json"]["url"]).content) == summary
 
 

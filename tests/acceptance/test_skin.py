@@ -223,6 +223,7 @@ def test_classical_preview_and_statistics(classical: ClassicalRun) -> None:
     assert stats["model"] == "skin-segmentation" and stats["method"].startswith("classical")
     assert stats["params"]["thickness_mm"] == THICKNESS_MM
     assert "note" not in stats  # a 3D volume
+    assert stats["skin_found"] is True and stats["warnings"] == []  # see test_skin_checks.py
 
 
 def test_any_storage_orientation_gives_the_same_skin(
@@ -397,6 +398,48 @@ def test_skin_segmentation_through_the_api(
         )
         text = submit(http, "skin-segmentation", b"hello\n" * 100, "notes.nii")
         assert text.status_code == 415 and "text file" in text.json()["detail"]
+
+
+def test_volumes_without_skin_through_the_api(skin_server: BackendServer, tmp_path: Path) -> None:
+    """A skull-stripped brain: the job succeeds with the finding and no mask. A constant
+    volume: the job fails with a message that says why."""
+    from tests.acceptance.test_skin_checks import skull_stripped
+
+    brain = skull_stripped(tmp_path / "brain.nii.gz").read_bytes()
+    blank = tmp_path / "blank.nii.gz"
+    nib.save(nib.Nifti1Image(np.zeros((64, 64, 64), dtype=np.uint8), np.eye(4)), blank)
+    with client(skin_server) as http:
+        response = submit(
+            http,
+            "skin-segmentation",
+            brain,
+            "brain.nii.gz",
+            wait=120,
+            content_type="application/gzip",
+        )
+        job = response.json()
+        assert job["status"] == "succeeded", job
+        assert job["result"]["skin_found"] is False
+        assert job["result"]["finding"].startswith("No skin layer found: the volume looks skull")
+        assert {a["name"] for a in job["artifacts"]} == {"skin_preview.jpg", "skin_stats.json"}
+        legacy = http.post("/api/predict_skinseg", files={"file": ("brain.nii.gz", brain)})
+        assert legacy.status_code == 200, legacy.text
+        assert legacy.json()["file_name"].endswith("_skin_preview.jpg")  # no mask to name
+
+        response = submit(
+            http,
+            "skin-segmentation",
+            blank.read_bytes(),
+            "blank.nii.gz",
+            wait=120,
+            content_type="application/gzip",
+        )
+        job = response.json()
+        assert job["status"] == "failed", job
+        assert job["error"] == (
+            "The volume is empty: every voxel has the intensity 0, so there is nothing to segment."
+        )
+        assert job["artifacts"] == []
 
 
 @pytest.mark.timeout(600)

@@ -23,7 +23,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from modelgallery.core.settings import Settings
-from modelgallery.vision.families.gender_classifiers import CVLIB_GENDER_DIR, CVLIB_GENDER_FILES
+from modelgallery.vision.families.gender_classifiers import CVLIB_GENDER_FILES
 from tests.support.nginx import TEMPLATE, VARIABLES
 from tests.support.server import REPO
 
@@ -754,13 +754,10 @@ def test_image_has_the_weights_where_the_models_volume_mounts() -> None:
         and c.endswith(f" {env['MODELS_DIR']} {env['MODELS_DIR']}")
         for c in final.args("COPY")
     ), "the weights are not copied into the final image, owned by its user"
-    # cvlib's gender files: where faces.py looks for them, for the image's user
-    cvlib_dir = CVLIB_GENDER_DIR.replace("~", env["HOME"])
-    assert f"MODELS_DIR={cvlib_dir} modelgallery fetch-models cvlib-gender-files" in runs
-    entry = tomllib.loads((REPO / "backend" / "docker" / "cvlib-gender.toml").read_text())
-    (spec,) = entry["models"].values()
-    assert tuple(w["file"] for w in spec["weights"]) == CVLIB_GENDER_FILES
-    assert all(w["url"].startswith("https://") for w in spec["weights"])
+    # cvlib's gender files are weights of the face-gender entry: that fetch brings them too
+    entry = tomllib.loads((REPO / "models" / "models.toml").read_text())["models"]["face-gender"]
+    assert tuple(w["file"] for w in entry["weights"]) == CVLIB_GENDER_FILES
+    assert all(w["url"].startswith("https://") for w in entry["weights"])
     # Ultralytics' font, so that drawing labels downloads nothing
     assert f"{env['YOLO_CONFIG_DIR']}/Ultralytics/Arial.ttf" in runs
     assert env["YOLO_OFFLINE"] == "1"
@@ -839,7 +836,6 @@ def test_context_keeps_what_the_builds_need_and_drops_the_rest() -> None:
         "backend/pyproject.toml",
         "backend/constraints.txt",
         "backend/modelgallery/app.py",
-        "backend/docker/cvlib-gender.toml",
         "models/models.toml",
         "frontend/package.json",
         "frontend/package-lock.json",

@@ -3,6 +3,8 @@ progress advances, then the annotated video plays and the per-class summary show
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -31,4 +33,7 @@ def test_video_progress_then_playback(video_job: VideoJob) -> None:
     )
     table = page.get_by_role("table", name="Objects per class")
     expect(table).to_contain_text("person")
+    # tracked by default: each object once, and how many were in view over time
+    expect(table.get_by_role("columnheader", name="Unique objects")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile(r"^Objects in view over"))).to_be_visible()
     shot(page, "21-video-result")

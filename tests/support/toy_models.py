@@ -106,3 +106,21 @@ class ToyBatch(ToyInvert):
             if isinstance(result, Result):
                 result.batch_size = len(jobs)
         return results
+
+
+class ToyControlled(ToyInvert):
+    """The toy whose loading a test steers with files in the folder named by the
+    environment variable TOY_LOAD_CONTROL: while `hold` exists it keeps loading, with
+    `crash` its process dies (SIGKILL), with `fail` its load raises."""
+
+    def load(self) -> None:
+        control = os.environ.get("TOY_LOAD_CONTROL")
+        if control:
+            folder = Path(control)
+            while (folder / "hold").exists():
+                time.sleep(0.05)
+            if (folder / "crash").exists():
+                os.kill(os.getpid(), signal.SIGKILL)
+            if (folder / "fail").exists():
+                raise RuntimeError("the toy was told to fail while loading")
+        super().load()

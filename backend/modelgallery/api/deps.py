@@ -75,23 +75,23 @@ def token_of(request: Request, credentials: HTTPAuthorizationCredentials | None)
     return request.cookies.get(SESSION_COOKIE)
 
 
-async def _optional_user(request: Request, accounts: Accounts, credentials: Bearer) -> User | None:
+async def read_login(request: Request, accounts: Accounts, credentials: Bearer) -> User | None:
     token = token_of(request, credentials)
     if not token:
         return None
     return await accounts.user_for_token(token)
 
 
-OptionalUser = Annotated[User | None, Depends(_optional_user)]
+OptionalUser = Annotated[User | None, Depends(read_login)]
 
 
-async def _current_user(user: OptionalUser) -> User:
+async def need_login(user: OptionalUser) -> User:
     if user is None:
         raise ApiError(401, "please log in first", {"WWW-Authenticate": "Bearer"})
     return user
 
 
-CurrentUser = Annotated[User, Depends(_current_user)]
+CurrentUser = Annotated[User, Depends(need_login)]
 
 
 async def require_admin(user: CurrentUser) -> User:

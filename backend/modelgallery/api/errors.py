@@ -4,6 +4,7 @@ can act on; nothing escapes as a bare 500 page."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from asgi_correlation_id.context import correlation_id
 from fastapi import FastAPI, Request
@@ -11,7 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..core.disk import out_of_space
 from ..services import errors as service
+from .methods import allowed_methods, method_not_allowed_detail
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,7 @@ _CODES = {
     422: "invalid",
     429: "too_many_requests",
     503: "unavailable",
+    507: "insufficient_storage",
 }
 
 
@@ -39,6 +43,7 @@ _STATUS_OF: dict[type[service.ServiceError], int] = {
     service.Invalid: 422,
     service.TooManyRequests: 429,
     service.Unavailable: 503,
+    service.InsufficientStorage: 507,
 }
 
 
@@ -52,6 +57,15 @@ def error_response(status: int, detail: str, headers: dict[str, str] | None = No
     return JSONResponse(
         {"detail": detail, "code": _CODES.get(status, "error")}, status_code=status, headers=headers
     )
+
+
+def method_not_allowed(request: Request) -> JSONResponse:
+    """405 naming every method the path takes, or 404 where no API route serves it."""
+    allowed = allowed_methods(request.app, request.url.path)
+    if not allowed:
+        return error_response(404, "there is nothing at this address")
+    detail = method_not_allowed_detail(request.method, allowed)
+    return error_response(405, detail, {"Allow": ", ".join(allowed)})
 
 
 def _describe_validation(exc: RequestValidationError) -> str:
@@ -77,7 +91,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(status, exc.message, headers or None)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:
+            return method_not_allowed(request)
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = "there is nothing at this address"
@@ -95,3 +111,13 @@ def install_error_handlers(app: FastAPI) -> None:
             f"Something went wrong on the server. Please try again; if it keeps happening, "
             f"tell the administrator the request id {correlation_id.get() or '-'}.",
         )
+
+    # A write that found the disk full (a file, the SQLite store: a job record, the audit
+    # log) is the server's condition, not a bug: 507, and it passes once space is freed.
+    @app.exception_handler(OSError)
+    @app.exception_handler(sqlite3.Error)
+    async def _storage(request: Request, exc: Exception) -> JSONResponse:
+        if out_of_space(exc):
+            log.error("out of storage space: %s", exc)
+            return error_response(507, service.OUT_OF_STORAGE)
+        return await _unexpected(request, exc)

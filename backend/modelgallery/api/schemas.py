@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field, StrictBool
 
 from ..jobs.executor import ModelState
 from ..services.models import ModelView
 from ..store.records import Artifact, Job, JobStatus, Role, Timings, User
 from ..vision.model import Output, Param, ResultKind, RuntimeChoice
+from ..vision.registry import ModelCard
 
 
 class ErrorOut(BaseModel):
@@ -23,7 +24,20 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorOut, "description": _ERROR_TEXT[status]} for status in statuses}
 
 
+def json_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The same, for a route whose success is not JSON (an event stream): its errors are."""
+    schema = {"$ref": "#/components/schemas/ErrorOut"}
+    return {
+        status: {
+            "description": _ERROR_TEXT[status],
+            "content": {"application/json": {"schema": schema}},
+        }
+        for status in statuses
+    }
+
+
 _ERROR_TEXT = {
+    400: "The request's body could not be read (malformed JSON or form data)",
     401: "Not logged in, or the session has ended",
     403: "Administrators only",
     404: "Not found",
@@ -33,6 +47,7 @@ _ERROR_TEXT = {
     422: "Invalid request; `detail` names the field",
     429: "Too many attempts; see Retry-After",
     503: "The model is unavailable or busy; see Retry-After",
+    507: "The server is out of storage space; try again later",
 }
 
 
@@ -70,7 +85,7 @@ class TokenOut(BaseModel):
 
 class UserUpdateIn(BaseModel):
     role: Role | None = None
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
 
 
 class Batching(BaseModel):
@@ -112,6 +127,16 @@ class ModelPublic(BaseModel):
     batching: Batching | None = Field(
         None, description="Dynamic batching of one-image jobs, for models that batch"
     )
+    card: ModelCard | None = Field(
+        None,
+        description="The model card: source and license of the weights, training data, "
+        "outputs, accuracy, intended use, known limitations",
+    )
+    classes: list[str] | None = Field(
+        None,
+        description="What the loaded model can find (a detector's classes): anything "
+        "else it cannot see",
+    )
     legacy_route: str | None = None
 
     @classmethod
@@ -134,6 +159,8 @@ class ModelPublic(BaseModel):
             load_ms=state.load_ms if state else None,
             runtime=state.runtime if state else None,
             batching=Batching.of(spec.max_batch, state),
+            card=spec.card,
+            classes=state.classes if state else None,
             legacy_route=spec.legacy_route,
         )
 

@@ -1,12 +1,15 @@
 """Streaming multipart uploads: files go straight into a job's folder chunk by chunk, hashed
-on the way, and the request is cut off as soon as it passes the model's size limit. The
-whole file is never held in memory, and nothing is spooled twice."""
+on the way, and the request is cut off as soon as it passes the model's size limit or the
+data folder's free space falls below its reserve. The whole file is never held in memory,
+and nothing is spooled twice."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -15,11 +18,15 @@ from fastapi import Request
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.requests import ClientDisconnect
 
+from ..core.disk import out_of_space
+from ..services.errors import InsufficientStorage
 from ..services.predictions import UploadedFile
 from .errors import ApiError
 
 _MAX_FIELD_BYTES = 64 * 1024
 _MAX_FIELDS = 50
+# How much is written between two looks at the free space (a statvfs call each).
+_SPACE_CHECK_BYTES = 1024 * 1024
 FILE_FIELDS = ("file", "files")
 
 
@@ -38,18 +45,28 @@ def display_name(raw: str) -> str:
     return name.strip()[:255] or "upload"
 
 
-async def receive(request: Request, folder: Path, max_bytes: int, max_files: int) -> Received:
+RoomCheck = Callable[[int], None]
+
+
+async def receive(
+    request: Request, folder: Path, max_bytes: int, max_files: int, check_room: RoomCheck
+) -> Received:
     """Parse a multipart/form-data body into `folder`. Raises ApiError 413 past `max_bytes`
-    (all files together), 400 for a malformed body."""
+    (all files together), 400 for a malformed body. `check_room(bytes)` raises when that
+    many more bytes would not leave the reserve free: it is asked with the declared length
+    first, then every `_SPACE_CHECK_BYTES` written; a write that finds the disk full
+    raises InsufficientStorage too."""
     content_type = request.headers.get("content-type", "")
     kind, options = parse_options_header(content_type)
     if kind != b"multipart/form-data" or b"boundary" not in options:
         raise ApiError(415, "send the file as multipart/form-data (a form with a file field)")
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + _MAX_FIELD_BYTES:
-        raise ApiError(413, _too_large(max_bytes))
+    if declared and declared.isdigit():
+        if int(declared) > max_bytes + _MAX_FIELD_BYTES:
+            raise ApiError(413, _too_large(max_bytes))
+        check_room(int(declared))
 
-    state = _PartState(folder, max_bytes, max_files)
+    state = _PartState(folder, max_bytes, max_files, check_room)
     parser = MultipartParser(
         options[b"boundary"],
         {
@@ -71,12 +88,18 @@ async def receive(request: Request, folder: Path, max_bytes: int, max_files: int
             raise ApiError(400, "the form data ended before its closing boundary")
     except ClientDisconnect:
         raise ApiError(400, "the upload was interrupted before it finished") from None
-    except ApiError:
+    except (ApiError, InsufficientStorage):
         raise
-    except Exception as exc:  # the parser's own errors: a malformed body
+    except Exception as exc:
+        if out_of_space(exc):  # the server's disk, not the client's request
+            raise InsufficientStorage() from exc
+        # the parser's own errors: a malformed body
         raise ApiError(400, f"the form data could not be read ({exc})") from None
     finally:
-        state.close()
+        # end() closed every complete file; after an error, a buffer that cannot be flushed
+        # (the disk is full) is dropped: the upload's folder goes with it
+        with contextlib.suppress(OSError):
+            state.close()
     return state.received
 
 
@@ -85,10 +108,12 @@ def _too_large(max_bytes: int) -> str:
 
 
 class _PartState:
-    def __init__(self, folder: Path, max_bytes: int, max_files: int) -> None:
+    def __init__(self, folder: Path, max_bytes: int, max_files: int, check_room: RoomCheck) -> None:
         self.folder, self.max_bytes, self.max_files = folder, max_bytes, max_files
+        self.check_room = check_room
         self.received = Received()
         self.total = 0
+        self._unchecked = 0  # bytes written since the last look at the free space
         self._headers: dict[str, str] = {}
         self._field_name = b""
         self._field_value = b""
@@ -149,6 +174,10 @@ class _PartState:
         self.total += len(chunk)
         if self.total > self.max_bytes:
             raise ApiError(413, _too_large(self.max_bytes))
+        self._unchecked += len(chunk)
+        if self._unchecked >= _SPACE_CHECK_BYTES:
+            self._unchecked = 0
+            self.check_room(0)
         assert self._handle is not None
         self._handle.write(chunk)
         self._hash.update(chunk)

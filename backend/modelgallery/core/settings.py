@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     # --- storage ------------------------------------------------------------------------
     mongodb_uri: SecretStr | None = Field(None, description="Use MongoDB instead of SQLite.")
     mongodb_db: str = "modelgallery"
+    disk_reserve_mb: float = Field(
+        500,
+        ge=0,
+        description=(
+            "Free space kept in the data folder's filesystem: below it uploads and contact "
+            "messages are refused (507) and /api/ready says not ready, so that the database "
+            "keeps room for its own writes. 0: refuse only what does not fit at all."
+        ),
+    )
 
     # --- accounts -----------------------------------------------------------------------
     secret_key: SecretStr | None = Field(
@@ -122,6 +131,10 @@ class Settings(BaseSettings):
     @property
     def jobs_dir(self) -> Path:
         return self.data_dir / "jobs"
+
+    @property
+    def disk_reserve_bytes(self) -> int:
+        return int(self.disk_reserve_mb * 1024 * 1024)
 
     @property
     def sqlite_path(self) -> Path:

@@ -22,6 +22,8 @@ class ModelState:
     load_ms: float | None = None
     runtime: RuntimeChoice | None = None  # what it serves on, for families with runtimes
     batch_speedup: float | None = None  # measured at load, for families that batch
+    classes: list[str] | None = None  # what the loaded model can find, where it says
+    retry_after_s: int | None = None  # when unavailable for now: when trying again may help
 
     @property
     def batches(self) -> bool:

@@ -5,7 +5,13 @@ asyncio task in the API process) owns one worker process: it takes the next job 
 group's queue, sends it over the pipe, relays progress, enforces the time limit, and
 replaces the process when it dies. Loading, unloading and reloading models restart the
 group's workers one by one after their current job; restarting is the only reliable way to
-give a framework's memory back."""
+give a framework's memory back.
+
+While a group's workers restart its models stay `loading` (the reason says "restarting") and
+jobs wait in the queue. Only when `MAX_FAILED_STARTS` worker starts in a row die before they
+are ready (and no other worker of the group serves) do its models become `unavailable`: the
+jobs waiting for them fail with that reason, new ones are refused, and the slots keep trying
+in the background at the slowest backoff; the first start that succeeds serves them again."""
 
 from __future__ import annotations
 
@@ -44,6 +50,7 @@ log = logging.getLogger(__name__)
 
 _CANCEL_GRACE_S = 5.0
 _RESPAWN_BACKOFF_S = (0.5, 2.0, 5.0, 15.0)
+MAX_FAILED_STARTS = 3  # starts of a group's workers that die while loading, in a row
 
 
 @dataclass
@@ -63,6 +70,7 @@ class _Slot:
     jobs_done: int = 0
     restarts: int = 0
     failures_in_a_row: int = 0
+    crashed: str | None = None  # why its last process stopped unexpectedly, until one is ready
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     loop_task: asyncio.Task[None] | None = None
 
@@ -89,6 +97,10 @@ class _Group:
     slots: list[_Slot] = field(default_factory=list)
     generation: int = 0
     avg_job_s: float = 5.0
+    failed_starts: int = 0  # in a row, over its slots; reset by a start that succeeds
+
+    def serving(self, besides: _Slot | None = None) -> bool:
+        return any(s.ready and s.alive for s in self.slots if s is not besides)
 
 
 class LocalExecutor:
@@ -207,6 +219,7 @@ class LocalExecutor:
     def _adopt(self, registry: Registry, force_groups: set[str]) -> None:
         """Point groups at the registry's specs; restart groups whose specs changed."""
         self._registry = registry
+        previous = dict(self._states)
         by_group: dict[str, list[ModelSpec]] = {}
         for spec in registry.models.values():
             by_group.setdefault(spec.group, []).append(spec)
@@ -231,10 +244,11 @@ class LocalExecutor:
                 s.model_dump() for s in self._runnable(specs)
             ]:
                 group.generation += 1
+                group.failed_starts = 0
                 for slot in group.slots:
                     slot.wake.set()
             else:
-                self._keep_loaded_states(group)
+                self._keep_states(group, previous)
         for name, group in self._groups.items():
             if name not in by_group:
                 group.specs = []
@@ -257,11 +271,13 @@ class LocalExecutor:
         previous = self._states.get(spec.name)
         return previous if previous and previous.status == "loaded" else ModelState("loading")
 
-    def _keep_loaded_states(self, group: _Group) -> None:
+    def _keep_states(self, group: _Group, previous: dict[str, ModelState]) -> None:
+        """A group that is not restarted keeps what its workers last said of its models
+        (loaded, restarting, or unavailable after a failed load)."""
         for spec in group.specs:
-            state = self._states.get(spec.name)
-            if state and state.status == "loading" and any(s.ready for s in group.slots):
-                self._states[spec.name] = ModelState("loaded")
+            state, before = self._states.get(spec.name), previous.get(spec.name)
+            if state and state.status == "loading" and before is not None:
+                self._states[spec.name] = before
 
     # --- one slot --------------------------------------------------------------------
 
@@ -278,8 +294,7 @@ class LocalExecutor:
                     continue
                 if slot.process is None:
                     if not await self._spawn(slot):
-                        delay = _RESPAWN_BACKOFF_S[min(slot.failures_in_a_row, 3)]
-                        await asyncio.sleep(delay)
+                        await self._back_off(slot)
                     continue
                 task = await self._next_task(slot)
                 if task is not None:
@@ -291,12 +306,23 @@ class LocalExecutor:
                 await self._shutdown(slot, graceful=False)
                 await asyncio.sleep(1)
 
+    async def _back_off(self, slot: _Slot) -> None:
+        """Pause after a failed start, longer each time; a load, unload or reload of the
+        group meanwhile (a new generation) tries again at once."""
+        delay = _RESPAWN_BACKOFF_S[min(slot.failures_in_a_row, len(_RESPAWN_BACKOFF_S)) - 1]
+        if slot.generation == slot.group.generation:
+            slot.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(slot.wake.wait(), delay)
+
     async def _spawn(self, slot: _Slot) -> bool:
         group = slot.group
         specs = self._runnable(group.specs)
         slot.generation = group.generation
-        for spec in specs:
-            self._states[spec.name] = ModelState("loading")
+        if not group.serving(besides=slot) and group.failed_starts < MAX_FAILED_STARTS:
+            reason = self._restarting(slot) if slot.crashed else None
+            for spec in specs:
+                self._states[spec.name] = ModelState("loading", reason)
         parent, child = self._ctx.Pipe(duplex=True)
         slot.cancel = self._ctx.Event()
         slot.inbox = asyncio.Queue()
@@ -323,21 +349,50 @@ class LocalExecutor:
                 message = WorkerDied("it did not finish loading its models in time")
             match message:
                 case WorkerReady():
-                    slot.failures_in_a_row = 0
+                    slot.failures_in_a_row = group.failed_starts = 0
+                    slot.crashed = None
                     slot.ready = True
                     return True
                 case WorkerDied(reason):
-                    reason = reason or self._exit_text(slot)
-                    for spec in specs:
-                        if self._states[spec.name].status == "loading":
-                            self._states[spec.name] = ModelState(
-                                "unavailable", f"the worker process stopped while loading: {reason}"
-                            )
+                    slot.crashed = reason or self._exit_text(slot)
                     await self._shutdown(slot, graceful=False)
                     slot.failures_in_a_row += 1
+                    group.failed_starts += 1
+                    await self._failed_start(slot, specs)
                     return False
                 case _:
-                    self._handle_side_message(message)
+                    await self._handle_side_message(message)
+
+    async def _failed_start(self, slot: _Slot, specs: list[ModelSpec]) -> None:
+        """A worker died before it was ready: its models wait for the next start, unless
+        the group's starts keep failing and no other worker serves them."""
+        group = slot.group
+        if group.serving():
+            return
+        waiting = [s.name for s in specs if self._states[s.name].status in ("loading", "loaded")]
+        if group.failed_starts < MAX_FAILED_STARTS:
+            for name in waiting:
+                self._states[name] = ModelState("loading", self._restarting(slot))
+            return
+        reason = (
+            f"its worker process stopped while loading {group.failed_starts} times in a row "
+            f"(last: {slot.crashed}); it is tried again in the background"
+        )
+        for name in waiting:
+            self._states[name] = ModelState(
+                "unavailable", reason, retry_after_s=math.ceil(_RESPAWN_BACKOFF_S[-1])
+            )
+        await self._fail_waiting(group, set(waiting), reason)
+
+    @staticmethod
+    def _restarting(slot: _Slot) -> str:
+        return f"restarting its worker ({slot.crashed})"
+
+    async def _fail_waiting(self, group: _Group, models: set[str], reason: str) -> None:
+        """Jobs waiting in the group's queue for `models`, which cannot run, fail now."""
+        assert self._listener is not None
+        for task in _take(group.queue, lambda t: t.model in models, group.queue.qsize()):
+            await self._listener.on_failure(task.job_id, reason)
 
     async def _next_task(self, slot: _Slot) -> Task | None:
         slot.wake.clear()
@@ -352,10 +407,11 @@ class LocalExecutor:
         if listener in done:
             message = listener.result()
             if isinstance(message, WorkerDied):
-                log.warning("worker %s died while idle (%s)", slot.name, self._exit_text(slot))
+                slot.crashed = self._exit_text(slot)
+                log.warning("worker %s died while idle (%s)", slot.name, slot.crashed)
                 await self._shutdown(slot, graceful=False)
             else:
-                self._handle_side_message(message)
+                await self._handle_side_message(message)
         if getter in done:
             task = getter.result()
             if slot.process is None:  # it died at the same moment: hand the job on
@@ -454,7 +510,7 @@ class LocalExecutor:
                         await self._end_all(slot, pending, self._crash_text(slot))
                         return
                     case _:
-                        self._handle_side_message(message)
+                        await self._handle_side_message(message)
         finally:
             elapsed = time.monotonic() - started
             slot.group.avg_job_s = 0.8 * slot.group.avg_job_s + 0.2 * elapsed / len(tasks)
@@ -467,6 +523,7 @@ class LocalExecutor:
     async def _end_all(self, slot: _Slot, pending: dict[str, Task], error: str) -> None:
         """The worker is gone or stuck: replace it, and fail what it was running."""
         assert self._listener is not None
+        slot.crashed = "the last one was stopped" if slot.alive else self._exit_text(slot)
         await self._shutdown(slot, graceful=False)
         for job_id in list(pending):
             del pending[job_id]
@@ -486,7 +543,7 @@ class LocalExecutor:
         busy = {id(slot) for slot in self._running.values()}  # a batch runs in one worker
         return max(1, self._cores // max(1, len(busy)))
 
-    def _handle_side_message(self, message: Inbox) -> None:
+    async def _handle_side_message(self, message: Inbox) -> None:
         if isinstance(message, ModelReport):
             self._states[message.name] = ModelState(
                 message.status,
@@ -494,7 +551,13 @@ class LocalExecutor:
                 message.load_ms,
                 message.runtime,
                 message.batch_speedup,
+                message.classes,
             )
+            spec = self._registry.models.get(message.name)
+            group = self._groups.get(spec.group) if spec else None
+            if message.status == "unavailable" and group is not None:
+                reason = f"the model could not be loaded: {message.reason}"
+                await self._fail_waiting(group, {message.name}, reason)
 
     # --- processes -------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ class ModelReport:
     load_ms: float | None = None
     runtime: RuntimeChoice | None = None
     batch_speedup: float | None = None  # images/s batched over one by one, at one thread
+    classes: list[str] | None = None  # what the loaded model can find (Model.classes)
 
 
 @dataclass(frozen=True)

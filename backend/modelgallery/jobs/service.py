@@ -28,9 +28,12 @@ _ACTIVE = (JobStatus.queued, JobStatus.running)
 
 
 class ModelUnavailableError(Exception):
-    def __init__(self, model: str, status: str, reason: str | None) -> None:
+    def __init__(
+        self, model: str, status: str, reason: str | None, retry_after_s: int | None = None
+    ) -> None:
         super().__init__(reason or status)
         self.model, self.status, self.reason = model, status, reason
+        self.retry_after_s = retry_after_s
 
 
 class JobService:
@@ -60,12 +63,22 @@ class JobService:
 
     def check_can_take(self, spec: ModelSpec) -> None:
         """Raise ModelUnavailableError or QueueFullError when a job for `spec` would be
-        refused now (before an upload is read, not after)."""
+        refused now (before an upload is read, not after). A model still loading, or
+        whose workers restart, takes jobs: they wait in the queue."""
         state = self.executor.model_states().get(spec.name)
-        if state is None or state.status not in ("loaded", "loading"):
-            status = state.status if state else "unavailable"
-            raise ModelUnavailableError(spec.name, status, state.reason if state else None)
+        if state is None:
+            raise ModelUnavailableError(spec.name, "unavailable", None)
+        if state.status not in ("loaded", "loading"):
+            raise ModelUnavailableError(spec.name, state.status, state.reason, state.retry_after_s)
         self.executor.check_room(spec.name)
+
+    def waiting_message(self, spec: ModelSpec) -> str:
+        """What a job accepted now says while it waits."""
+        state = self.executor.model_states().get(spec.name)
+        if state is None or state.status != "loading":
+            return "waiting for a worker"
+        restarting = (state.reason or "").startswith("restarting")
+        return f"waiting for a worker ({'restarting' if restarting else 'loading'})"
 
     def with_result_kind(self, job: Job) -> Job:
         """Jobs recorded before result kinds were get theirs from the model's declaration."""
@@ -344,6 +357,7 @@ class JobService:
         updated = await self.store.jobs.update(job.id, changes, only_if_status=_ACTIVE)
         self._last_write.pop(job.id, None)
         self._running.pop(job.id, None)
+        self._queued.pop(job.id, None)
         if updated is None:
             return None
         self.metrics.jobs.labels(job.model, status.value).inc()

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import time
 import traceback
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 
+from ..core.disk import out_of_space
 from ..vision.model import JobCancelled, JobInput, Model, Progress
 from ..vision.registry import ModelSpec, family_class
+from ..vision.weights import verify_weights
 from .executor import Outcome, Task
 from .messages import (
     Cancelled,
@@ -37,6 +40,7 @@ _THREAD_VARS = (
     "TF_NUM_INTEROP_THREADS",
 )
 _PROGRESS_INTERVAL_S = 0.2
+OUT_OF_SPACE = "the server ran out of storage space while writing the results"
 
 log = logging.getLogger("modelgallery.worker")
 
@@ -55,6 +59,7 @@ def run(
     for spec in specs:
         started = time.perf_counter()
         try:
+            verify_weights(spec)
             model = family_class(spec.family)(spec)
             model.load()
             model.warmup()
@@ -67,7 +72,12 @@ def run(
         speedup = _batch_speedup(model)
         conn.send(
             ModelReport(
-                spec.name, "loaded", load_ms=load_ms, runtime=model.runtime, batch_speedup=speedup
+                spec.name,
+                "loaded",
+                load_ms=load_ms,
+                runtime=model.runtime,
+                batch_speedup=speedup,
+                classes=model.classes,
             )
         )
     conn.send(WorkerReady())
@@ -119,23 +129,25 @@ def _run_batch(tasks: list[Task], model: Model | None, conn: Connection) -> list
     if model is None:
         reason = f"the model '{tasks[0].model}' is not loaded in this worker"
         return [Failed(t.job_id, reason) for t in tasks]
-    jobs = []
-    for task in tasks:
-        task.outdir.mkdir(parents=True, exist_ok=True)
-        jobs.append(JobInput(task.inputs, task.params, task.outdir, _reporter(task.job_id, conn)))
+    jobs = [
+        JobInput(task.inputs, task.params, task.outdir, _reporter(task.job_id, conn))
+        for task in tasks
+    ]
     started = time.perf_counter()
     try:
+        for task in tasks:
+            task.outdir.mkdir(parents=True, exist_ok=True)
         results = model.predict_many(jobs)
     except Exception as exc:  # a failure of the batch as a whole
         log.error("batch %s failed:\n%s", [t.job_id for t in tasks], traceback.format_exc())
-        return [Failed(t.job_id, _short(exc)) for t in tasks]
+        return [_failed(t, exc) for t in tasks]
     share_ms = (time.perf_counter() - started) * 1000 / len(tasks)
     ends: list[JobEnd] = []
     for task, result in zip(tasks, results, strict=True):
         if isinstance(result, JobCancelled):
             ends.append(Cancelled(task.job_id))
         elif isinstance(result, Exception):
-            ends.append(Failed(task.job_id, _short(result)))
+            ends.append(_failed(task, result))
         else:
             outcome = Outcome(
                 result.summary, result.artifacts, share_ms, result.stages, result.batch_size
@@ -168,19 +180,28 @@ def _run_task(task: Task, model: Model | None, conn: Connection, cancel: Event) 
             raise JobCancelled()
         report(fraction, message)
 
-    task.outdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     try:
+        task.outdir.mkdir(parents=True, exist_ok=True)
         result = model.predict(task.inputs, task.params, task.outdir, progress)
     except JobCancelled:
         return Cancelled(task.job_id)
     except Exception as exc:
         log.error("job %s failed:\n%s", task.job_id, traceback.format_exc())
-        return Failed(task.job_id, _short(exc))
+        return _failed(task, exc)
     model_ms = (time.perf_counter() - started) * 1000
     return Succeeded(
         task.job_id, Outcome(result.summary, result.artifacts, model_ms, result.stages)
     )
+
+
+def _failed(task: Task, exc: BaseException) -> Failed:
+    """A full disk is named as such (whichever library met it), and the job's partial
+    results are removed so that they hold no space."""
+    if out_of_space(exc):
+        shutil.rmtree(task.outdir, ignore_errors=True)
+        return Failed(task.job_id, OUT_OF_SPACE)
+    return Failed(task.job_id, _short(exc))
 
 
 def _short(exc: BaseException) -> str:

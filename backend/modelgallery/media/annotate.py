@@ -15,6 +15,7 @@ from .images import decode_image, write_jpeg
 Colour = tuple[int, int, int]  # BGR
 _WHITE: Colour = (255, 255, 255)
 _GENDER_COLOURS: dict[str, Colour] = {"woman": (180, 60, 255), "man": (255, 150, 30)}
+_UNCERTAIN_COLOUR: Colour = (110, 110, 110)
 _GOLDEN_RATIO = 0.618033988749895  # successive classes get hues far apart on the circle
 
 
@@ -25,11 +26,18 @@ def class_colour(class_id: int) -> Colour:
 
 
 def _detection(item: dict[str, Any]) -> tuple[str, Colour]:
-    return f"{item['label']} {item['confidence']:.2f}", class_colour(int(item["class_id"]))
+    text = f"{item['label']} {item['confidence']:.2f}"
+    track = item.get("track_id")  # on a tracked video: which object it is
+    return (text if track is None else f"#{track} {text}"), class_colour(int(item["class_id"]))
 
 
 def _face(item: dict[str, Any]) -> tuple[str, Colour]:
-    return f"{item['gender']} {item['probability']:.2f}", _GENDER_COLOURS[item["gender"]]
+    gender = item["gender"]
+    if gender in _GENDER_COLOURS:
+        return f"{gender} {item['probability']:.2f}", _GENDER_COLOURS[gender]
+    # "uncertain": no gender and no percentage drawn, so that it cannot be read as an answer.
+    small = "small_face" in item.get("uncertain", [])
+    return ("uncertain: small face" if small else "uncertain"), _UNCERTAIN_COLOUR
 
 
 # How each kind of item is labelled and coloured.

@@ -30,5 +30,9 @@ def write_jpeg(path: Path, image: Any) -> None:
     if not ok:
         raise ValueError("could not encode the annotated image")
     partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-    partial.write_bytes(encoded.tobytes())
+    try:
+        partial.write_bytes(encoded.tobytes())
+    except BaseException:  # a full disk leaves no half file taking space
+        partial.unlink(missing_ok=True)
+        raise
     os.replace(partial, path)

@@ -1,19 +1,28 @@
 """Contact messages from visitors: throttled per client, then stored and mailed by the
-outbox (which retries until the mail goes through)."""
+outbox (which retries until the mail goes through). A message that cannot be stored (the
+data folder is below its reserve, or the store is full) is refused with 507, never
+dropped, so that the visitor knows to send it again later."""
 
 from __future__ import annotations
 
 from ..contact.outbox import Outbox
 from ..contact.schemas import ContactIn
+from ..core.disk import DiskGuard, out_of_space
 from ..core.security import Throttle
 from ..store.records import ContactMessage
-from .errors import TooManyRequests
+from .errors import InsufficientStorage, TooManyRequests
+
+_NOT_STORED = (
+    "The server is out of storage space, so your message could not be stored; please try "
+    "again later or contact the administrator another way."
+)
 
 
 class ContactService:
-    def __init__(self, outbox: Outbox, per_hour: int) -> None:
+    def __init__(self, outbox: Outbox, per_hour: int, disk: DiskGuard) -> None:
         self.outbox = outbox
         self._throttle = Throttle(f"{per_hour}/hour")
+        self._disk = disk
 
     async def submit(self, form: ContactIn, client: str) -> ContactMessage:
         wait = self._throttle.blocked_for(client)
@@ -22,5 +31,12 @@ class ContactService:
                 f"you have sent several messages already; please wait {wait // 60 + 1} minutes",
                 retry_after_s=wait,
             )
+        if not self._disk.room_for():  # refused before it counts against the visitor
+            raise InsufficientStorage(_NOT_STORED)
         self._throttle.hit(client)
-        return await self.outbox.submit(form, client)
+        try:
+            return await self.outbox.submit(form, client)
+        except Exception as exc:
+            if out_of_space(exc):
+                raise InsufficientStorage(_NOT_STORED) from exc
+            raise

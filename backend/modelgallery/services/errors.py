@@ -41,3 +41,15 @@ class TooManyRequests(ServiceError):
 
 class Unavailable(ServiceError):
     """The model cannot take the job now (unavailable, or its queue is full)."""
+
+
+OUT_OF_STORAGE = (
+    "The server is out of storage space; please try again later or contact the administrator."
+)
+
+
+class InsufficientStorage(ServiceError):
+    """The data folder has too little free space to store what was sent."""
+
+    def __init__(self, message: str = OUT_OF_STORAGE) -> None:
+        super().__init__(message)

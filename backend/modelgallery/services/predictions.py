@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.disk import DiskGuard, out_of_space
 from ..core.settings import Settings
 from ..files.storage import UnsafePathError
 from ..jobs.executor import QueueFullError
@@ -20,7 +21,14 @@ from ..media.sniff import MediaError
 from ..store.records import InputFile, Job, JobQuery, Page, Role, Timings, User, new_id
 from ..vision.params import ParamError, parse_params
 from ..vision.registry import ModelSpec
-from .errors import Invalid, NotAuthenticated, NotFound, Unavailable, UnsupportedMedia
+from .errors import (
+    InsufficientStorage,
+    Invalid,
+    NotAuthenticated,
+    NotFound,
+    Unavailable,
+    UnsupportedMedia,
+)
 
 _GONE = "no such prediction (it may have been deleted)"
 
@@ -47,11 +55,19 @@ class Download:
 class Upload:
     """A job being received: its folder exists; `submit` checks and queues what arrived."""
 
-    def __init__(self, jobs: JobService, spec: ModelSpec, user: User | None) -> None:
-        self._jobs, self.spec, self.user = jobs, spec, user
+    def __init__(
+        self, jobs: JobService, spec: ModelSpec, user: User | None, disk: DiskGuard
+    ) -> None:
+        self._jobs, self.spec, self.user, self._disk = jobs, spec, user, disk
         self.job_id = new_id()
         self.folder = jobs.files.input_dir(self.job_id)
         self._opened = time.perf_counter()
+
+    def check_room(self, incoming_bytes: int = 0) -> None:
+        """Refuse (InsufficientStorage) when `incoming_bytes` more would take the data
+        folder's free space below the reserve; called before and while the files arrive."""
+        if not self._disk.room_for(incoming_bytes):
+            raise InsufficientStorage()
 
     async def submit(self, files: list[UploadedFile], fields: dict[str, str]) -> Job:
         """Check what arrived and queue the job; its timings say how long the upload took
@@ -76,7 +92,7 @@ class Upload:
             inputs=[stored for stored, _ in checked],
             params=params,
             result_kind=self.spec.result_kind_for([kind for _, kind in checked]),
-            message="waiting for a worker",
+            message=self._jobs.waiting_message(self.spec),
             timings=Timings(stages=stages),
         )
         try:
@@ -106,9 +122,10 @@ class Upload:
 
 
 class PredictionService:
-    def __init__(self, settings: Settings, jobs: JobService) -> None:
+    def __init__(self, settings: Settings, jobs: JobService, disk: DiskGuard) -> None:
         self.settings = settings
         self.jobs = jobs
+        self.disk = disk
         self._drawing: dict[str, asyncio.Lock] = {}
 
     # --- models ----------------------------------------------------------------------
@@ -129,24 +146,29 @@ class PredictionService:
 
     @asynccontextmanager
     async def upload(self, spec: ModelSpec, user: User | None) -> AsyncIterator[Upload]:
-        """A new job's folder to receive the files into, once the model can take the job;
-        the folder goes again when the upload fails for any reason."""
+        """A new job's folder to receive the files into, once the model can take the job
+        and the data folder has more free space than its reserve; the folder goes again
+        when the upload fails for any reason."""
         if self.settings.require_login and user is None:
             raise NotAuthenticated("log in to use the models on this server")
         try:
             self.jobs.check_can_take(spec)
         except ModelUnavailableError as exc:
             raise Unavailable(
-                f"The model '{exc.model}' is {exc.status}: {exc.reason or 'try again later'}."
+                f"The model '{exc.model}' is {exc.status}: {exc.reason or 'try again later'}.",
+                retry_after_s=exc.retry_after_s,
             ) from None
         except QueueFullError as exc:
             raise _busy(exc) from None
-        upload = Upload(self.jobs, spec, user)
-        self.jobs.files.create(upload.job_id)
+        upload = Upload(self.jobs, spec, user, self.disk)
+        upload.check_room()
         try:
+            self.jobs.files.create(upload.job_id)
             yield upload
-        except BaseException:
+        except BaseException as exc:
             self.jobs.files.remove(upload.job_id)
+            if isinstance(exc, Exception) and out_of_space(exc):  # a folder, a file, the record
+                raise InsufficientStorage() from exc
             raise
 
     async def wait(self, job: Job, wait_s: float) -> Job:
@@ -223,10 +245,10 @@ class PredictionService:
                 source = self._input_path(job, job.inputs[0].stored)
                 items = job.result.get("items", [])
                 try:
-                    await asyncio.to_thread(
-                        draw_result, source, job.result_kind, items, target
-                    )
+                    await asyncio.to_thread(draw_result, source, job.result_kind, items, target)
                 except (OSError, ValueError, KeyError) as exc:
+                    if out_of_space(exc):
+                        raise InsufficientStorage() from exc
                     raise NotFound(f"the annotated image cannot be drawn: {exc}") from None
         finally:
             if not lock.locked():

@@ -132,6 +132,9 @@ class Model(ABC):
     # The runtimes this family can serve on (the registry's `runtime`); none: its own.
     runtimes: ClassVar[tuple[RuntimeName, ...]] = ()
     runtime: RuntimeChoice | None = None  # set by load() when the family has runtimes
+    # What a loaded model can find (a detector's class names), so that users see what it
+    # cannot; set by load() where the weights name their classes.
+    classes: list[str] | None = None
     # Whether `predict_many` runs several one-image jobs faster than one by one.
     batches: ClassVar[bool] = False
 
@@ -141,6 +144,12 @@ class Model(ABC):
     @abstractmethod
     def load(self) -> None:
         """Read weights (paths in `self.spec.weight_paths`) and build the network."""
+
+    def result_facts(self) -> dict[str, Any]:
+        """What every result of this model says of the model itself: a detector names the
+        classes it looked for, since what is not among them it cannot see, which a user
+        cannot tell from the boxes alone."""
+        return {"model_classes": self.classes} if self.classes else {}
 
     def warmup(self) -> None:  # noqa: B027 - optional hook
         """Run once on a dummy input so that the first real request is not slower."""

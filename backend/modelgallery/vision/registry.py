@@ -39,6 +39,24 @@ class WeightFile(BaseModel):
     mirror_name: str | None = None  # its name in a mirror folder, when it differs
 
 
+class ModelCard(BaseModel):
+    """What a user should know about a model before trusting its results; every field is
+    optional, and a card says only what is known."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: str | None = Field(None, description="Where the weights come from (URL, paper)")
+    license: str | None = Field(None, description="The license of the weights")
+    training_data: str | None = Field(None, description="What the weights were trained on")
+    outputs: str | None = Field(None, description="What it returns: classes, labels, masks")
+    accuracy: str | None = Field(
+        None, description="Measured accuracy where known, with where it was measured"
+    )
+    intended_use: str | None = None
+    limitations: list[str] = Field(
+        default_factory=list, description="Known limitations and biases, one per item"
+    )
+
+
 class ParamOverride(BaseModel):
     model_config = ConfigDict(extra="forbid")
     default: Any = None
@@ -71,6 +89,7 @@ class ModelEntry(BaseModel):
     weights: list[WeightFile] = Field(default_factory=list)
     params: dict[str, ParamOverride] = Field(default_factory=dict)
     options: dict[str, Any] = Field(default_factory=dict)
+    card: ModelCard | None = None
 
 
 class ModelSpec(BaseModel):
@@ -98,6 +117,7 @@ class ModelSpec(BaseModel):
     max_batch: int = 1  # 1: every job runs on its own
     max_batch_wait_ms: float = 0
     options: dict[str, Any]
+    card: ModelCard | None = None
 
     def missing_weights(self) -> list[str]:
         return [
@@ -220,6 +240,7 @@ def _build_spec(name: str, table: dict[str, Any], models_dir: Path, where: str) 
         max_batch=_max_batch(cls, entry.max_batch, where),
         max_batch_wait_ms=entry.max_batch_wait_ms,
         options=entry.options,
+        card=entry.card,
     )
 
 

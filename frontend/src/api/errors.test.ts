@@ -50,6 +50,13 @@ describe("describeError", () => {
     expect(d.detail).toMatch(/weights missing/);
   });
 
+  it("507: out of storage space, try again later", () => {
+    const d = describeError(new ApiError(507, "The server is out of storage space; please try again later or contact the administrator.", "insufficient_storage"));
+    expect(d.title).toBe("The server is out of storage space");
+    expect(d.detail).toMatch(/out of storage space/);
+    expect(d.action).toMatch(/Try again later/);
+  });
+
   it("401: log in", () => {
     const d = describeError(new ApiError(401, "log in to use the models on this server", "not_authenticated"));
     expect(d.login).toBe(true);

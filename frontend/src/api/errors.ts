@@ -149,6 +149,12 @@ export function describeError(error: unknown, context: ErrorContext = {}): Descr
         title: "Not available right now",
         action: "The model is not ready; try again later or pick another model.",
       };
+    case status === 507:
+      return {
+        ...base,
+        title: "The server is out of storage space",
+        action: "Try again later, once the administrator has freed space.",
+      };
     default:
       return {
         ...base,

@@ -230,7 +230,8 @@ export interface paths {
         };
         /**
          * Prediction Events
-         * @description Server-sent events: the job's state now, then on every change until it ends.
+         * @description Server-sent events: the job's state now, then on every change until it ends. An
+         *     unknown job is refused (404) before the stream starts.
          */
         get: operations["predictions-prediction_events"];
         put?: never;
@@ -407,7 +408,8 @@ export interface paths {
         };
         /**
          * Stats
-         * @description Counts per model and day, latency percentiles (ms) and failures.
+         * @description Counts per model and day, latency percentiles (ms) and failures; `storage`: the data
+         *     folder's free space now, against the reserve below which uploads are refused.
          */
         get: operations["admin-stats"];
         put?: never;
@@ -837,6 +839,45 @@ export interface components {
             /** Password */
             password: string;
         };
+        /**
+         * ModelCard
+         * @description What a user should know about a model before trusting its results; every field is
+         *     optional, and a card says only what is known.
+         */
+        ModelCard: {
+            /**
+             * Source
+             * @description Where the weights come from (URL, paper)
+             */
+            source?: string | null;
+            /**
+             * License
+             * @description The license of the weights
+             */
+            license?: string | null;
+            /**
+             * Training Data
+             * @description What the weights were trained on
+             */
+            training_data?: string | null;
+            /**
+             * Outputs
+             * @description What it returns: classes, labels, masks
+             */
+            outputs?: string | null;
+            /**
+             * Accuracy
+             * @description Measured accuracy where known, with where it was measured
+             */
+            accuracy?: string | null;
+            /** Intended Use */
+            intended_use?: string | null;
+            /**
+             * Limitations
+             * @description Known limitations and biases, one per item
+             */
+            limitations?: string[];
+        };
         /** ModelPublic */
         ModelPublic: {
             /** Name */
@@ -878,6 +919,13 @@ export interface components {
             runtime?: components["schemas"]["RuntimeChoice"] | null;
             /** @description Dynamic batching of one-image jobs, for models that batch */
             batching?: components["schemas"]["Batching"] | null;
+            /** @description The model card: source and license of the weights, training data, outputs, accuracy, intended use, known limitations */
+            card?: components["schemas"]["ModelCard"] | null;
+            /**
+             * Classes
+             * @description What the loaded model can find (a detector's classes): anything else it cannot see
+             */
+            classes?: string[] | null;
             /** Legacy Route */
             legacy_route?: string | null;
         };
@@ -1148,6 +1196,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -1177,6 +1234,15 @@ export interface operations {
             };
             /** @description Too many attempts; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1208,6 +1274,15 @@ export interface operations {
                     "application/json": components["schemas"]["TokenOut"];
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -1237,6 +1312,15 @@ export interface operations {
             };
             /** @description Too many attempts; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1262,6 +1346,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -1291,6 +1384,15 @@ export interface operations {
             };
             /** @description Too many attempts; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1318,6 +1420,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -1347,6 +1458,15 @@ export interface operations {
             };
             /** @description Too many attempts; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1464,6 +1584,15 @@ export interface operations {
                     "application/json": components["schemas"]["JobPublic"];
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -1518,12 +1647,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "predictions-my_predictions": {
         parameters: {
             query?: {
                 mine?: boolean;
+                /** @description items to skip */
                 offset?: number;
                 limit?: number;
             };
@@ -1540,6 +1679,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobListOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not logged in, or the session has ended */
@@ -1591,6 +1739,15 @@ export interface operations {
                     "application/json": components["schemas"]["JobPublic"];
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -1638,6 +1795,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -1658,6 +1824,15 @@ export interface operations {
             };
             /** @description Invalid request; `detail` names the field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1687,13 +1862,22 @@ export interface operations {
                     "text/event-stream": unknown;
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not found */
@@ -1702,7 +1886,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Invalid request; `detail` names the field */
@@ -1711,7 +1895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -1736,6 +1920,15 @@ export interface operations {
                     "application/json": components["schemas"]["JobPublic"];
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -1756,6 +1949,15 @@ export interface operations {
             };
             /** @description Invalid request; `detail` names the field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1786,6 +1988,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -1806,6 +2017,15 @@ export interface operations {
             };
             /** @description Invalid request; `detail` names the field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1835,6 +2055,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
             };
             /** @description Not logged in, or the session has ended */
             401: {
@@ -1894,6 +2123,15 @@ export interface operations {
                     "application/json": components["schemas"]["LegacyPredictionOut"];
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -1941,6 +2179,15 @@ export interface operations {
             };
             /** @description The model is unavailable or busy; see Retry-After */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1969,6 +2216,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -2016,6 +2272,15 @@ export interface operations {
             };
             /** @description The model is unavailable or busy; see Retry-After */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2047,6 +2312,15 @@ export interface operations {
                     "application/json": components["schemas"]["ContactOut"];
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Invalid request; `detail` names the field */
             422: {
                 headers: {
@@ -2058,6 +2332,15 @@ export interface operations {
             };
             /** @description Too many attempts; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2080,6 +2363,7 @@ export interface operations {
                 name?: string | null;
                 sort?: components["schemas"]["JobSort"];
                 order?: string;
+                /** @description items to skip */
                 offset?: number;
                 limit?: number;
             };
@@ -2096,6 +2380,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobListOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not logged in, or the session has ended */
@@ -2165,6 +2458,15 @@ export interface operations {
                     "application/json": components["schemas"]["JobPublic"];
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -2230,6 +2532,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -2275,6 +2586,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "admin-stats": {
@@ -2298,6 +2618,15 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not logged in, or the session has ended */
@@ -2367,6 +2696,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -2434,6 +2772,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -2472,6 +2819,15 @@ export interface operations {
             };
             /** @description Invalid request; `detail` names the field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2504,6 +2860,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -2549,11 +2914,21 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "admin-messages": {
         parameters: {
             query?: {
+                /** @description items to skip */
                 offset?: number;
                 limit?: number;
             };
@@ -2570,6 +2945,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ContactMessage_"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not logged in, or the session has ended */
@@ -2641,6 +3025,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -2686,12 +3079,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "admin-audit": {
         parameters: {
             query?: {
                 action?: string | null;
+                /** @description items to skip */
                 offset?: number;
                 limit?: number;
             };
@@ -2708,6 +3111,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AuditEntry_"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not logged in, or the session has ended */
@@ -2760,6 +3172,7 @@ export interface operations {
     "admin-users": {
         parameters: {
             query?: {
+                /** @description items to skip */
                 offset?: number;
                 limit?: number;
             };
@@ -2776,6 +3189,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_UserPublic_"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Not logged in, or the session has ended */
@@ -2849,6 +3271,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not logged in, or the session has ended */
             401: {
                 headers: {
@@ -2887,6 +3318,15 @@ export interface operations {
             };
             /** @description Invalid request; `detail` names the field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,8 @@ import type { components } from "./schema";
 type Schemas = components["schemas"];
 
 export type ModelCard = Schemas["ModelPublic"];
+/** The registry's model card: source, license, training data, limitations. */
+export type ModelAbout = Schemas["ModelCard"];
 export type Param = Schemas["Param"];
 export type Job = Schemas["JobPublic"];
 export type JobStatus = Schemas["JobStatus"];
@@ -67,10 +69,18 @@ export interface StatsModelRow {
   latency_ms: Percentiles;
   model_ms: Percentiles;
 }
+/** The data folder's free space; below the reserve uploads are refused (507). */
+export interface StorageSpace {
+  free_bytes: number;
+  total_bytes: number;
+  reserve_bytes: number;
+  low: boolean;
+}
 export interface Stats {
   per_day: StatsDayRow[];
   models: StatsModelRow[];
   total: number;
+  storage: StorageSpace;
 }
 export interface WorkerInfo {
   name: string;

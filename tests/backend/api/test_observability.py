@@ -13,7 +13,7 @@ def test_health_and_ready(client: httpx.Client, server) -> None:
     assert client.get("/api/health").json() == {"status": "ok"}
     ready = client.get("/api/ready").json()
     assert ready["status"] == "ready"
-    assert ready["checks"] == {"database": "ok", "workers": "ok"}
+    assert ready["checks"] == {"database": "ok", "workers": "ok", "storage": "ok"}
     assert ready["store"] == server.kind
 
 

@@ -51,3 +51,20 @@ def test_a_result_is_drawn_once_from_its_input(tmp_path: Path) -> None:
     draw_result(source, "detections", [], target)  # drawn already: kept as it is
     assert target.read_bytes() == first
     assert not list(tmp_path.glob(".*.part"))
+
+
+def test_an_uncertain_face_is_drawn_grey_without_gender_or_percentage() -> None:
+    image = np.zeros((100, 240, 3), np.uint8)
+    uncertain = {"box": [30, 40, 70, 90], "gender": "uncertain", "probability": 0.64}
+    drawn = annotate(image, "faces", [{**uncertain, "uncertain": ["low_probability"]}])
+    grey = (110, 110, 110)
+    assert tuple(drawn[90, 50]) == grey  # the bottom edge of the box
+    # The chip holds "uncertain" only: as wide as that text, the same whatever the probability.
+    (width, height), base = cv2.getTextSize("uncertain", cv2.FONT_HERSHEY_SIMPLEX, 0.5, 2)
+    row = 40 - height - base - 4 + 1
+    assert tuple(drawn[row, 30 + width + 6]) == grey and not drawn[row, 30 + width + 8].any()
+    again = annotate(image, "faces", [{**uncertain, "probability": 0.99}])
+    assert np.array_equal(drawn, again)
+    small = annotate(image, "faces", [{**uncertain, "uncertain": ["small_face"]}])
+    (wide, _), _ = cv2.getTextSize("uncertain: small face", cv2.FONT_HERSHEY_SIMPLEX, 0.5, 2)
+    assert tuple(small[row, 30 + wide + 6]) == grey

@@ -228,15 +228,19 @@ def test_4d_series_uses_the_first_volume_and_says_so(tmp_path: Path) -> None:
     """A 4D series: validated whole, the first volume segmented, the summary says so."""
     from modelgallery.vision.families.skin import ClassicalSkinSegmenter
 
-    grid = np.mgrid[:40, :44, :36].astype(np.float32)
-    centre = np.array([20, 22, 18], dtype=np.float32).reshape(3, 1, 1, 1)
+    sizes = np.array([1.5, 1.5, 2.0], dtype=np.float32).reshape(3, 1, 1, 1)
+    grid = np.mgrid[:96, :100, :72].astype(np.float32) * sizes  # in mm
+    centre = np.array([48, 50, 36], dtype=np.float32).reshape(3, 1, 1, 1) * sizes
     radius = np.sqrt(((grid - centre) ** 2).sum(axis=0))
-    head = np.where(radius < 14, 200.0, 0.0).astype(np.float32)  # a bright ball in the air
+    # a round head 130 mm across in the air: skin and fat (bright), skull (dark), brain
+    # (the skin model checks that the volume looks like that: see test_skin_checks.py)
+    head = np.select([radius < 52, radius < 59, radius < 65], [90.0, 30.0, 200.0], 0.0)
+    head = head.astype(np.float32)
     series = np.stack([head, head * 0, head * 0.5], axis=-1)  # volumes 2 and 3 differ
     path = write_nifti(tmp_path / "series.nii.gz", series, zooms=(1.5, 1.5, 2.0))
 
     info = nifti.validate_nifti(path)
-    assert (info.shape, info.n_volumes, info.is_4d) == ((40, 44, 36, 3), 3, True)
+    assert (info.shape, info.n_volumes, info.is_4d) == ((96, 100, 72, 3), 3, True)
     assert np.array_equal(nifti.read_volume(path).data, head)
 
     model = ClassicalSkinSegmenter(types.SimpleNamespace(name="skin", weight_paths=[]))
@@ -254,13 +258,13 @@ def test_4d_series_uses_the_first_volume_and_says_so(tmp_path: Path) -> None:
         summary["note"]
         == "The file is a 4D series of 3 volumes; only the first volume was segmented."
     )
-    assert summary["input_shape"] == [40, 44, 36, 3] and summary["shape"] == [40, 44, 36]
+    assert summary["input_shape"] == [96, 100, 72, 3] and summary["shape"] == [96, 100, 72]
     assert summary["voxel_size_mm"] == [1.5, 1.5, 2.0]
     mask = nib.load(str(out / "skin_mask.nii.gz"))
-    assert mask.shape == (40, 44, 36)
+    assert mask.shape == (96, 100, 72)
     assert np.allclose(mask.affine, nib.load(str(path)).affine)
     voxels = int(np.count_nonzero(np.asarray(mask.dataobj)))
     assert summary["voxels"] == voxels > 0
     assert summary["volume_ml"] == pytest.approx(voxels * 1.5 * 1.5 * 2.0 / 1000, abs=1e-3)
-    assert not np.asarray(mask.dataobj)[20, 22, 18]  # the centre of the ball is not skin
+    assert not np.asarray(mask.dataobj)[48, 50, 36]  # the centre of the ball is not skin
     assert seen == sorted(seen) and seen[-1] == 1.0

@@ -60,6 +60,24 @@ def test_the_toy_registry_loads(tmp_path: Path) -> None:
     )
 
 
+def test_a_model_card_is_read_and_every_field_is_optional(tmp_path: Path) -> None:
+    text = BASE + '[models.toy.card]\nlicense = "MIT"\nlimitations = ["Toy data only."]\n'
+    card = load(tmp_path, text).models["toy"].card
+    assert card is not None
+    assert (card.license, card.limitations, card.source) == ("MIT", ["Toy data only."], None)
+    assert load(tmp_path, BASE).models["toy"].card is None
+
+
+@pytest.mark.parametrize("registry", ["models.toml", "offline.toml"])
+def test_every_shipped_model_has_a_card_with_source_and_limitations(
+    tmp_path: Path, registry: str
+) -> None:
+    shipped = load_registry(Path(__file__).parents[3] / "models" / registry, tmp_path)
+    for name, spec in shipped.models.items():
+        assert spec.card is not None, name
+        assert spec.card.source and spec.card.limitations, name
+
+
 def test_missing_weights(tmp_path: Path) -> None:
     registry = load_registry(TOY_REGISTRY, tmp_path)
     assert registry.models["toy"].missing_weights() == []
@@ -146,6 +164,8 @@ def test_an_empty_registry_has_no_models(tmp_path: Path) -> None:
         ("[models.toy.params.steps]\nstep = 2", ["field 'params.steps.step'"]),
         ('runtime = "openvino"', ["field 'runtime'", "this family runs on its own runtime"]),
         ('runtime = "tensorrt"', ["field 'runtime'"]),
+        ('[models.toy.card]\nlicence = "MIT"', ["field 'card.licence'", "Extra inputs"]),
+        ('[models.toy.card]\nlimitations = "one"', ["field 'card.limitations'"]),
     ],
 )
 def test_invalid_fields_are_named_with_their_entry(

@@ -9,15 +9,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from ...store.records import AuditEntry, ContactMessage, JobQuery, JobSort, JobStatus, Page
-from ..deps import Admin, AdminUser, require_admin
+from ..deps import Admin, AdminUser, Status, require_admin
 from ..errors import ApiError
+from ..query import Moment, Offset
 from ..schemas import JobListOut, JobPublic, ModelPublic, UserPublic, UserUpdateIn, errors
 
 router = APIRouter(
     prefix="/api/admin",
     tags=["admin"],
     dependencies=[Depends(require_admin)],
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422),
 )
 
 
@@ -33,12 +34,12 @@ async def all_predictions(
     model: str | None = None,
     user: Annotated[str | None, Query(description="part of the user's e-mail")] = None,
     status: JobStatus | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     name: Annotated[str | None, Query(description="part of the uploaded file's name")] = None,
     sort: JobSort = JobSort.created,
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> JobListOut:
     """Every prediction, filtered, sorted and paginated."""
@@ -64,7 +65,7 @@ async def one_prediction(job_id: str, admin: Admin) -> JobPublic:
     return JobPublic.of(await admin.prediction(job_id), admin=True)
 
 
-@router.delete("/predictions/{job_id}", status_code=204)
+@router.delete("/predictions/{job_id}", status_code=204, responses=errors(507))
 async def delete_prediction(job_id: str, admin: Admin, actor: AdminUser) -> Response:
     await admin.delete_prediction(actor, job_id)
     return Response(status_code=204)
@@ -72,10 +73,12 @@ async def delete_prediction(job_id: str, admin: Admin, actor: AdminUser) -> Resp
 
 @router.get("/stats")
 async def stats(
-    admin: Admin, since: datetime | None = None, until: datetime | None = None
+    admin: Admin, status: Status, since: Moment | None = None, until: Moment | None = None
 ) -> dict[str, Any]:
-    """Counts per model and day, latency percentiles (ms) and failures."""
-    return await admin.stats(since, until)
+    """Counts per model and day, latency percentiles (ms) and failures; `storage`: the data
+    folder's free space now, against the reserve below which uploads are refused."""
+    space = status.storage()
+    return {**await admin.stats(since, until), "storage": {**asdict(space), "low": space.low}}
 
 
 @router.get("/models")
@@ -88,13 +91,13 @@ async def models(admin: Admin) -> dict[str, Any]:
     }
 
 
-@router.post("/models/reload")
+@router.post("/models/reload", responses=errors(507))
 async def reload_registry(admin: Admin, actor: AdminUser) -> dict[str, Any]:
     """Re-read models.toml; workers whose models changed restart after their current job."""
     return {"models": await admin.reload(actor, None)}
 
 
-@router.post("/models/{name}/{action}", status_code=202)
+@router.post("/models/{name}/{action}", status_code=202, responses=errors(507))
 async def model_action(name: str, action: str, admin: Admin, actor: AdminUser) -> dict[str, str]:
     """`load`, `unload` or `reload` one model."""
     if action == "reload":
@@ -110,14 +113,14 @@ async def model_action(name: str, action: str, admin: Admin, actor: AdminUser) -
 @router.get("/messages", response_model=Page[ContactMessage])
 async def messages(
     admin: Admin,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[ContactMessage]:
     """Contact messages with their delivery state."""
     return await admin.messages(offset, limit)
 
 
-@router.post("/messages/{message_id}/retry", status_code=202)
+@router.post("/messages/{message_id}/retry", status_code=202, responses=errors(507))
 async def retry_message(message_id: str, admin: Admin, actor: AdminUser) -> dict[str, str]:
     await admin.retry_message(actor, message_id)
     return {"id": message_id, "status": "retry scheduled"}
@@ -127,7 +130,7 @@ async def retry_message(message_id: str, admin: Admin, actor: AdminUser) -> dict
 async def audit(
     admin: Admin,
     action: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[AuditEntry]:
     return await admin.audit_log(action, offset, limit)
@@ -136,14 +139,14 @@ async def audit(
 @router.get("/users", response_model=Page[UserPublic])
 async def users(
     admin: Admin,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[UserPublic]:
     page = await admin.users(offset, limit)
     return Page[UserPublic](data=[UserPublic.of(u) for u in page.data], count=page.count)
 
 
-@router.patch("/users/{user_id}", response_model=UserPublic)
+@router.patch("/users/{user_id}", response_model=UserPublic, responses=errors(507))
 async def update_user(
     user_id: str, body: UserUpdateIn, admin: Admin, actor: AdminUser
 ) -> UserPublic:

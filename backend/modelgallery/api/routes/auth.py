@@ -15,7 +15,9 @@ from ..deps import (
 )
 from ..schemas import LoginIn, SignupIn, TokenOut, UserPublic, errors
 
-router = APIRouter(prefix="/api/auth", tags=["auth"], responses=errors(401, 409, 422, 429))
+router = APIRouter(
+    prefix="/api/auth", tags=["auth"], responses=errors(400, 401, 409, 422, 429, 507)
+)
 
 
 def _session(settings: Settings, response: Response, user: User, token: str) -> TokenOut:

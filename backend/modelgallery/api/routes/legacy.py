@@ -11,7 +11,9 @@ from ..downloads import send_file
 from ..schemas import JobPublic, LegacyPredictionOut, errors
 from .predictions import UPLOAD_BODY, submit_upload
 
-router = APIRouter(prefix="/api", tags=["legacy"], responses=errors(401, 404, 413, 415, 422, 503))
+router = APIRouter(
+    prefix="/api", tags=["legacy"], responses=errors(400, 401, 404, 413, 415, 422, 503, 507)
+)
 
 
 @router.post("/predict_{service}", response_model=LegacyPredictionOut, openapi_extra=UPLOAD_BODY)

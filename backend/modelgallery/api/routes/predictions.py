@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from ...services.predictions import PredictionService
@@ -11,10 +11,11 @@ from ...store.records import Job, Role, User
 from ...vision.registry import ModelSpec
 from ..deps import CurrentUser, OptionalUser, Predictions
 from ..downloads import send_file
-from ..schemas import JobListOut, JobPublic, errors
+from ..query import Offset
+from ..schemas import JobListOut, JobPublic, errors, json_errors
 from ..uploads import receive
 
-router = APIRouter(prefix="/api", tags=["predictions"], responses=errors(401, 404, 422))
+router = APIRouter(prefix="/api", tags=["predictions"], responses=errors(400, 401, 404, 422))
 
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -46,7 +47,9 @@ async def submit_upload(
     """Stream the request's files into a new job of `spec`'s model and queue it (every
     route that takes an upload goes through here)."""
     async with predictions.upload(spec, user) as upload:
-        received = await receive(request, upload.folder, spec.max_upload_bytes, spec.max_files)
+        received = await receive(
+            request, upload.folder, spec.max_upload_bytes, spec.max_files, upload.check_room
+        )
         return await upload.submit(received.files, received.fields)
 
 
@@ -62,7 +65,7 @@ def public(job: Job, user: User | None) -> JobPublic:
     responses={
         200: {"description": "Finished within `wait`"},
         202: {"description": "Queued"},
-        **errors(413, 415, 503),
+        **errors(413, 415, 503, 507),
     },
 )
 async def create_prediction(
@@ -87,7 +90,7 @@ async def my_predictions(
     predictions: Predictions,
     user: CurrentUser,
     mine: bool = True,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> JobListOut:
     """The signed-in user's own predictions, newest first (administrators: see
@@ -101,29 +104,39 @@ async def get_prediction(job_id: str, predictions: Predictions, user: OptionalUs
     return public(await predictions.visible(job_id, user), user)
 
 
-@router.get("/predictions/{job_id}/events", response_class=EventSourceResponse)
+async def _visible_job(job_id: str, predictions: Predictions, user: OptionalUser) -> Job:
+    return await predictions.visible(job_id, user)
+
+
+@router.get(
+    "/predictions/{job_id}/events",
+    response_class=EventSourceResponse,
+    responses=json_errors(401, 404, 422),
+)
 async def prediction_events(
-    job_id: str, predictions: Predictions, user: OptionalUser
+    job: Annotated[Job, Depends(_visible_job)], predictions: Predictions, user: OptionalUser
 ) -> AsyncIterator[ServerSentEvent]:
-    """Server-sent events: the job's state now, then on every change until it ends."""
-    job = await predictions.visible(job_id, user)
+    """Server-sent events: the job's state now, then on every change until it ends. An
+    unknown job is refused (404) before the stream starts."""
     async for state in predictions.follow(job):
         yield ServerSentEvent(event="job", data=public(state, user).model_dump(mode="json"))
 
 
-@router.post("/predictions/{job_id}/cancel", response_model=JobPublic)
+@router.post("/predictions/{job_id}/cancel", response_model=JobPublic, responses=errors(507))
 async def cancel_prediction(job_id: str, predictions: Predictions, user: OptionalUser) -> JobPublic:
     return public(await predictions.cancel(job_id, user), user)
 
 
-@router.delete("/predictions/{job_id}", status_code=204)
+@router.delete("/predictions/{job_id}", status_code=204, responses=errors(507))
 async def delete_prediction(job_id: str, predictions: Predictions, user: OptionalUser) -> Response:
     """Delete a prediction with its files (stopping it first if it is running)."""
     await predictions.delete(job_id, user)
     return Response(status_code=204)
 
 
-@router.get("/predictions/{job_id}/files/{file_name}", response_class=Response)
+@router.get(
+    "/predictions/{job_id}/files/{file_name}", response_class=Response, responses=errors(507)
+)
 async def download_file(
     job_id: str,
     file_name: str,

@@ -44,6 +44,12 @@ class YoloDetector(VideoTask):
         "classes": Param(
             type="list", description="class names to keep, e.g. person,car (default: all)"
         ),
+        "track": Param(
+            type="bool",
+            default=True,
+            description="videos: follow objects across frames and count each once "
+            "(ignored for images)",
+        ),
     }
     result_kinds: ClassVar[dict[str, ResultKind]] = {
         **VideoTask.result_kinds,
@@ -73,6 +79,7 @@ class YoloDetector(VideoTask):
                 weights, self.imgsz, threads, requested
             )
         self.names = self._engine.names
+        self.classes = list(self.names.values())
 
     def use_threads(self, threads: int) -> None:
         self._engine.use_threads(threads)

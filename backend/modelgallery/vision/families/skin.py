@@ -10,22 +10,65 @@ the declarations only."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...media.nifti import Volume
 from ..model import Output, Param, Progress
-from ..tasks.volume import VolumeTask, volume_outputs
+from ..tasks.volume import Segmentation, VolumeTask, volume_outputs
+from .skin_checks import HeadSurvey, measure_skin, survey_head
 
 if TYPE_CHECKING:
     import numpy as np
 
 
 class SkinSegmenter(VolumeTask):
-    """What every skin model shares: the label and the names of its three files."""
+    """What every skin model shares: the label and the names of its three files, and the
+    checks around the model (`skin_checks`): before it, whether the volume looks like a
+    head with a skin layer (if not, the job succeeds with that finding and no mask); after
+    it, measures of the mask and warnings where they are implausible."""
 
     mask_label: ClassVar[str] = "skin"
     outputs: ClassVar[tuple[Output, ...]] = volume_outputs("skin")
+
+    @abstractmethod
+    def segment_skin(
+        self, volume: Volume, survey: HeadSurvey, params: dict[str, Any], progress: Progress
+    ) -> np.ndarray:
+        """The skin mask of a volume that passed the checks (`survey` holds the head)."""
+
+    def head_params(self, params: dict[str, Any]) -> tuple[float, float]:
+        """Threshold fraction and closing radius of the head mask the checks use."""
+        return 0.1, 4.0
+
+    def segment(self, volume: Volume, params: dict[str, Any], progress: Progress) -> Segmentation:
+        threshold_fraction, closing_mm = self.head_params(params)
+        spacing = volume.info.voxel_size_mm
+
+        def head() -> np.ndarray:
+            found = head_mask(
+                volume.data,
+                spacing,
+                threshold_fraction,
+                closing_mm,
+                lambda f, m: progress(0.4 * f, m),
+            )
+            progress(0.4, "checking the head: its size and the layers under its surface")
+            return found
+
+        progress(0.0, "checking that the volume is an image")
+        survey = survey_head(volume, head)
+        if survey.finding is not None:
+            progress(1.0, "no skin layer found")
+            return Segmentation(
+                None,
+                {"skin_found": False, "finding": survey.finding, "checks": survey.measures},
+            )
+        mask = self.segment_skin(volume, survey, params, lambda f, m: progress(0.45 + 0.45 * f, m))
+        progress(0.92, "measuring the mask")
+        measures = measure_skin(mask, survey)
+        return Segmentation(mask, {"skin_found": True, "checks": survey.measures} | measures)
 
 
 class ClassicalSkinSegmenter(SkinSegmenter):
@@ -94,15 +137,18 @@ class ClassicalSkinSegmenter(SkinSegmenter):
         ball = (np.sqrt((grid**2).sum(axis=0)) < 9).astype(np.float32) * 100
         head_shell(ball, (1.0, 1.0, 1.0), 2.0, 0.1, 2.0)
 
-    def segment(self, volume: Volume, params: dict[str, Any], progress: Progress) -> np.ndarray:
-        return head_shell(
-            volume.data,
-            volume.info.voxel_size_mm,
-            float(params["thickness_mm"]),
-            float(params["threshold_fraction"]),
-            float(params["closing_mm"]),
-            progress,
-        )
+    def head_params(self, params: dict[str, Any]) -> tuple[float, float]:
+        return float(params["threshold_fraction"]), float(params["closing_mm"])
+
+    def segment_skin(
+        self, volume: Volume, survey: HeadSurvey, params: dict[str, Any], progress: Progress
+    ) -> np.ndarray:
+        # the checks made the head with this model's parameters, and its depth map: step 6
+        assert survey.head is not None and survey.depth is not None
+        thickness_mm = float(params["thickness_mm"])
+        progress(0.0, f"taking the outer {thickness_mm:g} mm")
+        shell: np.ndarray = survey.head & (survey.depth <= thickness_mm)
+        return shell
 
 
 def head_shell(
@@ -114,6 +160,25 @@ def head_shell(
     progress: Progress | None = None,
 ) -> np.ndarray:
     """The classical method (see `ClassicalSkinSegmenter`); returns a boolean mask."""
+    from scipy import ndimage as ndi
+
+    report = progress or (lambda fraction, message: None)
+    head = head_mask(data, voxel_size_mm, threshold_fraction, closing_mm, report)
+    report(0.85, f"taking the outer {thickness_mm:g} mm")
+    depth = ndi.distance_transform_edt(head, sampling=voxel_size_mm)
+    shell: np.ndarray = head & (depth <= thickness_mm)
+    return shell
+
+
+def head_mask(
+    data: np.ndarray,
+    voxel_size_mm: tuple[float, float, float],
+    threshold_fraction: float = 0.1,
+    closing_mm: float = 4.0,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """Steps 1-5 of the classical method: the filled head (boolean), all zeros when no
+    voxel stands out of the background."""
     import numpy as np
     from scipy import ndimage as ndi
 
@@ -143,11 +208,7 @@ def head_shell(
     for axis in range(3):
         report(0.6 + 0.08 * axis, f"filling holes slice by slice (axis {axis})")
         head = _fill_holes(head, axis)
-
-    report(0.85, f"taking the outer {thickness_mm:g} mm")
-    depth = ndi.distance_transform_edt(head, sampling=spacing)
-    shell: np.ndarray = head & (depth <= thickness_mm)
-    return shell
+    return head
 
 
 def _closing(

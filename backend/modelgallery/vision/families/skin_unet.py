@@ -19,6 +19,7 @@ from ..runtimes.openvino import OpenVinoNet
 from ..runtimes.selection import Net, PerThreadCount, choose, thread_budget
 from ..tasks.volume import normalise_intensity
 from .skin import SkinSegmenter
+from .skin_checks import HeadSurvey
 
 if TYPE_CHECKING:
     import numpy as np
@@ -103,7 +104,9 @@ class UnetSkinSegmenter(SkinSegmenter):
             "input_size": self.input_size,
         }
 
-    def segment(self, volume: Volume, params: dict[str, Any], progress: Progress) -> np.ndarray:
+    def segment_skin(
+        self, volume: Volume, survey: HeadSurvey, params: dict[str, Any], progress: Progress
+    ) -> np.ndarray:
         import numpy as np
 
         axis = axial_axis(volume.affine)

@@ -42,6 +42,7 @@ class ClassicYolov5Detector(YoloDetector):
         wanted = int(self.spec.options.get("imgsz", 640))
         self.imgsz = size = -(-wanted // stride) * stride
         self.names = network.class_names
+        self.classes = list(self.names.values())
 
         @cache
         def onnx() -> Path:

@@ -136,7 +136,7 @@ class ImageTask(Model):
                 result = ImageResult(self.draw(image, items), items, self.summarise(items))
             with stages.time("encoding"):
                 write_jpeg(artifacts.path("annotated.jpg"), result.annotated)
-        summary = _summary(item.name, image, result)
+        summary = {**_summary(item.name, image, result), **self.result_facts()}
         with stages.time("writing"):
             artifacts.write_json("result.json", summary)
         return summary
@@ -224,6 +224,7 @@ class ImageTask(Model):
             "succeeded": len(rows) - failed,
             "failed": failed,
             "per_file": per_file,
+            **self.result_facts(),
         }
 
 

@@ -2,7 +2,8 @@
 `infer` and `draw` as an image would, while the next frames are decoded and the previous
 ones encoded to VP9 on threads of their own, with the items of each frame in
 `detections.jsonl` and the whole in `summary.json`. A few frames at most are in flight: a
-long video costs time, never memory."""
+long video costs time, never memory. Families with a `track` parameter follow their items
+across frames (`tracking.Tracker`) and count each object once."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from typing import Any, ClassVar, TypeVar
 
 from ...media.video import MAX_DURATION_S, open_video
 from ..model import InputItem, Output, Progress, Result, ResultKind
+from ..params import check_params
 from ..stages import Stages
 from .artifacts import Artifacts
 from .image import ImageTask, Item
+from .timeline import Timeline
+from .tracking import Tracker
 from .webm import WebmWriter
 
 # The annotated WebM's longer side: 1080p sources keep their size (realtime VP9 encodes a
@@ -52,6 +56,12 @@ class VideoTask(ImageTask):
         label = item.get("label")
         return label if isinstance(label, str) else None
 
+    def tracks(self, params: dict[str, Any]) -> bool:
+        """Whether a video job follows its items across frames: the family's `track`
+        parameter, where it declares one."""
+        declared = self.spec.params or self.params
+        return "track" in declared and bool(check_params(declared, params)["track"])
+
     def predict(
         self, inputs: list[InputItem], params: dict[str, Any], outdir: Path, progress: Progress
     ) -> Result:
@@ -61,13 +71,15 @@ class VideoTask(ImageTask):
             raise ValueError("send a video on its own: one video per job, without other files")
         artifacts = Artifacts(outdir, self.outputs)
         stages = Stages()
-        summary = self._video(inputs[0], self.prepare(params), artifacts, progress, stages)
+        settings, track = self.prepare(params), self.tracks(params)
+        summary = self._video(inputs[0], settings, track, artifacts, progress, stages)
         return Result(summary=summary, artifacts=artifacts.written(), stages=stages.as_dict())
 
     def _video(
         self,
         item: InputItem,
         settings: Any,
+        track: bool,
         artifacts: Artifacts,
         progress: Progress,
         stages: Stages,
@@ -81,6 +93,7 @@ class VideoTask(ImageTask):
             max_frames = int(MAX_DURATION_S * info.fps) + 1
             size = _output_size(info.width, info.height, self.spec.options)
             stats = _VideoStats()
+            tracker = Tracker(info.fps) if track else None
             started = time.perf_counter()
             with (
                 WebmWriter(artifacts.path("annotated.webm"), info.fps, size) as writer,
@@ -114,8 +127,10 @@ class VideoTask(ImageTask):
                         raise ValueError(
                             f"the video lasts more than {MAX_DURATION_S // 60} minutes"
                         )
-                    with stages.time("inference"):
+                    with stages.time("inference"):  # tracking, a fraction of it, included
                         items = self.infer(frame, settings)
+                        if tracker is not None:
+                            items = tracker.update(items)
                     stats.add(self.label_of(i) for i in items)
                     with stages.time("drawing"):
                         annotated = self.draw(frame, items)
@@ -138,7 +153,10 @@ class VideoTask(ImageTask):
             "duration_s": round(writer.frames / info.fps, 3),
             "output_size": list(size),
             **stats.summary(),
+            **(tracker.summary(stats.order()) if tracker else {}),
+            "timeline": stats.timeline.summary(info.fps, stats.order()),
             "ms_per_frame": round(elapsed * 1000 / writer.frames, 1),
+            **self.result_facts(),
         }
         if total and writer.frames < total - 1:
             summary["warning"] = (
@@ -283,25 +301,32 @@ def _resize(image: Any, size: tuple[int, int]) -> Any:
 class _VideoStats:
     """Per label: the most seen in one frame (`counts`: how many there are, as far as a
     detector without tracking can tell), every item summed over the frames (`detections`:
-    one object counts once per frame it is in), and `frames_with` it."""
+    one object counts once per frame it is in), and `frames_with` it; the `timeline` of
+    each over the video."""
 
     def __init__(self) -> None:
         self.max_in_frame: dict[str, int] = {}
         self.total: dict[str, int] = {}
         self.frames_with: dict[str, int] = {}
+        self.timeline = Timeline()
 
     def add(self, labels: Any) -> None:
         counts: dict[str, int] = {}
         for label in labels:
             if label is not None:
                 counts[label] = counts.get(label, 0) + 1
+        self.timeline.add(counts)
         for label, n in counts.items():
             self.max_in_frame[label] = max(self.max_in_frame.get(label, 0), n)
             self.total[label] = self.total.get(label, 0) + n
             self.frames_with[label] = self.frames_with.get(label, 0) + 1
 
+    def order(self) -> list[str]:
+        """The labels, those seen in the most frames first."""
+        return sorted(self.max_in_frame, key=lambda k: (-self.frames_with[k], k))
+
     def summary(self) -> dict[str, Any]:
-        order = sorted(self.max_in_frame, key=lambda k: (-self.frames_with[k], k))
+        order = self.order()
         return {
             "counts": {k: self.max_in_frame[k] for k in order},
             "counts_are": "the most objects of each class seen in one frame",

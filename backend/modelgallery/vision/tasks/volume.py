@@ -1,7 +1,8 @@
 """The base of models that segment a 3D volume (NIfTI): read the volume, let the family
 `segment` it, then write the mask (NIfTI with the input's header), a preview JPG of three
 orthogonal slices and JSON statistics, under the names the family declares with
-`volume_outputs`.
+`volume_outputs`. A family that finds nothing to segment says so in its summary; then no
+mask is written, only the preview (of the volume alone) and the statistics.
 
 numpy, nibabel and Pillow are imported inside functions: the API process imports the
 families to read their declarations only."""
@@ -12,6 +13,7 @@ import resource
 import time
 from abc import abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -40,6 +42,16 @@ def volume_outputs(label: str) -> tuple[Output, ...]:
     )
 
 
+@dataclass
+class Segmentation:
+    """What `VolumeTask.segment` found: the mask, or None when the volume holds nothing to
+    segment (then `summary` says why, and no mask file is written), and what else the
+    result summary should say (checks, measures, warnings)."""
+
+    mask: np.ndarray | None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
 class VolumeTask(Model):
     """Load volume → segment → save the mask, preview and statistics."""
 
@@ -49,8 +61,9 @@ class VolumeTask(Model):
     method: ClassVar[str] = ""
 
     @abstractmethod
-    def segment(self, volume: Volume, params: dict[str, Any], progress: Progress) -> np.ndarray:
-        """A boolean mask with the shape of `volume.data`; `progress` takes 0..1."""
+    def segment(self, volume: Volume, params: dict[str, Any], progress: Progress) -> Segmentation:
+        """A boolean mask with the shape of `volume.data` (or None: nothing to segment) and
+        more for the summary; `progress` takes 0..1."""
 
     def describe(self) -> dict[str, Any]:
         """What the summary says about the model that produced the mask."""
@@ -69,17 +82,23 @@ class VolumeTask(Model):
             volume = read_volume(inputs[0].path)
 
         started = time.perf_counter()
-        mask = self.segment(volume, params, lambda f, m: progress(0.05 + 0.8 * f, m))
+        found = self.segment(volume, params, lambda f, m: progress(0.05 + 0.8 * f, m))
         segment_ms = (time.perf_counter() - started) * 1000
         stages.add("inference", segment_ms)
 
-        progress(0.86, "writing the mask")
-        with stages.time("encoding"):
-            save_mask(mask, volume, artifacts.path(f"{label}_mask.nii.gz"), label)
+        if found.mask is None:  # nothing to segment: no mask, the preview shows the volume
+            import numpy as np
+
+            mask = np.zeros(volume.info.spatial_shape, dtype=bool)
+        else:
+            mask = found.mask
+            progress(0.86, "writing the mask")
+            with stages.time("encoding"):
+                save_mask(mask, volume, artifacts.path(f"{label}_mask.nii.gz"), label)
         progress(0.92, "drawing the preview")
         with stages.time("drawing"):
             shown = write_preview(volume, mask, artifacts.path(f"{label}_preview.jpg"))
-        summary = self.describe() | statistics(volume, mask, label)
+        summary = self.describe() | statistics(volume, mask, label) | found.summary
         summary |= {
             "params": params,
             "preview_slices": shown,

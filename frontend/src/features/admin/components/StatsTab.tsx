@@ -7,6 +7,7 @@ import { usePageTitle } from "@/components/PageTitle";
 import { formatDuration, formatPercent } from "@/lib/format";
 import { localToIso } from "../filters";
 import { dailyTotals } from "../stats";
+import { StorageLine } from "./StorageLine";
 
 const COLORS = { succeeded: "#047857", failed: "#b91c1c", other: "#6b7280", p50: "#1d4ed8", p90: "#7c3aed", p99: "#b45309" };
 
@@ -57,6 +58,7 @@ export function StatsTab() {
           <p>
             {stats.data.total} prediction{stats.data.total === 1 ? "" : "s"} in this period.
           </p>
+          <StorageLine storage={stats.data.storage} />
           <div className="chart-grid">
             <figure className="panel chart">
               <figcaption>Predictions per day</figcaption>

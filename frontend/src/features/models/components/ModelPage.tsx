@@ -6,6 +6,7 @@ import { Loading } from "@/components/Spinner";
 import { StatusBadge } from "@/components/StatusBadge";
 import { usePageTitle } from "@/components/PageTitle";
 import { taskLabel } from "@/lib/format";
+import { AboutModel } from "./AboutModel";
 import { UploadForm } from "./UploadForm";
 
 const OUTPUT_ROLE: Record<string, string> = {
@@ -53,6 +54,7 @@ export function ModelPage() {
           </aside>
         )}
       </div>
+      <AboutModel about={card.card} classes={card.classes} />
     </>
   );
 }

@@ -81,7 +81,9 @@ function details(file: Record<string, unknown>): string {
   if ("faces" in file) {
     const women = num(file.women);
     const men = num(file.men);
-    return women !== null && men !== null ? `${women} women, ${men} men` : "";
+    const uncertain = num(file.uncertain);
+    const rest = uncertain ? `, ${uncertain} uncertain` : "";
+    return women !== null && men !== null ? `${women} women, ${men} men${rest}` : "";
   }
   const counts = countMap(file.counts);
   if (counts.length) return counts.map(([label, n]) => `${label} ${n}`).join(", ");

@@ -96,4 +96,40 @@ describe("unknown result shapes", () => {
     expect(within(table).getAllByRole("row")).toHaveLength(2);
     expect(within(table).getByText("woman")).toBeInTheDocument();
   });
+
+  it("shows an uncertain face as uncertain, with why and the gender it leaned to", () => {
+    const item = {
+      box: [1, 2, 30, 40],
+      confidence: 0.97,
+      gender: "uncertain",
+      probability: 0.64,
+      probabilities: { woman: 0.36, man: 0.64 },
+      uncertain: ["low_probability"],
+    };
+    const faces = makeJob({
+      status: "succeeded",
+      result_kind: "faces",
+      result: { faces: 1, women: 0, men: 0, uncertain: 1, items: [item] },
+    });
+    renderWithProviders(<ResultView job={faces} />);
+    const table = screen.getByRole("table", { name: "Faces" });
+    const row = within(table).getAllByRole("row")[1];
+    expect(within(row).getByText("uncertain")).toBeInTheDocument();
+    expect(within(row).getByText("(probability below the margin)")).toBeInTheDocument();
+    expect(within(row).getByText("leans man: 64.0%")).toBeInTheDocument();
+    expect(screen.getByText("Uncertain")).toBeInTheDocument();
+  });
+
+  it("counts the uncertain faces of each file of a batch", () => {
+    const batch = makeJob({
+      status: "succeeded",
+      result_kind: "batch",
+      result: {
+        files: 1,
+        per_file: [{ file: "a.jpg", faces: 6, women: 1, men: 3, uncertain: 2, annotated: "001-a.jpg" }],
+      },
+    });
+    renderWithProviders(<ResultView job={batch} />);
+    expect(screen.getByText("1 women, 3 men, 2 uncertain")).toBeInTheDocument();
+  });
 });

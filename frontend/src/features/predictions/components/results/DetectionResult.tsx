@@ -2,6 +2,7 @@ import type { Job } from "@/api/types";
 import { BoxViewer } from "./BoxViewer";
 import { detectionsFromObjects, type Detection } from "./boxes";
 import { DownloadButtons } from "./ArtifactList";
+import { LookedFor } from "./LookedFor";
 import { SummaryList } from "./SummaryList";
 import { imageSpace, num, record } from "./shape";
 
@@ -21,6 +22,7 @@ export function DetectionResult({ job }: { job: Job }) {
           { label: "Image size", value: imageSpace(result) ? `${result.width} × ${result.height} px` : null },
         ]}
       />
+      <LookedFor classes={result.model_classes} />
       {input ? (
         <BoxViewer
           imageUrl={input.url}

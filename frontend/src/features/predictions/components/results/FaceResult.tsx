@@ -1,11 +1,11 @@
 import type { Job } from "@/api/types";
 import { BoxViewer } from "./BoxViewer";
-import { detectionsFromFaces, type Detection } from "./boxes";
+import { detectionsFromFaces, UNCERTAIN_REASONS, type Detection } from "./boxes";
 import { DownloadButtons } from "./ArtifactList";
 import { SummaryList } from "./SummaryList";
-import { imageSpace, num, record } from "./shape";
+import { imageSpace, num, record, type Dict } from "./shape";
 
-export const FACE_COLORS: Record<string, string> = { woman: "#be185d", man: "#1d4ed8", face: "#047857" };
+export const FACE_COLORS: Record<string, string> = { woman: "#be185d", man: "#1d4ed8", uncertain: "#4b5563", face: "#047857" };
 
 export function FaceResult({ job }: { job: Job }) {
   const result = record(job.result);
@@ -21,6 +21,7 @@ export function FaceResult({ job }: { job: Job }) {
           { label: "Faces", value: num(result.faces) ?? faces.length },
           { label: "Women", value: num(result.women) },
           { label: "Men", value: num(result.men) },
+          ...(num(result.uncertain) === null ? [] : [{ label: "Uncertain", value: num(result.uncertain) }]),
         ]}
       />
       {input ? (
@@ -42,6 +43,22 @@ export function FaceResult({ job }: { job: Job }) {
   );
 }
 
+/** The reasons of an "uncertain" face, in words. */
+function uncertainWhy(item: Dict): string {
+  const reasons = Array.isArray(item.uncertain) ? item.uncertain.filter((r): r is string => typeof r === "string") : [];
+  return reasons.map((r) => UNCERTAIN_REASONS[r] ?? r).join(", ") || "not told";
+}
+
+/** The probability cell: for an uncertain face, which gender it leaned to, and how much. */
+function probabilityText(item: Dict, label: string, probability: number | null): string {
+  if (probability === null) return "–";
+  const percent = `${(probability * 100).toFixed(1)}%`;
+  if (label !== "uncertain") return percent;
+  const both = Object.entries(record(item.probabilities)).filter((e): e is [string, number] => typeof e[1] === "number");
+  const likelier = both.sort((a, b) => b[1] - a[1])[0]?.[0];
+  return likelier ? `leans ${likelier}: ${percent}` : percent;
+}
+
 function FaceTable({ faces, items }: { faces: Detection[]; items: Record<string, unknown>[] }) {
   if (faces.length === 0) return <p>No faces to list.</p>;
   return (
@@ -59,12 +76,16 @@ function FaceTable({ faces, items }: { faces: Detection[]; items: Record<string,
         </thead>
         <tbody>
           {faces.map((face) => {
-            const probability = num(items[face.index]?.probability);
+            const item = items[face.index] ?? {};
+            const probability = num(item.probability);
             return (
               <tr key={face.index}>
                 <td>{face.index + 1}</td>
-                <td>{face.label}</td>
-                <td className="num">{probability === null ? "–" : `${(probability * 100).toFixed(1)}%`}</td>
+                <td>
+                  {face.label}
+                  {face.label === "uncertain" ? <span className="muted small"> ({uncertainWhy(item)})</span> : null}
+                </td>
+                <td className="num">{probabilityText(item, face.label, probability)}</td>
                 <td className="num">{(face.confidence * 100).toFixed(1)}%</td>
                 <td className="mono hide-narrow">{face.box.map((v) => Math.round(v)).join(", ")}</td>
               </tr>

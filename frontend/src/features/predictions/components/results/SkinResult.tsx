@@ -20,6 +20,9 @@ export function SkinResult({ job }: { job: Job }) {
     .join(", ");
   const voxelSize = Array.isArray(result.voxel_size_mm) ? (result.voxel_size_mm as number[]).map((v) => Number(v).toFixed(2)).join(" × ") : null;
   const shape = Array.isArray(result.shape) ? (result.shape as number[]).join(" × ") : null;
+  // results from before the checks have no skin_found: they had a mask
+  const found = result.skin_found !== false;
+  const warnings = Array.isArray(result.warnings) ? result.warnings.filter((w): w is string => typeof w === "string") : [];
   return (
     <section className="panel" aria-labelledby="result-heading">
       <h2 id="result-heading">Skin segmentation</h2>
@@ -28,7 +31,23 @@ export function SkinResult({ job }: { job: Job }) {
           {str(result.note)}
         </p>
       )}
-      {input && mask ? (
+      {!found && (
+        <div className="alert" role="status">
+          <p className="alert-title">Nothing to segment</p>
+          <p>{str(result.finding) ?? "No skin layer found in this volume."}</p>
+        </div>
+      )}
+      {warnings.length > 0 && (
+        <div className="alert alert-warning" role="note" aria-label="Warnings about the mask">
+          <p className="alert-title">Check this mask</p>
+          <ul>
+            {warnings.map((warning) => (
+              <li key={warning}>{warning}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {found && input && mask && (
         <Suspense fallback={<Loading label="Loading the volume viewer…" />}>
           <VolumeViewer
             volume={{ url: input.url, name: input.name.toLowerCase().endsWith(".nii") ? "input.nii" : "input.nii.gz" }}
@@ -36,16 +55,15 @@ export function SkinResult({ job }: { job: Job }) {
             fallbackImage={preview ? { url: preview.url, alt: "Axial, coronal and sagittal slices with the skin mask in red" } : undefined}
           />
         </Suspense>
-      ) : (
-        <p>The volume or its mask is missing; the files below are what this job has.</p>
       )}
+      {found && !(input && mask) && <p>The volume or its mask is missing; the files below are what this job has.</p>}
       <h3>Statistics</h3>
       <SummaryList
         label="Statistics"
         items={[
-          { label: "Skin voxels", value: num(result.voxels)?.toLocaleString() },
-          { label: "Skin volume", value: num(result.volume_ml) !== null ? `${result.volume_ml} mL` : null },
-          { label: "Slices with skin", value: sliceText || null },
+          { label: "Skin voxels", value: found ? num(result.voxels)?.toLocaleString() : null },
+          { label: "Skin volume", value: found && num(result.volume_ml) !== null ? `${result.volume_ml} mL` : null },
+          { label: "Slices with skin", value: found ? sliceText || null : null },
           { label: "Volume size", value: shape ? `${shape} voxels` : null },
           { label: "Voxel size", value: voxelSize ? `${voxelSize} mm` : null },
           { label: "Orientation", value: str(result.orientation) },
@@ -53,13 +71,46 @@ export function SkinResult({ job }: { job: Job }) {
           { label: "Segmentation time", value: num(result.segment_ms) !== null ? `${Math.round(num(result.segment_ms)!)} ms` : null },
         ]}
       />
+      {found && <QualityList quality={record(result.quality)} />}
       {preview && (
         <figure className="result-figure">
-          <img src={preview.url} alt="Axial, coronal and sagittal slices through the volume with the skin mask in red" />
-          <figcaption>Preview: the middle slices with the mask in red.</figcaption>
+          <img src={preview.url} alt={`Axial, coronal and sagittal slices through the volume${found ? " with the skin mask in red" : ""}`} />
+          <figcaption>{found ? "Preview: the middle slices with the mask in red." : "Preview: the middle slices of the volume; nothing was segmented."}</figcaption>
         </figure>
       )}
       <DownloadButtons artifacts={job.artifacts} />
     </section>
+  );
+}
+
+/** The measures of the mask (skin_checks.measure_skin): thickness, coverage, pieces. */
+function QualityList({ quality }: { quality: Record<string, unknown> }) {
+  if (Object.keys(quality).length === 0) return null;
+  const thickness = record(quality.thickness_mm);
+  const median = num(thickness.median);
+  const p5 = num(thickness.p5);
+  const p95 = num(thickness.p95);
+  const percent = (value: unknown) => (num(value) !== null ? `${Math.round(num(value)! * 100)} %` : null);
+  const pieces = num(quality.components);
+  const largest = percent(quality.largest_component_share);
+  return (
+    <>
+      <h3>Mask quality</h3>
+      <SummaryList
+        label="Mask quality"
+        items={[
+          {
+            label: "Skin thickness",
+            value:
+              median !== null
+                ? `${median.toFixed(1)} mm median${p5 !== null && p95 !== null ? ` (${p5.toFixed(1)}–${p95.toFixed(1)} mm, 5th–95th percentile)` : ""}`
+                : null,
+          },
+          { label: "Head surface covered", value: percent(quality.surface_coverage) },
+          { label: "Connected pieces", value: pieces !== null ? `${pieces}${largest ? ` (the largest holds ${largest})` : ""}` : null },
+          { label: "Outside the head", value: percent(quality.outside_head_share) },
+        ]}
+      />
+    </>
   );
 }

@@ -2,6 +2,7 @@ import type { Job } from "@/api/types";
 import { DownloadButtons } from "./ArtifactList";
 import { SummaryList } from "./SummaryList";
 import { countMap, num, record, str } from "./shape";
+import { VideoTimeline } from "./VideoTimeline";
 
 export function VideoResult({ job }: { job: Job }) {
   const result = record(job.result);
@@ -11,6 +12,9 @@ export function VideoResult({ job }: { job: Job }) {
   const detections = record(result.detections);
   const frames = num(result.frames);
   const warning = str(result.warning);
+  // With tracking: each object once (tracks too short to count are left out).
+  const unique = "unique" in result ? record(result.unique) : null;
+  const uniqueAre = str(result.unique_are);
   return (
     <section className="panel" aria-labelledby="result-heading">
       <h2 id="result-heading">Annotated video</h2>
@@ -46,6 +50,11 @@ export function VideoResult({ job }: { job: Job }) {
               <thead>
                 <tr>
                   <th scope="col">Class</th>
+                  {unique && (
+                    <th scope="col" className="num">
+                      Unique objects
+                    </th>
+                  )}
                   <th scope="col" className="num">Most in one frame</th>
                   <th scope="col" className="num">Frames with it</th>
                   <th scope="col" className="num">Detections (all frames)</th>
@@ -57,6 +66,7 @@ export function VideoResult({ job }: { job: Job }) {
                   return (
                     <tr key={label}>
                       <td>{label}</td>
+                      {unique && <td className="num">{num(unique[label]) ?? 0}</td>}
                       <td className="num">{count}</td>
                       <td className="num">
                         {seen ?? "–"}
@@ -68,8 +78,10 @@ export function VideoResult({ job }: { job: Job }) {
                 })}
               </tbody>
             </table>
+            {unique && uniqueAre && <p className="muted">Unique objects: {uniqueAre}.</p>}
           </div>
         )}
+        <VideoTimeline timeline={result.timeline} />
       </div>
       <DownloadButtons artifacts={job.artifacts} />
     </section>

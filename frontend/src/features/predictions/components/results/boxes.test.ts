@@ -140,4 +140,14 @@ describe("reading results", () => {
     expect(out[0].caption).toBe("woman 87%");
     expect(out[1].confidence).toBe(0.6);
   });
+
+  it("captions an uncertain face without a gender or a percentage", () => {
+    const out = detectionsFromFaces([
+      { box: [10, 10, 50, 60], confidence: 0.9, gender: "uncertain", probability: 0.64, uncertain: ["low_probability"] },
+      { box: [70, 10, 90, 40], confidence: 0.9, gender: "uncertain", probability: 0.99, uncertain: ["small_face"] },
+    ]);
+    expect(out.map((d) => d.label)).toEqual(["uncertain", "uncertain"]);
+    expect(out[0].caption).toBe("uncertain");
+    expect(out[1].caption).toBe("uncertain: small face");
+  });
 });

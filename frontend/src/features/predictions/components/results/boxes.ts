@@ -118,7 +118,15 @@ export function detectionsFromObjects(items: unknown): Detection[] {
   return out;
 }
 
-/** Face items: {box, confidence, gender, probability}. The class is the gender. */
+/** Why a face's gender is "uncertain" (the item's `uncertain` reasons), in words. */
+export const UNCERTAIN_REASONS: Record<string, string> = {
+  low_probability: "probability below the margin",
+  small_face: "face too small",
+};
+
+/** Face items: {box, confidence, gender, probability, probabilities, uncertain}. The class
+ * is the gender, or "uncertain": then the caption shows no gender and no percentage, so
+ * that it cannot be read as an answer. */
 export function detectionsFromFaces(items: unknown): Detection[] {
   if (!Array.isArray(items)) return [];
   const out: Detection[] = [];
@@ -128,8 +136,15 @@ export function detectionsFromFaces(items: unknown): Detection[] {
     if (!isBox(r.box)) return;
     const label = typeof r.gender === "string" ? r.gender : "face";
     const confidence = typeof r.confidence === "number" ? r.confidence : 1;
-    const probability = typeof r.probability === "number" ? ` ${Math.round(r.probability * 100)}%` : "";
-    out.push({ label, confidence, box: r.box, caption: `${label}${probability}`, index });
+    let caption: string;
+    if (label === "uncertain") {
+      const small = Array.isArray(r.uncertain) && r.uncertain.includes("small_face");
+      caption = small ? "uncertain: small face" : "uncertain";
+    } else {
+      const probability = typeof r.probability === "number" ? ` ${Math.round(r.probability * 100)}%` : "";
+      caption = `${label}${probability}`;
+    }
+    out.push({ label, confidence, box: r.box, caption, index });
   });
   return out;
 }

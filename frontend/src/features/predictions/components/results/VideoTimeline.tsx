@@ -1,0 +1,75 @@
+// How many of each class a video shows over time: the summary's `timeline` (one count per
+// bucket of `bucket_s` seconds) as a small step chart, one line per class. Plain SVG with
+// presentation attributes (the CSP allows no inline styles).
+import { num, record } from "./shape";
+
+// Distinct on light and dark backgrounds; a class keeps its colour in the chart and legend.
+const COLOURS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#9333ea", "#ea580c"];
+const WIDTH = 640;
+const HEIGHT = 160;
+const PAD = { left: 28, right: 8, top: 8, bottom: 22 };
+
+export interface TimelineSeries {
+  label: string;
+  counts: number[];
+}
+
+/** The timeline's series, or null when the result has none worth drawing. */
+export function timelineSeries(value: unknown): { bucket: number; series: TimelineSeries[] } | null {
+  const timeline = record(value);
+  const bucket = num(timeline.bucket_s);
+  const series = Object.entries(record(timeline.counts))
+    .filter((entry): entry is [string, number[]] => Array.isArray(entry[1]) && entry[1].every((n) => typeof n === "number"))
+    .map(([label, counts]) => ({ label, counts }));
+  if (!bucket || bucket <= 0 || series.length === 0 || series[0].counts.length === 0) return null;
+  return { bucket, series };
+}
+
+export function VideoTimeline({ timeline }: { timeline: unknown }) {
+  const data = timelineSeries(timeline);
+  if (!data) return null;
+  const { bucket, series } = data;
+  const buckets = Math.max(...series.map((s) => s.counts.length));
+  const top = Math.max(1, ...series.flatMap((s) => s.counts));
+  const seconds = buckets * bucket;
+  const x = (i: number) => PAD.left + (i / buckets) * (WIDTH - PAD.left - PAD.right);
+  const y = (n: number) => HEIGHT - PAD.bottom - (n / top) * (HEIGHT - PAD.top - PAD.bottom);
+  // Lines at the same count would hide each other: each class is nudged a pixel or two.
+  const nudge = (index: number) => (index - (series.length - 1) / 2) * 2;
+  const steps = (counts: number[], dy: number) => counts.map((n, i) => `${x(i)},${y(n) + dy} ${x(i + 1)},${y(n) + dy}`).join(" ");
+  const ticks = [0, seconds / 2, seconds];
+  const description = series.map((s) => `${s.label}: up to ${Math.max(...s.counts)}`).join(", ");
+  return (
+    <figure className="video-timeline">
+      <figcaption>In view over time (the most of each class in one frame, per {bucket} s)</figcaption>
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`Objects in view over ${seconds.toFixed(1)} s: ${description}`}>
+        <line x1={PAD.left} y1={y(0)} x2={WIDTH - PAD.right} y2={y(0)} stroke="currentColor" strokeOpacity={0.4} />
+        <line x1={PAD.left} y1={y(0)} x2={PAD.left} y2={PAD.top} stroke="currentColor" strokeOpacity={0.4} />
+        <text x={PAD.left - 4} y={y(top) + 4} textAnchor="end" fontSize={11} fill="currentColor">
+          {top}
+        </text>
+        <text x={PAD.left - 4} y={y(0)} textAnchor="end" fontSize={11} fill="currentColor">
+          0
+        </text>
+        {ticks.map((t, i) => (
+          <text key={i} x={x((t / seconds) * buckets)} y={HEIGHT - 6} textAnchor={i === 0 ? "start" : i === 2 ? "end" : "middle"} fontSize={11} fill="currentColor">
+            {`${Number(t.toFixed(1))} s`}
+          </text>
+        ))}
+        {series.map((s, i) => (
+          <polyline key={s.label} points={steps(s.counts, nudge(i))} fill="none" stroke={COLOURS[i % COLOURS.length]} strokeWidth={2} data-label={s.label} />
+        ))}
+      </svg>
+      <ul className="video-timeline-legend" aria-label="Classes">
+        {series.map((s, i) => (
+          <li key={s.label}>
+            <svg width="12" height="12" aria-hidden="true">
+              <rect width="12" height="12" rx="2" fill={COLOURS[i % COLOURS.length]} />
+            </svg>{" "}
+            {s.label}
+          </li>
+        ))}
+      </ul>
+    </figure>
+  );
+}
