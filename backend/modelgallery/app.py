@@ -34,6 +34,7 @@ from .services.contact import ContactService
 from .services.container import Services
 from .services.models import ModelCatalog
 from .services.predictions import PredictionService
+from .services.quotas import Quotas
 from .services.status import StatusService
 from .store import create_store
 from .store.base import Store
@@ -114,7 +115,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     disk = DiskGuard(settings.data_dir, settings.disk_reserve_bytes)
     services = Services(
         settings=settings,
-        predictions=PredictionService(settings, jobs, disk),
+        predictions=PredictionService(settings, jobs, disk, Quotas(settings, jobs.is_active)),
         models=ModelCatalog(jobs),
         accounts=accounts,
         admin=AdminService(store, jobs, outbox),

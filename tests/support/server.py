@@ -20,6 +20,13 @@ ADMIN_PASSWORD = "correct horse battery"
 # The real registries' groups at one worker each: the default (one per core) costs test
 # machines memory and start-up time without testing anything more.
 ONE_WORKER_EACH = '{"torch": 1, "tf": 1, "cpu": 1}'
+# Every test client is 127.0.0.1: the visitors' quotas are off but where a test tries them
+# (tests/backend/api/test_quotas.py).
+NO_QUOTAS = {
+    f"{quota}_{tier}": "0"
+    for quota in ("UPLOADS_PER_MINUTE", "UPLOAD_MB_PER_DAY", "ACTIVE_JOBS")
+    for tier in ("ANONYMOUS", "USER")
+}
 
 
 def free_port() -> int:
@@ -65,6 +72,7 @@ class BackendServer:
             "SMTP_RETRY_BASE_S": "0.2",
             "LOG_JSON": "true",
             "FRONTEND_DIST": str(data_dir / "no-frontend"),
+            **NO_QUOTAS,
             **(env or {}),
         }
         self.process: subprocess.Popen[bytes] | None = None

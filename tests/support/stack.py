@@ -17,6 +17,7 @@ from tests.support.nginx import NginxServer
 from tests.support.server import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
+    NO_QUOTAS,
     REPO,
     TOY_REGISTRY,
     free_port,
@@ -63,6 +64,7 @@ class SupervisorStack:
             "JUPYTER_DATA_DIR": str(tmp / "jupyter-data"),
             "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime"),
             "IPYTHONDIR": str(tmp / "ipython"),
+            **NO_QUOTAS,
             **(env or {}),
         }
         if jupyter_token:

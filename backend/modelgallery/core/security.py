@@ -81,15 +81,16 @@ class Throttle:
         self._item = parse(rate)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    def blocked_for(self, *key: str) -> int:
-        """0 when allowed, else the seconds until the next attempt is allowed."""
-        if self._limiter.test(self._item, *key):
+    def blocked_for(self, *key: str, cost: int = 1) -> int:
+        """0 when `cost` more is allowed, else the seconds until the window's oldest hit
+        leaves it (a hint: more may have to leave for a large cost)."""
+        if self._limiter.test(self._item, *key, cost=cost):
             return 0
         reset, _ = self._limiter.get_window_stats(self._item, *key)
         return max(1, math.ceil(reset - time.time()))
 
-    def hit(self, *key: str) -> None:
-        self._limiter.hit(self._item, *key)
+    def hit(self, *key: str, cost: int = 1) -> None:
+        self._limiter.hit(self._item, *key, cost=cost)
 
     def clear(self, *key: str) -> None:
         self._limiter.clear(self._item, *key)

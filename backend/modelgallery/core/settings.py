@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     require_login: bool = Field(False, description="Refuse predictions from anonymous users.")
     allow_signup: bool = True
     login_attempts_per_15min: int = Field(10, ge=1, description="Per client and e-mail.")
+    # Quotas on predictions, per client address for anonymous visitors and per account for
+    # users (0: no limit); administrators have none.
+    uploads_per_minute_anonymous: int = Field(10, ge=0)
+    uploads_per_minute_user: int = Field(30, ge=0)
+    upload_mb_per_day_anonymous: int = Field(1000, ge=0)
+    upload_mb_per_day_user: int = Field(10_000, ge=0)
+    active_jobs_anonymous: int = Field(3, ge=0, description="Queued or running at once.")
+    active_jobs_user: int = Field(10, ge=0, description="Queued or running at once.")
 
     # --- jobs ---------------------------------------------------------------------------
     worker_groups: dict[str, Annotated[int, Field(ge=1)]] = Field(

@@ -145,6 +145,10 @@ class JobService:
         self._queued.pop(job_id, None)
         return deleted
 
+    def is_active(self, job_id: str) -> bool:
+        """Whether the job is queued or running in this process."""
+        return job_id in self._queued or job_id in self._running
+
     async def fail_queued(self, model: str, reason: str) -> int:
         """End every job of `model` still waiting; their slots skip them."""
         count = 0

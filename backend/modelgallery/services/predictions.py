@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +29,10 @@ from .errors import (
     Unavailable,
     UnsupportedMedia,
 )
+from .quotas import Quotas
 
 _GONE = "no such prediction (it may have been deleted)"
+Charge = Callable[[str, int], None]  # an accepted job's id and bytes, against its quotas
 
 
 @dataclass
@@ -56,9 +58,10 @@ class Upload:
     """A job being received: its folder exists; `submit` checks and queues what arrived."""
 
     def __init__(
-        self, jobs: JobService, spec: ModelSpec, user: User | None, disk: DiskGuard
+        self, jobs: JobService, spec: ModelSpec, user: User | None, disk: DiskGuard, charge: Charge
     ) -> None:
         self._jobs, self.spec, self.user, self._disk = jobs, spec, user, disk
+        self._charge = charge
         self.job_id = new_id()
         self.folder = jobs.files.input_dir(self.job_id)
         self._opened = time.perf_counter()
@@ -96,9 +99,11 @@ class Upload:
             timings=Timings(stages=stages),
         )
         try:
-            return await self._jobs.submit(job, self.spec)
+            queued = await self._jobs.submit(job, self.spec)
         except QueueFullError as exc:
             raise _busy(exc) from None
+        self._charge(queued.id, sum(f.size for f in files))
+        return queued
 
     async def _check(self, index: int, received: UploadedFile) -> tuple[InputFile, str]:
         """The file as stored, and its kind (image, video, nifti, zip)."""
@@ -122,10 +127,13 @@ class Upload:
 
 
 class PredictionService:
-    def __init__(self, settings: Settings, jobs: JobService, disk: DiskGuard) -> None:
+    def __init__(
+        self, settings: Settings, jobs: JobService, disk: DiskGuard, quotas: Quotas
+    ) -> None:
         self.settings = settings
         self.jobs = jobs
         self.disk = disk
+        self.quotas = quotas
         self._drawing: dict[str, asyncio.Lock] = {}
 
     # --- models ----------------------------------------------------------------------
@@ -145,12 +153,16 @@ class PredictionService:
     # --- submitting ------------------------------------------------------------------
 
     @asynccontextmanager
-    async def upload(self, spec: ModelSpec, user: User | None) -> AsyncIterator[Upload]:
-        """A new job's folder to receive the files into, once the model can take the job
-        and the data folder has more free space than its reserve; the folder goes again
-        when the upload fails for any reason."""
+    async def upload(
+        self, spec: ModelSpec, user: User | None, client: str, declared_bytes: int | None = None
+    ) -> AsyncIterator[Upload]:
+        """A new job's folder to receive the files into, once the visitor is within their
+        quotas (`client`: the address of an anonymous one; `declared_bytes`: the request's
+        Content-Length), the model can take the job and the data folder has more free space
+        than its reserve; the folder goes again when the upload fails for any reason."""
         if self.settings.require_login and user is None:
             raise NotAuthenticated("log in to use the models on this server")
+        self.quotas.admit(user, client, declared_bytes)
         try:
             self.jobs.check_can_take(spec)
         except ModelUnavailableError as exc:
@@ -160,7 +172,11 @@ class PredictionService:
             ) from None
         except QueueFullError as exc:
             raise _busy(exc) from None
-        upload = Upload(self.jobs, spec, user, self.disk)
+
+        def charge(job_id: str, received_bytes: int) -> None:
+            self.quotas.charge(user, client, job_id, received_bytes)
+
+        upload = Upload(self.jobs, spec, user, self.disk, charge)
         upload.check_room()
         try:
             self.jobs.files.create(upload.job_id)

@@ -12,7 +12,7 @@ from ..schemas import JobPublic, LegacyPredictionOut, errors
 from .predictions import UPLOAD_BODY, submit_upload
 
 router = APIRouter(
-    prefix="/api", tags=["legacy"], responses=errors(400, 401, 404, 413, 415, 422, 503, 507)
+    prefix="/api", tags=["legacy"], responses=errors(400, 401, 404, 413, 415, 422, 429, 503, 507)
 )
 
 

@@ -9,7 +9,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from ...services.predictions import PredictionService
 from ...store.records import Job, Role, User
 from ...vision.registry import ModelSpec
-from ..deps import CurrentUser, OptionalUser, Predictions
+from ..deps import CurrentUser, OptionalUser, Predictions, client_address
 from ..downloads import send_file
 from ..query import Offset
 from ..schemas import JobListOut, JobPublic, errors, json_errors
@@ -46,7 +46,9 @@ async def submit_upload(
 ) -> Job:
     """Stream the request's files into a new job of `spec`'s model and queue it (every
     route that takes an upload goes through here)."""
-    async with predictions.upload(spec, user) as upload:
+    declared = request.headers.get("content-length", "")
+    size = int(declared) if declared.isdigit() else None
+    async with predictions.upload(spec, user, client_address(request), size) as upload:
         received = await receive(
             request, upload.folder, spec.max_upload_bytes, spec.max_files, upload.check_room
         )
@@ -65,7 +67,7 @@ def public(job: Job, user: User | None) -> JobPublic:
     responses={
         200: {"description": "Finished within `wait`"},
         202: {"description": "Queued"},
-        **errors(413, 415, 503, 507),
+        **errors(413, 415, 429, 503, 507),
     },
 )
 async def create_prediction(
