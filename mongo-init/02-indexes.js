@@ -20,7 +20,8 @@
       {"key": {"timings.created": -1}},
       {"key": {"user_id": 1, "timings.created": -1}},
       {"key": {"model": 1, "timings.created": -1}},
-      {"key": {"status": 1, "timings.created": -1}}
+      {"key": {"status": 1, "timings.created": -1}},
+      {"key": {"model": 1, "timings.finished": 1}}
     ],
     "messages": [
       {"key": {"delivery": 1, "next_attempt_at": 1}},

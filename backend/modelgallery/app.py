@@ -1,5 +1,6 @@
 """The app factory: builds the services, wires the routers, and runs start-up (open the
-store, first admin, start workers, re-queue unfinished jobs, start the mail outbox)."""
+store, first admin, start workers, re-queue unfinished jobs, start the mail outbox and the
+retention sweep)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from .core.settings import Settings
 from .files.storage import JobFiles
 from .jobs.executor import Executor
 from .jobs.local import LocalExecutor
+from .jobs.retention import Retention
 from .jobs.service import JobService
 from .services.accounts import AccountService
 from .services.admin import AdminService
@@ -93,8 +95,10 @@ class _Running:
     store: Store
     executor: Executor
     outbox: Outbox
+    retention: Retention
 
     async def stop(self) -> None:
+        await self.retention.stop()
         await self.outbox.stop()
         await self.executor.stop()
         await self.store.close()
@@ -113,12 +117,13 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         store.messages, Mailer(settings) if settings.smtp_configured else None, settings
     )
     disk = DiskGuard(settings.data_dir, settings.disk_reserve_bytes)
+    retention = Retention(jobs)
     services = Services(
         settings=settings,
         predictions=PredictionService(settings, jobs, disk, Quotas(settings, jobs.is_active)),
         models=ModelCatalog(jobs),
         accounts=accounts,
-        admin=AdminService(store, jobs, outbox),
+        admin=AdminService(store, jobs, outbox, retention),
         contact=ContactService(outbox, settings.contact_per_hour, disk),
         status=StatusService(store, executor, metrics, disk),
     )
@@ -128,6 +133,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     await executor.start(jobs)
     await jobs.recover()
     outbox.start()
+    retention.start()
     log.info(
         "Model Gallery started: %s store, %d model(s), groups %s",
         store.kind,
@@ -136,7 +142,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     )
     if missing := missing_weights_line(registry, settings):
         log.warning(missing)
-    return _Running(services, store, executor, outbox)
+    return _Running(services, store, executor, outbox, retention)
 
 
 def _serve_frontend(app: FastAPI, dist: Path) -> None:

@@ -81,7 +81,9 @@ class BackendServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI",)}
         env.update(self.env)
-        env["PYTHONPATH"] = str(REPO)  # the toy model family lives in tests/support
+        # The toy model family lives in tests/support; backend/ first so that a second
+        # worktree runs its own code, not the one the shared venv's editable install names.
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO / "backend"), str(REPO)])
         # the process keeps its own copy of the file; ours is closed at once
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(

@@ -42,6 +42,7 @@ _ERROR_TEXT = {
     403: "Administrators only",
     404: "Not found",
     409: "Conflict with the current state",
+    410: "The prediction's files have expired (the retention period passed) or were deleted",
     413: "The upload is larger than the model accepts",
     415: "The file is not of a kind the model accepts, or is damaged",
     422: "Invalid request; `detail` names the field",
@@ -196,6 +197,8 @@ class JobPublic(BaseModel):
     user_email: str | None = None
     worker: str | None = None
     attempts: int | None = None
+    pinned: bool = False  # kept past the retention period by an administrator
+    files_expired_at: datetime | None = None  # when its files were deleted; the record stays
 
     @classmethod
     def of(cls, job: Job, admin: bool = False) -> JobPublic:
@@ -230,6 +233,8 @@ class JobPublic(BaseModel):
             user_email=job.user_email if admin else None,
             worker=job.worker if admin else None,
             attempts=job.attempts if admin else None,
+            pinned=job.pinned,
+            files_expired_at=job.files_expired_at,
         )
 
 

@@ -103,6 +103,19 @@ class Settings(BaseSettings):
     worker_start_timeout_s: float = Field(300, gt=0)
     max_wait_s: float = Field(120, ge=0, description="Upper bound of the `wait` parameter.")
 
+    # --- retention ----------------------------------------------------------------------
+    retention_days: float = Field(
+        30,
+        ge=0,
+        description=(
+            "Days a finished job's input and output files are kept (the record stays, marked"
+            " expired); 0 keeps them. A model may set its own `retention_days`."
+        ),
+    )
+    retention_sweep_minutes: float = Field(
+        60, gt=0, description="How often expired files are looked for (also once at start)."
+    )
+
     # --- contact form and mail ----------------------------------------------------------
     contact_to: str | None = Field(None, description="Where contact messages are mailed.")
     contact_per_hour: int = Field(5, ge=1, description="Messages per client per hour.")

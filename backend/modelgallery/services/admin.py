@@ -10,6 +10,7 @@ from typing import Any
 
 from ..contact.outbox import Outbox
 from ..jobs.executor import ModelState, WorkerInfo
+from ..jobs.retention import Retention
 from ..jobs.service import JobService
 from ..store.base import Store
 from ..store.records import AuditEntry, ContactMessage, Job, JobQuery, JobStatus, Page, Role, User
@@ -19,9 +20,12 @@ from .models import ModelCatalog, ModelView
 
 
 class AdminService:
-    def __init__(self, store: Store, jobs: JobService, outbox: Outbox) -> None:
+    def __init__(
+        self, store: Store, jobs: JobService, outbox: Outbox, retention: Retention
+    ) -> None:
         self.store = store
         self.jobs = jobs
+        self.retention = retention
         self.executor = jobs.executor
         self.outbox = outbox
         self.catalog = ModelCatalog(jobs)
@@ -63,6 +67,38 @@ class AdminService:
             file=job.inputs[0].name if job.inputs else None,
         )
 
+    async def pin(self, actor: User, job_id: str, pinned: bool) -> Job:
+        """Keep a prediction's files past the retention period, or let them go again."""
+        job = None
+        if len(job_id) == 32:
+            job = await self.store.jobs.update(job_id, {"pinned": pinned})
+        if job is None:
+            raise NotFound("no such prediction (it may have been deleted)")
+        await self.audit(actor, "prediction.pin" if pinned else "prediction.unpin", job_id)
+        return self.jobs.with_result_kind(job)
+
+    async def purge_files(self, actor: User, job_id: str) -> Job:
+        """Delete an ended prediction's files now; the record stays, marked expired."""
+        job = await self.prediction(job_id)
+        if not job.status.terminal:
+            raise Conflict("this prediction has not ended yet; cancel it first")
+        if job.files_expired_at is not None:
+            raise Conflict("this prediction's files are already deleted")
+        purged = await self.retention.expire(job_id, purged=True)
+        if purged is None:
+            raise NotFound("no such prediction (it may have been deleted)")
+        await self.audit(actor, "prediction.purge", job_id, model=job.model)
+        return self.jobs.with_result_kind(purged)
+
+    async def sweep(self, actor: User, as_of: datetime | None) -> int:
+        """Run the retention sweep now (as if at `as_of`, to apply the periods early)."""
+        expired = await self.retention.sweep(as_of)
+        details: dict[str, Any] = {"expired": expired}
+        if as_of is not None:
+            details["as_of"] = as_of.isoformat()
+        await self.audit(actor, "retention.sweep", None, **details)
+        return expired
+
     async def stats(self, since: datetime | None, until: datetime | None) -> dict[str, Any]:
         rows = await self.store.jobs.stat_rows(since, until)
         per_day: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -97,6 +133,11 @@ class AdminService:
                 for model, c in sorted(counts.items())
             ],
             "total": len(rows),
+            # All time, not only [since, until): what the kept files take now.
+            "storage_per_model": [
+                {**s.model_dump(), "retention_days": self.retention.days(s.model)}
+                for s in await self.store.jobs.storage()
+            ],
         }
 
     # --- models ----------------------------------------------------------------------

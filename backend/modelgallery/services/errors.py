@@ -35,6 +35,10 @@ class UnsupportedMedia(ServiceError):
     """The file is not of a kind the model takes, or is damaged."""
 
 
+class Gone(ServiceError):
+    """It existed, but is gone for good (a prediction's expired files)."""
+
+
 class TooManyRequests(ServiceError):
     pass
 

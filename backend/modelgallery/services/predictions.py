@@ -14,6 +14,7 @@ from ..core.disk import DiskGuard, out_of_space
 from ..core.settings import Settings
 from ..files.storage import UnsafePathError
 from ..jobs.executor import QueueFullError
+from ..jobs.retention import expired_message
 from ..jobs.service import JobService, ModelUnavailableError
 from ..media.annotate import draw_result
 from ..media.check import check
@@ -22,6 +23,7 @@ from ..store.records import InputFile, Job, JobQuery, Page, Role, Timings, User,
 from ..vision.params import ParamError, parse_params
 from ..vision.registry import ModelSpec
 from .errors import (
+    Gone,
     InsufficientStorage,
     Invalid,
     NotAuthenticated,
@@ -237,6 +239,17 @@ class PredictionService:
         await self.visible(job_id, user)
         await self.jobs.delete(job_id)
 
+    async def delete_mine(self, user: User) -> int:
+        """Delete every prediction of this user with its files (stopping the ones queued or
+        running first); returns how many. Others' predictions are never touched."""
+        deleted = 0
+        while True:
+            page = await self.jobs.store.jobs.query(JobQuery(user_id=user.id, limit=200))
+            done = sum([await self.jobs.delete(job.id) for job in page.data])
+            deleted += done
+            if done == 0:  # nothing left, or nothing deletable: do not spin
+                return deleted
+
     # --- files -----------------------------------------------------------------------
 
     async def output(self, job: Job, name: str, save_as: str | None = None) -> Download:
@@ -246,6 +259,7 @@ class PredictionService:
         artifact = next((a for a in job.artifacts if a.name == name), None)
         if artifact is None:
             raise NotFound(f"this prediction has no file named '{name}'")
+        self._not_expired(job)
         path = self._output_path(job, artifact.name)
         if artifact.deferred:
             await self._draw(job, path)
@@ -274,6 +288,7 @@ class PredictionService:
         item = next((f for f in job.inputs if f.stored == stored), None)
         if item is None:
             raise NotFound(f"this prediction has no input named '{stored}'")
+        self._not_expired(job)
         return Download(self._input_path(job, item.stored), item.media_type, item.name)
 
     async def legacy_output(self, spec: ModelSpec, file_name: str, user: User | None) -> Download:
@@ -291,6 +306,10 @@ class PredictionService:
         if not any(a.name == artifact_name for a in job.artifacts):
             raise NotFound(f"no file named '{file_name}'")
         return await self.output(job, artifact_name, save_as=artifact_name)
+
+    def _not_expired(self, job: Job) -> None:
+        if job.files_expired_at is not None:
+            raise Gone(expired_message(self.jobs, job))
 
     def _output_path(self, job: Job, name: str) -> Path:
         try:

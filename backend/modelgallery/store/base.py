@@ -24,6 +24,7 @@ from .records import (
     JobQuery,
     JobStatRow,
     JobStatus,
+    ModelStorage,
     Page,
     Role,
     User,
@@ -90,6 +91,14 @@ class JobRepo(Protocol):
 
     async def models_in_use(self) -> list[str]:
         """Distinct model names that have jobs (for the dashboard's filter)."""
+
+    async def expirable(self, model: str, finished_before: datetime, limit: int) -> list[Job]:
+        """Ended jobs of `model` that finished before `finished_before`, are not pinned and
+        still have their files; oldest first, at most `limit`."""
+
+    async def storage(self) -> list[ModelStorage]:
+        """Per model, the jobs whose files are kept and the bytes their inputs and artifacts
+        take (as recorded), by model name."""
 
 
 class MessageRepo(Protocol):

@@ -30,6 +30,7 @@ from .records import (
     JobSort,
     JobStatRow,
     JobStatus,
+    ModelStorage,
     Page,
     Role,
     Timings,
@@ -51,6 +52,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("user_id", ASCENDING), ("timings.created", DESCENDING)]),
         IndexModel([("model", ASCENDING), ("timings.created", DESCENDING)]),
         IndexModel([("status", ASCENDING), ("timings.created", DESCENDING)]),
+        IndexModel([("model", ASCENDING), ("timings.finished", ASCENDING)]),
     ],
     "messages": [
         IndexModel([("delivery", ASCENDING), ("next_attempt_at", ASCENDING)]),
@@ -299,6 +301,31 @@ class MongoJobs:
 
     async def models_in_use(self) -> list[str]:
         return sorted(await self._c.coll.distinct("model"))
+
+    async def expirable(self, model: str, finished_before: datetime, limit: int) -> list[Job]:
+        query = {
+            "model": model,
+            "status": {"$in": [str(s) for s in JobStatus if s.terminal]},
+            "timings.finished": {"$lt": _utc(finished_before)},
+            "pinned": {"$ne": True},  # records written before retention have no field
+            "files_expired_at": None,
+        }
+        return await self._c.find(
+            query, [("timings.finished", ASCENDING), ("_id", ASCENDING)], limit=limit
+        )
+
+    async def storage(self) -> list[ModelStorage]:
+        jobs: dict[str, int] = {}
+        sizes: dict[str, int] = {}
+        cursor = self._c.coll.find(
+            {"files_expired_at": None}, {"model": 1, "inputs.size": 1, "artifacts.size": 1}
+        )
+        async for doc in cursor:
+            model = doc["model"]
+            jobs[model] = jobs.get(model, 0) + 1
+            files = [*doc.get("inputs", []), *doc.get("artifacts", [])]
+            sizes[model] = sizes.get(model, 0) + sum(int(f.get("size", 0)) for f in files)
+        return [ModelStorage(model=m, jobs=n, bytes=sizes[m]) for m, n in sorted(jobs.items())]
 
 
 class MongoMessages:

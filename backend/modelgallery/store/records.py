@@ -99,6 +99,11 @@ class Job(BaseModel):
     worker: str | None = None
     attempts: int = 0
     result_kind: str | None = None  # declared by the model for these inputs (vision.model)
+    pinned: bool = False  # an administrator keeps its files past the retention period
+    # When its input and output files were deleted (the record stays): by the retention
+    # sweep, or by an administrator (`files_purged`).
+    files_expired_at: datetime | None = None
+    files_purged: bool = False
 
 
 class DeliveryState(StrEnum):
@@ -180,3 +185,11 @@ class JobStatRow(BaseModel):
     created: datetime
     total_ms: float | None
     model_ms: float | None
+
+
+class ModelStorage(BaseModel):
+    """Bytes of input and output files kept for one model's jobs (expired ones excluded)."""
+
+    model: str
+    jobs: int
+    bytes: int

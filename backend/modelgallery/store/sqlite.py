@@ -32,6 +32,7 @@ from .records import (
     JobSort,
     JobStatRow,
     JobStatus,
+    ModelStorage,
     Page,
     Role,
     Timings,
@@ -92,6 +93,11 @@ MIGRATIONS: list[list[str]] = [
             expires_at TEXT NOT NULL
         )""",
         "CREATE INDEX revoked_tokens_expires ON revoked_tokens (expires_at)",
+    ],
+    [  # retention: pinned jobs keep their files; expired ones are not swept again
+        "ALTER TABLE jobs ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE jobs ADD COLUMN files_expired_at TEXT",
+        "CREATE INDEX jobs_model_finished ON jobs (model, finished)",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -163,6 +169,8 @@ JOB_COLUMNS: Columns = {
     "status": lambda v: {"status": str(v)},
     "timings": _timings_columns,
     "inputs": _inputs_columns,
+    "pinned": lambda v: {"pinned": int(bool(v))},
+    "files_expired_at": lambda v: {"files_expired_at": ts(v)},
 }
 
 MESSAGE_COLUMNS: Columns = {
@@ -404,6 +412,29 @@ class SqliteJobs:
     async def models_in_use(self) -> list[str]:
         rows = await fetch_all(self._t.db, "SELECT DISTINCT model FROM jobs ORDER BY model")
         return [r[0] for r in rows]
+
+    async def expirable(self, model: str, finished_before: datetime, limit: int) -> list[Job]:
+        condition, params = _in("status", _TERMINAL)
+        return await self._t.select(
+            f"WHERE model = ? AND {condition} AND finished < ? AND pinned = 0"
+            " AND files_expired_at IS NULL",
+            (model, *params, ts(finished_before)),
+            "finished ASC, id ASC",
+            limit,
+        )
+
+    async def storage(self) -> list[ModelStorage]:
+        sizes = "(SELECT COALESCE(SUM(json_extract(value, '$.size')), 0) FROM json_each(data, ?))"
+        rows = await fetch_all(
+            self._t.db,
+            f"SELECT model, COUNT(*), SUM({sizes} + {sizes}) FROM jobs"
+            " WHERE files_expired_at IS NULL GROUP BY model ORDER BY model",
+            ("$.inputs", "$.artifacts"),
+        )
+        return [ModelStorage(model=m, jobs=n, bytes=int(b or 0)) for m, n, b in rows]
+
+
+_TERMINAL = [s for s in JobStatus if s.terminal]
 
 
 class SqliteMessages:

@@ -80,6 +80,8 @@ class ModelEntry(BaseModel):
     max_upload_mb: PositiveFloat = 50
     max_files: int = Field(1, ge=1, le=500)  # files per request (batch)
     timeout_s: PositiveFloat | None = None
+    # Days the job's files are kept after it ends; 0 keeps them; None: the RETENTION_DAYS setting.
+    retention_days: float | None = Field(None, ge=0)
     # default: auto, where the family has runtimes to choose from
     runtime: RuntimeRequest | None = None
     # Dynamic batching of one-image jobs that wait together (families that batch): at most
@@ -109,6 +111,7 @@ class ModelSpec(BaseModel):
     max_files: int
     timeout_s: float | None
     weights: list[WeightFile]
+    retention_days: float | None = None  # None: the RETENTION_DAYS setting
     weight_paths: list[Path]
     params: dict[str, Param]
     outputs: list[Output]
@@ -232,6 +235,7 @@ def _build_spec(name: str, table: dict[str, Any], models_dir: Path, where: str) 
         max_files=entry.max_files,
         timeout_s=entry.timeout_s,
         weights=entry.weights,
+        retention_days=entry.retention_days,
         weight_paths=[models_dir / w.file for w in entry.weights],
         params=params,
         outputs=[o for o in cls.outputs if o.when is None or o.when in kinds],

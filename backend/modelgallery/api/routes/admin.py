@@ -71,12 +71,46 @@ async def delete_prediction(job_id: str, admin: Admin, actor: AdminUser) -> Resp
     return Response(status_code=204)
 
 
+@router.post("/predictions/{job_id}/pin", response_model=JobPublic, responses=errors(507))
+async def pin_prediction(job_id: str, admin: Admin, actor: AdminUser) -> JobPublic:
+    """Keep this prediction's files past the retention period."""
+    return JobPublic.of(await admin.pin(actor, job_id, True), admin=True)
+
+
+@router.post("/predictions/{job_id}/unpin", response_model=JobPublic, responses=errors(507))
+async def unpin_prediction(job_id: str, admin: Admin, actor: AdminUser) -> JobPublic:
+    """Let the retention period apply to this prediction again."""
+    return JobPublic.of(await admin.pin(actor, job_id, False), admin=True)
+
+
+@router.post("/predictions/{job_id}/purge", response_model=JobPublic, responses=errors(507))
+async def purge_prediction_files(job_id: str, admin: Admin, actor: AdminUser) -> JobPublic:
+    """Delete an ended prediction's input and output files now; the record stays, marked
+    expired (downloads answer 410). 409 while it is still queued or running."""
+    return JobPublic.of(await admin.purge_files(actor, job_id), admin=True)
+
+
+@router.post("/retention/sweep", responses=errors(507))
+async def retention_sweep(
+    admin: Admin,
+    actor: AdminUser,
+    as_of: Annotated[
+        Moment | None,
+        Query(description="Apply the retention periods as if it were this time (default: now)"),
+    ] = None,
+) -> dict[str, int]:
+    """Delete the files of every prediction past its retention period now, instead of
+    waiting for the hourly sweep. Answers how many predictions' files were deleted."""
+    return {"expired": await admin.sweep(actor, _utc(as_of))}
+
+
 @router.get("/stats")
 async def stats(
     admin: Admin, status: Status, since: Moment | None = None, until: Moment | None = None
 ) -> dict[str, Any]:
     """Counts per model and day, latency percentiles (ms) and failures; `storage`: the data
-    folder's free space now, against the reserve below which uploads are refused."""
+    folder's free space now, against the reserve below which uploads are refused;
+    `storage_per_model`: the bytes each model's kept files take (all time)."""
     space = status.storage()
     return {**await admin.stats(since, until), "storage": {**asdict(space), "low": space.low}}
 

@@ -32,7 +32,7 @@ async def legacy_predict(
     )
 
 
-@router.get("/export_{service}/{file_name}", response_class=Response)
+@router.get("/export_{service}/{file_name}", response_class=Response, responses=errors(410))
 async def legacy_export(
     service: str, file_name: str, predictions: Predictions, user: OptionalUser
 ) -> Response:

@@ -101,6 +101,13 @@ async def my_predictions(
     return JobListOut(data=[public(j, user) for j in page.data], count=page.count)
 
 
+@router.delete("/predictions", responses=errors(507))
+async def delete_my_predictions(predictions: Predictions, user: CurrentUser) -> dict[str, int]:
+    """Delete the signed-in user's whole history: every prediction of theirs with its files,
+    stopping those still queued or running. Answers how many were deleted."""
+    return {"deleted": await predictions.delete_mine(user)}
+
+
 @router.get("/predictions/{job_id}", response_model=JobPublic)
 async def get_prediction(job_id: str, predictions: Predictions, user: OptionalUser) -> JobPublic:
     return public(await predictions.visible(job_id, user), user)
@@ -137,7 +144,9 @@ async def delete_prediction(job_id: str, predictions: Predictions, user: Optiona
 
 
 @router.get(
-    "/predictions/{job_id}/files/{file_name}", response_class=Response, responses=errors(507)
+    "/predictions/{job_id}/files/{file_name}",
+    response_class=Response,
+    responses=errors(410, 507),
 )
 async def download_file(
     job_id: str,
@@ -151,7 +160,7 @@ async def download_file(
     return send_file(await predictions.output(job, file_name), download)
 
 
-@router.get("/predictions/{job_id}/inputs/{stored}", response_class=Response)
+@router.get("/predictions/{job_id}/inputs/{stored}", response_class=Response, responses=errors(410))
 async def download_input(
     job_id: str, stored: str, predictions: Predictions, user: OptionalUser, download: bool = False
 ) -> Response:

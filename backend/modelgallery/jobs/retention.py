@@ -1,0 +1,98 @@
+"""Retention: a finished job's input and output files are deleted once its model's retention
+period has passed (the RETENTION_DAYS setting, or the model's `retention_days`); the record
+stays, marked with `files_expired_at`. Pinned jobs are never swept. A sweep runs at start and
+then every RETENTION_SWEEP_MINUTES, in batches, deleting files in a thread so the event loop
+stays free."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import datetime, timedelta
+
+from ..store.records import Job, JobStatus, utcnow
+from .service import JobService
+
+log = logging.getLogger(__name__)
+
+_TERMINAL = [s for s in JobStatus if s.terminal]
+BATCH = 100
+
+
+def retention_days(jobs: JobService, model: str) -> float:
+    """The model's retention period in days; 0 keeps files for ever. A model no longer in
+    the registry falls back to the setting."""
+    spec = jobs.registry.models.get(model)
+    if spec is not None and spec.retention_days is not None:
+        return spec.retention_days
+    return jobs.settings.retention_days
+
+
+def expired_message(jobs: JobService, job: Job) -> str:
+    """Why a job's files cannot be downloaded any more, in words a person understands."""
+    when = job.files_expired_at.date().isoformat() if job.files_expired_at else "an earlier day"
+    if job.files_purged:
+        return f"the files of this prediction were deleted by an administrator on {when}"
+    days = retention_days(jobs, job.model)
+    unit = "day" if days == 1 else "days"
+    return f"the files of this prediction expired after {days:g} {unit} (deleted on {when})"
+
+
+class Retention:
+    def __init__(self, jobs: JobService, now: Callable[[], datetime] = utcnow) -> None:
+        self.jobs = jobs
+        self.now = now
+        self._task: asyncio.Task[None] | None = None
+
+    def days(self, model: str) -> float:
+        return retention_days(self.jobs, model)
+
+    async def expire(self, job_id: str, purged: bool = False) -> Job | None:
+        """Delete an ended job's files and mark its record; None when the job is not there or
+        has not ended. The record is marked first, so no download starts on a half-deleted
+        folder."""
+        job = await self.jobs.store.jobs.update(
+            job_id, {"files_expired_at": self.now(), "files_purged": purged}, _TERMINAL
+        )
+        if job is not None:
+            await asyncio.to_thread(self.jobs.files.remove, job_id)
+        return job
+
+    async def sweep(self, now: datetime | None = None) -> int:
+        """Expire every job past its model's period at `now` (default: the clock); returns
+        how many."""
+        now = now or self.now()
+        expired = 0
+        for model in await self.jobs.store.jobs.models_in_use():
+            days = self.days(model)
+            if days <= 0:
+                continue
+            cutoff = now - timedelta(days=days)
+            while batch := await self.jobs.store.jobs.expirable(model, cutoff, BATCH):
+                for job in batch:
+                    expired += await self.expire(job.id) is not None
+                if len(batch) < BATCH:
+                    break
+        if expired:
+            log.info("retention: deleted the files of %d job(s)", expired)
+        return expired
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="retention")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception:  # a failing sweep must not end the loop; the next one retries
+                log.exception("retention sweep failed")
+            await asyncio.sleep(self.jobs.settings.retention_sweep_minutes * 60)
