@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -33,7 +34,7 @@ from modelgallery.store.records import (
     Timings,
     User,
 )
-from modelgallery.store.sqlite import SCHEMA_VERSION, SqliteStore
+from modelgallery.store.sqlite import MIGRATIONS, SCHEMA_VERSION, SqliteStore, ts
 from tests.support.mongo import MongoTestServer
 
 # Whole milliseconds: what both backends keep, so records built from it round-trip unchanged.
@@ -487,6 +488,54 @@ async def test_models_in_use(store: Store) -> None:
     for record in dashboard_jobs():
         await store.jobs.create(record)
     assert sorted(await store.jobs.models_in_use()) == ["Detr", "detr", "sam", "yolo"]
+
+
+async def test_expirable_and_storage(store: Store) -> None:
+    """Retention: ended, unpinned jobs with their files, oldest first; storage per model."""
+    done = JobStatus.succeeded
+    for record in (
+        job("old", at=0, status=done, names=["a.png"], took_ms=10),
+        job("older", at=-5, status=JobStatus.failed, names=["b.png", "c.png"], took_ms=10),
+        job("pinned", at=0, status=done, names=["d.png"], took_ms=10),
+        job("expired", at=0, status=done, names=["e.png"], took_ms=10),
+        job("running", at=0, status=JobStatus.running, names=["f.png"]),
+        job("recent", at=60, status=done, names=["g.png"], took_ms=10),
+        job("other", at=0, model="sam", status=done, names=["h.png"], took_ms=10),
+    ):
+        await store.jobs.create(record)
+    await store.jobs.update("pinned", {"pinned": True})
+    await store.jobs.update("expired", {"files_expired_at": minutes(30)})
+    assert ids(await store.jobs.expirable("yolo", minutes(30), 10)) == ["older", "old"]
+    assert ids(await store.jobs.expirable("yolo", minutes(30), 1)) == ["older"]
+    assert await store.jobs.expirable("yolo", minutes(-10), 10) == []
+    storage = {s.model: (s.jobs, s.bytes) for s in await store.jobs.storage()}
+    # inputs() sizes are 10, 11, ... by position; "expired" is left out
+    assert storage == {"yolo": (5, 10 + 10 + 11 + 10 + 10 + 10), "sam": (1, 10)}
+
+
+async def test_sqlite_migrates_a_first_version_file(tmp_path: Path) -> None:
+    """A database written before retention opens with its jobs unpinned and unexpired."""
+    path = tmp_path / "v1.sqlite"
+    db = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:
+        db.execute(statement)
+    record = job("0" * 32, at=0, status=JobStatus.succeeded, took_ms=5)
+    data = record.model_dump_json(exclude={"pinned", "files_expired_at", "files_purged"})
+    db.execute(
+        "INSERT INTO jobs (id, model, status, created, finished, data) VALUES (?, ?, ?, ?, ?, ?)",
+        (record.id, record.model, "succeeded", ts(minutes(0)), ts(minutes(0)), data),
+    )
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        loaded = await store.jobs.get(record.id)
+        assert loaded is not None and not loaded.pinned and loaded.files_expired_at is None
+        assert ids(await store.jobs.expirable("yolo", minutes(1), 10)) == [record.id]
+    finally:
+        await store.close()
 
 
 async def test_updates_keep_queries_in_step(store: Store) -> None:
