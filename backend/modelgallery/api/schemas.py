@@ -199,6 +199,7 @@ class JobPublic(BaseModel):
     attempts: int | None = None
     pinned: bool = False  # kept past the retention period by an administrator
     files_expired_at: datetime | None = None  # when its files were deleted; the record stays
+    files_purged: bool = False  # deleted by an administrator rather than by the retention sweep
 
     @classmethod
     def of(cls, job: Job, admin: bool = False) -> JobPublic:
@@ -235,6 +236,7 @@ class JobPublic(BaseModel):
             attempts=job.attempts if admin else None,
             pinned=job.pinned,
             files_expired_at=job.files_expired_at,
+            files_purged=job.files_purged,
         )
 
 

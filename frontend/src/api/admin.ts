@@ -22,6 +22,22 @@ export function useAdminDeletePrediction() {
   });
 }
 
+export type FilesAction = "pin" | "unpin" | "purge";
+
+/** Pin or unpin a prediction's files against the retention period, or delete them now. */
+export function useAdminFilesAction() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, action }: { id: string; action: FilesAction }) => {
+      const params = { params: { path: { job_id: id } } };
+      if (action === "pin") return unwrap(api.POST("/api/admin/predictions/{job_id}/pin", params));
+      if (action === "unpin") return unwrap(api.POST("/api/admin/predictions/{job_id}/unpin", params));
+      return unwrap(api.POST("/api/admin/predictions/{job_id}/purge", params));
+    },
+    onSuccess: () => client.invalidateQueries({ queryKey: ["admin", "predictions"] }),
+  });
+}
+
 export function useAdminStats(since?: string, until?: string) {
   return useQuery({
     queryKey: queryKeys.admin.stats(since, until),

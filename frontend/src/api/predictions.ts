@@ -54,6 +54,15 @@ export function useDeletePrediction() {
   });
 }
 
+/** Delete the signed-in user's whole history (the server stops jobs still running). */
+export function useDeleteAllMyPredictions() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.DELETE("/api/predictions")),
+    onSuccess: () => client.invalidateQueries({ queryKey: ["predictions"] }),
+  });
+}
+
 export function useMyPredictions(offset: number, limit: number, enabled: boolean) {
   return useQuery({
     queryKey: queryKeys.myPredictions(offset, limit),

@@ -76,11 +76,20 @@ export interface StorageSpace {
   reserve_bytes: number;
   low: boolean;
 }
+/** What one model's kept files take (all time; expired jobs left out). */
+export interface ModelStorageRow {
+  model: string;
+  jobs: number;
+  bytes: number;
+  /** 0: kept for ever */
+  retention_days: number;
+}
 export interface Stats {
   per_day: StatsDayRow[];
   models: StatsModelRow[];
   total: number;
   storage: StorageSpace;
+  storage_per_model: ModelStorageRow[];
 }
 export interface WorkerInfo {
   name: string;

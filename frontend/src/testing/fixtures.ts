@@ -16,6 +16,9 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     duration_ms: null,
     error: null,
     links: {},
+    pinned: false,
+    files_expired_at: null,
+    files_purged: false,
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 import { useSearchParams } from "react-router";
-import { useAdminDeletePrediction, useAdminPredictions } from "@/api/admin";
+import { useAdminDeletePrediction, useAdminFilesAction, useAdminPredictions } from "@/api/admin";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Pagination } from "@/components/Pagination";
 import { Loading } from "@/components/Spinner";
@@ -16,6 +16,7 @@ export function PredictionsTab() {
   const problem = filtersProblem(filters);
   const list = useAdminPredictions(toApiQuery(filters), problem === null);
   const remove = useAdminDeletePrediction();
+  const files = useAdminFilesAction();
   const apply = (next: AdminFilters) => setSearch(filtersToSearch(next));
 
   return (
@@ -27,6 +28,7 @@ export function PredictionsTab() {
       {list.isPending && !problem && <Loading />}
       {list.isError && <ErrorMessage error={list.error} onRetry={() => list.refetch()} />}
       {remove.isError && <ErrorMessage error={remove.error} />}
+      {files.isError && <ErrorMessage error={files.error} />}
       {list.data && (
         <>
           <p className="muted" aria-live="polite">
@@ -40,6 +42,8 @@ export function PredictionsTab() {
             onSort={(column) => apply(nextSort(filters, column))}
             onDelete={(id) => remove.mutate(id)}
             deleting={remove.isPending}
+            onFiles={(id, action) => files.mutate({ id, action })}
+            filesBusy={files.isPending}
           />
           <Pagination
             offset={filters.page * filters.limit}

@@ -1,5 +1,6 @@
 import { Link } from "react-router";
 import { downloadUrl, mainDownload } from "@/api/predictions";
+import type { FilesAction } from "@/api/admin";
 import type { Job, JobSort } from "@/api/types";
 import { paths } from "@/config/paths";
 import { StatusBadge } from "@/components/StatusBadge";
@@ -25,10 +26,13 @@ interface Props {
   /** called once the administrator has confirmed */
   onDelete: (id: string) => void;
   deleting: boolean;
+  /** pin/unpin against the retention period, or purge the files (purge: once confirmed) */
+  onFiles: (id: string, action: FilesAction) => void;
+  filesBusy: boolean;
 }
 
 /** Every user's predictions, one page, with sortable columns. */
-export function PredictionsTable({ jobs, sort, order, onSort, onDelete, deleting }: Props) {
+export function PredictionsTable({ jobs, sort, order, onSort, onDelete, deleting, onFiles, filesBusy }: Props) {
   return (
     <div className="table-wrap">
       <table className="table responsive">
@@ -59,7 +63,9 @@ export function PredictionsTable({ jobs, sort, order, onSort, onDelete, deleting
         <tbody>
           {jobs.map((job) => {
             const file = job.inputs.length > 1 ? `${job.inputs[0]?.name} +${job.inputs.length - 1}` : (job.inputs[0]?.name ?? "–");
-            const download = mainDownload(job);
+            const expired = Boolean(job.files_expired_at);
+            const download = expired ? null : mainDownload(job);
+            const ended = job.status !== "queued" && job.status !== "running";
             return (
               <tr key={job.id}>
                 <td data-label="User" className="break">{job.user_email ?? <span className="muted">anonymous</span>}</td>
@@ -69,6 +75,8 @@ export function PredictionsTable({ jobs, sort, order, onSort, onDelete, deleting
                 <td data-label="Status">
                   <StatusBadge status={job.status} />
                   {job.error && <span className="visually-hidden">: {job.error}</span>}
+                  {expired && <span className="muted"> files expired</span>}
+                  {job.pinned && !expired && <span className="muted"> pinned</span>}
                 </td>
                 <td data-label="Duration">{formatDuration(job.duration_ms)}</td>
                 <td className="actions">
@@ -79,6 +87,24 @@ export function PredictionsTable({ jobs, sort, order, onSort, onDelete, deleting
                     <a href={downloadUrl(download.url)} download>
                       Download<span className="visually-hidden"> {file}</span>
                     </a>
+                  )}
+                  {!expired && (
+                    <button type="button" className="link-button" disabled={filesBusy} onClick={() => onFiles(job.id, job.pinned ? "unpin" : "pin")}>
+                      {job.pinned ? "Unpin" : "Pin"}
+                      <span className="visually-hidden"> {file}</span>
+                    </button>
+                  )}
+                  {!expired && ended && (
+                    <button
+                      type="button"
+                      className="link-button danger-text"
+                      disabled={filesBusy}
+                      onClick={() => {
+                        if (window.confirm(`Delete the files of the prediction for ${file} now? The record stays.`)) onFiles(job.id, "purge");
+                      }}
+                    >
+                      Purge files<span className="visually-hidden"> {file}</span>
+                    </button>
                   )}
                   <button
                     type="button"

@@ -4,7 +4,7 @@ import { useAdminStats } from "@/api/admin";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Spinner";
 import { usePageTitle } from "@/components/PageTitle";
-import { formatDuration, formatPercent } from "@/lib/format";
+import { formatBytes, formatDuration, formatPercent } from "@/lib/format";
 import { localToIso } from "../filters";
 import { dailyTotals } from "../stats";
 import { StorageLine } from "./StorageLine";
@@ -129,6 +129,29 @@ export function StatsTab() {
                       {[m.latency_ms.p50, m.latency_ms.p90, m.latency_ms.p99].map((v) => formatDuration(v)).join(" / ")}
                     </td>
                     <td className="num">{[m.model_ms.p50, m.model_ms.p90, m.model_ms.p99].map((v) => formatDuration(v)).join(" / ")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div className="table-wrap">
+            <table className="table">
+              <caption>Storage per model (kept files, all time)</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Model</th>
+                  <th scope="col" className="num">Predictions with files</th>
+                  <th scope="col" className="num">Size</th>
+                  <th scope="col" className="num">Kept for</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(stats.data.storage_per_model ?? []).map((s) => (
+                  <tr key={s.model}>
+                    <td>{s.model}</td>
+                    <td className="num">{s.jobs}</td>
+                    <td className="num">{formatBytes(s.bytes)}</td>
+                    <td className="num">{s.retention_days > 0 ? `${s.retention_days} day${s.retention_days === 1 ? "" : "s"}` : "for ever"}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Link } from "react-router";
-import { downloadUrl, mainDownload, useDeletePrediction, useMyPredictions } from "@/api/predictions";
+import { downloadUrl, mainDownload, useDeleteAllMyPredictions, useDeletePrediction, useMyPredictions } from "@/api/predictions";
 import { useModels } from "@/api/models";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
@@ -18,6 +18,7 @@ export function HistoryPage() {
   const list = useMyPredictions(offset, LIMIT, true);
   const models = useModels();
   const remove = useDeletePrediction();
+  const removeAll = useDeleteAllMyPredictions();
   const titleOf = (name: string) => models.data?.find((m) => m.name === name)?.title ?? name;
 
   return (
@@ -26,6 +27,7 @@ export function HistoryPage() {
       {list.isPending && <Loading />}
       {list.isError && <ErrorMessage error={list.error} onRetry={() => list.refetch()} />}
       {remove.isError && <ErrorMessage error={remove.error} />}
+      {removeAll.isError && <ErrorMessage error={removeAll.error} />}
       {list.data && list.data.count === 0 && (
         <p>
           Nothing yet. <Link to={paths.gallery.href()}>Pick a model</Link> and upload a file; it will be listed here.
@@ -51,7 +53,7 @@ export function HistoryPage() {
               <tbody>
                 {list.data.data.map((job) => {
                   const name = job.inputs.length > 1 ? `${job.inputs[0]?.name} and ${job.inputs.length - 1} more` : (job.inputs[0]?.name ?? "–");
-                  const download = mainDownload(job);
+                  const download = job.files_expired_at ? null : mainDownload(job);
                   return (
                     <tr key={job.id}>
                       <td data-label="File" className="break">
@@ -61,6 +63,7 @@ export function HistoryPage() {
                       <td data-label="Date">{formatDateTime(job.timings.created)}</td>
                       <td data-label="Status">
                         <StatusBadge status={job.status} />
+                        {job.files_expired_at && <span className="muted"> files expired</span>}
                       </td>
                       <td data-label="Duration">{formatDuration(job.duration_ms)}</td>
                       <td className="actions">
@@ -90,6 +93,23 @@ export function HistoryPage() {
             </table>
           </div>
           <Pagination offset={offset} limit={LIMIT} count={list.data.count} onChange={setOffset} />
+          <div className="button-row page-actions">
+            <button
+              type="button"
+              className="button danger"
+              disabled={removeAll.isPending}
+              onClick={() => {
+                const count = list.data.count;
+                const what = count === 1 ? "your prediction" : `all ${count} of your predictions`;
+                if (window.confirm(`Delete ${what} and their files? Jobs still running are stopped. This cannot be undone.`)) {
+                  setOffset(0);
+                  removeAll.mutate();
+                }
+              }}
+            >
+              {removeAll.isPending ? "Deleting…" : "Delete all my predictions"}
+            </button>
+          </div>
         </>
       )}
     </>

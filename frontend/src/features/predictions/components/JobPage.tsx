@@ -99,7 +99,14 @@ export function JobPage() {
           This job was cancelled{job.message ? `: ${job.message}` : "."}
         </p>
       )}
-      {job.status === "succeeded" && <ResultView job={job} />}
+      {job.files_expired_at ? (
+        <p className="alert alert-warning" role="status">
+          Files expired on {formatDateTime(job.files_expired_at)}: the uploaded file and the result files were deleted
+          {job.files_purged ? " by an administrator" : " after the retention period"}, so there is nothing left to preview or download.
+        </p>
+      ) : (
+        job.status === "succeeded" && <ResultView job={job} />
+      )}
 
       <div className="button-row page-actions">
         <Link className="button secondary" to={paths.model.href(job.model)}>
