@@ -69,7 +69,10 @@ class Retention:
             days = self.days(model)
             if days <= 0:
                 continue
-            cutoff = now - timedelta(days=days)
+            try:
+                cutoff = now - timedelta(days=days)
+            except OverflowError:  # an `as_of` near year 1: nothing can be that old
+                continue
             while batch := await self.jobs.store.jobs.expirable(model, cutoff, BATCH):
                 for job in batch:
                     expired += await self.expire(job.id) is not None

@@ -143,6 +143,10 @@ def test_admin_purges_one_predictions_files(
     assert again.status_code == 409
     missing = client.post(f"/api/admin/predictions/{'0' * 32}/purge", headers=admin)
     assert missing.status_code == 404
+    early = client.post(
+        "/api/admin/retention/sweep", params={"as_of": "0001-01-02T00:00:00Z"}, headers=admin
+    )
+    assert early.status_code == 200 and early.json() == {"expired": 0}
     audit = client.get("/api/admin/audit", params={"action": "prediction."}, headers=admin)
     assert any(e["action"] == "prediction.purge" for e in audit.json()["data"])
 
