@@ -70,7 +70,8 @@ def test_admin_dashboard(page: Page, samples: Path) -> None:
     for chart in charts.all():
         expect(chart.locator("svg.recharts-surface").first).to_be_visible()
     expect(page.locator(".recharts-bar-rectangle").first).to_be_attached()
-    expect(page.get_by_role("table", name="Per model")).to_contain_text("object-detection")
+    per_model = page.get_by_role("table", name="Per model", exact=True)
+    expect(per_model).to_contain_text("object-detection")
     shot(page, "32-admin-stats")
 
     page.get_by_role("navigation", name="Administration").get_by_role("link", name="Models").click()
