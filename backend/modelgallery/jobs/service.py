@@ -205,8 +205,10 @@ class JobService:
 
     async def on_start(self, job_id: str, worker: str) -> bool:
         # A cancel or delete since it was queued makes the conditional update below miss.
-        job = self._queued.pop(job_id, None) or await self.store.jobs.get(job_id)
+        # Popped from `_queued` only once in `_running`, so that `is_active` never misses it.
+        job = self._queued.get(job_id) or await self.store.jobs.get(job_id)
         if job is None or job.status != JobStatus.queued:
+            self._queued.pop(job_id, None)
             return False
         started = utcnow()
         queued_ms = round((started - job.timings.created).total_seconds() * 1000, 2)
@@ -225,8 +227,10 @@ class JobService:
             only_if_status=[JobStatus.queued],
         )
         if updated is None:
+            self._queued.pop(job_id, None)
             return False
         self._running[job_id] = updated
+        self._queued.pop(job_id, None)
         self.bus.publish(updated)
         return True
 
