@@ -103,6 +103,45 @@ class Settings(BaseSettings):
     worker_start_timeout_s: float = Field(300, gt=0)
     max_wait_s: float = Field(120, ge=0, description="Upper bound of the `wait` parameter.")
 
+    # --- past one machine (docs/scaling.md) ---------------------------------------------
+    executor: Literal["local", "celery"] = Field(
+        "local",
+        description=(
+            "Where jobs run: `local` (worker processes of this API process) or `celery` "
+            "(worker nodes started with `modelgallery worker`, through Redis; needs REDIS_URL "
+            "and MONGODB_URI, and STORAGE_URL when the nodes are on other machines)."
+        ),
+    )
+    redis_url: SecretStr | None = Field(
+        None,
+        description=(
+            "Redis, e.g. redis://redis:6379/0: the Celery broker, job events and throttles "
+            "shared by several API replicas, worker nodes' heartbeats."
+        ),
+    )
+    storage_url: str | None = Field(
+        None,
+        description=(
+            "Object storage for job files, e.g. s3://bucket/prefix or gs://bucket/prefix, "
+            "with the provider's usual credentials in the environment (AWS_*, "
+            "GOOGLE_APPLICATION_CREDENTIALS). Unset: DATA_DIR/jobs on local disk."
+        ),
+    )
+    node_name: str | None = Field(
+        None, description="A worker node's name on the admin page. Unset: the host name."
+    )
+    node_heartbeat_s: float = Field(
+        5, gt=0, description="How often a worker node announces itself; gone after 3 missed."
+    )
+    visibility_timeout_s: float = Field(
+        7200,
+        gt=0,
+        description=(
+            "Celery's Redis visibility timeout: a job taken by a node that vanished without "
+            "a trace is handed out again after this. Must exceed the longest job's limit."
+        ),
+    )
+
     # --- retention ----------------------------------------------------------------------
     retention_days: float = Field(
         30,
@@ -148,6 +187,30 @@ class Settings(BaseSettings):
         if self.admin_password is not None and len(self.admin_password.get_secret_value()) < 10:
             raise ValueError("ADMIN_PASSWORD must have at least 10 characters")
         return self
+
+    @model_validator(mode="after")
+    def _distributed_needs(self) -> Settings:
+        if self.executor == "celery":
+            missing = [
+                name
+                for name, value in (
+                    ("REDIS_URL", self.redis_url),
+                    ("MONGODB_URI", self.mongodb_uri),
+                )
+                if value is None
+            ]
+            if missing:
+                raise ValueError(
+                    f"EXECUTOR=celery (worker nodes) needs {' and '.join(missing)}: the "
+                    "records must be in MongoDB, which every machine reaches, and the queue "
+                    "in Redis (SQLite stays the single-machine default, with EXECUTOR=local)"
+                )
+        return self
+
+    @property
+    def distributed(self) -> bool:
+        """Several processes on several machines share the work (Redis-backed events)."""
+        return self.redis_url is not None
 
     @property
     def jobs_dir(self) -> Path:
