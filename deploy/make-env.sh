@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Writes .env from .env.example with fresh random secrets (MongoDB passwords, SECRET_KEY, the
-# first administrator's password) and the values given here. Refuses to overwrite an
-# existing .env. The generated administrator password is in .env (mode 0600).
+# Writes .env from .env.example with fresh random secrets (MongoDB and Redis passwords,
+# SECRET_KEY, the first administrator's password) and the values given here. Refuses to
+# overwrite an existing .env. The generated administrator password is in .env (mode 0600).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 # shellcheck source=lib.sh
@@ -52,6 +52,7 @@ values=(
   "MONGO_ROOT_PASSWORD=$(secret)"
   "MONGO_APP_PASSWORD=$(secret)"
   "SECRET_KEY=$(secret)"
+  "REDIS_PASSWORD=$(secret)"
   "ADMIN_PASSWORD=$(openssl rand -hex 12)"
 )
 tmp="$(mktemp .env.XXXXXX)"

@@ -24,8 +24,12 @@ from .contact.mailer import Mailer
 from .contact.outbox import Outbox
 from .core.disk import DiskGuard
 from .core.metrics import Metrics
+from .core.security import throttle_storage
 from .core.settings import Settings
-from .files.storage import JobFiles
+from .files import open_job_files
+from .files.storage import ObjectStoreError
+from .jobs.cluster import MISSED_BEATS
+from .jobs.events import EventBus, MemoryEventBus, RedisEventBus
 from .jobs.executor import Executor
 from .jobs.local import LocalExecutor
 from .jobs.retention import Retention
@@ -40,7 +44,7 @@ from .services.quotas import Quotas
 from .services.status import StatusService
 from .store import create_store
 from .store.base import Store
-from .vision.registry import load_registry
+from .vision.registry import Registry, load_registry
 from .vision.weights import missing_weights_line
 
 log = logging.getLogger(__name__)
@@ -96,22 +100,43 @@ class _Running:
     executor: Executor
     outbox: Outbox
     retention: Retention
+    bus: EventBus
 
     async def stop(self) -> None:
+        await self.services.predictions.jobs.stop_sweeping()
         await self.retention.stop()
         await self.outbox.stop()
         await self.executor.stop()
+        await self.bus.close()
         await self.store.close()
 
 
 async def _start(settings: Settings, metrics: Metrics) -> _Running:
+    if settings.executor == "celery" and settings.secret_key is None:
+        # Each replica would make its own key and refuse the sessions of the others.
+        raise RuntimeError("EXECUTOR=celery: set SECRET_KEY, the same for every API replica")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = load_registry(settings.models_file, settings.models_dir)
+    files = open_job_files(settings.jobs_dir, settings.storage_url)
+    try:
+        await files.check()
+    except ObjectStoreError as exc:  # one sentence in the log, before the traceback
+        log.error("%s", exc)
+        raise
     store = create_store(settings)
     await store.open()
-    executor = LocalExecutor(settings, registry)
-    jobs = JobService(settings, store, executor, JobFiles(settings.jobs_dir), registry, metrics)
-    accounts = AccountService(settings, store)
+    executor = _executor(settings, registry)
+    bus: EventBus = (
+        RedisEventBus(settings.redis_url.get_secret_value(), latest=store.jobs.get)
+        if settings.redis_url is not None
+        else MemoryEventBus()
+    )
+    local = settings.executor == "local"  # its workers write outputs here
+    jobs = JobService(
+        settings, store, executor, files, registry, metrics, bus, stores_outputs=local
+    )
+    limits = throttle_storage(settings)
+    accounts = AccountService(settings, store, limits)
     await accounts.ensure_first_admin()
     outbox = Outbox(
         store.messages, Mailer(settings) if settings.smtp_configured else None, settings
@@ -120,11 +145,13 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     retention = Retention(jobs)
     services = Services(
         settings=settings,
-        predictions=PredictionService(settings, jobs, disk, Quotas(settings, jobs.is_active)),
+        predictions=PredictionService(
+            settings, jobs, disk, Quotas(settings, jobs.is_active, limits)
+        ),
         models=ModelCatalog(jobs),
         accounts=accounts,
         admin=AdminService(store, jobs, outbox, retention),
-        contact=ContactService(outbox, settings.contact_per_hour, disk),
+        contact=ContactService(outbox, settings.contact_per_hour, disk, limits),
         status=StatusService(store, executor, metrics, disk),
     )
     metrics.watch_executor(
@@ -132,6 +159,8 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     )
     await executor.start(jobs)
     await jobs.recover()
+    if settings.executor == "celery":
+        jobs.start_sweeping(settings.node_heartbeat_s, settings.node_heartbeat_s * MISSED_BEATS)
     outbox.start()
     retention.start()
     log.info(
@@ -140,9 +169,17 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         len(registry.models),
         registry.groups,
     )
-    if missing := missing_weights_line(registry, settings):
+    if settings.executor == "local" and (missing := missing_weights_line(registry, settings)):
         log.warning(missing)
-    return _Running(services, store, executor, outbox, retention)
+    return _Running(services, store, executor, outbox, retention, bus)
+
+
+def _executor(settings: Settings, registry: Registry) -> Executor:
+    if settings.executor == "celery":
+        from .jobs.celery import CeleryExecutor  # Celery is imported only where it is used
+
+        return CeleryExecutor(settings, registry)
+    return LocalExecutor(settings, registry)
 
 
 def _serve_frontend(app: FastAPI, dist: Path) -> None:

@@ -1,5 +1,5 @@
-"""`modelgallery serve | create-admin | fetch-models | check-registry | train-skin-unet |
-backup | restore`."""
+"""`modelgallery serve | worker | create-admin | fetch-models | check-registry |
+train-skin-unet | backup | restore`."""
 
 from __future__ import annotations
 
@@ -38,6 +38,13 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("check-registry", help="validate models.toml and list the models")
 
+    node = commands.add_parser(
+        "worker",
+        help="run a worker node: take jobs from Redis (EXECUTOR=celery, docs/scaling.md)",
+    )
+    node.add_argument("--groups", default="", help="worker groups to serve, e.g. torch,tf")
+    node.add_argument("--models", default="", help="models to serve, e.g. yolov8n,face-gender")
+
     backup = commands.add_parser(
         "backup", help="write the SQLite database and the job files into one .tar archive"
     )
@@ -72,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         "create-admin": _create_admin,
         "fetch-models": _fetch_models,
         "check-registry": _check_registry,
+        "worker": _worker,
         "backup": _backup,
         "restore": _restore,
     }[args.command](settings, args)
@@ -103,6 +111,27 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
     )
     return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from .core.logging import configure_logging
+    from .jobs.node import NodeSelectionError, run_node
+
+    if settings.executor != "celery":
+        print(
+            "a worker node takes jobs from Redis: set EXECUTOR=celery, REDIS_URL and "
+            "MONGODB_URI (and STORAGE_URL when it runs on another machine than the API)",
+            file=sys.stderr,
+        )
+        return 2
+    configure_logging(settings.log_level, settings.log_json)
+    groups = [g for g in args.groups.split(",") if g]
+    models = [m for m in args.models.split(",") if m]
+    try:
+        return run_node(settings, groups, models)
+    except NodeSelectionError as exc:
+        print(f"nothing to serve: {exc}", file=sys.stderr)
+        return 2
 
 
 def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
@@ -204,6 +233,12 @@ def _backup(settings: Settings, args: argparse.Namespace) -> int:
     print(f"  {summary.describe()}")
     for name in summary.missing:
         print(f"  left out {name}: deleted while the backup ran", file=sys.stderr)
+    if settings.storage_url:
+        print(
+            f"  not included: the job files in object storage ({settings.storage_url});"
+            " the bucket's own versioning or backup covers them",
+            file=sys.stderr,
+        )
     return 0
 
 

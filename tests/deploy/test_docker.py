@@ -1,13 +1,15 @@
-"""The Docker deployment, checked without a Docker engine: docker-compose.yml (and the GPU
-override) against the Compose Specification's JSON schema, the Dockerfiles with hadolint and
-with the rules that matter here, the deploy/ scripts with shellcheck, and the places where
-the files must agree with each other (variables, paths, ports, settings)."""
+"""The Docker deployment, checked without a Docker engine: docker-compose.yml (and the GPU,
+scale and nodes overrides) against the Compose Specification's JSON schema, the Dockerfiles
+with hadolint and with the rules that matter here, the deploy/ scripts with shellcheck (and
+gcp-add-worker.sh in dry-run mode), and the places where the files must agree with each
+other (variables, paths, ports, settings)."""
 
 from __future__ import annotations
 
 import configparser
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -29,6 +31,9 @@ from tests.support.server import REPO
 
 COMPOSE = REPO / "docker-compose.yml"
 COMPOSE_GPU = REPO / "docker-compose.gpu.yml"
+COMPOSE_SCALE = REPO / "docker-compose.scale.yml"
+COMPOSE_NODES = REPO / "docker-compose.nodes.yml"
+COMPOSE_FILES = (COMPOSE, COMPOSE_GPU, COMPOSE_SCALE, COMPOSE_NODES)
 ENV_EXAMPLE = REPO / ".env.example"
 BACKEND_DOCKERFILE = REPO / "backend" / "Dockerfile"
 FRONTEND_DOCKERFILE = REPO / "frontend" / "Dockerfile"
@@ -59,6 +64,11 @@ NON_SETTINGS = {
     "PYTHONDONTWRITEBYTECODE",
     "YOLO_OFFLINE",
     "YOLO_CONFIG_DIR",
+    # object storage credentials, read by obstore (docs/scaling.md)
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_REGION",
+    "AWS_ENDPOINT_URL",
 }
 
 
@@ -93,6 +103,8 @@ def filled_env() -> dict[str, str]:
         SECRET_KEY="2d" * 32,
         ADMIN_EMAIL="admin@example.org",
         ADMIN_PASSWORD="a-long-admin-password",
+        REDIS_PASSWORD="3c" * 32,
+        NODES_BIND_IP="10.132.0.2",
     )
     return env
 
@@ -188,16 +200,32 @@ def merge(base: Any, override: Any) -> Any:
     return override
 
 
-def compose_doc(gpu: bool = False) -> dict[str, Any]:
+def compose_doc(gpu: bool = False, scale: bool = False, nodes: bool = False) -> dict[str, Any]:
+    """docker-compose.yml with the overrides, in the order the docs give them."""
     doc = load_yaml(COMPOSE)
-    if gpu:
-        doc = merge(doc, load_yaml(COMPOSE_GPU))
+    for path, wanted in (
+        (COMPOSE_GPU, gpu),
+        (COMPOSE_SCALE, scale or nodes),
+        (COMPOSE_NODES, nodes),
+    ):
+        if wanted:
+            doc = merge(doc, load_yaml(path))
     return doc
 
 
-def compose_config(gpu: bool = False) -> dict[str, Any]:
+def compose_config(gpu: bool = False, scale: bool = False, nodes: bool = False) -> dict[str, Any]:
     """What `docker compose config` would work from: merged and interpolated."""
-    return interpolate(compose_doc(gpu), filled_env())
+    return interpolate(compose_doc(gpu, scale, nodes), filled_env())
+
+
+# Every combination the docs give: (gpu, scale, nodes).
+VARIANTS = {
+    "cpu": (False, False, False),
+    "gpu": (True, False, False),
+    "scale": (False, True, False),
+    "gpu-scale": (True, True, False),
+    "scale-nodes": (False, True, True),
+}
 
 
 def environment(service: dict[str, Any]) -> dict[str, str]:
@@ -405,14 +433,19 @@ def schema_errors(validator: Draft202012Validator, doc: Any) -> list[str]:
     return [f"{'.'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(doc)]
 
 
-@pytest.mark.parametrize("gpu", [False, True], ids=["cpu", "gpu"])
-def test_compose_matches_the_specification(validator: Draft202012Validator, gpu: bool) -> None:
-    assert schema_errors(validator, compose_doc(gpu)) == []  # as written
-    assert schema_errors(validator, compose_config(gpu)) == []  # as compose runs it
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
+def test_compose_matches_the_specification(
+    validator: Draft202012Validator, variant: tuple[bool, bool, bool]
+) -> None:
+    assert schema_errors(validator, compose_doc(*variant)) == []  # as written
+    assert schema_errors(validator, compose_config(*variant)) == []  # as compose runs it
 
 
-def test_gpu_override_alone_matches_the_specification(validator: Draft202012Validator) -> None:
-    assert schema_errors(validator, load_yaml(COMPOSE_GPU)) == []
+@pytest.mark.parametrize("path", COMPOSE_FILES[1:], ids=lambda p: p.name)
+def test_override_alone_matches_the_specification(
+    validator: Draft202012Validator, path: Path
+) -> None:
+    assert schema_errors(validator, load_yaml(path)) == []
 
 
 @pytest.mark.parametrize(
@@ -445,17 +478,32 @@ def test_compose_spec_parser_agrees() -> None:
     """A second reading: compose-spec's strict parser (the spec's types, unknown keys refused)."""
     from compose_spec import PyCompose
 
-    for gpu in (False, True):
-        PyCompose.from_yaml(yaml.safe_dump(compose_config(gpu))).validate()
+    for variant in VARIANTS.values():
+        PyCompose.from_yaml(yaml.safe_dump(compose_config(*variant))).validate()
     broken = compose_config()
     broken["services"]["backend"]["restrat"] = "always"
     with pytest.raises(ValueError, match="restrat"):
         PyCompose.from_yaml(yaml.safe_dump(broken)).validate()
 
 
-def test_references_resolve() -> None:
+@pytest.mark.parametrize("variant", VARIANTS.values(), ids=VARIANTS.keys())
+def test_references_resolve(variant: tuple[bool, bool, bool]) -> None:
     """What the schema cannot see: named volumes, networks and dependencies exist."""
-    doc = compose_config(gpu=True)
+    docs = [compose_config(*variant)]
+    if variant[1]:  # the workers' data folder, either choice
+        docs.append(interpolate(compose_doc(*variant), {**filled_env(), **WORKER_SCRATCH}))
+    used: set[str] = set()
+    for doc in docs:
+        used |= _resolved_volumes(doc)
+    assert set(docs[0]["volumes"]) <= used, "a declared volume is not used"
+
+
+# STORAGE_URL set: the worker containers keep their copies apart from the API's.
+WORKER_SCRATCH = {"STORAGE_URL": "s3://jobs/prod", "WORKER_DATA": "worker-data"}
+
+
+def _resolved_volumes(doc: dict[str, Any]) -> set[str]:
+    """The named volumes the services mount, after checking every reference resolves."""
     services = doc["services"]
     for name, service in services.items():
         for mount in service.get("volumes", []):
@@ -468,12 +516,11 @@ def test_references_resolve() -> None:
             assert network in doc["networks"], f"{name}: network {network} is not declared"
         for dependency in service.get("depends_on", {}):
             assert dependency in services, f"{name} depends on unknown {dependency}"
-    used = {
+    return {
         (m.split(":", 1)[0] if isinstance(m, str) else m["source"])
         for s in services.values()
         for m in s.get("volumes", [])
     }
-    assert set(doc["volumes"]) <= used, "a declared volume is not used"
 
 
 def test_interpolation_refuses_missing_secrets() -> None:
@@ -482,6 +529,14 @@ def test_interpolation_refuses_missing_secrets() -> None:
         env[name] = ""
         with pytest.raises(MissingVariable, match=name):
             interpolate(compose_doc(), env)
+    for name, variant in (
+        ("REDIS_PASSWORD", VARIANTS["scale"]),
+        ("NODES_BIND_IP", VARIANTS["scale-nodes"]),
+    ):
+        env = filled_env()
+        del env[name]
+        with pytest.raises(MissingVariable, match=name):
+            interpolate(compose_doc(*variant), env)
 
 
 # --- compose rules ---------------------------------------------------------------------------
@@ -496,10 +551,14 @@ def test_mongo_is_not_exposed() -> None:
     assert publishing == {"frontend"}
 
 
+# Services behind a profile that run for good rather than once.
+LONG_RUNNING_PROFILED = {"worker-gpu"}
+
+
 def test_every_service_restarts_and_has_limits() -> None:
-    for gpu in (False, True):
-        for name, service in compose_config(gpu)["services"].items():
-            if service.get("profiles"):
+    for variant in VARIANTS.values():
+        for name, service in compose_config(*variant)["services"].items():
+            if service.get("profiles") and name not in LONG_RUNNING_PROFILED:
                 assert service.get("restart") == "no", f"{name}: a one-shot profile service"
             else:
                 assert service.get("restart") == "unless-stopped", name
@@ -512,7 +571,7 @@ def test_every_service_restarts_and_has_limits() -> None:
 
 
 def test_secrets_are_required_and_never_defaulted() -> None:
-    text = COMPOSE.read_text() + COMPOSE_GPU.read_text()
+    text = "".join(p.read_text() for p in COMPOSE_FILES)
     seen: dict[str, set[str]] = {}
     for name, how in references(text):
         seen.setdefault(name, set()).add(how[:2])
@@ -580,7 +639,7 @@ def test_backend_outlives_supervisords_stop() -> None:
 
 def test_every_compose_variable_is_documented() -> None:
     documented = env_example()
-    for path in (COMPOSE, COMPOSE_GPU):
+    for path in COMPOSE_FILES:
         names = {name for name, _ in references(path.read_text())}
         assert names, path
         missing = names - set(documented)
@@ -588,7 +647,7 @@ def test_every_compose_variable_is_documented() -> None:
 
 
 def test_env_example_documents_only_what_is_used_and_holds_no_secret() -> None:
-    used = {n for p in (COMPOSE, COMPOSE_GPU) for n, _ in references(p.read_text())}
+    used = {n for p in COMPOSE_FILES for n, _ in references(p.read_text())}
     scripts = "".join(p.read_text() for p in DEPLOY.glob("*.sh"))
     used |= set(re.findall(r"env_get ([A-Z_]+)", scripts))
     used.add("COMPOSE_FILE")  # read by docker compose itself
@@ -599,18 +658,26 @@ def test_env_example_documents_only_what_is_used_and_holds_no_secret() -> None:
             assert value == "", f".env.example must not hold a value for {name}"
 
 
-def test_backend_environment_is_settings() -> None:
+@pytest.mark.parametrize("service", ["backend", "worker", "worker-gpu"])
+def test_backend_environment_is_settings(service: str) -> None:
     fields = {name.upper() for name in Settings.model_fields}
-    compose_env = environment(compose_config()["services"]["backend"])
+    compose_env = environment(compose_config(scale=True)["services"][service])
     image_env = parse_dockerfile(BACKEND_DOCKERFILE)[1][-1].env()
     for name in [*compose_env, *image_env]:
         assert name in fields or name in NON_SETTINGS, f"{name} is neither a setting nor known"
 
 
-def test_backend_environment_is_valid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("service", "scale"),
+    [("backend", False), ("backend", True), ("worker", True), ("worker-gpu", True)],
+    ids=["backend", "scale-backend", "worker", "worker-gpu"],
+)
+def test_backend_environment_is_valid_settings(
+    monkeypatch: pytest.MonkeyPatch, service: str, scale: bool
+) -> None:
     """The values compose hands the backend (empty ones included) make valid Settings."""
     image_env = parse_dockerfile(BACKEND_DOCKERFILE)[1][-1].env()
-    compose_env = environment(compose_config()["services"]["backend"])
+    compose_env = environment(compose_config(scale=scale)["services"][service])
     fields = {name.upper() for name in Settings.model_fields}
     for name in list(fields):
         monkeypatch.delenv(name, raising=False)
@@ -618,8 +685,12 @@ def test_backend_environment_is_valid_settings(monkeypatch: pytest.MonkeyPatch) 
         if name in fields:
             monkeypatch.setenv(name, value)
     settings = Settings(_env_file=None)
-    assert settings.mongodb_uri is not None and settings.secure_cookies
+    assert settings.mongodb_uri is not None
+    assert settings.secure_cookies or service != "backend"
     assert str(settings.data_dir) == image_env["DATA_DIR"]
+    assert settings.executor == ("celery" if scale else "local")
+    assert (settings.redis_url is not None) is scale
+    assert settings.storage_url is None  # .env.example leaves it empty: the shared volume
 
 
 def test_backend_reaches_mongo_as_the_init_scripts_create_it() -> None:
@@ -654,6 +725,115 @@ def test_gpu_variant() -> None:
     assert device["driver"] == "nvidia" and "gpu" in device["capabilities"]
     assert gpu["deploy"]["resources"]["limits"] == cpu["deploy"]["resources"]["limits"]
     assert gpu["healthcheck"] == cpu["healthcheck"]
+
+
+# --- past one machine: docker-compose.scale.yml and docker-compose.nodes.yml ----------------
+
+
+def command_words(service: dict[str, Any]) -> list[str]:
+    command = service["command"]
+    return command if isinstance(command, list) else command.split()
+
+
+def test_scale_redis_persists_and_stays_inside() -> None:
+    doc = compose_config(scale=True)
+    redis = doc["services"]["redis"]
+    words = command_words(redis)
+    assert words[0] == "redis-server"  # the image's entrypoint then drops root
+    assert words[words.index("--appendonly") + 1] == "yes"
+    assert words[words.index("--requirepass") + 1] == filled_env()["REDIS_PASSWORD"]
+    mounts = {m.split(":")[1]: m.split(":")[0] for m in redis["volumes"]}
+    assert mounts["/data"] in doc["volumes"]  # the AOF survives a new container
+    assert "ports" not in redis and "expose" not in redis
+    assert redis["networks"] == ["db"] and doc["networks"]["db"]["internal"]
+    check = redis["healthcheck"]
+    assert "redis-cli ping" in " ".join(check["test"])
+    assert duration_s(check["timeout"]) < duration_s(check["interval"])
+    # redis-cli reads the password from the environment, not from its command line
+    assert environment(redis)["REDISCLI_AUTH"] == filled_env()["REDIS_PASSWORD"]
+
+
+def test_scale_backend_uses_celery_on_redis_and_mongo() -> None:
+    services = compose_config(scale=True)["services"]
+    backend = services["backend"]
+    env = environment(backend)
+    password = filled_env()["REDIS_PASSWORD"]
+    assert env["EXECUTOR"] == "celery"
+    assert env["REDIS_URL"] == f"redis://:{password}@redis:6379/0"
+    assert env["MONGODB_URI"].startswith("mongodb://") and "@mongo:27017/" in env["MONGODB_URI"]
+    assert backend["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert backend["depends_on"]["mongo"]["condition"] == "service_healthy"  # kept from the base
+    # the base file's settings stay
+    assert env["SECRET_KEY"] and env["FORWARDED_ALLOW_IPS"]
+    assert environment(compose_config()["services"]["backend"]).get("EXECUTOR") is None
+
+
+@pytest.mark.parametrize("name", ["worker", "worker-gpu"])
+def test_scale_workers(name: str) -> None:
+    doc = compose_config(scale=True)
+    services = doc["services"]
+    worker, backend = services[name], services["backend"]
+    # scalable: no fixed name, no port on the host (nothing to clash between replicas)
+    assert "container_name" not in worker
+    assert "ports" not in worker and "expose" not in worker
+    assert "web" not in worker["networks"]  # not trusted for X-Forwarded-For, not behind nginx
+    assert "db" in worker["networks"]
+    assert not doc["networks"]["outbound"] or not doc["networks"]["outbound"].get("internal")
+    words = command_words(worker)
+    assert words[:3] == ["modelgallery", "worker", "--groups"] and words[3]
+    registry = tomllib.loads((REPO / "models" / "models.toml").read_text())["models"]
+    assert set(words[3].split(",")) <= {m["group"] for m in registry.values()}
+    # the cluster's settings are the API's
+    worker_env, backend_env = environment(worker), environment(backend)
+    for key in ("EXECUTOR", "REDIS_URL", "MONGODB_URI", "MONGODB_DB", "STORAGE_URL"):
+        assert worker_env[key] == backend_env[key], key
+    assert worker["image"].startswith(backend["image"].split(":")[0] + ":")
+    assert worker["build"]["dockerfile"] == backend["build"]["dockerfile"]
+    mounts = {m.split(":")[1]: m for m in worker["volumes"]}
+    # the backend's weights; writable for the exports cached beside them
+    assert mounts["/models"].split(":")[:2] == ["models", "/models"]
+    # STORAGE_URL empty: the API's job files; set: the nodes' own copies, not the API's
+    assert mounts["/data"] == "app-data:/data" and not environment(worker)["STORAGE_URL"]
+    apart = interpolate(compose_doc(scale=True), {**filled_env(), **WORKER_SCRATCH})
+    mounts = {m.split(":")[1]: m for m in apart["services"][name]["volumes"]}
+    api = {m.split(":")[1]: m for m in apart["services"]["backend"]["volumes"]}
+    assert mounts["/data"].split(":")[0] in apart["volumes"]
+    assert mounts["/data"].split(":")[0] != api["/data"].split(":")[0]
+    assert environment(apart["services"][name])["STORAGE_URL"] == WORKER_SCRATCH["STORAGE_URL"]
+    assert worker["healthcheck"] == {"disable": True}  # a node serves no /api/ready
+    # a running job can finish: longer than the default job limit
+    assert duration_s(worker["stop_grace_period"]) > Settings.model_fields["job_timeout_s"].default
+    assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def test_scale_gpu_worker_is_behind_a_profile() -> None:
+    services = compose_config(scale=True)["services"]
+    gpu, cpu = services["worker-gpu"], services["worker"]
+    assert gpu["profiles"] == ["gpu"] and "profiles" not in cpu
+    (device,) = gpu["deploy"]["resources"]["reservations"]["devices"]
+    assert device["driver"] == "nvidia" and "gpu" in device["capabilities"]
+    assert "reservations" not in cpu["deploy"]["resources"]
+    assert re.fullmatch(r"cu\d{3}", gpu["build"]["args"]["TORCH_VARIANT"])
+    assert cpu["build"]["args"]["TORCH_VARIANT"] == "cpu"
+    assert gpu["image"] != cpu["image"]
+    # the same reservation as the single-machine GPU variant
+    single = compose_config(gpu=True)["services"]["backend"]["deploy"]["resources"]
+    assert gpu["deploy"]["resources"]["reservations"] == single["reservations"]
+
+
+def test_scale_publishes_nothing_new_and_nodes_only_on_the_private_address() -> None:
+    publishing = {n for n, s in compose_config(scale=True)["services"].items() if s.get("ports")}
+    assert publishing == {"frontend"}
+    doc = compose_config(nodes=True)
+    address = filled_env()["NODES_BIND_IP"]
+    for name, port in (("redis", 6379), ("mongo", 27017)):
+        service = doc["services"][name]
+        assert service["ports"] == [f"{address}:{port}:{port}"], name  # never 0.0.0.0
+        assert "db" in service["networks"] and "nodes" in service["networks"]
+    assert not doc["networks"]["nodes"] or not doc["networks"]["nodes"].get("internal")
+    # what may be reached from other machines asks for a password
+    assert "--auth" in doc["services"]["mongo"]["command"]
+    assert "--requirepass" in command_words(doc["services"]["redis"])
 
 
 # --- Dockerfiles ----------------------------------------------------------------------------
@@ -695,6 +875,7 @@ def test_base_images_are_pinned(path: Path) -> None:
             names.add(stage.name)
     for image in ("mongo", "certbot"):
         assert PINNED.match(compose_config(True)["services"][image]["image"]), image
+    assert PINNED.match(compose_config(scale=True)["services"]["redis"]["image"])
 
 
 @pytest.mark.parametrize(
@@ -931,6 +1112,105 @@ def test_scripts_are_strict_and_explain_themselves(script: Path) -> None:
     assert wrong.returncode == 2 and "usage:" in wrong.stderr, wrong
 
 
+def gcp_add_worker(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """deploy/gcp-add-worker.sh --dry-run with a clean environment (no gcloud needed)."""
+    return subprocess.run(
+        ["bash", str(DEPLOY / "gcp-add-worker.sh"), "--dry-run", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **env},
+    )
+
+
+def gcloud_calls(stdout: str) -> list[list[str]]:
+    return [shlex.split(line) for line in stdout.splitlines() if line.startswith("gcloud ")]
+
+
+def flag(words: list[str], name: str) -> str:
+    return words[words.index(name) + 1]
+
+
+def test_gcp_add_worker_dry_run() -> None:
+    secrets = {"REDIS_PASSWORD": "4b" * 32, "MONGO_APP_PASSWORD": "5a" * 32}
+    result = gcp_add_worker(
+        "--project", "demo", "--storage-url", "gs://mg-jobs/prod", "--size", "2",
+        "--repo", "https://example.org/modelgallery.git", "--ref", "v1.0.0",
+        **secrets,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for secret in secrets.values():  # they go to Secret Manager on standard input only
+        assert secret not in result.stdout + result.stderr
+    calls = gcloud_calls(result.stdout)
+    by_verb = {" ".join(c[4:7]): c for c in calls}
+
+    firewall = by_verb["compute firewall-rules create"]
+    assert "0.0.0.0/0" not in firewall
+    assert "--source-ranges" not in firewall  # the nodes' tag, nothing wider
+    assert flag(firewall, "--source-tags") == "modelgallery-worker"
+    assert flag(firewall, "--allow") == "tcp:6379,tcp:27017"
+    stack_tag = flag(firewall, "--target-tags")
+    tagging = by_verb["compute instances add-tags"]
+    assert tagging[7] == "modelgallery" and flag(tagging, "--tags") == stack_tag
+    # no rule lets anything in to the nodes
+    rules = [c for c in calls if c[4:7] == ["compute", "firewall-rules", "create"]]
+    assert all(flag(r, "--target-tags") != "modelgallery-worker" for r in rules)
+
+    template = by_verb["compute instance-templates create"]
+    assert flag(template, "--tags") == "modelgallery-worker"
+    assert flag(template, "--network") == flag(firewall, "--network")
+    startup = flag(template, "--metadata-from-file")
+    assert startup == f"startup-script={DEPLOY / 'gcp-worker-startup.sh'}"
+    metadata = flag(template, "--metadata")
+    assert metadata.startswith("^;^")
+    fields = dict(item.split("=", 1) for item in metadata[3:].split(";"))
+    assert fields["mg-groups"] == "torch,tf,cpu" and fields["mg-gpu"] == "false"
+    assert fields["mg-env-secret"] and "PASSWORD" not in metadata
+    assert "--accelerator" not in template and "--address" not in template
+
+    group = by_verb["compute instance-groups managed"]
+    assert group[7] == "create" and flag(group, "--size") == "2"
+    assert flag(group, "--template") == template[7]
+    bucket = by_verb["storage buckets create"]
+    assert bucket[7] == "gs://mg-jobs"
+    assert "--data-file=-" in by_verb["secrets versions add"]
+
+
+def test_gcp_add_worker_gpu_and_refusals() -> None:
+    common = ("--project", "demo", "--repo", "https://example.org/mg.git", "--ref", "v1.0.0")
+    gpu = gcp_add_worker(*common, "--storage-url", "gs://mg-jobs", "--gpu", "nvidia-l4:2")
+    assert gpu.returncode == 0, gpu.stderr
+    (template,) = [
+        c for c in gcloud_calls(gpu.stdout) if c[4:6] == ["compute", "instance-templates"]
+    ]
+    assert flag(template, "--accelerator") == "type=nvidia-l4,count=2"
+    assert flag(template, "--maintenance-policy") == "TERMINATE"
+    assert "mg-groups=torch;" in flag(template, "--metadata")
+    assert "mg-gpu=true" in flag(template, "--metadata")
+    for bad in (
+        ("--storage-url", "s3://elsewhere"),  # the nodes here use GCS
+        ("--storage-url", "gs://mg-jobs", "--size", "two"),
+        ("--storage-url", "gs://mg-jobs", "--groups", "torch", "--models", "yolo"),
+        ("--storage-url", "gs://mg-jobs", "--stack-ip", "0.0.0.0/0"),
+    ):
+        refused = gcp_add_worker(*common, *bad)
+        assert refused.returncode == 1 and "error:" in refused.stderr, bad
+
+
+def test_gcp_worker_runs_only_the_worker_container() -> None:
+    script = (DEPLOY / "gcp-worker-startup.sh").read_text()
+    (start,) = [m.start() for m in re.finditer(r"^docker run\b", script, re.M)]
+    command = re.match(r"(?:[^\n]*\\\n)*[^\n]*", script[start:])
+    assert command
+    text = " ".join(command.group(0).replace("\\\n", " ").split())
+    for published in ("-p ", "--publish", "--network host", "--net=host", "--privileged"):
+        assert published not in text, published
+    assert "modelgallery worker" in text and "--env-file" in text
+    assert "no-new-privileges:true" in text and "--restart unless-stopped" in text
+    assert "secretmanager.googleapis.com" in script  # the settings are not in the metadata
+    assert "install-docker.sh" in script
+
+
 def test_systemd_units_run_existing_scripts() -> None:
     units = sorted((DEPLOY / "systemd").glob("*.service"))
     assert {u.stem for u in units} == {"modelgallery-backup", "modelgallery-certbot"}
@@ -949,3 +1229,7 @@ def test_deployment_doc_covers_every_script() -> None:
     doc = (REPO / "docs" / "deployment.md").read_text()
     for script in [*SCRIPTS, COMPOSE_GPU, CLOUD_INIT]:
         assert script.name in doc, f"docs/deployment.md does not mention {script.name}"
+    scaling = (REPO / "docs" / "scaling.md").read_text()
+    for path in (COMPOSE_SCALE, COMPOSE_NODES, DEPLOY / "gcp-add-worker.sh"):
+        assert path.name in scaling, f"docs/scaling.md does not mention {path.name}"
+    assert "scaling.md" in doc

@@ -17,18 +17,14 @@ from typing import Self
 
 import pytest
 
+from tests.support.server import free_port, terminate
+
 
 def redis_binary() -> str:
     found = shutil.which("redis-server")
     if found is None:
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class RedisTestServer:
@@ -70,14 +66,8 @@ class RedisTestServer:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        if process is not None:
+            terminate(process)
 
     def restart(self) -> None:
         self.stop()

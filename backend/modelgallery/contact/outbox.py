@@ -1,12 +1,19 @@
 """The contact form's outbox: every message is stored first, then a background task mails
 it, retrying with exponential back-off while the SMTP server is unreachable. Messages
-left pending or retrying by a previous run are picked up when the task starts."""
+left pending or retrying by a previous run are picked up when the task starts.
+
+Several API replicas each run an outbox on the same store: each claims a message (a
+compare-and-set in the store) before sending it, so that only one sends it. A claim left by
+a process that died ends after a while, and the message is sent again by whoever is next."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -23,6 +30,7 @@ _LOOKAHEAD = 200  # unsent messages read to find the earliest retry
 _CANCEL_REPEAT_S = 0.1  # how often stop() repeats a cancellation that did not take
 # 2.0 ** 1024 overflows a float; a base delay doubled this often is past any sensible cap.
 _MAX_DOUBLINGS = 1023
+_CLAIM_MIN_S = 120  # a claim outlasts a send (connect and each SMTP step: smtp_timeout_s)
 
 Clock = Callable[[], datetime]
 
@@ -38,7 +46,10 @@ class Outbox:
         settings: Settings,
         *,
         now: Clock = utcnow,
+        owner: str | None = None,
     ) -> None:
+        # Who claims the messages this outbox sends: unique per process and outbox.
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._messages = messages
         self._mailer = mailer
         self._settings = settings
@@ -125,7 +136,12 @@ class Outbox:
                 return sent
             for message in batch:
                 tried.add(message.id)
-                sent += await self._attempt(message)
+                now = self._now()
+                claimed = await self._messages.claim(
+                    message.id, self.owner, now, now + timedelta(seconds=self._claim_s)
+                )
+                if claimed is not None:  # else another outbox sends it, or it changed
+                    sent += await self._attempt(claimed)
 
     async def _attempt(self, message: ContactMessage) -> bool:
         assert self._mailer is not None
@@ -142,6 +158,8 @@ class Outbox:
                     "attempts": attempts,
                     "last_error": error,
                     "next_attempt_at": self._now() + timedelta(seconds=delay),
+                    "claimed_by": None,
+                    "claimed_until": None,
                 },
             )
             logger.warning(
@@ -160,10 +178,16 @@ class Outbox:
                 "attempts": message.attempts + 1,
                 "last_error": None,
                 "next_attempt_at": None,
+                "claimed_by": None,
+                "claimed_until": None,
             },
         )
         logger.info("contact message %s delivered", message.id)
         return True
+
+    @property
+    def _claim_s(self) -> float:
+        return max(_CLAIM_MIN_S, 4 * self._settings.smtp_timeout_s)
 
     def _retry_delay(self, attempts: int) -> float:
         settings = self._settings
@@ -189,8 +213,9 @@ class Outbox:
         horizon = self._settings.smtp_retry_max_s
         now = self._now()
         upcoming = await self._messages.due(now + timedelta(seconds=horizon), _LOOKAHEAD)
-        # A message without a date is due now (stored while this pass ran).
-        times = [m.next_attempt_at or now for m in upcoming]
+        # A message without a date is due now (stored while this pass ran); one claimed by
+        # another outbox, when its claim ends (it is sent by then, else sent from here).
+        times = [max(m.next_attempt_at or now, m.claimed_until or now) for m in upcoming]
         return _seconds_until(min(times, default=None), now, horizon)
 
 

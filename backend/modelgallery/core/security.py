@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 from limits import parse
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+
+from .settings import Settings
 
 _hasher = PasswordHash((Argon2Hasher(),))
 # Verifying against this when the e-mail is unknown keeps login time the same either way.
@@ -73,24 +75,43 @@ def decode_token(token: str, key: str) -> TokenClaims:
     )
 
 
-class Throttle:
-    """A moving-window limit per key, e.g. "10/15 minutes". In memory: one API process per
-    machine; a multi-process deployment would pass a Redis storage here instead."""
+def throttle_storage(settings: Settings) -> Storage:
+    """Where throttles count: in this process's memory, or in Redis (REDIS_URL) so that
+    every API replica counts against the same limits. The Redis calls are short blocking
+    calls on the event loop (redis-py's sync client); the timeouts bound them when Redis
+    is unreachable."""
+    if settings.redis_url is None:
+        return MemoryStorage()
+    storage = storage_from_string(
+        settings.redis_url.get_secret_value(),
+        socket_connect_timeout=2.0,
+        socket_timeout=2.0,
+        key_prefix="mg:limits",
+    )
+    assert isinstance(storage, Storage)  # redis:// gives the synchronous storage
+    return storage
 
-    def __init__(self, rate: str) -> None:
+
+class Throttle:
+    """A moving-window limit per key, e.g. "10/15 minutes", counted in `storage` (see
+    `throttle_storage`; each throttle has its own by default). `name` keeps the counts of
+    throttles sharing a storage apart."""
+
+    def __init__(self, name: str, rate: str, storage: Storage | None = None) -> None:
+        self._name = name
         self._item = parse(rate)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
 
     def blocked_for(self, *key: str, cost: int = 1) -> int:
         """0 when `cost` more is allowed, else the seconds until the window's oldest hit
         leaves it (a hint: more may have to leave for a large cost)."""
-        if self._limiter.test(self._item, *key, cost=cost):
+        if self._limiter.test(self._item, self._name, *key, cost=cost):
             return 0
-        reset, _ = self._limiter.get_window_stats(self._item, *key)
+        reset, _ = self._limiter.get_window_stats(self._item, self._name, *key)
         return max(1, math.ceil(reset - time.time()))
 
     def hit(self, *key: str, cost: int = 1) -> None:
-        self._limiter.hit(self._item, *key, cost=cost)
+        self._limiter.hit(self._item, self._name, *key, cost=cost)
 
     def clear(self, *key: str) -> None:
-        self._limiter.clear(self._item, *key)
+        self._limiter.clear(self._item, self._name, *key)

@@ -1,12 +1,24 @@
-"""Job folders on local disk: `<data>/jobs/<id>/input/` and `<data>/jobs/<id>/output/`.
-The seam for a shared volume or an object store later. No name from a request is ever used
-as a path without passing `_safe_name`."""
+"""Job folders on local disk: `<data>/jobs/<id>/input/` and `<data>/jobs/<id>/output/`,
+and, with STORAGE_URL, the same files in object storage (`<prefix>/jobs/<id>/input/<name>`,
+`.../output/<name>`) so that every machine sees them: the local folders are then each
+machine's working copy. No name from a request is ever used as a path or key without passing
+`_inside`."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .objects import ObjectFiles
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["input", "output"]
 
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
@@ -16,9 +28,19 @@ class UnsafePathError(ValueError):
     pass
 
 
+class ObjectStoreError(Exception):
+    """The bucket cannot be used now: a sentence naming STORAGE_URL and why."""
+
+
 class JobFiles:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, remote: ObjectFiles | None = None) -> None:
         self.root = root
+        self.remote = remote
+
+    @property
+    def shared(self) -> bool:
+        """Whether the files are in object storage, seen by every machine."""
+        return self.remote is not None
 
     def job_dir(self, job_id: str) -> Path:
         if not _JOB_ID.fullmatch(job_id):  # fullmatch: `$` would let a final newline by
@@ -37,12 +59,80 @@ class JobFiles:
     def output_path(self, job_id: str, name: str) -> Path:
         return self._inside(self.output_dir(job_id), name)
 
+    def path(self, job_id: str, kind: Kind, name: str) -> Path:
+        """`input_path` or `output_path`, by kind."""
+        return self.input_path(job_id, name) if kind == "input" else self.output_path(job_id, name)
+
     def create(self, job_id: str) -> None:
         self.input_dir(job_id).mkdir(parents=True, exist_ok=True)
         self.output_dir(job_id).mkdir(parents=True, exist_ok=True)
 
     def remove(self, job_id: str) -> None:
+        """Remove this machine's folder of the job (what is in object storage stays)."""
         shutil.rmtree(self.job_dir(job_id), ignore_errors=True)
+
+    # --- with object storage (each a no-op or a local check without it) --------------
+
+    async def check(self) -> None:
+        """Raise ObjectStoreError, naming STORAGE_URL, when the bucket does not answer."""
+        if self.remote is not None:
+            await self.remote.ping()
+
+    async def publish_inputs(self, job_id: str) -> None:
+        """Upload every file of the job's input folder."""
+        if self.remote is None:
+            return
+        folder = self.input_dir(job_id)
+        names = sorted(
+            p.name for p in folder.iterdir() if _FILE_NAME.fullmatch(p.name) and p.is_file()
+        )
+        await self._publish(self.remote, job_id, "input", names)
+
+    async def fetch_inputs(self, job_id: str, names: list[str]) -> None:
+        """Make the job's folders on this machine and download the inputs it lacks. Raises
+        FileNotFoundError when one is nowhere."""
+        await asyncio.to_thread(self.create, job_id)
+        await asyncio.gather(*(self.local_file(job_id, "input", name) for name in names))
+
+    async def publish_outputs(self, job_id: str, names: list[str]) -> None:
+        """Upload these files of the job's output folder (FileNotFoundError if one is
+        missing)."""
+        if self.remote is not None:
+            await self._publish(self.remote, job_id, "output", names)
+
+    async def local_file(self, job_id: str, kind: Kind, name: str) -> Path:
+        """The file on this machine, downloaded first when only object storage has it.
+        Raises FileNotFoundError when neither has it, UnsafePathError for a bad name."""
+        path = self.path(job_id, kind, name)
+        if path.is_file():
+            return path
+        if self.remote is None:
+            raise FileNotFoundError(f"the job has no {kind} file named {name!r}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        await self.remote.get(_key(job_id, kind, name), path)
+        return path
+
+    async def purge(self, job_id: str) -> bool:
+        """Delete the job's files for good: this machine's folder and every object under
+        the job's prefix. False, with a warning in the log naming what is left, when the
+        bucket did not answer (the callers' records are gone or marked already)."""
+        await asyncio.to_thread(self.remove, job_id)
+        if self.remote is None:
+            return True
+        try:
+            await self.remote.delete_under(f"jobs/{job_id}")
+        except ObjectStoreError as exc:
+            log.warning("the objects under jobs/%s were not deleted: %s", job_id, exc)
+            return False
+        return True
+
+    async def _publish(
+        self, remote: ObjectFiles, job_id: str, kind: Kind, names: list[str]
+    ) -> None:
+        paths = {name: self.path(job_id, kind, name) for name in names}  # all checked first
+        await asyncio.gather(
+            *(remote.put(_key(job_id, kind, name), path) for name, path in paths.items())
+        )
 
     @staticmethod
     def _inside(folder: Path, name: str) -> Path:
@@ -52,3 +142,8 @@ class JobFiles:
         if path.parent != folder.resolve():
             raise UnsafePathError(f"not a valid file name: {name!r}")
         return path
+
+
+def _key(job_id: str, kind: Kind, name: str) -> str:
+    """The object's key under the bucket's prefix (both parts already checked as paths)."""
+    return f"jobs/{job_id}/{kind}/{name}"

@@ -42,6 +42,7 @@ class Task:
     params: dict[str, Any]
     outdir: Path
     timeout_s: float
+    attempts: int = 0  # the job's runs begun before this one (a distributed executor's id)
 
 
 @dataclass
@@ -53,6 +54,9 @@ class WorkerInfo:
     job_id: str | None
     jobs_done: int
     restarts: int
+    node: str = ""  # the machine (worker node) it runs on
+    ready: bool = False  # its models are loaded and it takes jobs
+    models: dict[str, ModelStatus] = field(default_factory=dict)  # as this process has them
 
 
 @dataclass
@@ -65,10 +69,14 @@ class Outcome:
 
 
 class QueueFullError(Exception):
-    def __init__(self, group: str, retry_after_s: int) -> None:
-        super().__init__(f"the queue of worker group '{group}' is full")
+    """A job cannot be queued now; `reason`, when given, says why for people (else: the
+    group's queue is full)."""
+
+    def __init__(self, group: str, retry_after_s: int, reason: str | None = None) -> None:
+        super().__init__(reason or f"the queue of worker group '{group}' is full")
         self.group = group
         self.retry_after_s = retry_after_s
+        self.reason = reason
 
 
 class JobListener(Protocol):
@@ -100,6 +108,13 @@ class Executor(Protocol):
 
     async def cancel(self, job_id: str) -> bool:
         """Stop a queued or running job; True when the executor knew it."""
+
+    async def cancel_requested(self, job_id: str) -> bool:
+        """Whether a cancel was asked for this job (its process may have died since)."""
+
+    def worker_alive(self, worker: str) -> bool | None:
+        """Whether the worker process named in a running job's record still runs; None
+        where workers live and die with this process (their jobs are re-queued at start)."""
 
     def model_states(self) -> dict[str, ModelState]: ...
 

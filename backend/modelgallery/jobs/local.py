@@ -20,6 +20,7 @@ import contextlib
 import logging
 import math
 import multiprocessing as mp
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -115,6 +116,7 @@ class LocalExecutor:
         self._listener: JobListener | None = None
         self._stopping = False
         self._cores = usable_cores()
+        self._node = settings.node_name or socket.gethostname()
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -168,6 +170,13 @@ class LocalExecutor:
         slot.inbox.put_nowait(Wake())
         return True
 
+    async def cancel_requested(self, job_id: str) -> bool:
+        slot = self._running.get(job_id)
+        return slot is not None and (slot.cancelling or job_id in slot.cancelled)
+
+    def worker_alive(self, worker: str) -> bool | None:
+        return None
+
     def model_states(self) -> dict[str, ModelState]:
         return dict(self._states)
 
@@ -196,6 +205,13 @@ class LocalExecutor:
                 job_id=s.job_id,
                 jobs_done=s.jobs_done,
                 restarts=s.restarts,
+                node=self._node,
+                ready=s.ready and s.alive,
+                models={
+                    spec.name: self._states[spec.name].status
+                    for spec in g.specs
+                    if spec.name in self._states
+                },
             )
             for g in self._groups.values()
             for s in g.slots

@@ -57,7 +57,7 @@ class Retention:
             job_id, {"files_expired_at": self.now(), "files_purged": purged}, _TERMINAL
         )
         if job is not None:
-            await asyncio.to_thread(self.jobs.files.remove, job_id)
+            await self.jobs.files.purge(job_id)
         return job
 
     async def sweep(self, now: datetime | None = None) -> int:

@@ -11,13 +11,13 @@ from typing import Any
 
 from ..core.metrics import Metrics
 from ..core.settings import Settings
-from ..files.storage import JobFiles
+from ..files.storage import JobFiles, ObjectStoreError
 from ..media.sniff import kind_of
 from ..store.base import Store
 from ..store.records import Artifact, Job, JobQuery, JobStatus, utcnow
 from ..vision.model import InputItem
 from ..vision.registry import ModelSpec, Registry
-from .events import EventBus
+from .events import EventBus, MemoryEventBus
 from .executor import Executor, Outcome, Task
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,9 @@ class JobService:
         files: JobFiles,
         registry: Registry,
         metrics: Metrics,
+        bus: EventBus | None = None,
+        *,
+        stores_outputs: bool = False,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -52,12 +55,17 @@ class JobService:
         self.files = files
         self.registry = registry
         self.metrics = metrics
-        self.bus = EventBus()
+        self.bus: EventBus = bus or MemoryEventBus()
+        # With object storage: `on_success` stores the outputs, written on this machine by
+        # this process's own workers (the local executor); a worker node stores its own.
+        self.stores_outputs = stores_outputs
         # Running jobs: when progress was last stored, and the last state published.
         self._last_write: dict[str, float] = {}
         self._running: dict[str, Job] = {}
         # Jobs submitted here and not started yet, as stored: starting one needs no read.
         self._queued: dict[str, Job] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+        self._missing_since: dict[str, float] = {}  # running jobs whose worker has no beat
 
     # --- what the services ask -------------------------------------------------------
 
@@ -96,17 +104,17 @@ class JobService:
         job = await self.store.jobs.create(job)
         self._queued[job.id] = job
         try:
-            self.executor.submit(self._task(job, spec))
+            self.executor.submit(self.task_for(job, spec))
         except Exception:
             self._queued.pop(job.id, None)
             await self.store.jobs.delete(job.id)
-            self.files.remove(job.id)
+            await self.files.purge(job.id)
             raise
         return job
 
     async def wait(self, job_id: str, timeout_s: float) -> Job | None:
         """The job once it has ended, or its state when `timeout_s` runs out."""
-        with self.bus.subscribe(job_id) as mailbox:
+        async with self.bus.subscribe(job_id) as mailbox:
             job = await self.store.jobs.get(job_id)
             deadline = time.monotonic() + timeout_s
             while job is not None and not job.status.terminal:
@@ -139,7 +147,7 @@ class JobService:
         if job.status in _ACTIVE:
             await self.cancel(job_id)
         deleted = await self.store.jobs.delete(job_id)
-        self.files.remove(job_id)
+        await self.files.purge(job_id)
         self._last_write.pop(job_id, None)
         self._running.pop(job_id, None)
         self._queued.pop(job_id, None)
@@ -162,9 +170,17 @@ class JobService:
                 return count
 
     async def recover(self) -> int:
-        """Re-queue what was accepted before the last stop. Returns how many."""
+        """Re-queue what was accepted before the last stop. Returns how many.
+
+        With worker nodes elsewhere, a running job is left to its node (or to
+        `sweep_lost` once its node is gone), and a queued one is sent again: the broker
+        most likely holds it already, and the second copy is skipped when it arrives,
+        since a job starts only by a compare-and-set from `queued`."""
         count = 0
+        distributed = self.executor.worker_alive("") is not None
         for job in await self.store.jobs.with_status(_ACTIVE):
+            if distributed and job.status == JobStatus.running:
+                continue
             spec = self.registry.models.get(job.model)
             if job.attempts >= _MAX_ATTEMPTS:
                 await self._finish(
@@ -193,13 +209,92 @@ class JobService:
                     or job
                 )
             try:
-                self.executor.submit(self._task(job, spec), force=True)
+                self.executor.submit(self.task_for(job, spec), force=True)
                 count += 1
             except KeyError as exc:
                 await self._finish(job, JobStatus.failed, error=str(exc))
         if count:
             log.info("re-queued %d job(s) accepted before the restart", count)
         return count
+
+    async def sweep_lost(self, grace_s: float) -> int:
+        """Running jobs whose worker process stopped announcing itself (a node that died or
+        was killed): run again, up to `_MAX_ATTEMPTS` runs, else failed with the reason;
+        cancelled if a cancel was asked for. Several API replicas may sweep at once: each
+        change is a compare-and-set on the job's run. Returns how many were handled."""
+        handled = 0
+        now = utcnow()
+        running = await self.store.jobs.with_status([JobStatus.running])
+        running_ids = {job.id for job in running}
+        self._missing_since = {k: v for k, v in self._missing_since.items() if k in running_ids}
+        for job in running:
+            started = job.timings.started or job.timings.created
+            if self.executor.worker_alive(job.worker or "") is not False:
+                self._missing_since.pop(job.id, None)
+                continue
+            # Lost only when missing for a whole heartbeat lifetime more: a busy machine
+            # can make one beat late, and a job wrongly judged lost would run twice.
+            first_missed = self._missing_since.setdefault(job.id, time.monotonic())
+            if time.monotonic() - first_missed < grace_s:
+                continue
+            if (now - started).total_seconds() < grace_s:  # its first heartbeat may be late
+                continue
+            spec = self.registry.models.get(job.model)
+            limit = self._time_limit(spec) if spec else self.settings.job_timeout_s
+            lost = f"its worker ({job.worker}) stopped answering"
+            if await self.executor.cancel_requested(job.id):
+                ended = await self._finish(job, JobStatus.cancelled, message="cancelled")
+            elif (now - started).total_seconds() >= limit:
+                error = f"stopped: it ran longer than the time limit of {limit:g} s"
+                ended = await self._finish(job, JobStatus.failed, error=error)
+            elif job.attempts >= _MAX_ATTEMPTS or spec is None:
+                error = (
+                    f"stopped: {lost} during each of its {job.attempts} runs"
+                    if spec
+                    else f"the model '{job.model}' was removed"
+                )
+                ended = await self._finish(job, JobStatus.failed, error=error)
+            else:
+                ended = await self._run_again(job, spec, f"queued again: {lost}")
+            self._missing_since.pop(job.id, None)
+            handled += ended is not None
+        return handled
+
+    def start_sweeping(self, interval_s: float, grace_s: float) -> None:
+        """Look for lost jobs every `interval_s` (worker nodes elsewhere only)."""
+
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(interval_s)
+                try:
+                    await self.sweep_lost(grace_s)
+                except Exception:  # the store or Redis briefly away: try again next time
+                    log.exception("looking for lost jobs failed")
+
+        self._sweeper = asyncio.create_task(sweep(), name="lost-jobs")
+
+    async def stop_sweeping(self) -> None:
+        sweeper, self._sweeper = self._sweeper, None
+        if sweeper is not None:
+            sweeper.cancel()
+            await asyncio.gather(sweeper, return_exceptions=True)
+
+    async def _run_again(self, job: Job, spec: ModelSpec, message: str) -> Job | None:
+        queued = await self.store.jobs.update(
+            job.id,
+            {"status": JobStatus.queued, "progress": 0.0, "message": message, "worker": None},
+            only_if_status=[JobStatus.running],
+            only_if_attempts=job.attempts,
+        )
+        if queued is None:  # another replica handled it, or it ended meanwhile
+            return None
+        log.warning("job %s (%s): %s", job.id, job.model, message)
+        await self.bus.publish(queued)
+        try:
+            self.executor.submit(self.task_for(queued, spec), force=True)
+        except Exception as exc:  # the broker is unreachable: the job must not stay queued
+            await self._finish(queued, JobStatus.failed, error=f"it could not be queued: {exc}")
+        return queued
 
     # --- the executor's listener ------------------------------------------------------
 
@@ -231,7 +326,7 @@ class JobService:
             return False
         self._running[job_id] = updated
         self._queued.pop(job_id, None)
-        self.bus.publish(updated)
+        await self.bus.publish(updated)
         return True
 
     async def on_progress(self, job_id: str, fraction: float, message: str) -> None:
@@ -239,7 +334,13 @@ class JobService:
         changes = {"progress": fraction, "message": message}
         if now - self._last_write.get(job_id, 0.0) >= _PROGRESS_WRITE_INTERVAL_S:
             self._last_write[job_id] = now
-            job = await self.store.jobs.update(job_id, changes, only_if_status=[JobStatus.running])
+            run = self._running.get(job_id)
+            job = await self.store.jobs.update(
+                job_id,
+                changes,
+                only_if_status=[JobStatus.running],
+                only_if_attempts=run.attempts if run else None,
+            )
         else:  # between writes, events carry the last stored state with the new progress
             last = self._running.get(job_id)
             job = last.model_copy(update=changes) if last else None
@@ -247,7 +348,7 @@ class JobService:
             self._running.pop(job_id, None)
             return
         self._running[job_id] = job
-        self.bus.publish(job)
+        await self.bus.publish(job)
 
     async def on_success(self, job_id: str, outcome: Outcome) -> None:
         received = time.perf_counter()
@@ -258,6 +359,15 @@ class JobService:
             artifacts = self._collect(job_id, outcome)
         except ValueError as exc:
             await self._finish(job, JobStatus.failed, error=f"the model's output is invalid: {exc}")
+            return
+        try:
+            if self.stores_outputs:
+                written = [a.name for a in artifacts if not a.deferred]
+                await self.files.publish_outputs(job_id, written)
+        except ObjectStoreError as exc:
+            log.warning("job %s: outputs not stored: %s", job_id, exc)
+            error = "the server could not store its results"
+            await self._finish(job, JobStatus.failed, error=error)
             return
         await self._finish(
             job,
@@ -288,12 +398,12 @@ class JobService:
         forgets it), else read. None, with its files removed, when it was deleted."""
         job = self._running.get(job_id) or await self.store.jobs.get(job_id)
         if job is None:
-            self.files.remove(job_id)
+            await self.files.purge(job_id)
         return job
 
     # --- helpers ---------------------------------------------------------------------
 
-    def _task(self, job: Job, spec: ModelSpec) -> Task:
+    def task_for(self, job: Job, spec: ModelSpec) -> Task:
         inputs = [
             InputItem(
                 path=self.files.input_path(job.id, f.stored),
@@ -309,8 +419,12 @@ class JobService:
             inputs=inputs,
             params=job.params,
             outdir=self.files.output_dir(job.id),
-            timeout_s=spec.timeout_s or self.settings.job_timeout_s,
+            timeout_s=self._time_limit(spec),
+            attempts=job.attempts,
         )
+
+    def _time_limit(self, spec: ModelSpec) -> float:
+        return spec.timeout_s or self.settings.job_timeout_s
 
     def _collect(self, job_id: str, outcome: Outcome) -> list[Artifact]:
         artifacts = []
@@ -362,7 +476,13 @@ class JobService:
         }
         if status == JobStatus.succeeded:
             changes.update(progress=1.0, result=result, artifacts=artifacts or [])
-        updated = await self.store.jobs.update(job.id, changes, only_if_status=_ACTIVE)
+        # A run that ends updates only its own run (a node presumed lost may still answer).
+        updated = await self.store.jobs.update(
+            job.id,
+            changes,
+            only_if_status=_ACTIVE,
+            only_if_attempts=job.attempts if job.status == JobStatus.running else None,
+        )
         self._last_write.pop(job.id, None)
         self._running.pop(job.id, None)
         self._queued.pop(job.id, None)
@@ -375,5 +495,5 @@ class JobService:
             self.metrics.model_seconds.labels(job.model).observe(model_ms / 1000)
         if error:
             log.warning("job %s (%s) failed: %s", job.id, job.model, error)
-        self.bus.publish(updated)
+        await self.bus.publish(updated)
         return updated

@@ -9,6 +9,7 @@ import shutil
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 
@@ -40,6 +41,7 @@ _THREAD_VARS = (
     "TF_NUM_INTEROP_THREADS",
 )
 _PROGRESS_INTERVAL_S = 0.2
+StopCheck = Callable[[], bool]  # asked at each progress report: True stops the job there
 OUT_OF_SPACE = "the server ran out of storage space while writing the results"
 
 log = logging.getLogger("modelgallery.worker")
@@ -48,38 +50,11 @@ log = logging.getLogger("modelgallery.worker")
 def run(
     conn: Connection, name: str, specs: list[ModelSpec], max_threads: int, cancel: Event
 ) -> None:
-    # Before any framework is imported (families import theirs in load()): they read these
-    # once. Models load for the most threads a job may get; each job says its share.
-    for var in _THREAD_VARS:
-        os.environ[var] = str(max_threads)
+    set_thread_env(max_threads)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name} %(levelname)s %(message)s")
 
-    models: dict[str, Model] = {}
-    for spec in specs:
-        started = time.perf_counter()
-        try:
-            verify_weights(spec)
-            model = family_class(spec.family)(spec)
-            model.load()
-            model.warmup()
-        except Exception as exc:  # any failure makes this one model unavailable, not the worker
-            log.exception("loading %s failed", spec.name)
-            conn.send(ModelReport(spec.name, "unavailable", _short(exc)))
-            continue
-        models[spec.name] = model
-        load_ms = (time.perf_counter() - started) * 1000
-        speedup = _batch_speedup(model)
-        conn.send(
-            ModelReport(
-                spec.name,
-                "loaded",
-                load_ms=load_ms,
-                runtime=model.runtime,
-                batch_speedup=speedup,
-                classes=model.classes,
-            )
-        )
+    models = load_models(specs, conn.send)
     conn.send(WorkerReady())
 
     while True:
@@ -94,14 +69,52 @@ def run(
                 cancel.clear()
                 loaded = models.get(task.model)
                 if loaded is not None:
-                    _use_threads(loaded, threads)
-                conn.send(_run_task(task, loaded, conn, cancel))
+                    use_threads(loaded, threads)
+                conn.send(run_task(task, loaded, _reporter(task.job_id, conn), cancel.is_set))
             case RunBatch(tasks, threads):
                 loaded = models.get(tasks[0].model)
                 if loaded is not None:
-                    _use_threads(loaded, threads)
+                    use_threads(loaded, threads)
                 for end in _run_batch(tasks, loaded, conn):
                     conn.send(end)
+
+
+def set_thread_env(max_threads: int) -> None:
+    """Before any framework is imported (families import theirs in load()): they read these
+    once. Models load for the most threads a job may get; each job says its share."""
+    for var in _THREAD_VARS:
+        os.environ[var] = str(max_threads)
+
+
+def load_models(specs: list[ModelSpec], report: Callable[[ModelReport], None]) -> dict[str, Model]:
+    """Load and warm up each model, reporting each outcome; one that fails to load is
+    unavailable, the others serve."""
+    models: dict[str, Model] = {}
+    for spec in specs:
+        started = time.perf_counter()
+        try:
+            verify_weights(spec)
+            model = family_class(spec.family)(spec)
+            model.load()
+            model.warmup()
+        except Exception as exc:  # any failure makes this one model unavailable, not the worker
+            log.exception("loading %s failed", spec.name)
+            report(ModelReport(spec.name, "unavailable", _short(exc)))
+            continue
+        models[spec.name] = model
+        load_ms = (time.perf_counter() - started) * 1000
+        speedup = _batch_speedup(model)
+        report(
+            ModelReport(
+                spec.name,
+                "loaded",
+                load_ms=load_ms,
+                runtime=model.runtime,
+                batch_speedup=speedup,
+                classes=model.classes,
+            )
+        )
+    return models
 
 
 def _batch_speedup(model: Model) -> float | None:
@@ -116,7 +129,7 @@ def _batch_speedup(model: Model) -> float | None:
         return None
 
 
-def _use_threads(model: Model, threads: int) -> None:
+def use_threads(model: Model, threads: int) -> None:
     """PyTorch's pool is the process's and resizes at once; runtimes that fix theirs when
     a session is made (ONNX Runtime, OpenVINO, LiteRT) keep one per count (`use_threads`)."""
     torch = sys.modules.get("torch")
@@ -157,7 +170,11 @@ def _run_batch(tasks: list[Task], model: Model | None, conn: Connection) -> list
 
 
 def _reporter(job_id: str, conn: Connection) -> Progress:
-    """Progress of one job of a batch, at most every `_PROGRESS_INTERVAL_S`."""
+    return throttled(job_id, conn.send)
+
+
+def throttled(job_id: str, send: Callable[[Progressed], None]) -> Progress:
+    """Progress of one job, sent at most every `_PROGRESS_INTERVAL_S` (and at the end)."""
     last_sent = 0.0
 
     def progress(fraction: float, message: str = "") -> None:
@@ -165,18 +182,18 @@ def _reporter(job_id: str, conn: Connection) -> Progress:
         now = time.monotonic()
         if now - last_sent >= _PROGRESS_INTERVAL_S or fraction >= 1.0:
             last_sent = now
-            conn.send(Progressed(job_id, max(0.0, min(1.0, float(fraction))), message))
+            send(Progressed(job_id, max(0.0, min(1.0, float(fraction))), message))
 
     return progress
 
 
-def _run_task(task: Task, model: Model | None, conn: Connection, cancel: Event) -> JobEnd:
+def run_task(task: Task, model: Model | None, report: Progress, cancelled: StopCheck) -> JobEnd:
+    """Run one job; `cancelled` is asked at each progress report (a job stops there)."""
     if model is None:
         return Failed(task.job_id, f"the model '{task.model}' is not loaded in this worker")
-    report = _reporter(task.job_id, conn)
 
     def progress(fraction: float, message: str = "") -> None:
-        if cancel.is_set():
+        if cancelled():
             raise JobCancelled()
         report(fraction, message)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from limits.storage import Storage
+
 from ..core.security import (
     MIN_PASSWORD_LENGTH,
     InvalidTokenError,
@@ -24,12 +26,13 @@ log = logging.getLogger(__name__)
 
 
 class AccountService:
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, limits: Storage | None = None) -> None:
         self.settings = settings
         self.store = store
-        self._login_throttle = Throttle(f"{settings.login_attempts_per_15min}/15 minutes")
+        per_15min = settings.login_attempts_per_15min
+        self._login_throttle = Throttle("login", f"{per_15min}/15 minutes", limits)
         # Also per client across e-mails, against spraying one password over many accounts.
-        self._client_throttle = Throttle(f"{settings.login_attempts_per_15min * 5}/15 minutes")
+        self._client_throttle = Throttle("login-client", f"{per_15min * 5}/15 minutes", limits)
 
     async def signup(self, email: str, password: str, name: str) -> tuple[User, str]:
         if not self.settings.allow_signup:

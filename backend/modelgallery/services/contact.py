@@ -5,6 +5,8 @@ dropped, so that the visitor knows to send it again later."""
 
 from __future__ import annotations
 
+from limits.storage import Storage
+
 from ..contact.outbox import Outbox
 from ..contact.schemas import ContactIn
 from ..core.disk import DiskGuard, out_of_space
@@ -19,9 +21,11 @@ _NOT_STORED = (
 
 
 class ContactService:
-    def __init__(self, outbox: Outbox, per_hour: int, disk: DiskGuard) -> None:
+    def __init__(
+        self, outbox: Outbox, per_hour: int, disk: DiskGuard, limits: Storage | None = None
+    ) -> None:
         self.outbox = outbox
-        self._throttle = Throttle(f"{per_hour}/hour")
+        self._throttle = Throttle("contact", f"{per_hour}/hour", limits)
         self._disk = disk
 
     async def submit(self, form: ContactIn, client: str) -> ContactMessage:

@@ -4,6 +4,7 @@ prediction route shares), who may see a job, following it, and which file a down
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from ..core.disk import DiskGuard, out_of_space
 from ..core.settings import Settings
-from ..files.storage import UnsafePathError
+from ..files.storage import Kind, ObjectStoreError, UnsafePathError
 from ..jobs.executor import QueueFullError
 from ..jobs.retention import expired_message
 from ..jobs.service import JobService, ModelUnavailableError
@@ -33,7 +34,10 @@ from .errors import (
 )
 from .quotas import Quotas
 
+log = logging.getLogger(__name__)
+
 _GONE = "no such prediction (it may have been deleted)"
+_NO_STORAGE = "The server cannot reach its file storage right now; please try again later."
 Charge = Callable[[str, int], None]  # an accepted job's id and bytes, against its quotas
 
 
@@ -89,6 +93,14 @@ class Upload:
             "receive": round((received - self._opened) * 1000, 2),
             "checks": round((time.perf_counter() - received) * 1000, 2),
         }
+        if self._jobs.files.shared:  # into object storage, for the node that runs it
+            published = time.perf_counter()
+            try:
+                await self._jobs.files.publish_inputs(self.job_id)
+            except ObjectStoreError as exc:
+                log.warning("job %s: inputs not stored: %s", self.job_id, exc)
+                raise Unavailable(_NO_STORAGE, retry_after_s=30) from None
+            stages["publish"] = round((time.perf_counter() - published) * 1000, 2)
         job = Job(
             id=self.job_id,
             model=self.spec.name,
@@ -184,7 +196,7 @@ class PredictionService:
             self.jobs.files.create(upload.job_id)
             yield upload
         except BaseException as exc:
-            self.jobs.files.remove(upload.job_id)
+            await self.jobs.files.purge(upload.job_id)
             if isinstance(exc, Exception) and out_of_space(exc):  # a folder, a file, the record
                 raise InsufficientStorage() from exc
             raise
@@ -217,7 +229,7 @@ class PredictionService:
 
     async def follow(self, job: Job) -> AsyncIterator[Job]:
         """The job's state now, then at every change until it ends."""
-        with self.jobs.bus.subscribe(job.id) as mailbox:
+        async with self.jobs.bus.subscribe(job.id) as mailbox:
             job = await self.jobs.store.jobs.get(job.id) or job
             while True:
                 yield self.jobs.with_result_kind(job)
@@ -260,19 +272,22 @@ class PredictionService:
         if artifact is None:
             raise NotFound(f"this prediction has no file named '{name}'")
         self._not_expired(job)
-        path = self._output_path(job, artifact.name)
-        if artifact.deferred:
+        path = await self._local(job, "output", artifact.name)
+        if artifact.deferred and not path.is_file():
             await self._draw(job, path)
         return Download(path, artifact.media_type, save_as or f"{job.model}-{artifact.name}")
 
     async def _draw(self, job: Job, target: Path) -> None:
-        """One drawing per file, however many ask for it at once."""
+        """One drawing per file, however many ask for it at once; with object storage it is
+        stored there too, for the other replicas."""
         lock = self._drawing.setdefault(str(target), asyncio.Lock())
         try:
             async with lock:
                 if not job.inputs or not job.result or job.result_kind is None:
                     raise NotFound("this prediction has no result to draw")
-                source = self._input_path(job, job.inputs[0].stored)
+                if await asyncio.to_thread(target.is_file):  # drawn while this one waited
+                    return
+                source = await self._local(job, "input", job.inputs[0].stored)
                 items = job.result.get("items", [])
                 try:
                     await asyncio.to_thread(draw_result, source, job.result_kind, items, target)
@@ -280,16 +295,21 @@ class PredictionService:
                     if out_of_space(exc):
                         raise InsufficientStorage() from exc
                     raise NotFound(f"the annotated image cannot be drawn: {exc}") from None
+                try:
+                    await self.jobs.files.publish_outputs(job.id, [target.name])
+                except ObjectStoreError as exc:  # served from here; drawn again elsewhere
+                    log.warning("job %s: %s not stored: %s", job.id, target.name, exc)
         finally:
             if not lock.locked():
                 self._drawing.pop(str(target), None)
 
-    def input(self, job: Job, stored: str) -> Download:
+    async def input(self, job: Job, stored: str) -> Download:
         item = next((f for f in job.inputs if f.stored == stored), None)
         if item is None:
             raise NotFound(f"this prediction has no input named '{stored}'")
         self._not_expired(job)
-        return Download(self._input_path(job, item.stored), item.media_type, item.name)
+        path = await self._local(job, "input", item.stored)
+        return Download(path, item.media_type, item.name)
 
     async def legacy_output(self, spec: ModelSpec, file_name: str, user: User | None) -> Download:
         """`<job id>_<artifact>` as the legacy predict route named it; `<job id>_` alone
@@ -311,17 +331,19 @@ class PredictionService:
         if job.files_expired_at is not None:
             raise Gone(expired_message(self.jobs, job))
 
-    def _output_path(self, job: Job, name: str) -> Path:
+    async def _local(self, job: Job, kind: Kind, name: str) -> Path:
+        """The file's path on this machine, fetched from object storage when only it has
+        the file; a path to nothing when neither has it (the download answers 404)."""
         try:
-            return self.jobs.files.output_path(job.id, name)
+            return await self.jobs.files.local_file(job.id, kind, name)
         except UnsafePathError:
-            raise NotFound(f"this prediction has no file named '{name}'") from None
-
-    def _input_path(self, job: Job, stored: str) -> Path:
-        try:
-            return self.jobs.files.input_path(job.id, stored)
-        except UnsafePathError:
-            raise NotFound(f"this prediction has no input named '{stored}'") from None
+            noun = "input" if kind == "input" else "file"
+            raise NotFound(f"this prediction has no {noun} named '{name}'") from None
+        except FileNotFoundError:
+            return self.jobs.files.path(job.id, kind, name)
+        except ObjectStoreError as exc:
+            log.warning("job %s: %s %s not fetched: %s", job.id, kind, name, exc)
+            raise Unavailable(_NO_STORAGE, retry_after_s=30) from None
 
 
 _PRIMARY_ROLES = ("annotated", "mask", "archive")
@@ -334,8 +356,8 @@ def main_output(job: Job) -> str | None:
 
 
 def _busy(exc: QueueFullError) -> Unavailable:
+    busy = "The server is busy: too many files are waiting for this model."
     return Unavailable(
-        "The server is busy: too many files are waiting for this model. "
-        f"Try again in about {exc.retry_after_s} seconds.",
+        f"{exc.reason or busy} Try again in about {exc.retry_after_s} seconds.",
         retry_after_s=exc.retry_after_s,
     )

@@ -3,13 +3,16 @@ minute, megabytes uploaded per day and jobs queued or running at once, per clien
 for anonymous visitors and per account for users. Administrators have none. A refusal is
 429 with Retry-After and a sentence saying which quota and when to try again.
 
-In memory, like the other throttles (`core.security.Throttle`): one API process per machine.
-A restart forgets the counts, which errs on the visitor's side."""
+Uploads and volume are counted like the other throttles (`core.security.Throttle`): in
+memory, or in Redis shared by every API replica. A restart of an in-memory count forgets it,
+which errs on the visitor's side. Jobs at once are counted per process."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from limits.storage import Storage
 
 from ..core.security import Throttle
 from ..core.settings import Settings
@@ -28,20 +31,29 @@ class _Tier:
 
 
 class Quotas:
-    def __init__(self, settings: Settings, is_active: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        is_active: Callable[[str], bool],
+        limits: Storage | None = None,
+    ) -> None:
         self._is_active = is_active
         self._jobs: dict[str, set[str]] = {}  # visitor key: its jobs not known to have ended
         self._tiers = {
             "anonymous": _Tier(
                 "visitors without an account",
-                _throttle(settings.uploads_per_minute_anonymous, "minute"),
-                _throttle(settings.upload_mb_per_day_anonymous * 1024, "day"),
+                _throttle(
+                    "uploads-anonymous", settings.uploads_per_minute_anonymous, "minute", limits
+                ),
+                _throttle(
+                    "kib-anonymous", settings.upload_mb_per_day_anonymous * 1024, "day", limits
+                ),
                 settings.active_jobs_anonymous,
             ),
             "user": _Tier(
                 "each account",
-                _throttle(settings.uploads_per_minute_user, "minute"),
-                _throttle(settings.upload_mb_per_day_user * 1024, "day"),
+                _throttle("uploads-user", settings.uploads_per_minute_user, "minute", limits),
+                _throttle("kib-user", settings.upload_mb_per_day_user * 1024, "day", limits),
                 settings.active_jobs_user,
             ),
         }
@@ -100,8 +112,8 @@ class Quotas:
         return len(jobs)
 
 
-def _throttle(limit: int, per: str) -> Throttle | None:
-    return Throttle(f"{limit}/{per}") if limit > 0 else None
+def _throttle(name: str, limit: int, per: str, limits: Storage | None) -> Throttle | None:
+    return Throttle(name, f"{limit}/{per}", limits) if limit > 0 else None
 
 
 def _kib(size: int | None) -> int:

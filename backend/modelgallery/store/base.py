@@ -73,10 +73,13 @@ class JobRepo(Protocol):
         job_id: str,
         changes: dict[str, Any],
         only_if_status: Collection[JobStatus] | None = None,
+        only_if_attempts: int | None = None,
     ) -> Job | None:
         """Set top-level fields (values are plain Python or pydantic models). With
         `only_if_status`, the update happens only while the job's status is one of those
-        (an atomic compare-and-set). Returns the updated job, or None when nothing matched."""
+        (an atomic compare-and-set); with `only_if_attempts`, only while it is still in
+        that run (a node that lost its job never overwrites the next run's record).
+        Returns the updated job, or None when nothing matched."""
 
     async def delete(self, job_id: str) -> bool: ...
 
@@ -112,8 +115,15 @@ class MessageRepo(Protocol):
         """Newest first."""
 
     async def due(self, now: datetime, limit: int = 20) -> list[ContactMessage]:
-        """Messages in `pending` or `retrying` whose next_attempt_at is None or <= now,
-        oldest first."""
+        """Messages in `pending` or `retrying` whose next_attempt_at is None or <= now and
+        that nobody has claimed, or whose claim ends by `now`; oldest first."""
+
+    async def claim(
+        self, message_id: str, owner: str, now: datetime, until: datetime
+    ) -> ContactMessage | None:
+        """Mark the message as being sent by `owner` until `until`, in one conditional
+        update: only while it is due at `now` (as in `due`) and not claimed by another owner
+        whose claim lasts past `now`. None when it is not (sent, not due, claimed, gone)."""
 
 
 class AuditRepo(Protocol):

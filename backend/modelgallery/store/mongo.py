@@ -239,11 +239,14 @@ class MongoJobs:
         job_id: str,
         changes: dict[str, Any],
         only_if_status: Collection[JobStatus] | None = None,
+        only_if_attempts: int | None = None,
     ) -> Job | None:
-        condition = None
+        condition: dict[str, Any] = {}
         if only_if_status is not None:
-            condition = {"status": {"$in": [str(s) for s in only_if_status]}}
-        return await self._c.update(job_id, changes, condition)
+            condition["status"] = {"$in": [str(s) for s in only_if_status]}
+        if only_if_attempts is not None:
+            condition["attempts"] = only_if_attempts
+        return await self._c.update(job_id, changes, condition or None)
 
     async def delete(self, job_id: str) -> bool:
         result = await self._c.coll.delete_one({"_id": job_id})
@@ -347,13 +350,28 @@ class MongoMessages:
         )
 
     async def due(self, now: datetime, limit: int = 20) -> list[ContactMessage]:
-        query = {
-            "delivery": {"$in": [DeliveryState.pending.value, DeliveryState.retrying.value]},
-            "$or": [{"next_attempt_at": None}, {"next_attempt_at": {"$lte": _utc(now)}}],
-        }
+        unclaimed = [{"claimed_until": None}, {"claimed_until": {"$lte": _utc(now)}}]
+        query = {**_due(now), "$and": [{"$or": unclaimed}]}
         return await self._c.find(
             query, [("created_at", ASCENDING), ("_id", ASCENDING)], limit=limit
         )
+
+    async def claim(
+        self, message_id: str, owner: str, now: datetime, until: datetime
+    ) -> ContactMessage | None:
+        free = [{"claimed_by": None}, {"claimed_by": owner}, {"claimed_until": {"$lte": _utc(now)}}]
+        return await self._c.update(
+            message_id,
+            {"claimed_by": owner, "claimed_until": until},
+            {**_due(now), "$and": [{"$or": free}]},
+        )
+
+
+def _due(now: datetime) -> dict[str, Any]:
+    return {
+        "delivery": {"$in": [DeliveryState.pending.value, DeliveryState.retrying.value]},
+        "$or": [{"next_attempt_at": None}, {"next_attempt_at": {"$lte": _utc(now)}}],
+    }
 
 
 class MongoAudit:

@@ -126,6 +126,9 @@ class ContactMessage(BaseModel):
     last_error: str | None = None
     next_attempt_at: datetime | None = None
     sent_at: datetime | None = None
+    # Which outbox is sending it, until when: two API replicas never send it both.
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
 
 
 class AuditEntry(BaseModel):

@@ -99,6 +99,10 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE jobs ADD COLUMN files_expired_at TEXT",
         "CREATE INDEX jobs_model_finished ON jobs (model, finished)",
     ],
+    [  # the outbox claims a message before sending it (several API replicas)
+        "ALTER TABLE messages ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE messages ADD COLUMN claimed_until TEXT",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -177,6 +181,8 @@ MESSAGE_COLUMNS: Columns = {
     "delivery": lambda v: {"delivery": str(v)},
     "next_attempt_at": lambda v: {"next_attempt_at": ts(v)},
     "created_at": lambda v: {"created_at": ts(v)},
+    "claimed_by": lambda v: {"claimed_by": v},
+    "claimed_until": lambda v: {"claimed_until": ts(v)},
 }
 
 AUDIT_COLUMNS: Columns = {
@@ -345,11 +351,17 @@ class SqliteJobs:
         job_id: str,
         changes: dict[str, Any],
         only_if_status: Collection[JobStatus] | None = None,
+        only_if_attempts: int | None = None,
     ) -> Job | None:
-        if only_if_status is None:
-            return await self._t.update(job_id, changes)
-        condition, params = _in("status", only_if_status)
-        return await self._t.update(job_id, changes, f"AND {condition}", params)
+        where = ""
+        params: Params = ()
+        if only_if_status is not None:
+            condition, params = _in("status", only_if_status)
+            where = f"AND {condition}"
+        if only_if_attempts is not None:
+            where += " AND COALESCE(json_extract(data, '$.attempts'), 0) = ?"
+            params = (*params, only_if_attempts)
+        return await self._t.update(job_id, changes, where, params)
 
     async def delete(self, job_id: str) -> bool:
         cursor = await self._t.db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
@@ -454,13 +466,32 @@ class SqliteMessages:
         return await self._t.page("", (), "created_at DESC, id DESC", offset, limit)
 
     async def due(self, now: datetime, limit: int = 20) -> list[ContactMessage]:
-        condition, params = _in("delivery", (DeliveryState.pending, DeliveryState.retrying))
+        condition, params = _due(now)
         return await self._t.select(
-            f"WHERE {condition} AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+            f"WHERE {condition} AND (claimed_until IS NULL OR claimed_until <= ?)",
             (*params, ts(now)),
             "created_at ASC, id ASC",
             limit,
         )
+
+    async def claim(
+        self, message_id: str, owner: str, now: datetime, until: datetime
+    ) -> ContactMessage | None:
+        condition, params = _due(now)
+        return await self._t.update(
+            message_id,
+            {"claimed_by": owner, "claimed_until": until},
+            f"AND {condition} AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until <= ?)",
+            (*params, owner, ts(now)),
+        )
+
+
+def _due(now: datetime) -> tuple[str, tuple[str | None, ...]]:
+    condition, params = _in("delivery", (DeliveryState.pending, DeliveryState.retrying))
+    return (
+        f"{condition} AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+        (*params, ts(now)),
+    )
 
 
 class SqliteAudit:

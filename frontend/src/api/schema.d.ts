@@ -773,6 +773,10 @@ export interface components {
             next_attempt_at?: string | null;
             /** Sent At */
             sent_at?: string | null;
+            /** Claimed By */
+            claimed_by?: string | null;
+            /** Claimed Until */
+            claimed_until?: string | null;
         };
         /**
          * ContactOut

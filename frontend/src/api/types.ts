@@ -99,6 +99,11 @@ export interface WorkerInfo {
   job_id: string | null;
   jobs_done: number;
   restarts: number;
+  /** The machine it runs on: this server, or a worker node (EXECUTOR=celery). */
+  node: string;
+  ready: boolean;
+  /** Each model of its group as this process has it: loaded, loading, unloaded, … */
+  models: Record<string, string>;
 }
 export interface AdminModels {
   models: ModelCard[];

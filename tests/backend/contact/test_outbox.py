@@ -346,3 +346,26 @@ async def test_stop_cancels_a_send_in_progress(
     current = await messages.get(stored.id)
     assert current is not None
     assert (current.delivery, current.attempts) == (DeliveryState.pending, 0)
+
+
+async def test_two_outboxes_on_one_store_send_each_message_once(
+    smtp_server: StartServer,
+    make_settings: MakeSettings,
+    outboxes: MakeOutbox,
+    messages: MessageRepo,
+) -> None:
+    """Two API replicas: each claims a message before sending it."""
+    server = smtp_server("none")
+    settings = make_settings(server.port, "none")
+    first, second = outboxes(settings, start=False), outboxes(settings, start=False)
+    stored = [await (first, second)[i % 2].submit(FORM, client=None) for i in range(6)]
+
+    sent = await asyncio.gather(first.deliver_due(), second.deliver_due())
+
+    assert sum(sent) == 6
+    ids = sorted(r.mail["Message-ID"] for r in server.received)
+    assert ids == sorted(f"<contact-{m.id}@example.org>" for m in stored)
+    for message in stored:
+        final = await messages.get(message.id)
+        assert final is not None and final.delivery == DeliveryState.sent
+        assert (final.attempts, final.claimed_by, final.claimed_until) == (1, None, None)

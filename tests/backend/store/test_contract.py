@@ -623,6 +623,33 @@ async def test_messages_due(store: Store) -> None:
     assert "m-pending" not in ids(await store.messages.due(now))
 
 
+async def test_message_claim_is_a_compare_and_set(store: Store) -> None:
+    now = minutes(10)
+    for record in [
+        message("m-pending", 1),
+        message("m-later", 2, delivery=DeliveryState.retrying, next_attempt_at=minutes(11)),
+        message("m-sent", 3, delivery=DeliveryState.sent, sent_at=minutes(4)),
+    ]:
+        await store.messages.create(record)
+    claims = store.messages
+
+    claimed = await claims.claim("m-pending", "a", now, minutes(12))
+    assert claimed is not None and (claimed.claimed_by, claimed.claimed_until) == ("a", minutes(12))
+    assert await claims.claim("m-pending", "b", now, minutes(12)) is None  # a holds it
+    assert "m-pending" not in ids(await claims.due(now))
+    assert (await claims.claim("m-pending", "a", now, minutes(13))) is not None  # renewed
+    # Not due, sent or unknown: nobody claims it.
+    for msg_id in ("m-later", "m-sent", "m-unknown"):
+        assert await claims.claim(msg_id, "a", now, minutes(12)) is None
+    # An expired claim goes to whoever asks next.
+    assert ids(await claims.due(minutes(13))) == ["m-pending", "m-later"]
+    taken = await claims.claim("m-pending", "b", minutes(13), minutes(15))
+    assert taken is not None and taken.claimed_by == "b"
+    # Released with the outcome, it is due again (or sent).
+    await claims.update("m-pending", {"claimed_by": None, "claimed_until": None})
+    assert await claims.claim("m-pending", "a", now, minutes(12)) is not None
+
+
 # --- audit ---------------------------------------------------------------------------------
 
 

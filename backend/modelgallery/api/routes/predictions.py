@@ -166,4 +166,4 @@ async def download_input(
 ) -> Response:
     """A file as it was uploaded (the viewers show results over it)."""
     job = await predictions.visible(job_id, user)
-    return send_file(predictions.input(job, stored), download)
+    return send_file(await predictions.input(job, stored), download)

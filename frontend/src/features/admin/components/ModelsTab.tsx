@@ -7,6 +7,7 @@ import { StatusBadge } from "@/components/StatusBadge";
 import { usePageTitle } from "@/components/PageTitle";
 import { formatDuration } from "@/lib/format";
 import { RuntimeCell } from "./RuntimeCell";
+import type { WorkerInfo } from "@/api/types";
 
 const ACTIONS: { action: ModelAction; label: string }[] = [
   { action: "load", label: "Load" },
@@ -98,16 +99,19 @@ export function ModelsTab() {
             </table>
           </div>
 
-          <h3>Worker processes</h3>
+          <h3>Worker nodes and processes</h3>
+          <p className="muted">{nodesLine(data.data.workers)}</p>
           <div className="table-wrap">
             <table className="table">
               <caption className="visually-hidden">Worker processes</caption>
               <thead>
                 <tr>
+                  <th scope="col">Node</th>
                   <th scope="col">Worker</th>
                   <th scope="col">Group</th>
                   <th scope="col" className="num">PID</th>
                   <th scope="col">Alive</th>
+                  <th scope="col">Models</th>
                   <th scope="col">Current job</th>
                   <th scope="col" className="num">Jobs done</th>
                   <th scope="col" className="num">Restarts</th>
@@ -115,11 +119,13 @@ export function ModelsTab() {
               </thead>
               <tbody>
                 {data.data.workers.map((worker) => (
-                  <tr key={worker.name}>
+                  <tr key={`${worker.node}/${worker.name}`}>
+                    <td>{worker.node}</td>
                     <td className="mono">{worker.name}</td>
                     <td>{worker.group}</td>
                     <td className="num">{worker.pid ?? "–"}</td>
                     <td>{worker.alive ? "yes" : <strong className="text-error">no</strong>}</td>
+                    <td>{modelsText(worker.models)}</td>
                     <td className="mono">{worker.job_id ? <Link to={paths.prediction.href(worker.job_id)}>{worker.job_id.slice(0, 8)}…</Link> : "idle"}</td>
                     <td className="num">{worker.jobs_done}</td>
                     <td className="num">{worker.restarts}</td>
@@ -148,4 +154,21 @@ export function ModelsTab() {
       )}
     </section>
   );
+}
+
+/** "2 nodes: gpu-1 (2 processes), vm-a (1 process)" */
+export function nodesLine(workers: WorkerInfo[]): string {
+  const counts = new Map<string, number>();
+  for (const worker of workers) counts.set(worker.node, (counts.get(worker.node) ?? 0) + 1);
+  if (counts.size === 0) return "No worker process is running.";
+  const parts = [...counts.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([node, n]) => `${node} (${n} ${n === 1 ? "process" : "processes"})`);
+  return `${counts.size} ${counts.size === 1 ? "node" : "nodes"}: ${parts.join(", ")}`;
+}
+
+function modelsText(models: Record<string, string>): string {
+  const entries = Object.entries(models);
+  if (entries.length === 0) return "–";
+  return entries.map(([name, status]) => (status === "loaded" ? name : `${name} (${status})`)).join(", ");
 }

@@ -1,0 +1,344 @@
+"""A worker node: `modelgallery worker --groups torch,tf` (or `--models a,b`).
+
+One Celery worker per group, each in its own process tree (never two frameworks in one
+process), taking its group's queue from Redis. Each of its pool processes loads the
+group's models once at start, announces itself with a heartbeat (`cluster.py`), and runs
+one job at a time: it claims the job in the shared store (a compare-and-set from
+`queued`, so a message delivered twice runs once), fetches the inputs from object
+storage, runs the model with the worker code the local executor uses, publishes the
+outputs and records the end, exactly as the API's listener does on one machine.
+
+Cancelling: the process stops at the job's next progress report once the cancel key is
+set; the API kills it (Celery's revoke) if it does not. Its time limit: the same check
+at each progress report, and Celery's hard limit kills and replaces a process stuck
+past it. Admin load, unload and reload change the generation in Redis: each process
+exits when idle and Celery starts a fresh one, which loads what is wanted now."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Awaitable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+import redis.asyncio as aioredis
+from celery import signals
+
+from ..core.machine import usable_cores
+from ..core.metrics import Metrics
+from ..core.settings import Settings
+from ..files import open_job_files
+from ..store import create_store
+from ..vision.model import Model
+from ..vision.registry import ModelSpec, Registry, load_registry
+from . import worker
+from .celery import RUN_TASK, CeleryExecutor, celery_app
+from .cluster import GENERATION, MISSED_BEATS, UNLOADED, Beat, cancel_key, proc_key, state_fields
+from .events import RedisEventBus
+from .executor import ModelState, Outcome
+from .messages import Cancelled, Failed, ModelReport, Progressed, Succeeded
+from .service import JobService
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_CANCEL_CHECK_S = 0.5
+
+
+class NodeSelectionError(ValueError):
+    pass
+
+
+def hosted(registry: Registry, groups: list[str], models: list[str]) -> dict[str, list[str]]:
+    """The enabled models this node serves, by group: those of `groups` and `models`
+    (every enabled model when both are empty)."""
+    unknown = [m for m in models if m not in registry.models]
+    unknown += [g for g in groups if g not in registry.groups]
+    if unknown:
+        raise NodeSelectionError(
+            f"not in the registry: {', '.join(unknown)} (groups: {', '.join(registry.groups)})"
+        )
+    chosen: dict[str, list[str]] = {}
+    for spec in registry.models.values():
+        wanted = (not groups and not models) or spec.group in groups or spec.name in models
+        if wanted and spec.enabled:
+            chosen.setdefault(spec.group, []).append(spec.name)
+    if not chosen:
+        raise NodeSelectionError("no enabled model matches: this node would serve nothing")
+    return chosen
+
+
+def run_node(settings: Settings, groups: list[str], models: list[str]) -> int:
+    registry = load_registry(settings.models_file, settings.models_dir)
+    by_group = hosted(registry, groups, models)
+    if len(by_group) == 1:
+        [(group, names)] = by_group.items()
+        return _run_group(settings, group, names)
+    # One process tree per group; a group's worker that stops stops the node.
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "modelgallery", "worker", "--models", ",".join(names)]
+        )
+        for names in by_group.values()
+    ]
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    while all(child.poll() is None for child in children):
+        time.sleep(0.5)
+    forward(signal.SIGTERM, None)
+    return max(child.wait() for child in children)
+
+
+def _run_group(settings: Settings, group: str, names: list[str]) -> int:
+    node = settings.node_name or socket.gethostname()
+    processes = settings.workers_for(group)
+    app = celery_app(settings)
+    app.conf.worker_proc_alive_timeout = settings.worker_start_timeout_s
+    holder: dict[str, NodeProcess] = {}
+
+    @app.task(name=RUN_TASK, bind=True)  # type: ignore[untyped-decorator]
+    def run_job(self: Any, job_id: str) -> None:
+        holder["process"].run(job_id, str(self.request.id))
+
+    def start_process(**_: Any) -> None:
+        holder["process"] = NodeProcess(settings, node, group, names, processes)
+
+    def stop_process(**_: Any) -> None:
+        process = holder.pop("process", None)
+        if process is not None:
+            process.close()
+
+    signals.worker_process_init.connect(start_process, weak=False)
+    signals.worker_process_shutdown.connect(stop_process, weak=False)
+    log.info("node %s: group %s with %s, %d process(es)", node, group, names, processes)
+    app.worker_main(
+        [
+            "worker",
+            "--queues", group,
+            "--concurrency", str(processes),
+            "--pool", "prefork",
+            "--hostname", f"{node}.{group}@{socket.gethostname()}",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel", settings.log_level,
+        ]
+    )  # fmt: skip
+    return 0
+
+
+class NodeProcess:
+    """One pool process of a node: its models, its heartbeat, the jobs it runs."""
+
+    def __init__(
+        self, settings: Settings, node: str, group: str, names: list[str], processes: int
+    ) -> None:
+        self.settings = settings
+        self.threads = settings.worker_threads or max(1, usable_cores() // processes)
+        worker.set_thread_env(self.threads)
+        assert settings.redis_url is not None
+        redis_url = settings.redis_url.get_secret_value()
+        self.registry = load_registry(settings.models_file, settings.models_dir)
+        self.beat = Beat(
+            node=node,
+            host=socket.gethostname(),
+            group=group,
+            worker=f"{node}/{group} pid {os.getpid()}",
+            pid=os.getpid(),
+            started_at=time.time(),
+        )
+        self._loop = asyncio.new_event_loop()
+        threading.Thread(target=self._loop.run_forever, name="node-loop", daemon=True).start()
+        self.redis: aioredis.Redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        self.store = create_store(settings)
+        self.call(self.store.open())
+        self.files = open_job_files(settings.jobs_dir, settings.storage_url)
+        bus = RedisEventBus(redis_url)
+        self.jobs = JobService(
+            settings,
+            self.store,
+            CeleryExecutor(settings, self.registry),
+            self.files,
+            self.registry,
+            Metrics(),
+            bus,
+        )
+        self.beat.generation = int(self.call(self.redis.get(GENERATION)) or 0)
+        unloaded = {str(m) for m in self.call(self.redis.smembers(UNLOADED))}
+        specs: list[ModelSpec] = []
+        for name in names:
+            spec = self.registry.models.get(name)
+            if spec is None or not spec.enabled:
+                continue
+            if name in unloaded:
+                self._report(ModelState("unloaded", "unloaded by an administrator"), name)
+            elif missing := spec.missing_weights():
+                reason = (
+                    f"weights missing on node {node} ({', '.join(missing)}): run "
+                    f"`modelgallery fetch-models {name}` there"
+                )
+                self._report(ModelState("unavailable", reason), name)
+            else:
+                self._report(ModelState("loading"), name)
+                specs.append(spec)
+        self._beating = asyncio.run_coroutine_threadsafe(self._heartbeat(), self._loop)
+        self.models: dict[str, Model] = worker.load_models(specs, self._loaded)
+        self.beat.ready = True
+        self.call(self._announce())
+
+    # --- one job ---------------------------------------------------------------------
+
+    def run(self, job_id: str, task_id: str) -> None:
+        self.beat.job_id, self.beat.task_id = job_id, task_id
+        self.call(self._announce())
+        try:
+            self._run(job_id)
+        finally:
+            self.beat.job_id = self.beat.task_id = None
+            self.beat.jobs_done += 1
+            if self.files.shared:  # the scratch copy; the store keeps the job's files
+                self.files.remove(job_id)
+            self.call(self._announce())
+
+    def _run(self, job_id: str) -> None:
+        job = self.call(self.store.jobs.get(job_id))
+        if job is None:
+            return
+        spec = self.registry.models.get(job.model)
+        if spec is None:
+            self.call(self.jobs.on_failure(job_id, f"no model '{job.model}' on this node"))
+            return
+        if not self.call(self.jobs.on_start(job_id, self.beat.worker)):
+            return  # cancelled, deleted, or already taken (a message delivered twice)
+        started = self.call(self.store.jobs.get(job_id))
+        task = self.jobs.task_for(started or job, spec)
+        fetching = time.monotonic()
+        try:
+            self.call(self.files.fetch_inputs(job_id, [f.stored for f in job.inputs]))
+        except Exception as exc:
+            self.call(self.jobs.on_failure(job_id, f"its input could not be read: {exc}"))
+            return
+        fetch_ms = round((time.monotonic() - fetching) * 1000, 2)
+        model = self.models.get(job.model)
+        if model is not None:
+            worker.use_threads(model, self.threads)
+        began = time.monotonic()
+        end = worker.run_task(
+            task,
+            model,
+            worker.throttled(job_id, self._progress),
+            self._stop_check(job_id, began, task.timeout_s),
+        )
+        match end:
+            case Succeeded(_, outcome):
+                outcome.stages = {"fetch": fetch_ms, **outcome.stages}
+                self._succeeded(job_id, outcome)
+            case Failed(_, error):
+                self.call(self.jobs.on_failure(job_id, error))
+            case Cancelled():
+                self.call(self.jobs.on_cancelled(job_id))
+
+    def _succeeded(self, job_id: str, outcome: Outcome) -> None:
+        moved = time.monotonic()
+        names = [a.name for a in outcome.artifacts if not a.deferred]
+        try:
+            self.call(self.files.publish_outputs(job_id, names))
+        except Exception as exc:
+            self.call(self.jobs.on_failure(job_id, f"its results could not be stored: {exc}"))
+            return
+        transfer_ms = round((time.monotonic() - moved) * 1000, 2)
+        outcome.stages = {**outcome.stages, "transfer": transfer_ms}
+        self.call(self.jobs.on_success(job_id, outcome))
+
+    def _progress(self, message: Progressed) -> None:
+        self.call(self.jobs.on_progress(message.job_id, message.fraction, message.message))
+
+    def _stop_check(self, job_id: str, began: float, limit_s: float) -> worker.StopCheck:
+        last = 0.0
+        cancelled = False
+
+        def check() -> bool:
+            nonlocal last, cancelled
+            now = time.monotonic()
+            if now - began > limit_s:
+                raise TimeoutError(f"stopped: it ran longer than the time limit of {limit_s:g} s")
+            if not cancelled and now - last >= _CANCEL_CHECK_S:
+                last = now
+                try:
+                    cancelled = bool(self.call(self.redis.exists(cancel_key(job_id))))
+                except (OSError, aioredis.RedisError) as exc:  # Redis away: the job goes on
+                    log.warning("cancel of job %s not checked: %s", job_id, exc)
+            return cancelled
+
+        return check
+
+    # --- heartbeat -------------------------------------------------------------------
+
+    def _loaded(self, report: ModelReport) -> None:
+        state = ModelState(
+            report.status,
+            report.reason,
+            report.load_ms,
+            report.runtime,
+            report.batch_speedup,
+            report.classes,
+        )
+        self._report(state, report.name)
+        self.call(self._announce())
+
+    def _report(self, state: ModelState, name: str) -> None:
+        self.beat.models[name] = state_fields(state)
+
+    async def _announce(self) -> None:
+        ttl = max(1, round(self.settings.node_heartbeat_s * MISSED_BEATS))
+        try:
+            await self.redis.set(proc_key(self.beat.worker), self.beat.dumps(), ex=ttl)
+        except (OSError, aioredis.RedisError) as exc:
+            log.warning("heartbeat not sent: %s", exc)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await self._announce()
+            await asyncio.sleep(self.settings.node_heartbeat_s)
+            try:
+                generation = int(await self.redis.get(GENERATION) or 0)
+            except (OSError, aioredis.RedisError):
+                continue
+            if generation != self.beat.generation and self.beat.job_id is None and self.beat.ready:
+                # What it serves changed: a fresh process (started by Celery) loads it.
+                log.info("%s restarts for a load, unload or reload", self.beat.worker)
+                await self.redis.delete(proc_key(self.beat.worker))
+                os._exit(0)
+
+    # --- plumbing --------------------------------------------------------------------
+
+    def call(self, awaitable: Awaitable[T]) -> T:
+        """Run on the process's event loop (its own thread: the store's and Redis'
+        connections live there) and wait for the result."""
+
+        async def wrapped() -> T:
+            return await awaitable
+
+        future: Future[T] = asyncio.run_coroutine_threadsafe(wrapped(), self._loop)
+        return future.result()
+
+    def close(self) -> None:
+        self._beating.cancel()
+        try:
+            self.call(self.redis.delete(proc_key(self.beat.worker)))
+            self.call(self.store.close())
+        except Exception:  # leaving anyway: the heartbeat expires by itself
+            log.exception("closing %s", self.beat.worker)
