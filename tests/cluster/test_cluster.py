@@ -124,6 +124,26 @@ def test_a_model_is_unavailable_only_when_no_node_serves_it(cluster: Cluster) ->
     assert state() == "loaded"
 
 
+def test_unload_and_load_act_on_every_node(cluster: Cluster) -> None:
+    first, second = cluster.http
+
+    def toy_on_ready_processes() -> set[str]:
+        listed = first.get("/api/admin/models", headers=cluster.admin).json()["workers"]
+        return {(w["node"], w["models"].get("toy")) for w in listed if w["ready"]}
+
+    unloaded = {(name, "unloaded") for name in cluster.nodes}
+    answer = first.post("/api/admin/models/toy/unload", headers=cluster.admin)
+    assert answer.status_code == 202, answer.text
+    wait_until(lambda: toy_on_ready_processes() == unloaded, 60, "every node to unload toy")
+    refused = submit(second)
+    assert refused.status_code == 503, refused.text
+    assert "unloaded" in refused.json()["detail"]
+    answer = second.post("/api/admin/models/toy/load", headers=cluster.admin)
+    assert answer.status_code == 202, answer.text
+    cluster.ensure_nodes()
+    assert submit(first, wait=30).json()["status"] == "succeeded"
+
+
 def test_jobs_queued_when_redis_restarts_still_run_once(cluster: Cluster) -> None:
     first, second = cluster.http
     running = [accepted(submit(first, params=LONG)) for _ in range(2)]

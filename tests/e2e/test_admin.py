@@ -1,5 +1,5 @@
 """An administrator signs in: the predictions made by the other tests, a filter by model,
-a download, the statistics charts and the worker processes."""
+a download, the statistics charts and the worker nodes and processes."""
 
 from __future__ import annotations
 
@@ -75,12 +75,13 @@ def test_admin_dashboard(page: Page, samples: Path) -> None:
     shot(page, "32-admin-stats")
 
     page.get_by_role("navigation", name="Administration").get_by_role("link", name="Models").click()
-    expect(page.get_by_role("heading", name="Worker processes")).to_be_visible()
+    expect(page.get_by_role("heading", name="Worker nodes and processes")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^1 node: .+ \(\d+ process"))).to_be_visible()
     workers = page.get_by_role("table", name="Worker processes").locator("tbody tr")
     expect(workers.first).to_be_visible()
     groups = set(
         page.get_by_role("table", name="Worker processes")
-        .locator("tbody tr td:nth-child(2)")
+        .locator("tbody tr td:nth-child(3)")
         .all_inner_texts()
     )
     assert {"torch", "tf", "cpu"} <= groups, groups

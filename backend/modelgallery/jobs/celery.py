@@ -97,6 +97,14 @@ class CeleryExecutor:
         self._avg_job_s = 5.0
         self._monitor: asyncio.Task[None] | None = None
         self._killers: set[asyncio.Task[None]] = set()
+        for spec in registry.models.values():
+            if (spec.timeout_s or settings.job_timeout_s) >= settings.visibility_timeout_s:
+                log.warning(
+                    "the time limit of %s is not shorter than VISIBILITY_TIMEOUT_S (%g s): "
+                    "Redis may hand its jobs out again while they run",
+                    spec.name,
+                    settings.visibility_timeout_s,
+                )
 
     # --- lifecycle -------------------------------------------------------------------
 
