@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ import threading
 import time
 from collections.abc import Awaitable
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
@@ -37,6 +39,7 @@ from ..core.metrics import Metrics
 from ..core.settings import Settings
 from ..files import open_job_files
 from ..store import create_store
+from ..store.records import Job
 from ..vision.model import Model
 from ..vision.registry import ModelSpec, Registry, load_registry
 from . import worker
@@ -140,6 +143,17 @@ def _run_group(settings: Settings, group: str, names: list[str]) -> int:
     return 0
 
 
+def _scratch(settings: Settings) -> Path:
+    """Where a process keeps its jobs' files. With object storage, a folder of its own
+    (emptied at start: a pid can be reused), so that no other process of the node ever
+    touches a job it runs; without, the data folder the API shares with it."""
+    if not settings.storage_url:
+        return settings.jobs_dir
+    folder = settings.data_dir / "scratch" / str(os.getpid())
+    shutil.rmtree(folder, ignore_errors=True)
+    return folder
+
+
 class NodeProcess:
     """One pool process of a node: its models, its heartbeat, the jobs it runs."""
 
@@ -165,7 +179,7 @@ class NodeProcess:
         self.redis: aioredis.Redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
         self.store = create_store(settings)
         self.call(self.store.open())
-        self.files = open_job_files(settings.jobs_dir, settings.storage_url)
+        self.files = open_job_files(_scratch(settings), settings.storage_url)
         bus = RedisEventBus(redis_url)
         self.jobs = JobService(
             settings,
@@ -202,18 +216,6 @@ class NodeProcess:
     # --- one job ---------------------------------------------------------------------
 
     def run(self, job_id: str, task_id: str) -> None:
-        self.beat.job_id, self.beat.task_id = job_id, task_id
-        self.call(self._announce())
-        try:
-            self._run(job_id)
-        finally:
-            self.beat.job_id = self.beat.task_id = None
-            self.beat.jobs_done += 1
-            if self.files.shared:  # the scratch copy; the store keeps the job's files
-                self.files.remove(job_id)
-            self.call(self._announce())
-
-    def _run(self, job_id: str) -> None:
         job = self.call(self.store.jobs.get(job_id))
         if job is None:
             return
@@ -221,8 +223,23 @@ class NodeProcess:
         if spec is None:
             self.call(self.jobs.on_failure(job_id, f"no model '{job.model}' on this node"))
             return
+        # Busy from before the claim: a reload waits for an idle process to restart it.
+        self.beat.job_id, self.beat.task_id = job_id, task_id
         if not self.call(self.jobs.on_start(job_id, self.beat.worker)):
+            self.beat.job_id = self.beat.task_id = None
             return  # cancelled, deleted, or already taken (a message delivered twice)
+        self.call(self._announce())
+        try:
+            self._run(job, spec)
+        finally:
+            self.beat.job_id = self.beat.task_id = None
+            self.beat.jobs_done += 1
+            if self.files.shared:  # the scratch copy; the store keeps the job's files
+                self.files.remove(job_id)
+            self.call(self._announce())
+
+    def _run(self, job: Job, spec: ModelSpec) -> None:
+        job_id = job.id
         started = self.call(self.store.jobs.get(job_id))
         task = self.jobs.task_for(started or job, spec)
         fetching = time.monotonic()
