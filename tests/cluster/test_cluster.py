@@ -131,15 +131,23 @@ def test_unload_and_load_act_on_every_node(cluster: Cluster) -> None:
         listed = first.get("/api/admin/models", headers=cluster.admin).json()["workers"]
         return {(w["node"], w["models"].get("toy")) for w in listed if w["ready"]}
 
+    def state(http: httpx.Client) -> str:
+        return str(http.get("/api/models/toy").json()["state"])
+
     unloaded = {(name, "unloaded") for name in cluster.nodes}
     answer = first.post("/api/admin/models/toy/unload", headers=cluster.admin)
     assert answer.status_code == 202, answer.text
-    wait_until(lambda: toy_on_ready_processes() == unloaded, 60, "every node to unload toy")
-    refused = submit(second)
-    assert refused.status_code == 503, refused.text
-    assert "unloaded" in refused.json()["detail"]
-    answer = second.post("/api/admin/models/toy/load", headers=cluster.admin)
-    assert answer.status_code == 202, answer.text
+    try:
+        wait_until(lambda: toy_on_ready_processes() == unloaded, 60, "every node to unload toy")
+        # Each replica reads the cluster's state once a second.
+        wait_until(lambda: state(second) == "unloaded", 30, "the other replica to see it")
+        refused = submit(second)
+        assert refused.status_code == 503, refused.text
+        assert "unloaded" in refused.json()["detail"]
+    finally:
+        answer = second.post("/api/admin/models/toy/load", headers=cluster.admin)
+        assert answer.status_code == 202, answer.text
+    wait_until(lambda: state(first) == state(second) == "loaded", 60, "toy loaded again")
     cluster.ensure_nodes()
     assert submit(first, wait=30).json()["status"] == "succeeded"
 

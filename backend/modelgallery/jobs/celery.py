@@ -263,7 +263,10 @@ class CeleryExecutor:
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(_POLL_S)
-            await self._refresh()
+            try:
+                await self._refresh()
+            except Exception:  # the view of the cluster must never stop refreshing
+                log.exception("reading the worker nodes' heartbeats failed")
 
     async def _refresh(self) -> None:
         try:

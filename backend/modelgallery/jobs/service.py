@@ -177,7 +177,7 @@ class JobService:
         most likely holds it already, and the second copy is skipped when it arrives,
         since a job starts only by a compare-and-set from `queued`."""
         count = 0
-        distributed = self.executor.worker_alive("") is not None
+        distributed = self.settings.executor != "local"
         for job in await self.store.jobs.with_status(_ACTIVE):
             if distributed and job.status == JobStatus.running:
                 continue
