@@ -5,10 +5,12 @@ family can serve on, in this process, one thread, images alternating bus.jpg / z
 
 Prints a markdown table: median and p90 ms per image (decode excluded: letterbox, network,
 NMS), and the ratio to PyTorch. `--explore` adds the network alone (640x640 letterboxed
-inputs: the int8 graph's concatenations need square ones) on variants the product does not
-serve, to show what this CPU gains from them: OpenVINO compiled for the fixed shape, and
-ONNX Runtime and OpenVINO on an int8 (QDQ) copy of the export calibrated on frames of the
-mirror's samples. Measures; asserts nothing."""
+inputs: the int8 graph's concatenations need square ones) on variants, to show what this
+CPU gains from them: OpenVINO on the graph of free size (the served net compiles each shape
+it keeps seeing), and ONNX Runtime and OpenVINO on an int8 (QDQ) copy of the export
+calibrated on frames of the mirror's samples. It also says which instructions the CPU has
+and the precision OpenVINO runs at on it (bfloat16 by default where the CPU has it).
+Measures; asserts nothing."""
 
 from __future__ import annotations
 
@@ -27,7 +29,16 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 MIRROR = REPO.parent / "shared" / "assets"
-_ISA = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "amx_bf16")
+_ISA = (
+    "avx2",
+    "fma",
+    "avx512f",
+    "avx512_vnni",
+    "avx_vnni",
+    "avx512_bf16",
+    "amx_int8",
+    "amx_bf16",
+)
 
 
 def _timed(call: Callable[[Any], Any], inputs: list[Any], images: int) -> tuple[float, float]:
@@ -55,6 +66,17 @@ def _cpu() -> str:
         pass
     found = [flag for flag in _ISA if flag in flags]
     return f"{model}; {', '.join(found) or 'no AVX2'} (of {', '.join(_ISA)})"
+
+
+def _openvino_precision() -> str:
+    """What OpenVINO computes in on this CPU unless told otherwise (bf16 where the CPU
+    has bfloat16 instructions: its default favours speed)."""
+    try:
+        import openvino as ov
+
+        return str(ov.Core().get_property("CPU", "INFERENCE_PRECISION_HINT"))
+    except Exception as exc:  # not installed, or no such property in this version
+        return f"unknown ({exc})"
 
 
 def _calibration_frames(count: int = 8) -> list[Any]:
@@ -116,7 +138,11 @@ def _explored(onnx: Path, inputs: list[Any], images: int, tmp: Path) -> list[tup
         return lambda batch: session.run(None, {name.name: batch})
 
     core = ov.Core()
-    config = {"INFERENCE_NUM_THREADS": 1, "PERFORMANCE_HINT": "LATENCY"}
+    config = {
+        "INFERENCE_NUM_THREADS": 1,
+        "PERFORMANCE_HINT": "LATENCY",
+        "ENABLE_CPU_PINNING": False,  # as the product compiles: see runtimes/openvino.py
+    }
 
     def openvino(path: Path, static: bool) -> Callable[[Any], Any]:
         requests: dict[tuple[int, ...], Any] = {}
@@ -136,8 +162,8 @@ def _explored(onnx: Path, inputs: list[Any], images: int, tmp: Path) -> list[tup
 
     variants = [
         ("network: onnxruntime (as served)", onnxruntime(onnx)),
-        ("network: openvino, dynamic shape (as served)", openvino(onnx, static=False)),
-        ("network: openvino, compiled for the fixed shape", openvino(onnx, static=True)),
+        ("network: openvino, graph of free size", openvino(onnx, static=False)),
+        ("network: openvino, compiled for the shape (as served)", openvino(onnx, static=True)),
         ("network: onnxruntime, int8 QDQ", onnxruntime(int8)),
         ("network: openvino, int8 QDQ", openvino(int8, static=False)),
     ]
@@ -170,7 +196,8 @@ def run(images: int, explore: bool) -> None:
             rows += [(label, *t) for label, t in _explored(onnx, inputs, images, Path(tmp))]
     base = rows[0][1]
     print(f"threads: {os.environ['OMP_NUM_THREADS']}, images: {images}")
-    print(f"CPU: {_cpu()}\n")
+    print(f"CPU: {_cpu()}")
+    print(f"OpenVINO's precision on it: {_openvino_precision()}\n")
     print("| runtime | median ms | p90 ms | PyTorch / this |")
     print("|---|---|---|---|")
     network_base = next((median for label, median, _ in rows if label == "network: torch"), 0)

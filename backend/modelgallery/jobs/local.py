@@ -553,11 +553,17 @@ class LocalExecutor:
         """Unless pinned by the settings, the cores are shared among the jobs running now
         (this one included): alone it gets all of them (the best latency), and under load
         each gets one (the best throughput: N single-thread jobs beat one N-thread job). A
-        job keeps its share until it ends; the next jobs are sized to what is left."""
+        job keeps its share until it ends; the next jobs are sized to what is left. Jobs
+        waiting for an idle worker count as running: they start in a moment, and a job
+        sized for an idle machine would then hold cores they need."""
         if self._settings.worker_threads:
             return self._settings.worker_threads
         busy = {id(slot) for slot in self._running.values()}  # a batch runs in one worker
-        return max(1, self._cores // max(1, len(busy)))
+        starting = sum(
+            min(group.queue.qsize(), sum(1 for s in group.slots if s.alive and id(s) not in busy))
+            for group in self._groups.values()
+        )
+        return max(1, self._cores // max(1, len(busy) + starting))
 
     async def _handle_side_message(self, message: Inbox) -> None:
         if isinstance(message, ModelReport):

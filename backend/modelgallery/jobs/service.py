@@ -326,6 +326,9 @@ class JobService:
             return False
         self._running[job_id] = updated
         self._queued.pop(job_id, None)
+        # The start was just written: progress is stored from the next interval on (a
+        # one-image job ends before it, and its progress reaches followers as events).
+        self._last_write[job_id] = time.monotonic()
         await self.bus.publish(updated)
         return True
 

@@ -10,7 +10,6 @@ import os
 import statistics
 import time
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Any, Generic, TypeVar
 
 from ..model import RuntimeCandidate, RuntimeChoice, RuntimeName, RuntimeRequest
@@ -20,7 +19,7 @@ log = logging.getLogger(__name__)
 Net = Callable[[Any], Any]  # a batch in, the network's raw output out
 N = TypeVar("N")
 T = TypeVar("T")
-_TIMED_RUNS = 3
+_TIMED_RUNS = 7
 
 
 def thread_budget() -> int:
@@ -68,29 +67,50 @@ def choose(
     fallback = next(iter(builders))
     if requested != "auto" and requested != fallback:
         names.append(fallback)
-    tried: list[RuntimeCandidate] = []
+    failed: dict[RuntimeName, str] = {}
     nets: dict[RuntimeName, N] = {}
     for name in names:
         if requested != "auto" and nets:
             break
         if name not in builders:
             runs_on = ", ".join(builders)
-            reason = f"this model's weights do not run on {name} (they run on {runs_on})"
-            tried.append(RuntimeCandidate(name=name, error=reason))
+            failed[name] = f"this model's weights do not run on {name} (they run on {runs_on})"
             continue
         try:
             net = builders[name]()
-            ms = median_ms(partial(trial, net))
+            trial(net)  # the first run of a net pays for its lazy set-up: not timed
         except Exception as exc:  # any failure only rules this runtime out
             log.warning("runtime %s is not usable: %s", name, exc)
-            tried.append(RuntimeCandidate(name=name, error=_short(exc)))
+            failed[name] = _short(exc)
             continue
         nets[name] = net
-        tried.append(RuntimeCandidate(name=name, ms=round(ms, 2)))
     if not nets:
-        raise RuntimeError("; ".join(f"{c.name}: {c.error}" for c in tried))
-    chosen = min(nets, key=lambda n: next(c.ms or 0.0 for c in tried if c.name == n))
+        raise RuntimeError("; ".join(f"{name}: {error}" for name, error in failed.items()))
+    times = _interleaved_ms(nets, trial)
+    tried = [
+        RuntimeCandidate(name=name, error=failed[name])
+        if name in failed
+        else RuntimeCandidate(name=name, ms=round(times[name], 2))
+        for name in names
+        if name in failed or name in nets
+    ]
+    chosen = min(nets, key=lambda name: times[name])
     return nets[chosen], RuntimeChoice(requested=requested, chosen=chosen, candidates=tried)
+
+
+def _interleaved_ms(
+    nets: Mapping[RuntimeName, N], trial: Callable[[N], object]
+) -> dict[RuntimeName, float]:
+    """Each net's best time of a few, timed in turns: the workers still loading other
+    models share the cores meanwhile. In turns, that load falls on every candidate alike;
+    the best run is the one it disturbed least (load only ever adds time)."""
+    times: dict[RuntimeName, list[float]] = {name: [] for name in nets}
+    for _ in range(_TIMED_RUNS):
+        for name, net in nets.items():
+            started = time.perf_counter()
+            trial(net)
+            times[name].append((time.perf_counter() - started) * 1000)
+    return {name: min(runs) for name, runs in times.items()}
 
 
 def median_ms(run: Callable[[], object], runs: int = _TIMED_RUNS) -> float:
