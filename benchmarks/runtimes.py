@@ -74,7 +74,8 @@ def _openvino_precision() -> str:
     try:
         import openvino as ov
 
-        return str(ov.Core().get_property("CPU", "INFERENCE_PRECISION_HINT"))
+        precision = ov.Core().get_property("CPU", "INFERENCE_PRECISION_HINT")
+        return str(precision.to_string()) if hasattr(precision, "to_string") else str(precision)
     except Exception as exc:  # not installed, or no such property in this version
         return f"unknown ({exc})"
 

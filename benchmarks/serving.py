@@ -63,7 +63,8 @@ CONCURRENCY = 8
 WARMUP_REQUESTS = 4
 WAIT_S = 60
 START_TIMEOUT_S = 900
-TOTALS = ("model_ms", "end to end")  # per c1 job, beside its stages
+TOTALS = ("model_ms", "server total", "end to end")  # per c1 job, beside its stages
+NAN = float("nan")
 IDLE_CPU_S = 0.1  # CPU seconds per second below which the server counts as settled
 
 Images = list[tuple[str, bytes]]  # (file name, its bytes)
@@ -178,11 +179,21 @@ def request(http: httpx.Client, model: str, images: Images, index: int) -> tuple
 
 
 def _job(response: httpx.Response) -> dict[str, Any]:
-    """The job's JSON; for a refused request (4xx, 503), its status code and message."""
+    """The job's JSON, with the answer's `Server-Timing` (ms by name) as `server_timing`;
+    for a refused request (4xx, 503), its status code and message."""
     job = response.json()
     if not isinstance(job, dict) or "status" not in job:
         job = {"status": f"HTTP {response.status_code}", "error": str(job)}
+    job["server_timing"] = _server_timing(response.headers.get("server-timing", ""))
     return job
+
+
+def _server_timing(header: str) -> dict[str, float]:
+    timing = {}
+    for part in filter(None, (p.strip() for p in header.split(","))):
+        name, _, duration = part.partition(";dur=")
+        timing[name] = float(duration)
+    return timing
 
 
 def product_c1(
@@ -296,11 +307,14 @@ def measure_model(
 
 
 def _job_times(end_to_end_ms: float, job: dict[str, Any]) -> dict[str, float]:
-    """A c1 job's stages (when it reports them), model_ms and end-to-end time."""
-    timings = job["timings"]
+    """A c1 job's stages (when it reports them) and the answer's (from Server-Timing),
+    model_ms, the server's whole time and the end-to-end time."""
+    timings, server = job["timings"], job.get("server_timing") or {}
     return {
         **(timings.get("stages") or {}),
+        "answer": server.get("answer", float("nan")),
         "model_ms": timings.get("model_ms") or float("nan"),
+        "server total": server.get("total", float("nan")),
         "end to end": end_to_end_ms,
     }
 
@@ -470,10 +484,11 @@ def stages_table(args: argparse.Namespace, results: Results) -> str:
     ]
     if not names:
         return "(the jobs report no `timings.stages`)"
-    columns = [*names, "sum of stages", *TOTALS]
+    columns = [*names, "sum of stages", *TOTALS, "outside the server"]
     rows = [f"| product c1, median ms | {' | '.join(columns)} |", "|---" * (len(columns) + 1) + "|"]
     for model, per in medians.items():
         per["sum of stages"] = sum(v for k, v in per.items() if k not in TOTALS)
+        per["outside the server"] = per.get("end to end", NAN) - per.get("server total", NAN)
         rows.append(f"| {model} | {' | '.join(_num(per.get(c)) for c in columns)} |")
     return "\n".join(rows)
 

@@ -29,6 +29,26 @@ def test_metrics_count_requests_and_jobs(client: httpx.Client) -> None:
     assert 'modelgallery_workers_alive{group="toy"} 2.0' in text
 
 
+def test_a_prediction_answer_says_where_the_server_spent_its_time(client: httpx.Client) -> None:
+    response = submit(client, wait=30)
+    job = response.json()
+    assert job["status"] == "succeeded"
+    timing = {}
+    for part in response.headers["server-timing"].split(", "):
+        name, _, duration = part.partition(";dur=")
+        timing[name] = float(duration)
+    stages = job["timings"]["stages"]
+    assert list(timing) == [*stages, "answer", "total"]
+    assert all(timing[name] == round(ms, 2) for name, ms in stages.items())
+    assert 0 <= timing["answer"] <= timing["total"]
+    # the job's stages, from the upload's arrival to its record, all fall inside the request
+    assert sum(stages.values()) <= timing["total"]
+    queued = submit(client, params={"sleep_s": 5})  # answered at once: the stages so far
+    assert queued.status_code == 202 and "answer;dur=" in queued.headers["server-timing"]
+    client.post(f"/api/predictions/{queued.json()['id']}/cancel")
+    assert "server-timing" not in client.get("/api/health").headers
+
+
 def test_every_log_line_of_a_request_carries_its_id(client: httpx.Client, server) -> None:
     response = submit(client, params={"behaviour": "fail"}, wait=30)
     request_id = response.headers["x-request-id"]

@@ -11,6 +11,7 @@ from ...store.records import Job, Role, User
 from ...vision.registry import ModelSpec
 from ..deps import CurrentUser, OptionalUser, Predictions, client_address
 from ..downloads import send_file
+from ..middleware import add_server_timing
 from ..query import Offset
 from ..schemas import JobListOut, JobPublic, errors, json_errors
 from ..uploads import receive
@@ -82,6 +83,7 @@ async def create_prediction(
     when it is ready within `wait` seconds."""
     job = await submit_upload(request, predictions, predictions.model(name), user)
     job = await predictions.wait(job, wait)
+    add_server_timing(request, job.timings.stages)
     response.status_code = 200 if job.status.terminal else 202
     response.headers["Location"] = f"/api/predictions/{job.id}"
     return public(job, user)

@@ -17,6 +17,9 @@ class OnnxRuntimeNet:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle pool threads sleep rather than spin: the other workers need those cores
+        # (spinning burnt ~40 ms of CPU per idle half-second for 2% less latency here).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(model), options, providers=["CPUExecutionProvider"]
         )
