@@ -65,7 +65,7 @@ class KerasGender(GenderClassifier):
             return lambda x: np.asarray(model.predict_on_batch(x))
 
         def on_openvino(n: int) -> Net:
-            return OpenVinoNet(openvino_ir(path, model), n, takes_nchw=False)
+            return OpenVinoNet(openvino_ir(path, model), n, takes_nchw=False, float32=True)
 
         builders: dict[RuntimeName, Callable[[], PerThreadCount[Net]]] = {
             "tensorflow": lambda: PerThreadCount(on_tensorflow, threads),

@@ -75,7 +75,7 @@ class UnetSkinSegmenter(SkinSegmenter):
 
         def on_openvino(n: int) -> Net:
             ir = openvino_ir(weights, network, variant=str(self.input_size))
-            return OpenVinoNet(ir, n, takes_nchw=False)
+            return OpenVinoNet(ir, n, takes_nchw=False, float32=True)
 
         threads = thread_budget()
         builders: dict[RuntimeName, Callable[[], PerThreadCount[Net]]] = {

@@ -22,16 +22,24 @@ class OpenVinoNet:
 
     name = "openvino"
 
-    def __init__(self, model: Path, threads: int, *, takes_nchw: bool = True) -> None:
+    def __init__(
+        self, model: Path, threads: int, *, takes_nchw: bool = True, float32: bool = False
+    ) -> None:
         import openvino as ov
 
         self._ov = ov
         self._core = ov.Core()
-        self._config = {
+        self._config: dict[str, object] = {
             "INFERENCE_NUM_THREADS": threads,
             "PERFORMANCE_HINT": "LATENCY",
+            # Pinned, each worker's single thread went to the same first core.
             "ENABLE_CPU_PINNING": False,
         }
+        if float32:
+            # On a CPU with bfloat16 instructions OpenVINO computes in bf16 unless told
+            # otherwise: close enough for boxes (the YOLO agreement tests hold), not for a
+            # probability map or a classifier's probability (0.02 and 0.001 off).
+            self._config["INFERENCE_PRECISION_HINT"] = "f32"
         self._model = self._core.read_model(str(model))
         compiled = self._core.compile_model(self._model, "CPU", self._config)
         self._request = compiled.create_infer_request()
