@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ..vision.model import ArtifactOut, InputItem, RuntimeChoice
 from ..vision.registry import Registry
+
+if TYPE_CHECKING:
+    from ..store.records import Job
 
 MIN_BATCH_SPEEDUP = 1.1
 ModelStatus = Literal["loaded", "loading", "unavailable", "unloaded", "disabled"]
@@ -82,8 +85,9 @@ class QueueFullError(Exception):
 class JobListener(Protocol):
     """How an executor reports back; implemented by the job service."""
 
-    async def on_start(self, job_id: str, worker: str) -> bool:
-        """Called before a job runs; False means it was cancelled or deleted: skip it."""
+    async def on_start(self, job_id: str, worker: str, known: Job | None = None) -> Job | None:
+        """Called before a job runs (`known`: its record, when the caller has just read
+        it); the started record, or None when it was cancelled, deleted or taken: skip it."""
 
     async def on_progress(self, job_id: str, fraction: float, message: str) -> None: ...
 

@@ -468,7 +468,9 @@ class LocalExecutor:
         it says until every job has ended."""
         assert self._listener is not None
         worker_name = f"{slot.name} (pid {slot.process.pid})"
-        tasks = [t for t in tasks if await self._listener.on_start(t.job_id, worker_name)]
+        tasks = [
+            t for t in tasks if await self._listener.on_start(t.job_id, worker_name) is not None
+        ]
         if not tasks:
             return
         pending = {t.job_id: t for t in tasks}

@@ -225,12 +225,13 @@ class NodeProcess:
             return
         # Busy from before the claim: a reload waits for an idle process to restart it.
         self.beat.job_id, self.beat.task_id = job_id, task_id
-        if not self.call(self.jobs.on_start(job_id, self.beat.worker)):
+        started = self.call(self.jobs.on_start(job_id, self.beat.worker, known=job))
+        if started is None:
             self.beat.job_id = self.beat.task_id = None
             return  # cancelled, deleted, or already taken (a message delivered twice)
         self.call(self._announce())
         try:
-            self._run(job, spec)
+            self._run(started, spec)
         finally:
             self.beat.job_id = self.beat.task_id = None
             self.beat.jobs_done += 1
@@ -240,8 +241,7 @@ class NodeProcess:
 
     def _run(self, job: Job, spec: ModelSpec) -> None:
         job_id = job.id
-        started = self.call(self.store.jobs.get(job_id))
-        task = self.jobs.task_for(started or job, spec)
+        task = self.jobs.task_for(job, spec)
         fetching = time.monotonic()
         try:
             self.call(self.files.fetch_inputs(job_id, [f.stored for f in job.inputs]))

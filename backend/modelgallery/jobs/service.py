@@ -298,13 +298,14 @@ class JobService:
 
     # --- the executor's listener ------------------------------------------------------
 
-    async def on_start(self, job_id: str, worker: str) -> bool:
-        # A cancel or delete since it was queued makes the conditional update below miss.
-        # Popped from `_queued` only once in `_running`, so that `is_active` never misses it.
-        job = self._queued.get(job_id) or await self.store.jobs.get(job_id)
+    async def on_start(self, job_id: str, worker: str, known: Job | None = None) -> Job | None:
+        # A cancel or delete since it was queued (or read) makes the conditional update
+        # below miss. Popped from `_queued` only once in `_running`, so that `is_active`
+        # never misses it.
+        job = self._queued.get(job_id) or known or await self.store.jobs.get(job_id)
         if job is None or job.status != JobStatus.queued:
             self._queued.pop(job_id, None)
-            return False
+            return None
         started = utcnow()
         queued_ms = round((started - job.timings.created).total_seconds() * 1000, 2)
         timings = job.timings.model_copy(
@@ -323,14 +324,14 @@ class JobService:
         )
         if updated is None:
             self._queued.pop(job_id, None)
-            return False
+            return None
         self._running[job_id] = updated
         self._queued.pop(job_id, None)
         # The start was just written: progress is stored from the next interval on (a
         # one-image job ends before it, and its progress reaches followers as events).
         self._last_write[job_id] = time.monotonic()
         await self.bus.publish(updated)
-        return True
+        return updated
 
     async def on_progress(self, job_id: str, fraction: float, message: str) -> None:
         now = time.monotonic()
