@@ -74,6 +74,12 @@ done
 mv "$partial" "$target"
 trap - EXIT
 log "backup written: $target ($(du -sh "$target" | cut -f1))"
+bucket=$(env_get STORAGE_URL "")
+if [[ -n $bucket ]]; then
+  # The data volume then holds working copies only; the bucket is the jobs' files.
+  log "not included: the job files in $bucket (STORAGE_URL); copy the bucket with the" \
+    "provider's tools (aws s3 sync, gcloud storage rsync) or rely on its versioning"
+fi
 
 if [[ $keep -gt 0 ]]; then
   find "$dir" -mindepth 1 -maxdepth 1 -type d -name '20*Z' -mtime "+$keep" -print -exec rm -rf {} + |

@@ -40,7 +40,7 @@ from .services.contact import ContactService
 from .services.container import Services
 from .services.models import ModelCatalog
 from .services.predictions import PredictionService
-from .services.quotas import Quotas
+from .services.quotas import Quotas, active_jobs
 from .services.status import StatusService
 from .store import create_store
 from .store.base import Store
@@ -132,9 +132,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         else MemoryEventBus()
     )
     local = settings.executor == "local"  # its workers write outputs here
-    jobs = JobService(
-        settings, store, executor, files, registry, metrics, bus, stores_outputs=local
-    )
+    jobs = JobService(settings, store, executor, files, registry, metrics, bus, local=local)
     limits = throttle_storage(settings)
     accounts = AccountService(settings, store, limits)
     await accounts.ensure_first_admin()
@@ -143,11 +141,10 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     )
     disk = DiskGuard(settings.data_dir, settings.disk_reserve_bytes)
     retention = Retention(jobs)
+    quotas = Quotas(settings, jobs.still_active, limits, active_jobs(settings))
     services = Services(
         settings=settings,
-        predictions=PredictionService(
-            settings, jobs, disk, Quotas(settings, jobs.is_active, limits)
-        ),
+        predictions=PredictionService(settings, jobs, disk, quotas),
         models=ModelCatalog(jobs),
         accounts=accounts,
         admin=AdminService(store, jobs, outbox, retention),

@@ -217,10 +217,16 @@ def _check_registry(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _backup(settings: Settings, args: argparse.Namespace) -> int:
-    from .services.backup import MONGODB_HOWTO, BackupError, create_backup, default_archive_name
+    from .services.backup import BackupError, create_backup, default_archive_name, mongodb_howto
 
     if settings.mongodb_uri is not None:
-        print(MONGODB_HOWTO.format(db=settings.mongodb_db, data=settings.data_dir), file=sys.stderr)
+        howto = mongodb_howto(
+            settings.mongodb_db,
+            settings.data_dir,
+            settings.storage_url,
+            settings.secret_key is not None,
+        )
+        print(howto, file=sys.stderr)
         return 2
     out = args.out or Path(default_archive_name(datetime.now(UTC)))
     try:

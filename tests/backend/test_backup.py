@@ -203,5 +203,23 @@ def test_backup_points_mongodb_users_at_mongodump(tmp_path: Path) -> None:
     result = _cli(server, "backup", MONGODB_URI="mongodb://127.0.0.1:9/none")
     assert result.returncode == 2
     assert "mongodump" in result.stderr and "mongorestore" in result.stderr
+    assert "cf data.tar jobs secret.key" in result.stderr
     missing = _cli(server, "backup", "--out", str(tmp_path / "x.tar"))
     assert missing.returncode == 1 and "no database" in missing.stderr
+
+
+def test_backup_advice_for_a_cluster_names_the_bucket_and_no_key_file(tmp_path: Path) -> None:
+    """With SECRET_KEY set there is no secret.key to copy, and with STORAGE_URL the job
+    files are in the bucket (the data folder holds working copies only)."""
+    server = BackendServer(tmp_path / "data")
+    result = _cli(
+        server,
+        "backup",
+        MONGODB_URI="mongodb://127.0.0.1:9/none",
+        SECRET_KEY="a key shared by the replicas of this test",
+        STORAGE_URL="s3://gallery-jobs/prod",
+    )
+    assert result.returncode == 2
+    assert "secret.key" not in result.stderr and "data.tar" not in result.stderr
+    assert "aws s3 sync s3://gallery-jobs/prod" in result.stderr
+    assert "SECRET_KEY is set" in result.stderr

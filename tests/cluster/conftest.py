@@ -4,6 +4,7 @@ and two worker nodes, each with its own data folder (tests/support/cluster.py)."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from tests.support.mongo import MongoTestServer
 from tests.support.redis_server import RedisTestServer
 from tests.support.s3_server import S3TestServer
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, BackendServer
+
+USER_JOBS_AT_ONCE = 2  # the only quota set: the signed-in user's jobs at once
 
 
 @dataclass
@@ -54,15 +57,20 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     ):
         assert mongo.uri is not None
         env = cluster_env(redis.url, mongo.uri, {**s3.env, "STORAGE_URL": s3.url("cluster")})
+        env["ACTIVE_JOBS_USER"] = str(USER_JOBS_AT_ONCE)
         nodes = {
             name: WorkerNode(name, root / name, env, groups="toy") for name in ("node-a", "node-b")
         }
+        # Only node-a has the weights of toy-weighted: node-b must never take its jobs.
+        (root / "node-a" / "models").mkdir(parents=True)
+        (root / "node-a" / "models" / "toy-factor.txt").write_bytes(b"0.5")
         for node in nodes.values():
             node.start()
         apis = [api_replica(root / f"api-{i}", env) for i in (1, 2)]
         try:
-            for api in apis:  # one after the other: the first creates the administrator
-                api.start(timeout_s=120)
+            # Together, as a scaled compose file starts them: both may create the administrator.
+            with ThreadPoolExecutor(len(apis)) as pool:
+                list(pool.map(lambda api: api.start(timeout_s=120), apis))
             clients = [api.client() for api in apis]
             admin = login(clients[0], ADMIN_EMAIL, ADMIN_PASSWORD)
             running = Cluster(redis, apis, nodes, clients, admin)

@@ -13,8 +13,9 @@ import pytest
 
 from tests.support.cluster import wait_until
 from tests.support.jobs import submit, wait_for
+from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD
 
-from .conftest import Cluster
+from .conftest import USER_JOBS_AT_ONCE, Cluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.mongodb]
 
@@ -38,6 +39,15 @@ def accepted(response: httpx.Response) -> dict[str, Any]:
 
 def admin_view(cluster: Cluster, job_id: str) -> dict[str, Any]:
     return cluster.http[0].get(f"/api/admin/predictions/{job_id}", headers=cluster.admin).json()
+
+
+def signed_up(http: httpx.Client, email: str) -> dict[str, str]:
+    answer = http.post(
+        "/api/auth/signup", json={"email": email, "password": "a long password", "name": "Ada"}
+    )
+    assert answer.status_code in (200, 201), answer.text
+    http.cookies.clear()
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 def test_submitted_through_one_replica_followed_and_downloaded_through_the_other(
@@ -70,6 +80,49 @@ def test_every_node_is_listed_with_its_models(cluster: Cluster) -> None:
     models = {m["name"]: m for m in listed["models"]}
     assert models["toy"]["state"] == "loaded"
     assert cluster.http[1].get("/api/ready").status_code == 200
+
+
+def test_a_users_predictions_at_once_count_on_every_replica_and_end_on_any_node(
+    cluster: Cluster,
+) -> None:
+    first, second = cluster.http
+    user = signed_up(first, "at-once@example.org")
+    for http in (first, second, first, second):  # each ends on a node: its place is freed
+        done = submit(http, wait=30, headers=user).json()
+        assert done["status"] == "succeeded", done
+    running = [accepted(submit(http, params=LONG, headers=user)) for http in (first, second)]
+    for http in (first, second):
+        refused = submit(http, headers=user)
+        assert refused.status_code == 429, refused.text
+        assert f"{USER_JOBS_AT_ONCE} predictions waiting or running" in refused.json()["detail"]
+        assert int(refused.headers["retry-after"]) >= 1
+    cancel = second.post(f"/api/predictions/{running[0]['id']}/cancel", headers=user)
+    assert cancel.status_code == 200, cancel.text
+    wait_for(first, running[0]["id"], headers=user, timeout_s=30)
+    assert submit(first, wait=30, headers=user).json()["status"] == "succeeded"
+    second.post(f"/api/predictions/{running[1]['id']}/cancel", headers=user)
+
+
+def test_a_node_without_a_models_weights_takes_none_of_its_jobs_and_says_why(
+    cluster: Cluster,
+) -> None:
+    first, second = cluster.http
+    jobs = [accepted(submit(http, model="toy-weighted")) for http in (first, second) * 3]
+    for job in jobs:
+        done = wait_for(first, job["id"], timeout_s=60)
+        assert done["status"] == "succeeded", (done["error"], cluster.logs())
+        assert admin_view(cluster, job["id"])["worker"].startswith("node-a/")
+    nodes = {n["name"]: n for n in second.get("/api/admin/nodes", headers=cluster.admin).json()}
+    assert set(nodes) == set(cluster.nodes)
+    weighted = {n: {m["name"]: m for m in nodes[n]["models"]}["toy-weighted"] for n in nodes}
+    assert weighted["node-a"]["state"] == "loaded"
+    assert weighted["node-a"]["load_ms"] is not None
+    assert weighted["node-b"]["state"] == "unavailable"
+    assert "weights missing on node node-b (toy-factor.txt)" in weighted["node-b"]["reason"]
+    assert "fetch-models toy-weighted" in weighted["node-b"]["reason"]
+    assert "toy-factor.txt" in cluster.nodes["node-b"].log()
+    assert nodes["node-b"]["host"] and nodes["node-b"]["groups"] == ["toy"]
+    assert first.get("/api/models/toy-weighted").json()["state"] == "loaded"  # node-a serves
 
 
 def test_a_node_killed_mid_job_hands_the_job_to_the_other(cluster: Cluster) -> None:
@@ -163,19 +216,48 @@ def test_jobs_queued_when_redis_restarts_still_run_once(cluster: Cluster) -> Non
         assert admin_view(cluster, job["id"])["attempts"] == 1
 
 
-def test_while_redis_is_away_uploads_are_refused_with_the_reason(cluster: Cluster) -> None:
-    first = cluster.http[0]
+def test_while_redis_is_away_every_path_that_needs_it_says_so_and_recovers_at_once(
+    cluster: Cluster,
+) -> None:
+    first, second = cluster.http
+    user = signed_up(second, "redis-away@example.org")
+    job = submit(first, wait=30).json()
+    message = {
+        "name": "Ada",
+        "email": "ada@example.org",
+        "subject": "Hi",
+        "message": "Hello, is anyone there?",
+    }
+    paths = {  # each needs Redis: the queue, quotas, log-in throttles, contact limits, events
+        "anonymous upload": lambda: submit(first),
+        "user upload": lambda: submit(second, headers=user),
+        "log-in": lambda: first.post(
+            "/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        ),
+        "wrong log-in": lambda: second.post(
+            "/api/auth/login", json={"email": ADMIN_EMAIL, "password": "not the password"}
+        ),
+        "contact": lambda: first.post("/api/contact", json=message),
+        "events": lambda: second.get(f"/api/predictions/{job['id']}/events"),
+    }
     cluster.redis.stop()
     try:
         wait_until(lambda: first.get("/api/ready").status_code == 503, 30, "not ready")
-        refused = submit(first)
-        assert refused.status_code == 503, refused.text
-        assert "(Redis is away)" in refused.json()["detail"]
-        assert int(refused.headers["retry-after"]) >= 1
+        for what, call in paths.items():
+            refused = call()
+            assert refused.status_code == 503, (what, refused.text)
+            assert "Redis" in refused.json()["detail"], (what, refused.text)
+            assert int(refused.headers["retry-after"]) >= 1, what
+        assert "(Redis is away)" in submit(first).json()["detail"]
     finally:
         cluster.redis.start()
+    # What needs Redis for each request works with the first request after it is back.
+    for what in ("log-in", "wrong log-in", "contact", "events"):
+        assert paths[what]().status_code in (200, 202, 401), what
+    first.cookies.clear()  # the log-in's session: the clients stay anonymous
     wait_until(lambda: first.get("/api/ready").status_code == 200, 60, "ready again")
     assert submit(first, wait=30).json()["status"] == "succeeded"
+    assert submit(second, wait=30, headers=user).json()["status"] == "succeeded"
 
 
 def test_an_api_replica_restarted_mid_queue_loses_nothing_and_runs_nothing_twice(

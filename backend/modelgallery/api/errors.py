@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..core.disk import out_of_space
+from ..core.shared import RETRY_AFTER_S, SharedStateUnavailable
 from ..services import errors as service
 from .methods import allowed_methods, method_not_allowed_detail
 
@@ -91,6 +92,11 @@ def install_error_handlers(app: FastAPI) -> None:
         if status == 401:
             headers["WWW-Authenticate"] = "Bearer"
         return error_response(status, exc.message, headers or None)
+
+    @app.exception_handler(SharedStateUnavailable)
+    async def _shared(_: Request, exc: SharedStateUnavailable) -> JSONResponse:
+        log.warning("%s (%s)", exc, exc.__cause__)
+        return error_response(503, str(exc), {"Retry-After": str(RETRY_AFTER_S)})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

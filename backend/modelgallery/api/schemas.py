@@ -8,6 +8,7 @@ from typing import Any, cast
 from pydantic import BaseModel, EmailStr, Field, StrictBool
 
 from ..jobs.executor import ModelState
+from ..services.admin import NodeView
 from ..services.models import ModelView
 from ..store.records import Artifact, Job, JobStatus, Role, Timings, User
 from ..vision.model import Output, Param, ResultKind, RuntimeChoice
@@ -47,7 +48,10 @@ _ERROR_TEXT = {
     415: "The file is not of a kind the model accepts, or is damaged",
     422: "Invalid request; `detail` names the field",
     429: "Too many attempts; see Retry-After",
-    503: "The model is unavailable or busy; see Retry-After",
+    503: (
+        "The model is unavailable or busy, or Redis (which API replicas share) is away; "
+        "see Retry-After"
+    ),
     507: "The server is out of storage space; try again later",
 }
 
@@ -249,3 +253,46 @@ class LegacyPredictionOut(JobPublic):
     file_name: str | None = Field(
         None, description="Pass to the matching GET /api/export_... route to download."
     )
+
+
+class NodeModelOut(BaseModel):
+    name: str
+    state: str
+    reason: str | None = Field(None, description="Why it is not loaded here, when it is not")
+    load_ms: float | None = None
+    runtime: str | None = Field(None, description="The runtime it serves on here")
+
+
+class NodeOut(BaseModel):
+    """A machine that runs jobs: this server's own worker processes, or a worker node."""
+
+    name: str
+    host: str
+    groups: list[str]
+    processes: int
+    ready: int = Field(description="Processes with their models loaded, taking jobs")
+    running: list[str] = Field(description="The predictions its processes run now")
+    jobs_done: int
+    models: list[NodeModelOut]
+
+    @classmethod
+    def of(cls, node: NodeView) -> NodeOut:
+        return cls(
+            name=node.name,
+            host=node.host,
+            groups=node.groups,
+            processes=node.processes,
+            ready=node.ready,
+            running=node.running,
+            jobs_done=node.jobs_done,
+            models=[
+                NodeModelOut(
+                    name=name,
+                    state=state.status,
+                    reason=state.reason,
+                    load_ms=state.load_ms,
+                    runtime=state.runtime.chosen if state.runtime else None,
+                )
+                for name, state in node.models.items()
+            ],
+        )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +18,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from .settings import Settings
+from .shared import REDIS_ERRORS, SharedStateUnavailable
 
 _hasher = PasswordHash((Argon2Hasher(),))
 # Verifying against this when the e-mail is unknown keeps login time the same either way.
@@ -97,21 +100,36 @@ class Throttle:
     `throttle_storage`; each throttle has its own by default). `name` keeps the counts of
     throttles sharing a storage apart."""
 
-    def __init__(self, name: str, rate: str, storage: Storage | None = None) -> None:
+    def __init__(
+        self, name: str, rate: str, storage: Storage | None = None, what: str = "this request"
+    ) -> None:
         self._name = name
+        self._what = what  # what cannot be checked without the count, for people
         self._item = parse(rate)
         self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
 
     def blocked_for(self, *key: str, cost: int = 1) -> int:
         """0 when `cost` more is allowed, else the seconds until the window's oldest hit
-        leaves it (a hint: more may have to leave for a large cost)."""
-        if self._limiter.test(self._item, self._name, *key, cost=cost):
-            return 0
-        reset, _ = self._limiter.get_window_stats(self._item, self._name, *key)
+        leaves it (a hint: more may have to leave for a large cost). Raises
+        SharedStateUnavailable when the count is in Redis and Redis is away, as do the
+        other methods."""
+        with self._shared():
+            if self._limiter.test(self._item, self._name, *key, cost=cost):
+                return 0
+            reset, _ = self._limiter.get_window_stats(self._item, self._name, *key)
         return max(1, math.ceil(reset - time.time()))
 
     def hit(self, *key: str, cost: int = 1) -> None:
-        self._limiter.hit(self._item, self._name, *key, cost=cost)
+        with self._shared():
+            self._limiter.hit(self._item, self._name, *key, cost=cost)
 
     def clear(self, *key: str) -> None:
-        self._limiter.clear(self._item, self._name, *key)
+        with self._shared():
+            self._limiter.clear(self._item, self._name, *key)
+
+    @contextmanager
+    def _shared(self) -> Iterator[None]:
+        try:
+            yield
+        except REDIS_ERRORS as exc:
+            raise SharedStateUnavailable(f"{self._what} cannot be checked") from exc

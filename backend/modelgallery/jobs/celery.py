@@ -30,6 +30,7 @@ from .cluster import (
     Beat,
     cancel_key,
     celery_task_id,
+    model_queue,
 )
 from .executor import JobListener, ModelState, QueueFullError, Task, WorkerInfo
 
@@ -140,7 +141,7 @@ class CeleryExecutor:
             self._app.send_task(
                 RUN_TASK,
                 args=[task.job_id],
-                queue=group,
+                queue=model_queue(group, task.model),
                 task_id=celery_task_id(task.job_id, task.attempts),
                 # Past its limit the node's process is killed and replaced (Celery's hard
                 # limit); the grace lets the job's own clock stop it first.
@@ -247,6 +248,8 @@ class CeleryExecutor:
                 node=beat.node,
                 ready=beat.ready,
                 models={name: state.status for name, state in beat.states().items()},
+                host=beat.host,
+                states=beat.states(),
             )
             for beat in sorted(self._beats, key=lambda b: (b.node, b.group, b.pid))
         ]
@@ -272,10 +275,11 @@ class CeleryExecutor:
         try:
             beats = await self._read_beats()
             self._unloaded = {str(m) for m in await self._redis.smembers(UNLOADED)}
-            groups = set(self._registry.groups) | {b.group for b in beats}
+            specs = self._registry.models.values()
+            queues = sorted({(s.group, model_queue(s.group, s.name)) for s in specs})
             async with self._redis.pipeline(transaction=False) as pipe:
-                for group in sorted(groups):
-                    pipe.llen(group)
+                for _, queue in queues:
+                    pipe.llen(queue)
                 lengths = await pipe.execute()
         except (OSError, aioredis.RedisError) as exc:
             if self._reachable:
@@ -290,7 +294,10 @@ class CeleryExecutor:
             self._reachable_since = time.monotonic()
         self._reachable = True
         self._beats = beats
-        self._depths = dict(zip(sorted(groups), (int(n) for n in lengths), strict=True))
+        depths = {group: 0 for group in self._registry.groups} | {b.group: 0 for b in beats}
+        for (group, _), length in zip(queues, lengths, strict=True):
+            depths[group] += int(length)
+        self._depths = depths
 
     async def _read_beats(self) -> list[Beat]:
         keys = [key async for key in self._redis.scan_iter(match=PROC_PREFIX + "*", count=500)]

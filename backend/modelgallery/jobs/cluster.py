@@ -23,6 +23,12 @@ CANCEL_TTL_S = 24 * 3600
 MISSED_BEATS = 3  # a process is gone after this many heartbeats without one
 
 
+def model_queue(group: str, model: str) -> str:
+    """A model's Celery queue: a node consumes only the queues of the models it can run, so
+    a node missing a model's weights never takes that model's jobs."""
+    return f"{group}.{model}"
+
+
 def proc_key(worker: str) -> str:
     return PROC_PREFIX + worker
 

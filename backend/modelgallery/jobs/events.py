@@ -37,6 +37,10 @@ Latest = Callable[[str], Awaitable[Job | None]]
 class EventBus(Protocol):
     async def publish(self, job: Job) -> None: ...
 
+    async def available(self) -> bool:
+        """Whether a subscription made now would receive the changes."""
+        ...
+
     def subscribe(self, job_id: str) -> AbstractAsyncContextManager[asyncio.Queue[Job]]: ...
 
     async def close(self) -> None: ...
@@ -85,6 +89,9 @@ class MemoryEventBus:
 
     async def publish(self, job: Job) -> None:
         self._mailboxes.deliver(job)
+
+    async def available(self) -> bool:
+        return True
 
     @contextlib.asynccontextmanager
     async def subscribe(self, job_id: str) -> AsyncIterator[asyncio.Queue[Job]]:
@@ -151,6 +158,17 @@ class RedisEventBus:
             if self._publish_failing:
                 log.info("job events: publishing to Redis again")
             self._publish_failing = False
+
+    async def available(self) -> bool:
+        """Connected, or Redis answers again (the reader, between its tries, resubscribes
+        and delivers the stored state)."""
+        if self._pubsub is not None:
+            return True
+        try:
+            await self._publisher.ping()
+        except (RedisError, OSError):
+            return False
+        return True
 
     @contextlib.asynccontextmanager
     async def subscribe(self, job_id: str) -> AsyncIterator[asyncio.Queue[Job]]:

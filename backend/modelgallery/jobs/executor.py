@@ -60,6 +60,8 @@ class WorkerInfo:
     node: str = ""  # the machine (worker node) it runs on
     ready: bool = False  # its models are loaded and it takes jobs
     models: dict[str, ModelStatus] = field(default_factory=dict)  # as this process has them
+    host: str = ""  # the node's host name
+    states: dict[str, ModelState] = field(default_factory=dict)  # `models` with the details
 
 
 @dataclass

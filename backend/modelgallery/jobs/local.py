@@ -116,7 +116,8 @@ class LocalExecutor:
         self._listener: JobListener | None = None
         self._stopping = False
         self._cores = usable_cores()
-        self._node = settings.node_name or socket.gethostname()
+        self._host = socket.gethostname()
+        self._node = settings.node_name or self._host
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -196,26 +197,27 @@ class LocalExecutor:
         return {name: g.queue.qsize() for name, g in self._groups.items()}
 
     def workers(self) -> list[WorkerInfo]:
-        return [
-            WorkerInfo(
-                name=s.name,
-                group=g.name,
-                pid=s.process.pid if s.process is not None else None,
-                alive=s.alive,
-                job_id=s.job_id,
-                jobs_done=s.jobs_done,
-                restarts=s.restarts,
-                node=self._node,
-                ready=s.ready and s.alive,
-                models={
-                    spec.name: self._states[spec.name].status
-                    for spec in g.specs
-                    if spec.name in self._states
-                },
-            )
-            for g in self._groups.values()
-            for s in g.slots
-        ]
+        workers = []
+        for g in self._groups.values():
+            states = {m.name: self._states[m.name] for m in g.specs if m.name in self._states}
+            workers += [
+                WorkerInfo(
+                    name=s.name,
+                    group=g.name,
+                    pid=s.process.pid if s.process is not None else None,
+                    alive=s.alive,
+                    job_id=s.job_id,
+                    jobs_done=s.jobs_done,
+                    restarts=s.restarts,
+                    node=self._node,
+                    ready=s.ready and s.alive,
+                    models={name: state.status for name, state in states.items()},
+                    host=self._host,
+                    states=states,
+                )
+                for s in g.slots
+            ]
+        return workers
 
     def ready(self) -> tuple[bool, str]:
         for group in self._groups.values():

@@ -19,20 +19,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from celery import signals
+from celery.exceptions import Reject
 
 from ..core.machine import usable_cores
 from ..core.metrics import Metrics
@@ -44,20 +44,38 @@ from ..vision.model import Model
 from ..vision.registry import ModelSpec, Registry, load_registry
 from . import worker
 from .celery import RUN_TASK, CeleryExecutor, celery_app
-from .cluster import GENERATION, MISSED_BEATS, UNLOADED, Beat, cancel_key, proc_key, state_fields
+from .cluster import (
+    GENERATION,
+    MISSED_BEATS,
+    UNLOADED,
+    Beat,
+    cancel_key,
+    model_queue,
+    proc_key,
+    state_fields,
+)
 from .events import RedisEventBus
 from .executor import ModelState, Outcome
 from .messages import Cancelled, Failed, ModelReport, Progressed, Succeeded
+from .scratch import scratch_folder
 from .service import JobService
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _CANCEL_CHECK_S = 0.5
+_REQUEUE_DELAY_S = 1.0  # a message this process cannot run goes back no faster than this
 
 
 class NodeSelectionError(ValueError):
     pass
+
+
+def missing_reason(node: str, model: str, missing: list[str]) -> str:
+    return (
+        f"weights missing on node {node} ({', '.join(missing)}): run "
+        f"`modelgallery fetch-models {model}` there, then restart the node"
+    )
 
 
 def hosted(registry: Registry, groups: list[str], models: list[str]) -> dict[str, list[str]]:
@@ -111,14 +129,34 @@ def _run_group(settings: Settings, group: str, names: list[str]) -> int:
     processes = settings.workers_for(group)
     app = celery_app(settings)
     app.conf.worker_proc_alive_timeout = settings.worker_start_timeout_s
+    hostname = f"{node}.{group}@{socket.gethostname()}"
     holder: dict[str, NodeProcess] = {}
+    registry = load_registry(settings.models_file, settings.models_dir)
+    queues = []
+    for name in names:
+        if missing := registry.models[name].missing_weights():
+            log.warning("%s: it takes no jobs of this model", missing_reason(node, name, missing))
+        else:
+            queues.append(model_queue(group, name))
+    if not queues:  # it still announces itself, with the reasons, on the admin page
+        log.error("node %s can run none of %s: it takes no jobs", node, ", ".join(names))
 
     @app.task(name=RUN_TASK, bind=True)  # type: ignore[untyped-decorator]
     def run_job(self: Any, job_id: str) -> None:
         holder["process"].run(job_id, str(self.request.id))
 
+    def consume(model: str, wanted: bool) -> None:
+        """What a process could load decides what the node takes (a model that failed to
+        load, or whose weights were fetched since the node started)."""
+        queue = model_queue(group, model)
+        control = app.control.add_consumer if wanted else app.control.cancel_consumer
+        try:
+            control(queue, destination=[hostname])
+        except Exception as exc:  # Redis away: the next process start tries again
+            log.warning("could not %s %s: %s", "consume" if wanted else "leave", queue, exc)
+
     def start_process(**_: Any) -> None:
-        holder["process"] = NodeProcess(settings, node, group, names, processes)
+        holder["process"] = NodeProcess(settings, node, group, names, processes, consume)
 
     def stop_process(**_: Any) -> None:
         process = holder.pop("process", None)
@@ -131,10 +169,10 @@ def _run_group(settings: Settings, group: str, names: list[str]) -> int:
     app.worker_main(
         [
             "worker",
-            "--queues", group,
+            "--queues", ",".join(queues or [f"{group}.none"]),
             "--concurrency", str(processes),
             "--pool", "prefork",
-            "--hostname", f"{node}.{group}@{socket.gethostname()}",
+            "--hostname", hostname,
             "--without-gossip",
             "--without-mingle",
             "--loglevel", settings.log_level,
@@ -144,21 +182,24 @@ def _run_group(settings: Settings, group: str, names: list[str]) -> int:
 
 
 def _scratch(settings: Settings) -> Path:
-    """Where a process keeps its jobs' files. With object storage, a folder of its own
-    (emptied at start: a pid can be reused), so that no other process of the node ever
-    touches a job it runs; without, the data folder the API shares with it."""
+    """Where a process keeps its jobs' files: with object storage, a folder of its own
+    (`scratch.py`); without, the data folder the API shares with it."""
     if not settings.storage_url:
         return settings.jobs_dir
-    folder = settings.data_dir / "scratch" / str(os.getpid())
-    shutil.rmtree(folder, ignore_errors=True)
-    return folder
+    return scratch_folder(settings.data_dir / "scratch")
 
 
 class NodeProcess:
     """One pool process of a node: its models, its heartbeat, the jobs it runs."""
 
     def __init__(
-        self, settings: Settings, node: str, group: str, names: list[str], processes: int
+        self,
+        settings: Settings,
+        node: str,
+        group: str,
+        names: list[str],
+        processes: int,
+        consume: Callable[[str, bool], None],
     ) -> None:
         self.settings = settings
         self.threads = settings.worker_threads or max(1, usable_cores() // processes)
@@ -200,16 +241,14 @@ class NodeProcess:
             if name in unloaded:
                 self._report(ModelState("unloaded", "unloaded by an administrator"), name)
             elif missing := spec.missing_weights():
-                reason = (
-                    f"weights missing on node {node} ({', '.join(missing)}): run "
-                    f"`modelgallery fetch-models {name}` there"
-                )
-                self._report(ModelState("unavailable", reason), name)
+                self._report(ModelState("unavailable", missing_reason(node, name, missing)), name)
             else:
                 self._report(ModelState("loading"), name)
                 specs.append(spec)
         self._beating = asyncio.run_coroutine_threadsafe(self._heartbeat(), self._loop)
         self.models: dict[str, Model] = worker.load_models(specs, self._loaded)
+        for spec in specs:
+            consume(spec.name, spec.name in self.models)
         self.beat.ready = True
         self.call(self._announce())
 
@@ -223,6 +262,11 @@ class NodeProcess:
         if spec is None:
             self.call(self.jobs.on_failure(job_id, f"no model '{job.model}' on this node"))
             return
+        if job.model not in self.models:
+            # Taken before this node stopped consuming the model's queue: back to the
+            # queue, for a node that can run it.
+            time.sleep(_REQUEUE_DELAY_S)
+            raise Reject(f"{job.model} is not loaded on {self.beat.worker}", requeue=True)
         # Busy from before the claim: a reload waits for an idle process to restart it.
         self.beat.job_id, self.beat.task_id = job_id, task_id
         started = self.call(self.jobs.on_start(job_id, self.beat.worker, known=job))
@@ -286,9 +330,10 @@ class NodeProcess:
     def _stop_check(self, job_id: str, began: float, limit_s: float) -> worker.StopCheck:
         last = 0.0
         cancelled = False
+        failing = False  # one warning per outage, not one per check
 
         def check() -> bool:
-            nonlocal last, cancelled
+            nonlocal last, cancelled, failing
             now = time.monotonic()
             if now - began > limit_s:
                 raise TimeoutError(f"stopped: it ran longer than the time limit of {limit_s:g} s")
@@ -297,7 +342,13 @@ class NodeProcess:
                 try:
                     cancelled = bool(self.call(self.redis.exists(cancel_key(job_id))))
                 except (OSError, aioredis.RedisError) as exc:  # Redis away: the job goes on
-                    log.warning("cancel of job %s not checked: %s", job_id, exc)
+                    if not failing:
+                        log.warning("job %s: no cancel checks while Redis is away: %s", job_id, exc)
+                    failing = True
+                else:
+                    if failing:
+                        log.info("job %s: cancels checked again", job_id)
+                    failing = False
             return cancelled
 
         return check

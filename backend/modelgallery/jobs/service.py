@@ -47,7 +47,7 @@ class JobService:
         metrics: Metrics,
         bus: EventBus | None = None,
         *,
-        stores_outputs: bool = False,
+        local: bool = False,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -56,9 +56,10 @@ class JobService:
         self.registry = registry
         self.metrics = metrics
         self.bus: EventBus = bus or MemoryEventBus()
-        # With object storage: `on_success` stores the outputs, written on this machine by
-        # this process's own workers (the local executor); a worker node stores its own.
-        self.stores_outputs = stores_outputs
+        # The local executor: its workers report to this process, so it knows the jobs it
+        # queued when they start, and with object storage `on_success` stores the outputs
+        # they wrote on this machine. A worker node starts and stores its jobs itself.
+        self.local = local
         # Running jobs: when progress was last stored, and the last state published.
         self._last_write: dict[str, float] = {}
         self._running: dict[str, Job] = {}
@@ -102,7 +103,8 @@ class JobService:
         """Store a prepared job (its files already in place) and queue it. Raises
         QueueFullError, after removing the job, when the queue is full."""
         job = await self.store.jobs.create(job)
-        self._queued[job.id] = job
+        if self.local:
+            self._queued[job.id] = job
         try:
             self.executor.submit(self.task_for(job, spec))
         except Exception:
@@ -153,9 +155,15 @@ class JobService:
         self._queued.pop(job_id, None)
         return deleted
 
-    def is_active(self, job_id: str) -> bool:
-        """Whether the job is queued or running in this process."""
-        return job_id in self._queued or job_id in self._running
+    async def still_active(self, job_ids: set[str]) -> set[str]:
+        """Which of these jobs are queued or running, wherever they run: those of this
+        process's workers from memory, the others from the store."""
+        active = {i for i in job_ids if i in self._queued or i in self._running}
+        for job_id in job_ids - active:
+            job = await self.store.jobs.get(job_id)
+            if job is not None and job.status in _ACTIVE:
+                active.add(job_id)
+        return active
 
     async def fail_queued(self, model: str, reason: str) -> int:
         """End every job of `model` still waiting; their slots skip them."""
@@ -300,8 +308,8 @@ class JobService:
 
     async def on_start(self, job_id: str, worker: str, known: Job | None = None) -> Job | None:
         # A cancel or delete since it was queued (or read) makes the conditional update
-        # below miss. Popped from `_queued` only once in `_running`, so that `is_active`
-        # never misses it.
+        # below miss. Popped from `_queued` only once in `_running`, so that
+        # `still_active` never misses it.
         job = self._queued.get(job_id) or known or await self.store.jobs.get(job_id)
         if job is None or job.status != JobStatus.queued:
             self._queued.pop(job_id, None)
@@ -365,7 +373,7 @@ class JobService:
             await self._finish(job, JobStatus.failed, error=f"the model's output is invalid: {exc}")
             return
         try:
-            if self.stores_outputs:
+            if self.local:
                 written = [a.name for a in artifacts if not a.deferred]
                 await self.files.publish_outputs(job_id, written)
         except ObjectStoreError as exc:

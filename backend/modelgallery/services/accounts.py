@@ -30,9 +30,13 @@ class AccountService:
         self.settings = settings
         self.store = store
         per_15min = settings.login_attempts_per_15min
-        self._login_throttle = Throttle("login", f"{per_15min}/15 minutes", limits)
+        self._login_throttle = Throttle(
+            "login", f"{per_15min}/15 minutes", limits, what="log-ins"
+        )
         # Also per client across e-mails, against spraying one password over many accounts.
-        self._client_throttle = Throttle("login-client", f"{per_15min * 5}/15 minutes", limits)
+        self._client_throttle = Throttle(
+            "login-client", f"{per_15min * 5}/15 minutes", limits, what="log-ins"
+        )
 
     async def signup(self, email: str, password: str, name: str) -> tuple[User, str]:
         if not self.settings.allow_signup:
@@ -122,9 +126,13 @@ class AccountService:
                 )
             return
         if await self.store.users.get_by_email(self.settings.admin_email) is None:
-            await self.create_admin(
-                self.settings.admin_email, self.settings.admin_password.get_secret_value()
-            )
+            try:
+                await self.create_admin(
+                    self.settings.admin_email, self.settings.admin_password.get_secret_value()
+                )
+            except DuplicateError:  # API replicas starting together: another one made it
+                log.info("the first administrator was created by another API replica")
+                return
             log.info("created the first administrator from the settings")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -152,6 +153,14 @@ class AdminService:
     def queue_depths(self) -> dict[str, int]:
         return self.executor.queue_depths()
 
+    def nodes(self) -> list[NodeView]:
+        """The machines that run jobs, from their live worker processes."""
+        by_node: dict[str, list[WorkerInfo]] = {}
+        for worker in self.executor.workers():
+            if worker.alive:
+                by_node.setdefault(worker.node, []).append(worker)
+        return [_node_view(name, workers) for name, workers in sorted(by_node.items())]
+
     def model_state(self, model: str) -> ModelState | None:
         return self.executor.model_states().get(model)
 
@@ -243,3 +252,37 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
         return round(ordered[max(0, math.ceil(q * len(ordered)) - 1)], 1)
 
     return {"p50": rank(0.5), "p90": rank(0.9), "p99": rank(0.99)}
+
+
+@dataclass(frozen=True)
+class NodeView:
+    name: str
+    host: str
+    groups: list[str]
+    processes: int
+    ready: int  # processes with their models loaded, taking jobs
+    running: list[str]  # the jobs its processes run now
+    jobs_done: int
+    models: dict[str, ModelState]  # each model at its best among the node's processes
+
+
+_RANK = {"loaded": 0, "loading": 1, "unloaded": 2, "disabled": 3, "unavailable": 4}
+
+
+def _node_view(name: str, workers: list[WorkerInfo]) -> NodeView:
+    models: dict[str, ModelState] = {}
+    for worker in workers:
+        for model, state in worker.states.items():
+            known = models.get(model)
+            if known is None or _RANK[state.status] < _RANK[known.status]:
+                models[model] = state
+    return NodeView(
+        name=name,
+        host=workers[0].host,
+        groups=sorted({w.group for w in workers}),
+        processes=len(workers),
+        ready=sum(w.ready for w in workers),
+        running=[w.job_id for w in workers if w.job_id],
+        jobs_done=sum(w.jobs_done for w in workers),
+        models=dict(sorted(models.items())),
+    )

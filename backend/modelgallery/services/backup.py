@@ -60,15 +60,55 @@ _BLOCK = 1 << 20
 _MAX_MANIFEST = 256 << 20
 _NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
 
-MONGODB_HOWTO = """\
-MONGODB_URI is set: the data lives in MongoDB, which `modelgallery backup` does not dump.
-Back up the database with MongoDB's own tools, plus the data folder (job files):
-  mongodump --uri "$MONGODB_URI" --db {db} --archive=mongo.archive.gz --gzip
-  tar -C {data} -cf data.tar jobs secret.key
-and restore with
-  mongorestore --uri "$MONGODB_URI" --drop --archive=mongo.archive.gz --gzip
-  tar -C {data} -xf data.tar
-(deploy/backup.sh and deploy/restore.sh do this for the Docker stack; see docs/deployment.md)."""
+def mongodb_howto(
+    db: str, data_dir: Path, storage_url: str | None, secret_in_settings: bool
+) -> str:
+    """What to back up where the data lives in MongoDB, for this deployment: the database,
+    the job files (the data folder, or the bucket, of which the folder keeps only working
+    copies) and the sessions' key (the data folder's, unless SECRET_KEY sets it)."""
+    folder = [] if secret_in_settings else ["secret.key"]
+    if not storage_url:
+        folder.insert(0, "jobs")
+    lines = [
+        "MONGODB_URI is set: the records live in MongoDB, which `modelgallery backup` does "
+        "not dump. Back up with MongoDB's own tools:",
+        f'  mongodump --uri "$MONGODB_URI" --db {db} --archive=mongo.archive.gz --gzip',
+    ]
+    if folder:
+        lines.append(f"  tar -C {data_dir} -cf data.tar {' '.join(folder)}")
+    if storage_url:
+        lines += _bucket_howto(storage_url)
+    if secret_in_settings:
+        lines.append(
+            "SECRET_KEY is set in the environment: keep it with your other secrets (sessions "
+            "and sign-in links need the same key after a restore)."
+        )
+    lines += [
+        "Restore with",
+        '  mongorestore --uri "$MONGODB_URI" --drop --archive=mongo.archive.gz --gzip',
+    ]
+    if folder:
+        lines.append(f"  tar -C {data_dir} -xf data.tar")
+    lines.append(
+        "(deploy/backup.sh and deploy/restore.sh do this for the Docker stack; see "
+        "docs/deployment.md)."
+    )
+    return "\n".join(lines)
+
+
+def _bucket_howto(storage_url: str) -> list[str]:
+    scheme = storage_url.split("://", 1)[0]
+    copy = (
+        f"  aws s3 sync {storage_url} ./jobs-backup"
+        if scheme == "s3"
+        else f"  gcloud storage rsync --recursive {storage_url} ./jobs-backup"
+    )
+    return [
+        f"The job files are in the bucket STORAGE_URL={storage_url} (each machine's data "
+        "folder only keeps working copies): copy it with the provider's tools, or rely on "
+        "the bucket's versioning, e.g.",
+        copy,
+    ]
 
 
 class BackupError(Exception):

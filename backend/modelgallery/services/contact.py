@@ -25,7 +25,9 @@ class ContactService:
         self, outbox: Outbox, per_hour: int, disk: DiskGuard, limits: Storage | None = None
     ) -> None:
         self.outbox = outbox
-        self._throttle = Throttle("contact", f"{per_hour}/hour", limits)
+        self._throttle = Throttle(
+            "contact", f"{per_hour}/hour", limits, what="the limit on messages"
+        )
         self._disk = disk
 
     async def submit(self, form: ContactIn, client: str) -> ContactMessage:

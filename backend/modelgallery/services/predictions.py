@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..core.disk import DiskGuard, out_of_space
 from ..core.settings import Settings
+from ..core.shared import SharedStateUnavailable
 from ..files.storage import Kind, ObjectStoreError, UnsafePathError
 from ..jobs.executor import QueueFullError
 from ..jobs.retention import expired_message
@@ -176,7 +177,7 @@ class PredictionService:
         than its reserve; the folder goes again when the upload fails for any reason."""
         if self.settings.require_login and user is None:
             raise NotAuthenticated("log in to use the models on this server")
-        self.quotas.admit(user, client, declared_bytes)
+        await self.quotas.admit(user, client, declared_bytes)
         try:
             self.jobs.check_can_take(spec)
         except ModelUnavailableError as exc:
@@ -226,6 +227,13 @@ class PredictionService:
             JobQuery(user_id=user.id, offset=offset, limit=limit)
         )
         return Page[Job](data=[self.jobs.with_result_kind(j) for j in page.data], count=page.count)
+
+    async def followable(self, job_id: str, user: User | None) -> Job:
+        """The job, if this caller may see it and its changes can reach them now."""
+        job = await self.visible(job_id, user)
+        if not await self.jobs.bus.available():
+            raise SharedStateUnavailable("this prediction's progress cannot be followed")
+        return job
 
     async def follow(self, job: Job) -> AsyncIterator[Job]:
         """The job's state now, then at every change until it ends."""

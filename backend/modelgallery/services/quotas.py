@@ -5,21 +5,82 @@ for anonymous visitors and per account for users. Administrators have none. A re
 
 Uploads and volume are counted like the other throttles (`core.security.Throttle`): in
 memory, or in Redis shared by every API replica. A restart of an in-memory count forgets it,
-which errs on the visitor's side. Jobs at once are counted per process."""
+which errs on the visitor's side. Jobs at once are the visitor's jobs accepted and not known
+to have ended, kept beside the throttles; once they reach the limit, the job store (the
+truth, wherever the jobs ran) says which have ended, and those leave the count."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
+import redis
 from limits.storage import Storage
 
 from ..core.security import Throttle
 from ..core.settings import Settings
+from ..core.shared import REDIS_ERRORS, SharedStateUnavailable
 from ..store.records import Role, User
 from .errors import TooManyRequests
 
 _RETRY_ACTIVE_S = 10  # a hint: the time a job usually takes is not known here
+_ACTIVE_KEY = "mg:quota:active:"
+_ACTIVE_TTL_S = 24 * 3600  # a visitor gone for a day leaves nothing behind
+StillActive = Callable[[set[str]], Awaitable[set[str]]]  # which of these jobs have not ended
+
+
+class ActiveJobs(Protocol):
+    """Each visitor's jobs accepted and not yet seen to have ended."""
+
+    def members(self, key: str) -> set[str]: ...
+
+    def add(self, key: str, job_id: str) -> None: ...
+
+    def discard(self, key: str, job_ids: Iterable[str]) -> None: ...
+
+
+class MemoryActiveJobs:
+    def __init__(self) -> None:
+        self._jobs: dict[str, set[str]] = {}
+
+    def members(self, key: str) -> set[str]:
+        return set(self._jobs.get(key, ()))
+
+    def add(self, key: str, job_id: str) -> None:
+        self._jobs.setdefault(key, set()).add(job_id)
+
+    def discard(self, key: str, job_ids: Iterable[str]) -> None:
+        jobs = self._jobs.get(key, set())
+        jobs.difference_update(job_ids)
+        if not jobs:
+            self._jobs.pop(key, None)
+
+
+class RedisActiveJobs:
+    """In Redis, so that every API replica counts the same jobs (a sorted set per visitor,
+    scored by when each was accepted)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._redis = client
+
+    def members(self, key: str) -> set[str]:
+        with _shared():
+            found: list[bytes] = self._redis.zrange(_ACTIVE_KEY + key, 0, -1)  # type: ignore[assignment]
+        return {m.decode() for m in found}
+
+    def add(self, key: str, job_id: str) -> None:
+        with _shared(), self._redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(_ACTIVE_KEY + key, {job_id: time.time()})
+            pipe.expire(_ACTIVE_KEY + key, _ACTIVE_TTL_S)
+            pipe.execute()
+
+    def discard(self, key: str, job_ids: Iterable[str]) -> None:
+        if ids := list(job_ids):
+            with _shared():
+                self._redis.zrem(_ACTIVE_KEY + key, *ids)
 
 
 @dataclass(frozen=True)
@@ -30,15 +91,27 @@ class _Tier:
     active_jobs: int  # 0: no limit
 
 
+def active_jobs(settings: Settings) -> ActiveJobs:
+    """Where jobs at once are counted: in Redis when the replicas share one (REDIS_URL),
+    with the throttles' short timeouts, else in memory."""
+    if settings.redis_url is None:
+        return MemoryActiveJobs()
+    client = redis.Redis.from_url(
+        settings.redis_url.get_secret_value(), socket_connect_timeout=2.0, socket_timeout=2.0
+    )
+    return RedisActiveJobs(client)
+
+
 class Quotas:
     def __init__(
         self,
         settings: Settings,
-        is_active: Callable[[str], bool],
+        still_active: StillActive,
         limits: Storage | None = None,
+        active: ActiveJobs | None = None,
     ) -> None:
-        self._is_active = is_active
-        self._jobs: dict[str, set[str]] = {}  # visitor key: its jobs not known to have ended
+        self._still_active = still_active
+        self._jobs: ActiveJobs = active or MemoryActiveJobs()
         self._tiers = {
             "anonymous": _Tier(
                 "visitors without an account",
@@ -58,7 +131,7 @@ class Quotas:
             ),
         }
 
-    def admit(self, user: User | None, client: str, declared_bytes: int | None) -> None:
+    async def admit(self, user: User | None, client: str, declared_bytes: int | None) -> None:
         """Before the upload is read: refuse (TooManyRequests) when a quota is used up, or
         when the declared size would go past what is left of the day's."""
         found = self._visitor(user, client)
@@ -77,7 +150,7 @@ class Quotas:
                 f"it); please try again in {_human(wait)}.",
                 wait,
             )
-        if tier.active_jobs and self._active(key) >= tier.active_jobs:
+        if tier.active_jobs and await self._active(key, tier.active_jobs) >= tier.active_jobs:
             raise _refused(
                 f"You already have {tier.active_jobs} predictions waiting or running (the "
                 f"limit for {tier.name}); please wait for one to finish.",
@@ -95,7 +168,7 @@ class Quotas:
         if tier.kibibytes:
             tier.kibibytes.hit(key, cost=_kib(received_bytes))
         if tier.active_jobs:
-            self._jobs.setdefault(key, set()).add(job_id)
+            self._jobs.add(key, job_id)
 
     def _visitor(self, user: User | None, client: str) -> tuple[str, _Tier] | None:
         if user is None:
@@ -104,16 +177,27 @@ class Quotas:
             return None
         return f"user:{user.id}", self._tiers["user"]
 
-    def _active(self, key: str) -> int:
-        jobs = self._jobs.get(key, set())
-        jobs -= {job_id for job_id in jobs if not self._is_active(job_id)}
-        if not jobs:
-            self._jobs.pop(key, None)
-        return len(jobs)
+    async def _active(self, key: str, limit: int) -> int:
+        """How many of the visitor's jobs have not ended; the store is asked only at the
+        limit (below it, jobs that ended unseen can only make the count too high)."""
+        jobs = self._jobs.members(key)
+        if len(jobs) < limit:
+            return len(jobs)
+        active = await self._still_active(jobs)
+        self._jobs.discard(key, jobs - active)
+        return len(active)
 
 
 def _throttle(name: str, limit: int, per: str, limits: Storage | None) -> Throttle | None:
-    return Throttle(name, f"{limit}/{per}", limits) if limit > 0 else None
+    return Throttle(name, f"{limit}/{per}", limits, what="your quota") if limit > 0 else None
+
+
+@contextmanager
+def _shared() -> Iterator[None]:
+    try:
+        yield
+    except REDIS_ERRORS as exc:
+        raise SharedStateUnavailable("your predictions at once cannot be counted") from exc
 
 
 def _kib(size: int | None) -> int:

@@ -8,11 +8,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from ...jobs.executor import WorkerInfo
 from ...store.records import AuditEntry, ContactMessage, JobQuery, JobSort, JobStatus, Page
 from ..deps import Admin, AdminUser, Status, require_admin
 from ..errors import ApiError
 from ..query import Moment, Offset
-from ..schemas import JobListOut, JobPublic, ModelPublic, UserPublic, UserUpdateIn, errors
+from ..schemas import (
+    JobListOut,
+    JobPublic,
+    ModelPublic,
+    NodeOut,
+    UserPublic,
+    UserUpdateIn,
+    errors,
+)
 
 router = APIRouter(
     prefix="/api/admin",
@@ -120,9 +129,22 @@ async def models(admin: Admin) -> dict[str, Any]:
     """Every model in the registry (also disabled ones) and the worker processes."""
     return {
         "models": [ModelPublic.of(view) for view in admin.models()],
-        "workers": [asdict(w) for w in admin.workers()],
+        "workers": [_worker_out(w) for w in admin.workers()],
         "queues": admin.queue_depths(),
     }
+
+
+def _worker_out(worker: WorkerInfo) -> dict[str, Any]:
+    fields = asdict(worker)
+    del fields["states"]  # the details are per node, at /nodes
+    return fields
+
+
+@router.get("/nodes", response_model=list[NodeOut])
+async def nodes(admin: Admin) -> list[NodeOut]:
+    """The machines that run jobs (worker nodes, or this server's own worker processes):
+    host, groups, processes, and each model's state there with its load time and runtime."""
+    return [NodeOut.of(node) for node in admin.nodes()]
 
 
 @router.post("/models/reload", responses=errors(507))

@@ -16,7 +16,7 @@ from ..deps import (
 from ..schemas import LoginIn, SignupIn, TokenOut, UserPublic, errors
 
 router = APIRouter(
-    prefix="/api/auth", tags=["auth"], responses=errors(400, 401, 409, 422, 429, 507)
+    prefix="/api/auth", tags=["auth"], responses=errors(400, 401, 409, 422, 429, 503, 507)
 )
 
 

@@ -6,7 +6,9 @@ from ...contact.schemas import ContactIn, ContactOut
 from ..deps import ClientAddress, Contact
 from ..schemas import errors
 
-router = APIRouter(prefix="/api", tags=["contact"], responses=errors(400, 422, 429, 507))
+router = APIRouter(
+    prefix="/api", tags=["contact"], responses=errors(400, 422, 429, 503, 507)
+)
 
 
 @router.post("/contact", response_model=ContactOut, status_code=202)

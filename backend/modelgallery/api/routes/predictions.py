@@ -115,20 +115,21 @@ async def get_prediction(job_id: str, predictions: Predictions, user: OptionalUs
     return public(await predictions.visible(job_id, user), user)
 
 
-async def _visible_job(job_id: str, predictions: Predictions, user: OptionalUser) -> Job:
-    return await predictions.visible(job_id, user)
+async def _followable_job(job_id: str, predictions: Predictions, user: OptionalUser) -> Job:
+    return await predictions.followable(job_id, user)
 
 
 @router.get(
     "/predictions/{job_id}/events",
     response_class=EventSourceResponse,
-    responses=json_errors(401, 404, 422),
+    responses=json_errors(401, 404, 422, 503),
 )
 async def prediction_events(
-    job: Annotated[Job, Depends(_visible_job)], predictions: Predictions, user: OptionalUser
+    job: Annotated[Job, Depends(_followable_job)], predictions: Predictions, user: OptionalUser
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-sent events: the job's state now, then on every change until it ends. An
-    unknown job is refused (404) before the stream starts."""
+    unknown job is refused (404), and one whose changes cannot reach this server now (503),
+    before the stream starts."""
     async for state in predictions.follow(job):
         yield ServerSentEvent(event="job", data=public(state, user).model_dump(mode="json"))
 
