@@ -14,7 +14,7 @@ const BASE = process.env.BASE_URL ?? "http://127.0.0.1:8123";
 const OUT = process.env.OUT ?? "/tmp/mg-shots";
 const SAMPLES = process.env.SAMPLES ?? "/work/shared/assets/samples";
 const ADMIN = { email: process.env.ADMIN_EMAIL ?? "admin@example.org", password: process.env.ADMIN_PASSWORD ?? "correct horse battery" };
-// the policy nginx/snippets/security-headers.conf sends
+// the app's policy, as nginx sends it (the map in nginx/templates/default.conf.template)
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; " +
   "connect-src 'self'; worker-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";

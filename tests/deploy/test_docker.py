@@ -70,6 +70,9 @@ NON_SETTINGS = {
     "AWS_REGION",
     "AWS_ENDPOINT_URL",
 }
+# In .env, and so in env_file, but kept from the backend and the worker containers: compose
+# sets them empty.
+WITHHELD = {"MONGO_ROOT_PASSWORD"}
 
 
 # --- reading the files ---------------------------------------------------------------------
@@ -233,6 +236,36 @@ def environment(service: dict[str, Any]) -> dict[str, str]:
     if isinstance(env, list):
         env = dict(item.split("=", 1) for item in env)
     return {k: "" if v is None else str(v) for k, v in env.items()}
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """NAME=VALUE lines as compose reads an env_file (comments and blank lines skipped, one
+    pair of quotes around a value removed)."""
+    values = {}
+    for line in path.read_text().splitlines():
+        match = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$", line)
+        if match:
+            value = match.group(2).strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            values[match.group(1)] = value
+    return values
+
+
+def container_environment(service: dict[str, Any], project_dir: Path) -> dict[str, str]:
+    """What a container of the service gets: its env_file entries in order (a missing one
+    that is not required is skipped), then `environment`, which wins."""
+    entries = service.get("env_file", [])
+    values: dict[str, str] = {}
+    for entry in [entries] if isinstance(entries, str | dict) else entries:
+        if isinstance(entry, str):
+            entry = {"path": entry}
+        path = project_dir / entry["path"]
+        if path.exists():
+            values.update(read_env_file(path))
+        else:
+            assert entry.get("required", True) is False, f"{path} is required"
+    return {**values, **environment(service)}
 
 
 def duration_s(text: str | int | float) -> float:
@@ -664,7 +697,8 @@ def test_backend_environment_is_settings(service: str) -> None:
     compose_env = environment(compose_config(scale=True)["services"][service])
     image_env = parse_dockerfile(BACKEND_DOCKERFILE)[1][-1].env()
     for name in [*compose_env, *image_env]:
-        assert name in fields or name in NON_SETTINGS, f"{name} is neither a setting nor known"
+        known = name in fields or name in NON_SETTINGS or name in WITHHELD
+        assert known, f"{name} is neither a setting nor known"
 
 
 @pytest.mark.parametrize(
@@ -691,6 +725,62 @@ def test_backend_environment_is_valid_settings(
     assert settings.executor == ("celery" if scale else "local")
     assert (settings.redis_url is not None) is scale
     assert settings.storage_url is None  # .env.example leaves it empty: the shared volume
+
+
+# Settings that docs/settings.md documents and .env.example does not list.
+MORE_SETTINGS = {
+    "RETENTION_DAYS": "7",
+    "MAX_WAIT_S": "300",
+    "DISK_RESERVE_MB": "2000",
+    "UPLOADS_PER_MINUTE_ANONYMOUS": "4",
+}
+
+
+@pytest.mark.parametrize(
+    ("service", "scale"),
+    [("backend", False), ("backend", True), ("worker", True), ("worker-gpu", True)],
+    ids=["backend", "scale-backend", "worker", "worker-gpu"],
+)
+def test_every_setting_in_env_reaches_the_backend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, service: str, scale: bool
+) -> None:
+    # without a .env (every variable from the shell), compose still starts the service
+    empty = tmp_path / "no-env"
+    empty.mkdir()
+    container_environment(compose_config(scale=scale)["services"][service], empty)
+
+    # a .env written for `make run` as well: its paths and address must not win
+    env = {
+        **filled_env(),
+        **MORE_SETTINGS,
+        "DATA_DIR": "./data",
+        "MODELS_DIR": "./models",
+        "HOST": "127.0.0.1",
+        "PORT": "8123",
+    }
+    (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+    doc = interpolate(compose_doc(scale=scale), env)
+    received = container_environment(doc["services"][service], tmp_path)
+    for name, value in MORE_SETTINGS.items():
+        assert received.get(name) == value, f"{name} in .env does not reach {service}"
+    image_env = parse_dockerfile(BACKEND_DOCKERFILE)[1][-1].env()
+    forced = ("DATA_DIR", "MODELS_DIR", "HOST", "PORT")[: 4 if service == "backend" else 2]
+    for name in forced:
+        assert received[name] == image_env[name], name
+    for name in WITHHELD:
+        assert env[name] and received[name] == "", f"{name} reaches {service}"
+    # what compose builds stays compose's
+    assert received["MONGODB_URI"] == environment(doc["services"][service])["MONGODB_URI"]
+
+    fields = {name.upper() for name in Settings.model_fields}
+    for name in fields:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {**image_env, **received}.items():
+        if name in fields:
+            monkeypatch.setenv(name, value)
+    settings = Settings(_env_file=None)
+    assert settings.retention_days == 7 and settings.max_wait_s == 300
+    assert settings.disk_reserve_mb == 2000 and settings.uploads_per_minute_anonymous == 4
 
 
 def test_backend_reaches_mongo_as_the_init_scripts_create_it() -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
@@ -79,6 +82,100 @@ def test_security_headers_everywhere_once(web: httpx.Client) -> None:
         assert response.headers.get_list("x-content-type-options") == ["nosniff"]
         assert response.headers["strict-transport-security"].startswith("max-age=")
         assert "nginx/" not in response.headers.get("server", "")
+
+
+class _PageLoads(HTMLParser):
+    """What an HTML page makes the browser load: (CSP directive, URL) pairs, and the text of
+    its inline scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[tuple[str, str]] = []
+        self.inline: dict[str, list[str]] = {"script": [], "style": []}
+        self._open: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "script" and found.get("src"):
+            self.loads.append(("script-src", found["src"] or ""))
+        elif tag == "link" and found.get("rel") == "stylesheet":
+            self.loads.append(("style-src", found["href"] or ""))
+        elif tag == "link" and "icon" in (found.get("rel") or ""):
+            self.loads.append(("img-src", found["href"] or ""))
+        elif tag in self.inline:
+            self._open = tag
+            self.inline[tag].append("")
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self.inline[self._open][-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        self._open = None
+
+
+def _policy(header: str) -> dict[str, list[str]]:
+    directives = (part.split() for part in header.split(";") if part.strip())
+    return {words[0]: words[1:] for words in directives}
+
+
+def _allowed(sources: list[str], url: str) -> bool:
+    """CSP source matching for the sources used here: 'self', and https URLs whose path is
+    a folder (a prefix) or a file (the whole path, query aside)."""
+    if url.startswith("/") and not url.startswith("//"):
+        return "'self'" in sources
+    path = url.split("?", 1)[0]
+    return any(
+        s.startswith("https://") and (path.startswith(s) if s.endswith("/") else path == s)
+        for s in sources
+    )
+
+
+def _sha256(text: str) -> str:
+    return f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
+
+
+def test_api_schema_and_docs(web: httpx.Client) -> None:
+    schema = web.get("/openapi.json")
+    assert schema.status_code == 200
+    assert schema.headers["content-type"].startswith("application/json")
+    assert schema.json()["openapi"] and "/api/health" in schema.json()["paths"]
+    for path, marker in (("/docs", "SwaggerUIBundle"), ("/redoc", "<redoc spec-url")):
+        page = web.get(path)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert marker in page.text and "<div id=root>" not in page.text, path
+        assert "/openapi.json" in page.text
+
+
+def test_docs_render_under_their_policy(web: httpx.Client) -> None:
+    """What the documentation pages themselves load, and their inline code, is allowed by the
+    policy nginx sends with them (the browser would otherwise show an empty page); the
+    script policy stays free of inline code other than Swagger UI's start and of eval."""
+    for path in ("/docs", "/redoc"):
+        page = web.get(path)
+        (header,) = page.headers.get_list("content-security-policy")
+        assert page.headers.get_list("x-frame-options") == ["DENY"]
+        assert page.headers.get_list("x-content-type-options") == ["nosniff"]
+        policy = _policy(header)
+        assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"]
+        assert not {"'unsafe-inline'", "'unsafe-eval'", "*", "https:"} & set(policy["script-src"])
+        found = _PageLoads()
+        found.feed(page.text)
+        assert found.loads, path
+        for directive, url in found.loads:
+            assert _allowed(policy.get(directive, policy["default-src"]), url), (path, url)
+        for script in found.inline["script"]:
+            expected = _sha256(script)
+            assert expected in policy["script-src"], (
+                f"{path}: its inline script is not allowed; its hash is now {expected}: "
+                "update the policy in nginx/templates/default.conf.template"
+            )
+        if found.inline["style"]:
+            assert "'unsafe-inline'" in policy["style-src"], path
+    # the app itself keeps the strict policy, at a neighbouring address too
+    for path in ("/", "/docs/", "/redoc/x"):
+        strict = _policy(web.get(path).headers["content-security-policy"])
+        assert strict["script-src"] == ["'self'"] and strict["style-src"] == ["'self'"], path
 
 
 def test_api_through_the_proxy(web: httpx.Client) -> None:
