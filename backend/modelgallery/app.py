@@ -23,14 +23,14 @@ from .api.routes import admin, auth, contact, health, legacy, models, prediction
 from .contact.mailer import Mailer
 from .contact.outbox import Outbox
 from .core.disk import DiskGuard
-from .core.metrics import Metrics
+from .core.metrics import ClusterView, Metrics
 from .core.security import throttle_storage
 from .core.settings import Settings
 from .files import open_job_files
 from .files.storage import ObjectStoreError
 from .jobs.cluster import MISSED_BEATS
 from .jobs.events import EventBus, MemoryEventBus, RedisEventBus
-from .jobs.executor import Executor
+from .jobs.executor import Executor, runtimes_in_use
 from .jobs.local import LocalExecutor
 from .jobs.retention import Retention
 from .jobs.service import JobService
@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    metrics = Metrics()
+    redis = settings.redis_url if settings.executor == "celery" else None
+    metrics = Metrics(redis.get_secret_value() if redis else None)  # jobs end on the nodes
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,6 +102,7 @@ class _Running:
     outbox: Outbox
     retention: Retention
     bus: EventBus
+    metrics: Metrics
 
     async def stop(self) -> None:
         await self.services.predictions.jobs.stop_sweeping()
@@ -108,6 +110,7 @@ class _Running:
         await self.outbox.stop()
         await self.executor.stop()
         await self.bus.close()
+        await self.metrics.close()
         await self.store.close()
 
 
@@ -152,7 +155,11 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         status=StatusService(store, executor, metrics, disk),
     )
     metrics.watch_executor(
-        executor.queue_depths, lambda: dict(Counter(w.group for w in executor.workers() if w.alive))
+        ClusterView(
+            executor.queue_depths,
+            lambda: dict(Counter(w.group for w in executor.workers() if w.alive)),
+            lambda: runtimes_in_use(executor.workers()),
+        )
     )
     await executor.start(jobs)
     await jobs.recover()
@@ -168,7 +175,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     )
     if settings.executor == "local" and (missing := missing_weights_line(registry, settings)):
         log.warning(missing)
-    return _Running(services, store, executor, outbox, retention, bus)
+    return _Running(services, store, executor, outbox, retention, bus, metrics)
 
 
 def _executor(settings: Settings, registry: Registry) -> Executor:

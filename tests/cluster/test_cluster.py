@@ -125,6 +125,36 @@ def test_a_node_without_a_models_weights_takes_none_of_its_jobs_and_says_why(
     assert first.get("/api/models/toy-weighted").json()["state"] == "loaded"  # node-a serves
 
 
+def job_metrics(http: httpx.Client) -> dict[str, float]:
+    """The job samples of a replica's /metrics, by their line's name and labels."""
+    samples = {}
+    for line in http.get("/metrics").text.splitlines():
+        if line.startswith(("modelgallery_job", "modelgallery_model", "modelgallery_queue")):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    return samples
+
+
+def test_every_replica_shows_the_jobs_that_ended_on_any_node(cluster: Cluster) -> None:
+    first, second = cluster.http
+    before = [job_metrics(http) for http in (first, second)]
+    assert submit(first, wait=30).json()["status"] == "succeeded"
+    assert submit(second, params={"behaviour": "fail"}, wait=30).json()["status"] == "failed"
+    for http, earlier in zip((first, second), before, strict=True):
+        now = job_metrics(http)
+
+        def grew(name: str, now: dict[str, float] = now, was: dict[str, float] = earlier) -> float:
+            return now[name] - was.get(name, 0.0)
+
+        assert grew('modelgallery_jobs_total{model="toy",status="succeeded"}') == 1
+        assert grew('modelgallery_jobs_total{model="toy",status="failed"}') == 1
+        assert grew('modelgallery_job_queue_seconds_count{model="toy"}') == 2
+        assert grew('modelgallery_job_duration_seconds_count{model="toy"}') == 2
+        assert grew('modelgallery_model_duration_seconds_count{model="toy"}') == 1
+    depth = 'modelgallery_queue_depth{group="toy"}'  # each replica reads it once a second
+    wait_until(lambda: job_metrics(second)[depth] == 0, 30, "the toy queue to be seen empty")
+
+
 def test_a_node_killed_mid_job_hands_the_job_to_the_other(cluster: Cluster) -> None:
     first, second = cluster.http
     job = submit(first, params=LONG).json()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from ..core.metrics import RuntimeInUse
 from ..vision.model import ArtifactOut, InputItem, RuntimeChoice
 from ..vision.registry import Registry
 
@@ -136,3 +137,14 @@ class Executor(Protocol):
 
     def ready(self) -> tuple[bool, str]:
         """(True, "") when every worker group has a live worker."""
+
+
+def runtimes_in_use(workers: list[WorkerInfo]) -> list[RuntimeInUse]:
+    """The runtime each node serves each of its loaded models on."""
+    return [
+        RuntimeInUse(w.node, model, state.runtime.chosen)
+        for w in workers
+        if w.alive
+        for model, state in w.states.items()
+        if state.status == "loaded" and state.runtime is not None
+    ]

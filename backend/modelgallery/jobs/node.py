@@ -228,7 +228,7 @@ class NodeProcess:
             CeleryExecutor(settings, self.registry),
             self.files,
             self.registry,
-            Metrics(),
+            Metrics(redis_url),
             bus,
         )
         self.beat.generation = int(self.call(self.redis.get(GENERATION)) or 0)
@@ -407,6 +407,7 @@ class NodeProcess:
         self._beating.cancel()
         try:
             self.call(self.redis.delete(proc_key(self.beat.worker)))
+            self.call(self.jobs.metrics.close())
             self.call(self.store.close())
         except Exception:  # leaving anyway: the heartbeat expires by itself
             log.exception("closing %s", self.beat.worker)

@@ -9,7 +9,7 @@ import logging
 import time
 from typing import Any
 
-from ..core.metrics import Metrics
+from ..core.metrics import JobEnd, Metrics
 from ..core.settings import Settings
 from ..files.storage import JobFiles, ObjectStoreError
 from ..media.sniff import kind_of
@@ -500,12 +500,21 @@ class JobService:
         self._queued.pop(job.id, None)
         if updated is None:
             return None
-        self.metrics.jobs.labels(job.model, status.value).inc()
-        if timings.total_ms is not None:
-            self.metrics.job_seconds.labels(job.model).observe(timings.total_ms / 1000)
-        if model_ms is not None:
-            self.metrics.model_seconds.labels(job.model).observe(model_ms / 1000)
+        queue_ms = timings.stages.get("queue")
+        await self.metrics.job_ended(
+            JobEnd(
+                job.model,
+                status.value,
+                total_s=_seconds(timings.total_ms),
+                model_s=_seconds(model_ms),
+                queue_s=_seconds(queue_ms),
+            )
+        )
         if error:
             log.warning("job %s (%s) failed: %s", job.id, job.model, error)
         await self.bus.publish(updated)
         return updated
+
+
+def _seconds(ms: float | None) -> float | None:
+    return None if ms is None else ms / 1000

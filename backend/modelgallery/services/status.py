@@ -60,5 +60,6 @@ class StatusService:
             "space is freed"
         )
 
-    def metrics_text(self) -> bytes:
+    async def metrics_text(self) -> bytes:
+        await self.metrics.refresh()
         return generate_latest(self.metrics.registry)

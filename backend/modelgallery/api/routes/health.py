@@ -31,4 +31,4 @@ async def ready(status: Status) -> JSONResponse:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(status: Status) -> Response:
-    return Response(status.metrics_text(), media_type=CONTENT_TYPE_LATEST)
+    return Response(await status.metrics_text(), media_type=CONTENT_TYPE_LATEST)
