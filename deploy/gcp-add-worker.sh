@@ -21,7 +21,14 @@ usage: deploy/gcp-add-worker.sh [options]
   --project ID              default: gcloud's current project
   --zone ZONE               default: europe-west1-b (the stack's zone)
   --name NAME               the group's name, default: modelgallery-worker
-  --size N                  how many nodes, default: 1 (run again to resize)
+  --size N                  how many nodes, default: 1 (run again to resize); with
+                            --autoscale, the fewest
+  --autoscale MAX           let Compute Engine's autoscaler size the group between --size
+                            and MAX nodes, following modelgallery_queue_depth of one group
+                            (docs/scaling.md, "Autoscaling")
+  --autoscale-group GROUP   the worker group whose queue it follows (default: --groups when
+                            it names one group)
+  --jobs-per-node N         waiting jobs each node is meant to take, default: 4
   --groups LIST             worker groups the nodes serve, default: torch,tf,cpu
   --models LIST             or the models they serve (instead of --groups)
   --machine-type TYPE       default: e2-standard-4; with --gpu: n1-standard-4
@@ -47,6 +54,9 @@ disk_size=100
 gpu=""
 repo=""
 ref=""
+autoscale=""
+autoscale_group=""
+jobs_per_node=4
 dry_run=false
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -69,6 +79,9 @@ while [[ $# -gt 0 ]]; do
         --gpu) gpu=$2 ;;
         --repo) repo=$2 ;;
         --ref) ref=$2 ;;
+        --autoscale) autoscale=$2 ;;
+        --autoscale-group) autoscale_group=$2 ;;
+        --jobs-per-node) jobs_per_node=$2 ;;
         *) usage >&2; exit 2 ;;
       esac
       shift ;;
@@ -78,6 +91,9 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $size =~ ^[0-9]+$ ]] || die "--size: '$size' is not a number"
 [[ $disk_size =~ ^[0-9]+$ ]] || die "--disk-size: '$disk_size' is not a number of GB"
+[[ -z $autoscale || $autoscale =~ ^[1-9][0-9]*$ ]] || die "--autoscale: '$autoscale' is not a number of nodes"
+[[ -z $autoscale || $autoscale -ge $size ]] || die "--autoscale $autoscale: fewer than --size $size"
+[[ $jobs_per_node =~ ^[1-9][0-9]*$ ]] || die "--jobs-per-node: '$jobs_per_node' is not a number"
 [[ -z $groups || -z $models ]] || die "--groups or --models, not both"
 list='^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$'
 [[ -z $groups || $groups =~ $list ]] || die "--groups: '$groups' is not a comma-separated list"
@@ -115,6 +131,11 @@ if [[ -n $gpu ]]; then
 else
   machine_type=${machine_type:-e2-standard-4}
   [[ -n $models ]] || groups=${groups:-torch,tf,cpu}
+fi
+if [[ -n $autoscale ]]; then
+  [[ -n $autoscale_group || $groups =~ ^[A-Za-z0-9_.-]+$ ]] \
+    || die "--autoscale follows one group's queue: pass --autoscale-group (one of the groups its nodes serve)"
+  autoscale_group=${autoscale_group:-$groups}
 fi
 region=${zone%-*}
 node_tag=modelgallery-worker
@@ -233,11 +254,25 @@ fi
 if exists "${gc[@]}" compute instance-groups managed describe "$name" --zone "$zone"; then
   log "group $name exists: template $template (new nodes), $size nodes"
   run "${gc[@]}" compute instance-groups managed set-instance-template "$name" --zone "$zone" --template "$template"
-  run "${gc[@]}" compute instance-groups managed resize "$name" --zone "$zone" --size "$size"
+  if [[ -z $autoscale ]]; then
+    run "${gc[@]}" compute instance-groups managed stop-autoscaling "$name" --zone "$zone" || true
+    run "${gc[@]}" compute instance-groups managed resize "$name" --zone "$zone" --size "$size"
+  fi
 else
   log "creating group $name in $zone with $size nodes"
   run "${gc[@]}" compute instance-groups managed create "$name" --zone "$zone" \
     --template "$template" --size "$size" --base-instance-name "$name"
+fi
+if [[ -n $autoscale ]]; then
+  # A per-group metric (its resource is the scraped API, not a node): the autoscaler keeps
+  # about one node per $jobs_per_node waiting jobs of the group, between --size and MAX. The
+  # stack's Ops Agent sends /metrics to Cloud Monitoring (deploy/gcp-ops-agent.yaml).
+  log "autoscaling $name: $size to $autoscale nodes, one per $jobs_per_node jobs waiting in $autoscale_group"
+  run "${gc[@]}" compute instance-groups managed set-autoscaling "$name" --zone "$zone" \
+    --min-num-replicas "$size" --max-num-replicas "$autoscale" --cool-down-period 300 \
+    --update-stackdriver-metric prometheus.googleapis.com/modelgallery_queue_depth/gauge \
+    --stackdriver-metric-filter "resource.type = \"prometheus_target\" AND metric.labels.group = \"$autoscale_group\"" \
+    --stackdriver-metric-single-instance-assignment "$jobs_per_node"
 fi
 
 cat <<DONE

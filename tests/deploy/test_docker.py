@@ -1266,6 +1266,39 @@ def test_gcp_add_worker_dry_run() -> None:
     assert "--data-file=-" in by_verb["secrets versions add"]
 
 
+def test_gcp_autoscaler_follows_the_queue_the_ops_agent_sends() -> None:
+    common = ("--project", "demo", "--repo", "https://example.org/mg.git", "--ref", "v1.0.0")
+    result = gcp_add_worker(
+        *common, "--storage-url", "gs://mg-jobs", "--groups", "torch", "--size", "1",
+        "--autoscale", "6", "--jobs-per-node", "3",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    calls = gcloud_calls(result.stdout)
+    (scaling,) = [c for c in calls if "set-autoscaling" in c]
+    assert flag(scaling, "--min-num-replicas") == "1"
+    assert flag(scaling, "--max-num-replicas") == "6"
+    assert flag(scaling, "--stackdriver-metric-single-instance-assignment") == "3"
+    metric = flag(scaling, "--update-stackdriver-metric")
+    assert flag(scaling, "--stackdriver-metric-filter") == (
+        'resource.type = "prometheus_target" AND metric.labels.group = "torch"'
+    )
+    assert not [c for c in calls if "resize" in c]  # the autoscaler owns the size
+    # The metric is the one the stack's Ops Agent scrapes from /metrics and keeps.
+    agent = yaml.safe_load((DEPLOY / "gcp-ops-agent.yaml").read_text())
+    (scrape,) = agent["metrics"]["receivers"]["modelgallery"]["config"]["scrape_configs"]
+    assert scrape["metrics_path"] == "/metrics"
+    name = metric.removeprefix("prometheus.googleapis.com/").removesuffix("/gauge")
+    assert re.fullmatch(scrape["metric_relabel_configs"][0]["regex"], name)
+    assert agent["metrics"]["service"]["pipelines"]["modelgallery"]["receivers"] == ["modelgallery"]
+    several = gcp_add_worker(*common, "--storage-url", "gs://mg-jobs", "--autoscale", "4")
+    assert several.returncode == 1 and "--autoscale-group" in several.stderr
+    chosen = gcp_add_worker(
+        *common, "--storage-url", "gs://mg-jobs", "--autoscale", "4", "--autoscale-group", "tf"
+    )
+    (scaling,) = [c for c in gcloud_calls(chosen.stdout) if "set-autoscaling" in c]
+    assert flag(scaling, "--stackdriver-metric-filter").endswith('metric.labels.group = "tf"')
+
+
 def test_gcp_add_worker_gpu_and_refusals() -> None:
     common = ("--project", "demo", "--repo", "https://example.org/mg.git", "--ref", "v1.0.0")
     gpu = gcp_add_worker(*common, "--storage-url", "gs://mg-jobs", "--gpu", "nvidia-l4:2")
