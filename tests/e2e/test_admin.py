@@ -1,9 +1,12 @@
 """An administrator signs in: the predictions made by the other tests, a filter by model,
-a download, the statistics charts and the worker nodes and processes."""
+a download, the statistics charts, the nodes with each model's state there, and the worker
+processes."""
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -85,4 +88,41 @@ def test_admin_dashboard(page: Page, samples: Path) -> None:
         .all_inner_texts()
     )
     assert {"torch", "tf", "cpu"} <= groups, groups
+    check_nodes(page)
     shot(page, "33-admin-models")
+    # on a phone the Nodes table becomes one card per node, and nothing scrolls sideways
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_role("table", name="Nodes", exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "34-admin-models-mobile")
+
+
+def check_nodes(page: Page) -> None:
+    """The Nodes table: the e2e stack runs the local executor, so this server is the one
+    node (NODE_NAME, or the host name), with its three worker processes and every model."""
+    registry = (
+        page.get_by_role("table", name="Every model of the registry")
+        .locator("tbody td[data-label=Model] .mono")
+        .all_inner_texts()
+    )
+    assert registry, "the registry table lists no model"
+    expect(page.get_by_role("heading", name="Nodes", exact=True)).to_be_visible()
+    rows = page.get_by_role("table", name="Nodes", exact=True).locator("tbody tr")
+    expect(rows).to_have_count(1)
+    node = rows.first
+    host = socket.gethostname()
+    name_cell = node.locator("td[data-label=Node]")
+    expect(name_cell.locator("strong")).to_have_text(os.environ.get("NODE_NAME") or host)
+    expect(name_cell.locator(".mono")).to_have_text(host)
+    expect(node.locator("td[data-label=Groups]")).to_have_text("cpu, tf, torch")
+    expect(node.locator("td[data-label=Processes]")).to_have_text(re.compile(r"^\d of 3 ready$"))
+    models = node.locator("td[data-label=Models] > ul > li")
+    expect(models).to_have_count(len(registry))
+    listed = [text.split()[0] for text in models.all_inner_texts()]
+    assert sorted(listed) == sorted(registry), listed
+    # the models the other tests ran are loaded here, with the time they took to load
+    for name in ("object-detection", "face-gender"):
+        model = models.filter(has=page.locator(".mono", has_text=re.compile(f"^{name}$")))
+        expect(model.locator(".badge")).to_have_text("Ready")
+        expect(model).to_contain_text(re.compile(r"load time \d"))
+    expect(node.locator("td[data-label='Jobs done']")).to_have_text(re.compile(r"^\d+$"))

@@ -56,6 +56,15 @@ export function useAdminModels() {
   });
 }
 
+/** The machines that run jobs, each model's state there; refreshed like the models. */
+export function useAdminNodes() {
+  return useQuery({
+    queryKey: queryKeys.admin.nodes,
+    queryFn: () => unwrap(api.GET("/api/admin/nodes")),
+    refetchInterval: 5_000,
+  });
+}
+
 export type ModelAction = "load" | "unload" | "reload";
 
 export function useModelAction() {
@@ -65,6 +74,7 @@ export function useModelAction() {
       unwrap(api.POST("/api/admin/models/{name}/{action}", { params: { path: { name, action } } })),
     onSettled: () => {
       client.invalidateQueries({ queryKey: queryKeys.admin.models });
+      client.invalidateQueries({ queryKey: queryKeys.admin.nodes });
       client.invalidateQueries({ queryKey: queryKeys.models });
     },
   });
@@ -76,6 +86,7 @@ export function useReloadRegistry() {
     mutationFn: () => unwrap(api.POST("/api/admin/models/reload")),
     onSettled: () => {
       client.invalidateQueries({ queryKey: queryKeys.admin.models });
+      client.invalidateQueries({ queryKey: queryKeys.admin.nodes });
       client.invalidateQueries({ queryKey: queryKeys.models });
     },
   });

@@ -12,6 +12,7 @@ export const queryKeys = {
     predictions: (query: AdminPredictionQuery) => ["admin", "predictions", query] as const,
     stats: (since?: string, until?: string) => ["admin", "stats", since ?? "", until ?? ""] as const,
     models: ["admin", "models"] as const,
+    nodes: ["admin", "nodes"] as const,
     messages: (offset: number) => ["admin", "messages", offset] as const,
     audit: (action: string, offset: number) => ["admin", "audit", action, offset] as const,
     users: (offset: number) => ["admin", "users", offset] as const,

@@ -236,7 +236,8 @@ export interface paths {
         /**
          * Prediction Events
          * @description Server-sent events: the job's state now, then on every change until it ends. An
-         *     unknown job is refused (404) before the stream starts.
+         *     unknown job is refused (404), and one whose changes cannot reach this server now (503),
+         *     before the stream starts.
          */
         get: operations["predictions-prediction_events"];
         put?: never;
@@ -520,6 +521,27 @@ export interface paths {
          * @description Every model in the registry (also disabled ones) and the worker processes.
          */
         get: operations["admin-models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Nodes
+         * @description The machines that run jobs (worker nodes, or this server's own worker processes):
+         *     host, groups, processes, and each model's state there with its load time and runtime.
+         */
+        get: operations["admin-nodes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1045,6 +1067,53 @@ export interface components {
             /** Legacy Route */
             legacy_route?: string | null;
         };
+        /** NodeModelOut */
+        NodeModelOut: {
+            /** Name */
+            name: string;
+            /** State */
+            state: string;
+            /**
+             * Reason
+             * @description Why it is not loaded here, when it is not
+             */
+            reason?: string | null;
+            /** Load Ms */
+            load_ms?: number | null;
+            /**
+             * Runtime
+             * @description The runtime it serves on here
+             */
+            runtime?: string | null;
+        };
+        /**
+         * NodeOut
+         * @description A machine that runs jobs: this server's own worker processes, or a worker node.
+         */
+        NodeOut: {
+            /** Name */
+            name: string;
+            /** Host */
+            host: string;
+            /** Groups */
+            groups: string[];
+            /** Processes */
+            processes: number;
+            /**
+             * Ready
+             * @description Processes with their models loaded, taking jobs
+             */
+            ready: number;
+            /**
+             * Running
+             * @description The predictions its processes run now
+             */
+            running: string[];
+            /** Jobs Done */
+            jobs_done: number;
+            /** Models */
+            models: components["schemas"]["NodeModelOut"][];
+        };
         /**
          * Output
          * @description A file the model writes for every job (or, with `when`, for some inputs).
@@ -1357,6 +1426,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description The server is out of storage space; try again later */
             507: {
                 headers: {
@@ -1428,6 +1506,15 @@ export interface operations {
             };
             /** @description Too many attempts; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1507,6 +1594,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description The server is out of storage space; try again later */
             507: {
                 headers: {
@@ -1574,6 +1670,15 @@ export interface operations {
             };
             /** @description Too many attempts; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1763,7 +1868,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The model is unavailable or busy; see Retry-After */
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2090,6 +2195,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
         };
     };
     "predictions-cancel_prediction": {
@@ -2396,7 +2510,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The model is unavailable or busy; see Retry-After */
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2507,7 +2621,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The model is unavailable or busy; see Retry-After */
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2569,6 +2683,15 @@ export interface operations {
             };
             /** @description Too many attempts; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3274,6 +3397,80 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeOut"][];
                 };
             };
             /** @description The request's body could not be read (malformed JSON or form data) */

@@ -32,6 +32,7 @@ describe("generated API types", () => {
       "/api/admin/predictions/{job_id}",
       "/api/admin/stats",
       "/api/admin/models",
+      "/api/admin/nodes",
       "/api/admin/models/reload",
       "/api/admin/models/{name}/{action}",
       "/api/admin/messages",

@@ -21,6 +21,10 @@ export type ContactMessage = Schemas["ContactMessage"];
 export type AuditEntry = Schemas["AuditEntry"];
 export type JobSort = Schemas["JobSort"];
 export type ResultKind = Schemas["ResultKind"];
+/** A machine that runs jobs (GET /api/admin/nodes): a worker node, or this server's own workers. */
+export type NodeInfo = Schemas["NodeOut"];
+/** One model as a node has it: state, why not loaded, load time, runtime. */
+export type NodeModel = Schemas["NodeModelOut"];
 
 /** What GET /api/admin/predictions takes: only the filters that are set. */
 export interface AdminPredictionQuery {

@@ -6,6 +6,7 @@ import { Loading } from "@/components/Spinner";
 import { StatusBadge } from "@/components/StatusBadge";
 import { usePageTitle } from "@/components/PageTitle";
 import { formatDuration } from "@/lib/format";
+import { NodesSection } from "./NodesSection";
 import { RuntimeCell } from "./RuntimeCell";
 import type { WorkerInfo } from "@/api/types";
 
@@ -98,6 +99,8 @@ export function ModelsTab() {
               </tbody>
             </table>
           </div>
+
+          <NodesSection />
 
           <h3>Worker nodes and processes</h3>
           <p className="muted">{nodesLine(data.data.workers)}</p>
