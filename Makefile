@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-APT_PACKAGES := nginx-light openssl chromium redis-server
+APT_PACKAGES := nginx-light openssl chromium redis-server redis-sentinel
 
 FRONTEND := frontend
 

@@ -29,6 +29,7 @@ from .core.settings import Settings
 from .files import open_job_files
 from .files.storage import ObjectStoreError
 from .jobs.cluster import MISSED_BEATS
+from .jobs.copies import LocalCopies
 from .jobs.events import EventBus, MemoryEventBus, RedisEventBus
 from .jobs.executor import Executor, runtimes_in_use
 from .jobs.local import LocalExecutor
@@ -52,8 +53,8 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    redis = settings.redis_url if settings.executor == "celery" else None
-    metrics = Metrics(redis.get_secret_value() if redis else None)  # jobs end on the nodes
+    # With worker nodes, jobs end on the nodes: their metrics are counted in Redis.
+    metrics = Metrics(settings.redis_target() if settings.executor == "celery" else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -103,9 +104,12 @@ class _Running:
     retention: Retention
     bus: EventBus
     metrics: Metrics
+    copies: LocalCopies | None = None  # the working copies' sweep, with STORAGE_URL
 
     async def stop(self) -> None:
         await self.services.predictions.jobs.stop_sweeping()
+        if self.copies is not None:
+            await self.copies.stop()
         await self.retention.stop()
         await self.outbox.stop()
         await self.executor.stop()
@@ -130,8 +134,8 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     await store.open()
     executor = _executor(settings, registry)
     bus: EventBus = (
-        RedisEventBus(settings.redis_url.get_secret_value(), latest=store.jobs.get)
-        if settings.redis_url is not None
+        RedisEventBus(redis, latest=store.jobs.get)
+        if (redis := settings.redis_target()) is not None
         else MemoryEventBus()
     )
     local = settings.executor == "local"  # its workers write outputs here
@@ -167,6 +171,11 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         jobs.start_sweeping(settings.node_heartbeat_s, settings.node_heartbeat_s * MISSED_BEATS)
     outbox.start()
     retention.start()
+    copies: LocalCopies | None = None
+    if files.shared:  # without STORAGE_URL the folder is the storage itself: never swept
+        every_s = settings.local_copies_sweep_minutes * 60
+        copies = LocalCopies(files, store.jobs, settings.local_copies_bytes, every_s)
+        copies.start()
     log.info(
         "Model Gallery started: %s store, %d model(s), groups %s",
         store.kind,
@@ -175,7 +184,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     )
     if settings.executor == "local" and (missing := missing_weights_line(registry, settings)):
         log.warning(missing)
-    return _Running(services, store, executor, outbox, retention, bus, metrics)
+    return _Running(services, store, executor, outbox, retention, bus, metrics, copies=copies)
 
 
 def _executor(settings: Settings, registry: Registry) -> Executor:

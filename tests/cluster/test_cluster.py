@@ -6,6 +6,7 @@ lost, stuck or run twice. Nothing here waits for a duration: each wait is for an
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import httpx
@@ -153,6 +154,36 @@ def test_every_replica_shows_the_jobs_that_ended_on_any_node(cluster: Cluster) -
         assert grew('modelgallery_model_duration_seconds_count{model="toy"}') == 1
     depth = 'modelgallery_queue_depth{group="toy"}'  # each replica reads it once a second
     wait_until(lambda: job_metrics(second)[depth] == 0, 30, "the toy queue to be seen empty")
+
+
+def test_a_rolling_upgrade_drains_each_part_and_loses_or_refuses_nothing(
+    cluster: Cluster,
+) -> None:
+    """docs/scaling.md, "Rolling upgrade": a node stopped with SIGTERM finishes its job and
+    takes no new one while the others serve; then each API replica in turn."""
+    first, second = cluster.http
+    running = accepted(submit(first, params=LONG))
+    wait_for(first, running["id"], statuses=("running",), timeout_s=30)
+    victim = admin_view(cluster, running["id"])["worker"].split("/")[0]
+    draining = threading.Thread(target=cluster.nodes[victim].stop)
+    draining.start()
+    meanwhile = [accepted(submit(second, params={"sleep_s": 0.2})) for _ in range(3)]
+    for job in meanwhile:
+        done = wait_for(second, job["id"], timeout_s=60)
+        assert done["status"] == "succeeded", (done["error"], cluster.logs())
+        assert not admin_view(cluster, job["id"])["worker"].startswith(victim + "/")
+    draining.join()
+    done = wait_for(first, running["id"], timeout_s=60)
+    assert done["status"] == "succeeded", (done["error"], cluster.logs())
+    record = admin_view(cluster, running["id"])
+    assert record["attempts"] == 1 and record["worker"].startswith(victim + "/")
+    cluster.ensure_nodes()  # the node comes back (in an upgrade: its new release)
+    for index in (0, 1):
+        cluster.apis[index].stop()
+        other = cluster.http[1 - index]
+        assert submit(other, wait=30).json()["status"] == "succeeded"
+        cluster.apis[index].start(timeout_s=120)
+    cluster.ensure_nodes()
 
 
 def test_a_node_killed_mid_job_hands_the_job_to_the_other(cluster: Cluster) -> None:

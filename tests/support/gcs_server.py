@@ -28,14 +28,13 @@ import time
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 import httpx
 import pytest
 
+from tests.support.managed import ManagedServer
 from tests.support.server import free_port, terminate
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
@@ -49,7 +48,7 @@ def emulator_binary() -> Path:
     return Path(_get_binary_path())
 
 
-class GCSTestServer:
+class GCSTestServer(ManagedServer):
     def __init__(self, bucket: str = "gallery", *, startup_timeout: float = 30.0) -> None:
         self.binary = emulator_binary()
         self.bucket = bucket
@@ -149,19 +148,6 @@ class GCSTestServer:
     def log(self) -> str:
         path = Path(self._dir.name) / "fake-gcs.log"
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-        self._dir.cleanup()
 
 
 class _UploadProxy(ThreadingHTTPServer):

@@ -12,11 +12,10 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import pytest
 
+from tests.support.managed import ManagedServer
 from tests.support.server import free_port, terminate
 
 
@@ -27,7 +26,7 @@ def redis_binary() -> str:
     return found
 
 
-class RedisTestServer:
+class RedisTestServer(ManagedServer):
     def __init__(self, *, persist: bool = False, startup_timeout: float = 20.0) -> None:
         self.persist = persist
         self.startup_timeout = startup_timeout
@@ -84,16 +83,3 @@ class RedisTestServer:
                 return sock.recv(16).startswith(b"+PONG")
         except OSError:
             return False
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-        self._dir.cleanup()

@@ -11,17 +11,16 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import httpx
 
+from tests.support.managed import ManagedServer
 from tests.support.server import free_port, terminate
 
 _S3 = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
-class S3TestServer:
+class S3TestServer(ManagedServer):
     def __init__(self, bucket: str = "gallery", *, startup_timeout: float = 30.0) -> None:
         self.bucket = bucket
         self.startup_timeout = startup_timeout
@@ -96,16 +95,3 @@ class S3TestServer:
     def log(self) -> str:
         path = Path(self._dir.name) / "moto.log"
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-        self._dir.cleanup()

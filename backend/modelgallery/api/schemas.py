@@ -274,6 +274,11 @@ class NodeOut(BaseModel):
     running: list[str] = Field(description="The predictions its processes run now")
     jobs_done: int
     models: list[NodeModelOut]
+    version: str = Field(description="The release the node runs")
+    protocol: int = Field(
+        description="Its cluster protocol: a node of another protocol than the API's gets no "
+        "jobs (0: the API's own worker processes)"
+    )
 
     @classmethod
     def of(cls, node: NodeView) -> NodeOut:
@@ -285,6 +290,8 @@ class NodeOut(BaseModel):
             ready=node.ready,
             running=node.running,
             jobs_done=node.jobs_done,
+            version=node.version,
+            protocol=node.protocol,
             models=[
                 NodeModelOut(
                     name=name,

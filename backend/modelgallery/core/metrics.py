@@ -21,6 +21,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from .redis_conn import RedisTarget, async_client
 from .shared import REDIS_ERRORS
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class ClusterView:
 
 
 class Metrics:
-    def __init__(self, redis_url: str | None = None) -> None:
+    def __init__(self, redis: RedisTarget | None = None) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter(
@@ -79,7 +80,7 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
-        self.shared = JobCounts(redis_url) if redis_url else None
+        self.shared = JobCounts(redis) if redis else None
         if self.shared is not None:
             self.registry.register(self.shared)
             return
@@ -116,9 +117,9 @@ class JobCounts(Collector):
     histogram each model's bucket counts, sum and count. Recording never fails a job: while
     Redis is away the counts of the jobs that end are lost, and the log says so once."""
 
-    def __init__(self, url: str) -> None:
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(
-            url, socket_connect_timeout=2.0, socket_timeout=2.0
+    def __init__(self, redis: RedisTarget) -> None:
+        self._redis: aioredis.Redis = async_client(
+            redis, socket_connect_timeout=2.0, socket_timeout=2.0
         )
         self._snapshot: dict[str, dict[str, float]] = {}
         self._failing = False

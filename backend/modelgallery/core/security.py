@@ -17,6 +17,7 @@ from limits.strategies import MovingWindowRateLimiter
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from .redis_conn import limits_storage
 from .settings import Settings
 from .shared import REDIS_ERRORS, SharedStateUnavailable
 
@@ -83,14 +84,13 @@ def throttle_storage(settings: Settings) -> Storage:
     every API replica counts against the same limits. The Redis calls are short blocking
     calls on the event loop (redis-py's sync client); the timeouts bound them when Redis
     is unreachable."""
-    if settings.redis_url is None:
+    target = settings.redis_target()
+    if target is None:
         return MemoryStorage()
-    storage = storage_from_string(
-        settings.redis_url.get_secret_value(),
-        socket_connect_timeout=2.0,
-        socket_timeout=2.0,
-        key_prefix="mg:limits",
+    uri, options = limits_storage(
+        target, socket_connect_timeout=2.0, socket_timeout=2.0, key_prefix="mg:limits"
     )
+    storage = storage_from_string(uri, **options)
     assert isinstance(storage, Storage)  # redis:// gives the synchronous storage
     return storage
 

@@ -13,6 +13,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .machine import usable_cores
+from .redis_conn import RedisTarget
+from .redis_conn import parse as parse_redis_url
 
 # Each worker holds its group's models in memory: more processes than this cost more memory
 # than they add throughput (the jobs running share the cores anyway).
@@ -115,9 +117,15 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = Field(
         None,
         description=(
-            "Redis, e.g. redis://redis:6379/0: the Celery broker, job events and throttles "
-            "shared by several API replicas, worker nodes' heartbeats."
+            "Redis, e.g. redis://redis:6379/0, or Redis Sentinel, "
+            "redis+sentinel://:PASSWORD@host1:26379,host2:26379,host3:26379/MASTER/0: the "
+            "Celery broker, job events, throttles and quotas shared by several API replicas, "
+            "worker nodes' heartbeats and job metrics."
         ),
+    )
+    redis_sentinel_password: SecretStr | None = Field(
+        None,
+        description="The sentinels' own password, where they have one (redis+sentinel://).",
     )
     storage_url: str | None = Field(
         None,
@@ -139,6 +147,23 @@ class Settings(BaseSettings):
         description=(
             "Celery's Redis visibility timeout: a job taken by a node that vanished without "
             "a trace is handed out again after this. Must exceed the longest job's limit."
+        ),
+    )
+    local_copies_mb: float = Field(
+        10_000,
+        ge=0,
+        description=(
+            "With STORAGE_URL: megabytes of job files an API replica keeps in DATA_DIR/jobs "
+            "as its working copy; past it, the least recently used copies of ended jobs go "
+            "(fetched from the bucket again when asked for)."
+        ),
+    )
+    local_copies_sweep_minutes: float = Field(
+        5,
+        gt=0,
+        description=(
+            "With STORAGE_URL: how often each API replica sweeps its working copies (also "
+            "once at start)."
         ),
     )
 
@@ -189,6 +214,21 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _redis_target(self) -> Settings:
+        self.redis_target()  # a URL of neither form stops the start, naming the forms
+        return self
+
+    def redis_target(self) -> RedisTarget | None:
+        """Where Redis is, for `core.redis_conn`'s clients (None: no REDIS_URL)."""
+        if self.redis_url is None:
+            return None
+        sentinels = self.redis_sentinel_password
+        return parse_redis_url(
+            self.redis_url.get_secret_value(),
+            sentinel_password=sentinels.get_secret_value() if sentinels else None,
+        )
+
+    @model_validator(mode="after")
     def _distributed_needs(self) -> Settings:
         if self.executor == "celery":
             missing = [
@@ -219,6 +259,10 @@ class Settings(BaseSettings):
     @property
     def disk_reserve_bytes(self) -> int:
         return int(self.disk_reserve_mb * 1024 * 1024)
+
+    @property
+    def local_copies_bytes(self) -> int:
+        return int(self.local_copies_mb * 1024 * 1024)
 
     @property
     def sqlite_path(self) -> Path:

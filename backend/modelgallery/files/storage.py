@@ -2,14 +2,22 @@
 and, with STORAGE_URL, the same files in object storage (`<prefix>/jobs/<id>/input/<name>`,
 `.../output/<name>`) so that every machine sees them: the local folders are then each
 machine's working copy. No name from a request is ever used as a path or key without passing
-`_inside`."""
+`_inside`.
+
+With STORAGE_URL the working copies are a cache: `local_copies` measures them and `set_aside`
+takes one out of use, for the sweep of each API replica (`jobs/copies.py`); `local_file`
+touches the job's folder, so that a download counts as a use."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
+import secrets
 import shutil
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -22,6 +30,7 @@ Kind = Literal["input", "output"]
 
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+_SET_ASIDE = ".removing-"  # a folder being removed: never a job id, so never a job's folder
 
 
 class UnsafePathError(ValueError):
@@ -30,6 +39,17 @@ class UnsafePathError(ValueError):
 
 class ObjectStoreError(Exception):
     """The bucket cannot be used now: a sentence naming STORAGE_URL and why."""
+
+
+@dataclass(frozen=True)
+class LocalCopy:
+    """A job's folder on this machine: the bytes of its files and when it was last used,
+    the newest modification time of the folder, its files and its subfolders (seconds since
+    the epoch; `local_file` touches the folder)."""
+
+    job_id: str
+    bytes: int
+    last_used: float
 
 
 class JobFiles:
@@ -71,6 +91,60 @@ class JobFiles:
         """Remove this machine's folder of the job (what is in object storage stays)."""
         shutil.rmtree(self.job_dir(job_id), ignore_errors=True)
 
+    # --- the working copies, for the sweep of each replica (jobs/copies.py) ------------
+
+    def local_copies(self) -> list[LocalCopy]:
+        """Every job folder on this machine, measured without following links (a link is
+        neither a job's folder nor a file counted). Blocking: run it in a thread."""
+        try:
+            with os.scandir(self.root) as entries:
+                names = [
+                    e.name
+                    for e in entries
+                    if _JOB_ID.fullmatch(e.name) and e.is_dir(follow_symlinks=False)
+                ]
+        except FileNotFoundError:
+            return []
+        copies = []
+        for name in names:
+            measured = _measure(self.root / name)
+            if measured is not None:  # None: removed meanwhile
+                copies.append(LocalCopy(name, *measured))
+        return copies
+
+    def set_aside(self, job_id: str, used_before: float | None = None) -> LocalCopy | None:
+        """Take the job's folder out of use, as it is now, unless it was used at or after
+        `used_before` (None: however recently): renamed at once to a hidden name that
+        `empty_trash` removes, so that a download after this fetches from object storage
+        again. None when there is no folder or it was used since. Call it on the event
+        loop, where `local_file` touches the folder: no download comes between the check and
+        the rename."""
+        folder = self.job_dir(job_id)
+        if folder.is_symlink():
+            return None
+        measured = _measure(folder)
+        if measured is None:
+            return None
+        copy = LocalCopy(job_id, *measured)
+        if used_before is not None and copy.last_used >= used_before:
+            return None
+        try:
+            folder.rename(self.root / f"{_SET_ASIDE}{job_id}-{secrets.token_hex(4)}")
+        except FileNotFoundError:
+            return None
+        return copy
+
+    def empty_trash(self) -> None:
+        """Remove every folder `set_aside` renamed, this run's or an earlier one's.
+        Blocking: run it in a thread."""
+        try:
+            with os.scandir(self.root) as entries:
+                aside = [e.path for e in entries if e.name.startswith(_SET_ASIDE)]
+        except FileNotFoundError:
+            return
+        for path in aside:
+            shutil.rmtree(path, ignore_errors=True)
+
     # --- with object storage (each a no-op or a local check without it) --------------
 
     async def check(self) -> None:
@@ -104,6 +178,8 @@ class JobFiles:
         """The file on this machine, downloaded first when only object storage has it.
         Raises FileNotFoundError when neither has it, UnsafePathError for a bad name."""
         path = self.path(job_id, kind, name)
+        if self.remote is not None:
+            self._touch(job_id)  # first: the sweep spares a copy used in its last minute
         if path.is_file():
             return path
         if self.remote is None:
@@ -126,6 +202,15 @@ class JobFiles:
             return False
         return True
 
+    def _touch(self, job_id: str) -> None:
+        """Mark the job's folder used now (its own time, not a file's: a file's time is its
+        download's `Last-Modified` and ETag). Nothing when there is no folder yet, or when
+        its time cannot be set: a download never fails for it."""
+        try:
+            os.utime(self.job_dir(job_id), follow_symlinks=False)
+        except OSError:
+            pass
+
     async def _publish(
         self, remote: ObjectFiles, job_id: str, kind: Kind, names: list[str]
     ) -> None:
@@ -144,6 +229,34 @@ class JobFiles:
         if path.is_symlink():
             raise UnsafePathError(f"not a valid file name: {name!r}")
         return path
+
+
+def _measure(folder: Path) -> tuple[int, float] | None:
+    """The bytes of the regular files under `folder` and the newest modification time of
+    the folder and everything in it, links not followed; None when there is no folder."""
+    try:
+        newest = folder.lstat().st_mtime
+    except FileNotFoundError:
+        return None
+    size = 0
+    pending = [folder]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as scan:
+                entries = list(scan)
+        except (FileNotFoundError, NotADirectoryError):  # removed or replaced meanwhile
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            newest = max(newest, info.st_mtime)
+            if stat.S_ISDIR(info.st_mode):
+                pending.append(Path(entry.path))
+            elif stat.S_ISREG(info.st_mode):
+                size += info.st_size
+    return size, newest
 
 
 def _key(job_id: str, kind: Kind, name: str) -> str:

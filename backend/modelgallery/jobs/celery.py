@@ -19,6 +19,7 @@ import kombu.exceptions
 import redis.asyncio as aioredis
 from celery import Celery
 
+from ..core.redis_conn import async_client, celery_broker
 from ..core.settings import Settings
 from ..vision.registry import ModelSpec, Registry
 from .cluster import (
@@ -26,6 +27,7 @@ from .cluster import (
     GENERATION,
     MISSED_BEATS,
     PROC_PREFIX,
+    PROTOCOL,
     UNLOADED,
     Beat,
     cancel_key,
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 
 RUN_TASK = "modelgallery.run_job"
 _POLL_S = 1.0
+_POLL_AWAY_S = 0.2  # while Redis is away: uploads go through again as soon as it is back
 _CANCEL_GRACE_S = 5.0
 _STATE_RANK = {"loaded": 0, "loading": 1, "unavailable": 2}
 
@@ -46,8 +49,14 @@ def celery_app(settings: Settings) -> Celery:
     """The Celery configuration both sides share. Late acknowledgement and one message per
     process: a message leaves Redis only once its job has ended, so a node that dies takes
     nothing with it; the visibility timeout outlasts the longest job."""
-    assert settings.redis_url is not None
-    url = settings.redis_url.get_secret_value()
+    target = settings.redis_target()
+    assert target is not None
+    url, transport = celery_broker(
+        target,
+        visibility_timeout=settings.visibility_timeout_s,
+        socket_timeout=10,
+        socket_connect_timeout=5,
+    )
     app = Celery("modelgallery", broker=url, set_as_current=False)
     app.conf.update(
         task_acks_late=True,
@@ -60,11 +69,7 @@ def celery_app(settings: Settings) -> Celery:
         worker_cancel_long_running_tasks_on_connection_loss=False,
         worker_send_task_events=False,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={
-            "visibility_timeout": settings.visibility_timeout_s,
-            "socket_timeout": 10,
-            "socket_connect_timeout": 5,
-        },
+        broker_transport_options=transport,
         broker_pool_limit=4,
         broker_connection_timeout=3,
         # A request that queues a job must not hang on a Redis that is away: a few quick
@@ -82,14 +87,14 @@ def celery_app(settings: Settings) -> Celery:
 
 class CeleryExecutor:
     def __init__(self, settings: Settings, registry: Registry) -> None:
-        assert settings.redis_url is not None
+        target = settings.redis_target()
+        assert target is not None
         self._settings = settings
         self._registry = registry
         self._app = celery_app(settings)
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(
-            settings.redis_url.get_secret_value(), decode_responses=True
-        )
+        self._redis: aioredis.Redis = async_client(target, decode_responses=True)
         self._beats: list[Beat] = []
+        self._foreign: set[str] = set()  # nodes of another protocol, warned about
         self._unloaded: set[str] = set()
         self._depths: dict[str, int] = {}
         self._reachable = True
@@ -129,7 +134,7 @@ class CeleryExecutor:
             raise _unreachable(group)
         depth = self._depths.get(group, 0)
         if depth >= self._settings.queue_size:
-            processes = max(1, sum(1 for b in self._beats if b.group == group))
+            processes = max(1, sum(1 for b in self._serving() if b.group == group))
             wait = math.ceil(depth * self._avg_job_s / processes)
             raise QueueFullError(group, max(1, min(wait, 300)))
 
@@ -190,7 +195,7 @@ class CeleryExecutor:
 
     def model_states(self) -> dict[str, ModelState]:
         states: dict[str, ModelState] = {}
-        live = len({b.node for b in self._beats})
+        live = len({b.node for b in self._serving()})
         for spec in self._registry.models.values():
             states[spec.name] = self._cluster_state(spec, live)
         return states
@@ -201,7 +206,9 @@ class CeleryExecutor:
         if spec.name in self._unloaded:
             return ModelState("unloaded", "unloaded by an administrator")
         reported = [
-            s for b in self._beats if (s := b.states().get(spec.name)) and s.status in _STATE_RANK
+            s
+            for b in self._serving()
+            if (s := b.states().get(spec.name)) and s.status in _STATE_RANK
         ]
         if reported:
             return min(reported, key=lambda s: _STATE_RANK[s.status])
@@ -211,6 +218,11 @@ class CeleryExecutor:
                 "the job queue cannot be reached right now (Redis is away)",
                 retry_after_s=10,
             )
+        since = self._reachable_since
+        if since is not None and time.monotonic() - since < self._beat_ttl_s:
+            # Redis is back (or this replica just started): the nodes may not have announced
+            # themselves yet. Jobs are taken and wait in the queue meanwhile.
+            return ModelState("loading", "waiting for the worker nodes to announce themselves")
         nodes = "no worker node is running" if live_nodes == 0 else "no live worker node hosts it"
         return ModelState(
             "unavailable",
@@ -250,6 +262,8 @@ class CeleryExecutor:
                 models={name: state.status for name, state in beat.states().items()},
                 host=beat.host,
                 states=beat.states(),
+                version=beat.version,
+                protocol=beat.protocol,
             )
             for beat in sorted(self._beats, key=lambda b: (b.node, b.group, b.pid))
         ]
@@ -257,7 +271,7 @@ class CeleryExecutor:
     def ready(self) -> tuple[bool, str]:
         if not self._reachable:
             return False, "Redis is unreachable"
-        if not any(b.ready for b in self._beats):
+        if not any(b.ready for b in self._serving()):
             return False, "no worker node is ready"
         return True, ""
 
@@ -265,7 +279,7 @@ class CeleryExecutor:
 
     async def _watch(self) -> None:
         while True:
-            await asyncio.sleep(_POLL_S)
+            await asyncio.sleep(_POLL_S if self._reachable else _POLL_AWAY_S)
             try:
                 await self._refresh()
             except Exception:  # the view of the cluster must never stop refreshing
@@ -288,6 +302,14 @@ class CeleryExecutor:
             self._reachable_since = None
             self._beats = []
             return
+        for node in sorted({b.node for b in beats if b.protocol != PROTOCOL} - self._foreign):
+            log.warning(
+                "node %s speaks cluster protocol %s, this replica %s: it gets no jobs from here",
+                node,
+                next(b.protocol for b in beats if b.node == node),
+                PROTOCOL,
+            )
+        self._foreign = {b.node for b in beats if b.protocol != PROTOCOL}
         if not self._reachable:
             log.info("Redis reachable again")
         if self._reachable_since is None:
@@ -298,6 +320,11 @@ class CeleryExecutor:
         for (group, _), length in zip(queues, lengths, strict=True):
             depths[group] += int(length)
         self._depths = depths
+
+    def _serving(self) -> list[Beat]:
+        """The processes of nodes that speak this release's protocol: during a rolling
+        upgrade across protocols the others are listed, but no job is meant for them."""
+        return [b for b in self._beats if b.protocol == PROTOCOL]
 
     async def _read_beats(self) -> list[Beat]:
         keys = [key async for key in self._redis.scan_iter(match=PROC_PREFIX + "*", count=500)]

@@ -9,7 +9,7 @@ process has no heartbeat any more was lost with it."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ..vision.model import RuntimeChoice
@@ -21,6 +21,11 @@ GENERATION = "mg:generation"  # a counter: a change makes every node's processes
 CANCEL_PREFIX = "mg:cancel:"
 CANCEL_TTL_S = 24 * 3600
 MISSED_BEATS = 3  # a process is gone after this many heartbeats without one
+# What API replicas and nodes must agree on to work together: the queues' names, the
+# message (`run_job(job id)`), the keys above. Versions of one protocol serve side by side
+# during a rolling upgrade; a node of another is listed but given no jobs (docs/scaling.md).
+# 1: one queue per group; 2: one queue per model.
+PROTOCOL = 2
 
 
 def model_queue(group: str, model: str) -> str:
@@ -59,13 +64,17 @@ class Beat:
     task_id: str | None = None  # the Celery id of the job it runs (to kill it)
     jobs_done: int = 0
     generation: int = 0
+    version: str = "unknown"  # the node's release
+    protocol: int = 1  # a beat without one is from a node of protocol 1
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
 
     @classmethod
     def loads(cls, text: str | bytes) -> Beat:
-        return cls(**json.loads(text))
+        """A beat of any release: fields a newer one adds are left out, not refused."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in json.loads(text).items() if k in known})
 
     def states(self) -> dict[str, ModelState]:
         return {name: state_from(fields) for name, fields in self.models.items()}

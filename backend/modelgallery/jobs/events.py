@@ -16,10 +16,11 @@ from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from pydantic import ValidationError
+from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
+from ..core.redis_conn import RedisTarget, async_client
 from ..store.records import Job
 
 log = logging.getLogger(__name__)
@@ -117,19 +118,19 @@ class RedisEventBus:
 
     def __init__(
         self,
-        url: str,
+        target: RedisTarget | str,
         *,
         latest: Latest | None = None,
         connect_timeout_s: float = 2.0,
     ) -> None:
-        self._publisher = aioredis.Redis.from_url(
-            url,
+        self._publisher = async_client(
+            target,
             socket_connect_timeout=connect_timeout_s,
             socket_timeout=connect_timeout_s,
             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
         )
-        self._subscriber = aioredis.Redis.from_url(
-            url,
+        self._subscriber = async_client(
+            target,
             socket_connect_timeout=connect_timeout_s,
             socket_keepalive=True,
             # Reconnecting is this class's job: redis-py's own would resubscribe behind it.

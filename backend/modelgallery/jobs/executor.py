@@ -63,6 +63,8 @@ class WorkerInfo:
     models: dict[str, ModelStatus] = field(default_factory=dict)  # as this process has them
     host: str = ""  # the node's host name
     states: dict[str, ModelState] = field(default_factory=dict)  # `models` with the details
+    version: str = ""  # the node's release
+    protocol: int = 0  # its cluster protocol (jobs/cluster.py); 0: this process's own workers
 
 
 @dataclass

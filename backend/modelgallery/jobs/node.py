@@ -36,6 +36,8 @@ from celery.exceptions import Reject
 
 from ..core.machine import usable_cores
 from ..core.metrics import Metrics
+from ..core.redis_conn import async_client
+from ..core.release import app_version
 from ..core.settings import Settings
 from ..files import open_job_files
 from ..store import create_store
@@ -47,6 +49,7 @@ from .celery import RUN_TASK, CeleryExecutor, celery_app
 from .cluster import (
     GENERATION,
     MISSED_BEATS,
+    PROTOCOL,
     UNLOADED,
     Beat,
     cancel_key,
@@ -98,6 +101,12 @@ def hosted(registry: Registry, groups: list[str], models: list[str]) -> dict[str
 
 
 def run_node(settings: Settings, groups: list[str], models: list[str]) -> int:
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        log.warning(
+            "this node runs as root, which it never needs (it opens no port): run it as a "
+            "user of its own, e.g. `useradd --system modelgallery` (docs/scaling.md, "
+            "\"On a machine of your own, without Docker\")"
+        )
     registry = load_registry(settings.models_file, settings.models_dir)
     by_group = hosted(registry, groups, models)
     if len(by_group) == 1:
@@ -169,7 +178,7 @@ def _run_group(settings: Settings, group: str, names: list[str]) -> int:
     app.worker_main(
         [
             "worker",
-            "--queues", ",".join(queues or [f"{group}.none"]),
+            "--queues", ",".join(queues or [f"{group}:none"]),  # ":" is in no model name
             "--concurrency", str(processes),
             "--pool", "prefork",
             "--hostname", hostname,
@@ -204,8 +213,8 @@ class NodeProcess:
         self.settings = settings
         self.threads = settings.worker_threads or max(1, usable_cores() // processes)
         worker.set_thread_env(self.threads)
-        assert settings.redis_url is not None
-        redis_url = settings.redis_url.get_secret_value()
+        target = settings.redis_target()
+        assert target is not None
         self.registry = load_registry(settings.models_file, settings.models_dir)
         self.beat = Beat(
             node=node,
@@ -214,21 +223,23 @@ class NodeProcess:
             worker=f"{node}/{group} pid {os.getpid()}",
             pid=os.getpid(),
             started_at=time.time(),
+            version=app_version(),
+            protocol=PROTOCOL,
         )
         self._loop = asyncio.new_event_loop()
         threading.Thread(target=self._loop.run_forever, name="node-loop", daemon=True).start()
-        self.redis: aioredis.Redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        self.redis: aioredis.Redis = async_client(target, decode_responses=True)
         self.store = create_store(settings)
         self.call(self.store.open())
         self.files = open_job_files(_scratch(settings), settings.storage_url)
-        bus = RedisEventBus(redis_url)
+        bus = RedisEventBus(target)
         self.jobs = JobService(
             settings,
             self.store,
             CeleryExecutor(settings, self.registry),
             self.files,
             self.registry,
-            Metrics(redis_url),
+            Metrics(target),
             bus,
         )
         self.beat.generation = int(self.call(self.redis.get(GENERATION)) or 0)

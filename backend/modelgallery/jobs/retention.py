@@ -6,13 +6,12 @@ stays free."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
-from contextlib import suppress
 from datetime import datetime, timedelta
 
 from ..store.records import Job, JobStatus, utcnow
+from .periodic import Periodic
 from .service import JobService
 
 log = logging.getLogger(__name__)
@@ -44,7 +43,9 @@ class Retention:
     def __init__(self, jobs: JobService, now: Callable[[], datetime] = utcnow) -> None:
         self.jobs = jobs
         self.now = now
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic(
+            "retention sweep", self.sweep, lambda: jobs.settings.retention_sweep_minutes * 60
+        )
 
     def days(self, model: str) -> float:
         return retention_days(self.jobs, model)
@@ -83,19 +84,7 @@ class Retention:
         return expired
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="retention")
+        self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception:  # a failing sweep must not end the loop; the next one retries
-                log.exception("retention sweep failed")
-            await asyncio.sleep(self.jobs.settings.retention_sweep_minutes * 60)
+        await self._periodic.stop()

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ..contact.outbox import Outbox
+from ..core.release import app_version
 from ..jobs.executor import ModelState, WorkerInfo
 from ..jobs.retention import Retention
 from ..jobs.service import JobService
@@ -264,6 +265,8 @@ class NodeView:
     running: list[str]  # the jobs its processes run now
     jobs_done: int
     models: dict[str, ModelState]  # each model at its best among the node's processes
+    version: str
+    protocol: int
 
 
 _RANK = {"loaded": 0, "loading": 1, "unloaded": 2, "disabled": 3, "unavailable": 4}
@@ -285,4 +288,6 @@ def _node_view(name: str, workers: list[WorkerInfo]) -> NodeView:
         running=[w.job_id for w in workers if w.job_id],
         jobs_done=sum(w.jobs_done for w in workers),
         models=dict(sorted(models.items())),
+        version=workers[0].version or app_version(),
+        protocol=workers[0].protocol,
     )

@@ -36,10 +36,10 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, Any
 
+from ..core.release import app_version
 from ..files.storage import JobFiles, UnsafePathError
 from ..store.sqlite import SCHEMA_VERSION
 
@@ -138,13 +138,6 @@ class Summary:
             f"{n} {_TABLES[t][n != 1]}" for t, n in self.counts.items() if t in _TABLES
         )
         return f"{records}; {self.files} files ({_human(self.bytes)})"
-
-
-def app_version() -> str:
-    try:
-        return version("modelgallery")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def default_archive_name(now: datetime) -> str:

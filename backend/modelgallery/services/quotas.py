@@ -11,6 +11,7 @@ truth, wherever the jobs ran) says which have ended, and those leave the count."
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -20,11 +21,14 @@ from typing import Protocol
 import redis
 from limits.storage import Storage
 
+from ..core.redis_conn import sync_client
 from ..core.security import Throttle
 from ..core.settings import Settings
 from ..core.shared import REDIS_ERRORS, SharedStateUnavailable
 from ..store.records import Role, User
 from .errors import TooManyRequests
+
+log = logging.getLogger(__name__)
 
 _RETRY_ACTIVE_S = 10  # a hint: the time a job usually takes is not known here
 _ACTIVE_KEY = "mg:quota:active:"
@@ -94,12 +98,10 @@ class _Tier:
 def active_jobs(settings: Settings) -> ActiveJobs:
     """Where jobs at once are counted: in Redis when the replicas share one (REDIS_URL),
     with the throttles' short timeouts, else in memory."""
-    if settings.redis_url is None:
+    target = settings.redis_target()
+    if target is None:
         return MemoryActiveJobs()
-    client = redis.Redis.from_url(
-        settings.redis_url.get_secret_value(), socket_connect_timeout=2.0, socket_timeout=2.0
-    )
-    return RedisActiveJobs(client)
+    return RedisActiveJobs(sync_client(target, socket_connect_timeout=2.0, socket_timeout=2.0))
 
 
 class Quotas:
@@ -158,7 +160,14 @@ class Quotas:
             )
 
     def charge(self, user: User | None, client: str, job_id: str, received_bytes: int) -> None:
-        """Count an accepted job against its visitor's quotas."""
+        """Count an accepted job against its visitor's quotas. The job is queued already:
+        with Redis gone since `admit`, it goes uncounted rather than answered as refused."""
+        try:
+            self._charge(user, client, job_id, received_bytes)
+        except SharedStateUnavailable as exc:
+            log.warning("job %s not counted against its visitor's quotas: %s", job_id, exc)
+
+    def _charge(self, user: User | None, client: str, job_id: str, received_bytes: int) -> None:
         found = self._visitor(user, client)
         if found is None:
             return

@@ -1113,6 +1113,16 @@ export interface components {
             jobs_done: number;
             /** Models */
             models: components["schemas"]["NodeModelOut"][];
+            /**
+             * Version
+             * @description The release the node runs
+             */
+            version: string;
+            /**
+             * Protocol
+             * @description Its cluster protocol: a node of another protocol than the API's gets no jobs (0: the API's own worker processes)
+             */
+            protocol: number;
         };
         /**
          * Output

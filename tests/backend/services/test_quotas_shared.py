@@ -65,3 +65,13 @@ async def test_jobs_at_once_without_redis_is_a_clear_error_not_a_crash() -> None
             await quotas.admit(None, "10.0.0.1", 100)
         server.start()
         await quotas.admit(None, "10.0.0.1", 100)
+
+
+async def test_a_job_accepted_just_before_redis_went_away_is_not_refused_after_the_fact() -> None:
+    jobs = Jobs()
+    with RedisTestServer() as server:
+        settings = Settings(redis_url=SecretStr(server.url), active_jobs_anonymous=3)
+        quotas = replica(settings, jobs)
+        await quotas.admit(None, "10.0.0.1", 100)
+        server.stop()  # between the checks and the count: the job is queued already
+        quotas.charge(None, "10.0.0.1", "job-1", 100)

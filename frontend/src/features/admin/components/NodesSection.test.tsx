@@ -17,6 +17,8 @@ function node(overrides: Partial<NodeInfo> = {}): NodeInfo {
     ready: 1,
     running: ["a".repeat(32)],
     jobs_done: 7,
+    version: "0.1.0",
+    protocol: 2,
     models: [
       { name: "toy-weighted", state: "unavailable", reason: REASON, load_ms: null, runtime: null },
       { name: "object-detection", state: "loaded", reason: null, load_ms: 1234, runtime: "onnxruntime" },

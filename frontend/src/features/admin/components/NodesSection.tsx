@@ -44,6 +44,7 @@ export function NodesTable({ nodes }: { nodes: NodeInfo[] }) {
               <td data-label="Node">
                 <strong>{node.name}</strong>
                 <div className="muted small mono">{node.host}</div>
+                <div className="muted small">release {node.version}</div>
               </td>
               <td data-label="Groups">{node.groups.join(", ") || "–"}</td>
               <td data-label="Processes">{readyText(node.ready, node.processes)}</td>

@@ -1,0 +1,63 @@
+"""Nodes of two releases side by side (a rolling upgrade): a heartbeat from a newer release
+is read, not dropped, and a node of another cluster protocol is listed but not counted as
+serving, since no job of this release's queues reaches it."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+
+from pydantic import SecretStr
+
+from modelgallery.core.settings import Settings
+from modelgallery.jobs.celery import CeleryExecutor
+from modelgallery.jobs.cluster import PROTOCOL, Beat, proc_key
+from modelgallery.vision.registry import load_registry
+from tests.support.redis_server import RedisTestServer
+from tests.support.server import TOY_REGISTRY
+
+
+def beat(node: str, protocol: int, **extra: object) -> str:
+    fields = asdict(
+        Beat(
+            node=node, host="h", group="toy", worker=f"{node}/toy pid 1", pid=1,
+            started_at=time.time(), models={"toy": {"status": "loaded"}}, ready=True,
+            protocol=protocol,
+        )
+    )  # fmt: skip
+    return json.dumps({**fields, **extra})
+
+
+def test_a_newer_nodes_beat_is_read_and_an_older_one_has_protocol_1() -> None:
+    newer = Beat.loads(beat("n", PROTOCOL, gpu="L4", queue_weights={"toy": 2}))
+    assert newer.node == "n" and newer.protocol == PROTOCOL
+    older = json.loads(beat("o", 1))
+    del older["protocol"], older["version"]
+    assert Beat.loads(json.dumps(older)).protocol == 1
+
+
+async def test_a_node_of_another_protocol_is_listed_but_serves_nothing() -> None:
+    with RedisTestServer() as redis:
+        settings = Settings(
+            executor="celery",
+            redis_url=SecretStr(redis.url),
+            mongodb_uri="mongodb://127.0.0.1:9/none",
+            secret_key=SecretStr("a key for this test only"),
+        )
+        executor = CeleryExecutor(settings, load_registry(TOY_REGISTRY, TOY_REGISTRY.parent))
+        try:
+            await executor._redis.set(proc_key("old/toy pid 1"), beat("old", PROTOCOL - 1))
+            await executor._refresh()
+            assert [w.node for w in executor.workers()] == ["old"]
+            assert executor.model_states()["toy"].status != "loaded"
+            assert executor.ready()[0] is False
+            await executor._redis.set(proc_key("new/toy pid 1"), beat("new", PROTOCOL))
+            await executor._refresh()
+            assert executor.model_states()["toy"].status == "loaded"
+            assert {w.node: w.protocol for w in executor.workers()} == {
+                "old": PROTOCOL - 1,
+                "new": PROTOCOL,
+            }
+        finally:
+            await executor.stop()
