@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.cluster import wait_until
+from tests.support.cluster import WorkerNode, release_checkout, wait_until
 from tests.support.jobs import submit, wait_for
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD
 
@@ -184,6 +184,40 @@ def test_a_rolling_upgrade_drains_each_part_and_loses_or_refuses_nothing(
         assert submit(other, wait=30).json()["status"] == "succeeded"
         cluster.apis[index].start(timeout_s=120)
     cluster.ensure_nodes()
+
+
+# The release before this one's last change to the cluster (protocol 2): a node of it must
+# serve beside a node of this checkout. Move it forward when a release changes the cluster.
+EARLIER_RELEASE = "487a317"
+
+
+def test_nodes_of_two_releases_serve_together(
+    cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    first, second = cluster.http
+    code = release_checkout(EARLIER_RELEASE, tmp_path_factory.mktemp("release") / "code")
+    current = cluster.nodes["node-b"]
+    current.stop()
+    earlier = WorkerNode("node-b", current.data_dir, current.env, groups="toy", code=code)
+    cluster.nodes["node-b"] = earlier.start()
+    try:
+        cluster.ensure_nodes()
+        # Two jobs at once on two nodes of one process each: one runs on each release.
+        jobs = [accepted(submit(http, params={"sleep_s": 2, "steps": 4})) for http in cluster.http]
+        workers = set()
+        for job in jobs:
+            done = wait_for(first, job["id"], timeout_s=60)
+            assert done["status"] == "succeeded", (done["error"], cluster.logs())
+            record = admin_view(cluster, job["id"])
+            assert record["attempts"] == 1
+            workers.add(record["worker"].split("/")[0])
+        assert workers == {"node-a", "node-b"}
+        nodes = second.get("/api/admin/nodes", headers=cluster.admin).json()
+        assert {n["name"]: n["protocol"] for n in nodes} == {"node-a": 2, "node-b": 2}
+    finally:
+        earlier.stop()
+        cluster.nodes["node-b"] = current
+        cluster.ensure_nodes()
 
 
 def test_a_node_killed_mid_job_hands_the_job_to_the_other(cluster: Cluster) -> None:

@@ -36,10 +36,13 @@ def cluster_env(redis_url: str, mongo_uri: str, storage: dict[str, str]) -> dict
 class WorkerNode:
     """`modelgallery worker` in its own session (SIGKILL takes its whole process tree)."""
 
-    def __init__(self, name: str, data_dir: Path, env: dict[str, str], groups: str) -> None:
+    def __init__(
+        self, name: str, data_dir: Path, env: dict[str, str], groups: str, code: Path = REPO
+    ) -> None:
         self.name = name
         self.data_dir = data_dir
         self.groups = groups
+        self.code = code  # the checkout it runs: this one, or an earlier release's
         self.log_path = data_dir / "worker.log"
         self.env = {
             "DATA_DIR": str(data_dir),
@@ -55,11 +58,11 @@ class WorkerNode:
     def start(self) -> WorkerNode:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.env}
-        env["PYTHONPATH"] = os.pathsep.join([str(REPO / "backend"), str(REPO)])
+        env["PYTHONPATH"] = os.pathsep.join([str(self.code / "backend"), str(self.code)])
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "modelgallery", "worker", "--groups", self.groups],
-                cwd=REPO,
+                cwd=self.code,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -99,3 +102,17 @@ def nodes_serving(http: httpx.Client, model: str, admin: dict[str, str]) -> list
     """The nodes whose live processes have `model` loaded, as the admin API lists them."""
     workers = http.get("/api/admin/models", headers=admin).json()["workers"]
     return sorted({w["node"] for w in workers if w["models"].get(model) == "loaded"})
+
+
+def release_checkout(commit: str, target: Path) -> Path:
+    """The backend and the test models of an earlier commit, from this repository's history,
+    to run a node of that release beside this one (the venv is shared: the dependencies of
+    both must be the same)."""
+    target.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", commit, "backend/modelgallery", "tests", "models"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
