@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelgallery.jobs.worker import _THREAD_VARS
+from modelgallery.jobs.runner import THREAD_VARS
 
 _SPAWN = multiprocessing.get_context("spawn")
 _WARMUP_IMAGES = 2
@@ -41,7 +41,7 @@ class BareModel:
 
 def _load(target: BareModel, threads: int) -> Any:
     sys.stdout = sys.stderr  # frameworks' chatter; results travel back by pipe, not stdout
-    for var in _THREAD_VARS:
+    for var in THREAD_VARS:
         os.environ[var] = str(threads)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from modelgallery.vision.registry import family_class, load_registry

@@ -107,7 +107,7 @@ def _explored(onnx: Path, inputs: list[Any], images: int, tmp: Path) -> list[tup
     )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    from modelgallery.vision.families.yolo_boxes import letterbox
+    from modelgallery.vision.families.yolo_net import letterbox
 
     name = ort.InferenceSession(str(onnx), providers=["CPUExecutionProvider"]).get_inputs()[0]
     samples = [{name.name: letterbox(f, 640, 32, square=True).batch} for f in _calibration_frames()]
@@ -188,7 +188,7 @@ def run(images: int, explore: bool) -> None:
             predict = functools.partial(_predict, model, model.prepare({}))
             rows.append((runtime, *_timed(predict, frames, images)))
         if explore:
-            from modelgallery.vision.families.yolo_boxes import letterbox
+            from modelgallery.vision.families.yolo_net import letterbox
 
             onnx = next(Path(tmp).glob("*.onnx"))
             inputs = [letterbox(f, 640, 32, square=True).batch for f in frames]
@@ -214,7 +214,7 @@ def _predict(model: Any, settings: Any, frame: Any) -> Any:
 def _torch_network(weights: Path) -> Callable[[Any], Any]:
     import torch
 
-    from modelgallery.vision.runtimes.yolov5_classic import load_classic_yolov5
+    from modelgallery.vision.runtimes.yolov5_checkpoint import load_classic_yolov5
 
     network = load_classic_yolov5(weights)
 

@@ -96,8 +96,8 @@ def speed(model_name: str, imgsz: int, runs: int) -> None:
 
     from modelgallery.media.video import open_video
     from modelgallery.vision.model import InputItem
+    from modelgallery.vision.pipelines.webm import WebmWriter
     from modelgallery.vision.registry import family_class, load_registry
-    from modelgallery.vision.tasks.webm import WebmWriter
 
     spec = load_registry(REGISTRY, MIRROR).models[model_name]
     spec = spec.model_copy(update={"options": {**spec.options, "imgsz": imgsz}})

@@ -7,20 +7,36 @@ import tseslint from "typescript-eslint";
 
 // Import boundaries (as in bulletproof-react): shared code (src/components, lib, api, config,
 // testing) imports no feature, and a feature imports no other feature; src/app composes them.
+// Within shared code, src/api (the client, the calls, the schema's types) and src/lib (plain
+// helpers) do not import each other.
 const FEATURES_DIR = path.join(import.meta.dirname, "src", "features");
 const SHARED = ["components", "lib", "api", "config", "testing"];
 
 const noImports = (patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
 
-const sharedBoundary = {
-  files: SHARED.map((dir) => `src/${dir}/**/*.{ts,tsx}`),
-  rules: noImports([
-    {
-      regex: "(^|/)features(/|$)",
-      message: "Shared code may not import a feature: move what it needs out of the feature, or compose in src/app.",
-    },
-  ]),
+const notFeatures = {
+  regex: "(^|/)features(/|$)",
+  message: "Shared code may not import a feature: move what it needs out of the feature, or compose in src/app.",
 };
+const SHARED_LIMITS = {
+  lib: [
+    {
+      regex: "^(@/|(\\.\\./)+)api(/|$)",
+      message: "src/lib holds helpers that know nothing of the API: API code belongs in src/api.",
+    },
+  ],
+  api: [
+    {
+      regex: "^(@/|(\\.\\./)+)lib(/|$)",
+      message: "src/api may not import src/lib: keep what both need in one of them.",
+    },
+  ],
+};
+
+const sharedBoundaries = SHARED.map((dir) => ({
+  files: [`src/${dir}/**/*.{ts,tsx}`],
+  rules: noImports([notFeatures, ...(SHARED_LIMITS[dir] ?? [])]),
+}));
 
 // A relative import can leave a feature without naming "features" ("../../gallery/x"), so
 // each folder of a feature gets its own block, limiting how far up "../" may climb.
@@ -71,7 +87,7 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
-  sharedBoundary,
+  ...sharedBoundaries,
   ...features.flatMap(featureBoundaries),
   {
     files: ["scripts/**/*.mjs"],

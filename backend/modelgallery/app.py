@@ -28,13 +28,16 @@ from .core.security import throttle_storage
 from .core.settings import Settings
 from .files import open_job_files
 from .files.storage import ObjectStoreError
-from .jobs.cluster import MISSED_BEATS
-from .jobs.copies import LocalCopies
-from .jobs.events import EventBus, MemoryEventBus, RedisEventBus
-from .jobs.executor import Executor, runtimes_in_use
-from .jobs.local import LocalExecutor
-from .jobs.retention import Retention
-from .jobs.service import JobService
+from .jobs.distributed.cluster import MISSED_BEATS
+from .jobs.lifecycle.backfill import fill_result_kinds
+from .jobs.lifecycle.copies import LocalCopies
+from .jobs.lifecycle.events import EventBus, MemoryEventBus, RedisEventBus
+from .jobs.lifecycle.executor import Executor, runtimes_in_use
+from .jobs.lifecycle.recorder import JobRecorder
+from .jobs.lifecycle.recovery import Recovery
+from .jobs.lifecycle.retention import Retention
+from .jobs.lifecycle.service import JobService
+from .jobs.local.executor import LocalExecutor
 from .services.accounts import AccountService
 from .services.admin import AdminService
 from .services.contact import ContactService
@@ -98,6 +101,7 @@ class _Running:
     """What start-up opened, to close in reverse order."""
 
     services: Services
+    recovery: Recovery
     store: Store
     executor: Executor
     outbox: Outbox
@@ -107,7 +111,7 @@ class _Running:
     copies: LocalCopies | None = None  # the working copies' sweep, with STORAGE_URL
 
     async def stop(self) -> None:
-        await self.services.predictions.jobs.stop_sweeping()
+        await self.recovery.stop_sweeping()
         if self.copies is not None:
             await self.copies.stop()
         await self.retention.stop()
@@ -132,14 +136,17 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         raise
     store = create_store(settings)
     await store.open()
+    await fill_result_kinds(store.jobs, registry)
     executor = _executor(settings, registry)
     bus: EventBus = (
         RedisEventBus(redis, latest=store.jobs.get)
         if (redis := settings.redis_target()) is not None
         else MemoryEventBus()
     )
-    local = settings.executor == "local"  # its workers write outputs here
-    jobs = JobService(settings, store, executor, files, registry, metrics, bus, local=local)
+    local = settings.executor == "local"  # its workers report here, and write outputs here
+    recorder = JobRecorder(store.jobs, files, metrics, bus, local=local)
+    jobs = JobService(settings, store.jobs, files, executor, recorder, bus)
+    recovery = Recovery(settings, store.jobs, files, registry, executor, recorder, bus)
     limits = throttle_storage(settings)
     accounts = AccountService(settings, store, limits)
     await accounts.ensure_first_admin()
@@ -147,14 +154,17 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         store.messages, Mailer(settings) if settings.smtp_configured else None, settings
     )
     disk = DiskGuard(settings.data_dir, settings.disk_reserve_bytes)
-    retention = Retention(jobs)
+    retention = Retention(settings, store.jobs, files, registry)
+    catalog = ModelCatalog(registry, executor)
     quotas = Quotas(settings, jobs.still_active, limits, active_jobs(settings))
     services = Services(
         settings=settings,
-        predictions=PredictionService(settings, jobs, disk, quotas),
-        models=ModelCatalog(jobs),
+        predictions=PredictionService(
+            settings, jobs, store.jobs, files, registry, bus, retention, disk, quotas
+        ),
+        models=catalog,
         accounts=accounts,
-        admin=AdminService(store, jobs, outbox, retention),
+        admin=AdminService(settings, store, jobs, executor, catalog, outbox, retention),
         contact=ContactService(outbox, settings.contact_per_hour, disk, limits),
         status=StatusService(store, executor, metrics, disk),
     )
@@ -165,10 +175,11 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
             lambda: runtimes_in_use(executor.workers()),
         )
     )
-    await executor.start(jobs)
-    await jobs.recover()
+    await executor.start(recorder)
+    await recovery.recover()
     if settings.executor == "celery":
-        jobs.start_sweeping(settings.node_heartbeat_s, settings.node_heartbeat_s * MISSED_BEATS)
+        interval = settings.node_heartbeat_s
+        recovery.start_sweeping(interval, interval * MISSED_BEATS)
     outbox.start()
     retention.start()
     copies: LocalCopies | None = None
@@ -184,12 +195,16 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     )
     if settings.executor == "local" and (missing := missing_weights_line(registry, settings)):
         log.warning(missing)
-    return _Running(services, store, executor, outbox, retention, bus, metrics, copies=copies)
+    return _Running(
+        services, recovery, store, executor, outbox, retention, bus, metrics, copies=copies
+    )
 
 
 def _executor(settings: Settings, registry: Registry) -> Executor:
     if settings.executor == "celery":
-        from .jobs.celery import CeleryExecutor  # Celery is imported only where it is used
+        from .jobs.distributed.celery import (
+            CeleryExecutor,  # Celery is imported only where it is used
+        )
 
         return CeleryExecutor(settings, registry)
     return LocalExecutor(settings, registry)

@@ -98,7 +98,7 @@ def test_class_filter_and_confidence(which: str, request, samples: Path) -> None
 def test_classic_loader_refuses_other_pickles(tmp_path: Path) -> None:
     import torch
 
-    from modelgallery.vision.runtimes.yolov5_classic import load_classic_yolov5
+    from modelgallery.vision.runtimes.yolov5_checkpoint import load_classic_yolov5
 
     class Payload:  # what a hostile checkpoint would smuggle in
         def __reduce__(self):

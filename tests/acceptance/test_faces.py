@@ -15,7 +15,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from modelgallery.vision.families.faces import FaceGenderModel
+from modelgallery.vision.families.cvlib_face_gender import FaceGenderModel
 from modelgallery.vision.families.gender_classifiers import CVLIB_GENDER_FILES
 from modelgallery.vision.model import InputItem
 from modelgallery.vision.registry import load_registry

@@ -33,7 +33,7 @@ import pytest
 from PIL import Image
 from scipy import ndimage as ndi
 
-from modelgallery.vision.families.skin import ClassicalSkinSegmenter
+from modelgallery.vision.families.skin_classical import ClassicalSkinSegmenter
 from modelgallery.vision.model import InputItem
 from modelgallery.vision.registry import RegistryError, load_registry
 from tests.conftest import SAMPLES
@@ -282,7 +282,7 @@ def unet_weights(tmp_path_factory: pytest.TempPathFactory, classical: ClassicalR
 def test_the_unet_on_openvino_agrees_with_tensorflow(unet_weights: Path) -> None:
     from modelgallery.media.nifti import read_volume
     from modelgallery.vision.families.skin_unet import UnetSkinSegmenter, axial_axis, to_network
-    from modelgallery.vision.tasks.volume import normalise_intensity
+    from modelgallery.vision.pipelines.volume import normalise_intensity
 
     registry = unet_weights.parent / "agreement.toml"
     registry.write_text(

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from modelgallery.vision.families.skin import ClassicalSkinSegmenter
+from modelgallery.vision.families.skin_classical import ClassicalSkinSegmenter
 from modelgallery.vision.model import InputItem, Result
 from tests.acceptance.test_skin import CH2, outside_air
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from modelgallery.vision.families.yolo_boxes import Settings, letterbox
-from modelgallery.vision.families.yolo_engines import NetEngine, ultralytics_engine
+from modelgallery.vision.families.yolo import ultralytics_engine
+from modelgallery.vision.families.yolo_net import BoxFilter, YoloNet, letterbox
 from modelgallery.vision.registry import family_class, load_registry
 from modelgallery.vision.runtimes.ultralytics import prepare_runtime
 from tests.acceptance.test_runtimes import IMAGES, matched
@@ -75,10 +75,10 @@ def test_tflite_on_litert_finds_what_ultralytics_finds(models_dir: Path, samples
     model = loaded(models_dir, "yolov8n-tflite", "litert")
     assert model.runtime.chosen == "litert"
     reference, _ = ultralytics_engine(models_dir / "yolov8n_int8.tflite", 640, 1, "auto")
-    settings = Settings(conf=0.25, iou=0.45, class_ids=None)
+    keep = BoxFilter(conf=0.25, iou=0.45, class_ids=None)
     ours = found(model, samples)
     for name in IMAGES:
-        theirs = reference(cv2.imread(str(samples / name)), settings)
+        theirs = reference(cv2.imread(str(samples / name)), keep)
         assert ours[name] and len(ours[name]) == len(theirs), (name, ours[name], theirs)
         for item in ours[name]:
             assert matched(item, theirs, 0.99), (name, item, theirs)
@@ -130,7 +130,7 @@ def test_every_runtime_gives_the_network_output_pytorch_gives(
     outputs = {}
     for runtime in ("torch", "onnxruntime", "openvino"):
         engine = loaded(models_dir, "yolov8n-pt", runtime)._engine
-        assert isinstance(engine, NetEngine)
+        assert isinstance(engine, YoloNet)
         batch = letterbox(image, engine.layout.imgsz, engine.layout.stride).batch
         assert batch.shape[2:] == (320, 256)  # the letterboxed rectangle goes in as it is
         outputs[runtime] = np.asarray(engine.net(batch))

@@ -102,6 +102,7 @@ def test_a_users_predictions_at_once_count_on_every_replica_and_end_on_any_node(
     wait_for(first, running[0]["id"], headers=user, timeout_s=30)
     assert submit(first, wait=30, headers=user).json()["status"] == "succeeded"
     second.post(f"/api/predictions/{running[1]['id']}/cancel", headers=user)
+    wait_for(first, running[1]["id"], headers=user, timeout_s=30)  # ended before the next test
 
 
 def test_a_node_without_a_models_weights_takes_none_of_its_jobs_and_says_why(

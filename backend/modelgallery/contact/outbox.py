@@ -15,13 +15,13 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..core.settings import Settings
 from ..store.base import MessageRepo
 from ..store.records import ContactMessage, DeliveryState, utcnow
 from .mailer import DeliveryError, Mailer
-from .schemas import ContactIn
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,16 @@ _MAX_DOUBLINGS = 1023
 _CLAIM_MIN_S = 120  # a claim outlasts a send (connect and each SMTP step: smtp_timeout_s)
 
 Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class ContactForm:
+    """A visitor's message as the API checked it (api/schemas/contact.py)."""
+
+    name: str
+    email: str
+    subject: str
+    message: str
 
 
 class Outbox:
@@ -66,13 +76,13 @@ class Outbox:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    async def submit(self, data: ContactIn, client: str | None) -> ContactMessage:
+    async def submit(self, form: ContactForm, client: str | None) -> ContactMessage:
         """Store the message and wake the delivery task. Never fails because of SMTP."""
         message = ContactMessage(
-            name=data.name,
-            email=str(data.email),
-            subject=data.subject,
-            message=data.message,
+            name=form.name,
+            email=form.email,
+            subject=form.subject,
+            message=form.message,
             client=client,
             created_at=self._now(),
             delivery=DeliveryState.pending if self.delivering else DeliveryState.not_configured,

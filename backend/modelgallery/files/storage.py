@@ -19,10 +19,7 @@ import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from .objects import ObjectFiles
+from typing import Literal, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +49,20 @@ class LocalCopy:
     last_used: float
 
 
+class Remote(Protocol):
+    """A bucket, as `objects.ObjectFiles` reaches one: what the job files need of it."""
+
+    async def ping(self) -> None: ...
+
+    async def put(self, key: str, source: Path) -> None: ...
+
+    async def get(self, key: str, target: Path) -> None: ...
+
+    async def delete_under(self, prefix: str) -> int: ...
+
+
 class JobFiles:
-    def __init__(self, root: Path, remote: ObjectFiles | None = None) -> None:
+    def __init__(self, root: Path, remote: Remote | None = None) -> None:
         self.root = root.absolute()
         self.remote = remote
 
@@ -212,7 +221,7 @@ class JobFiles:
             pass
 
     async def _publish(
-        self, remote: ObjectFiles, job_id: str, kind: Kind, names: list[str]
+        self, remote: Remote, job_id: str, kind: Kind, names: list[str]
     ) -> None:
         paths = {name: self.path(job_id, kind, name) for name in names}  # all checked first
         await asyncio.gather(

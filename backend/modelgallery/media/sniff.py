@@ -14,21 +14,26 @@ KIND_LABELS = {
     "zip": "ZIP archives of images",
 }
 
-EXTENSIONS = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/webp": ".webp",
-    "image/bmp": ".bmp",
-    "image/tiff": ".tif",
-    "video/mp4": ".mp4",
-    "video/quicktime": ".mov",
-    "video/x-msvideo": ".avi",
-    "video/webm": ".webm",
-    "video/x-matroska": ".mkv",
-    "application/zip": ".zip",
-    "application/x-nifti": ".nii",
-    "application/x-nifti+gzip": ".nii.gz",
+# Every media type an upload may have, with the endings a file of that type may have in its
+# name (GET /api/models shows them per model; the web UI checks names against them). The
+# first is the one the server names its own copy with.
+NAME_ENDINGS: dict[str, tuple[str, ...]] = {
+    "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "image/png": (".png",),
+    "image/webp": (".webp",),
+    "image/bmp": (".bmp",),
+    "image/tiff": (".tif", ".tiff"),
+    "video/mp4": (".mp4", ".m4v"),
+    "video/quicktime": (".mov",),
+    "video/x-msvideo": (".avi",),
+    "video/webm": (".webm",),
+    "video/x-matroska": (".mkv",),
+    "application/zip": (".zip",),
+    "application/x-nifti": (".nii",),
+    "application/x-nifti+gzip": (".nii.gz",),
 }
+
+EXTENSIONS = {media_type: endings[0] for media_type, endings in NAME_ENDINGS.items()}
 
 
 class MediaError(ValueError):
@@ -140,3 +145,8 @@ def kind_of(media_type: str) -> str:
 def media_types_of(kinds: list[str]) -> list[str]:
     """Every media type an upload of these kinds may have."""
     return [media_type for media_type in EXTENSIONS if kind_of(media_type) in kinds]
+
+
+def extensions_of(kinds: list[str]) -> list[str]:
+    """Every file name ending an upload of these kinds may have."""
+    return [ending for media_type in media_types_of(kinds) for ending in NAME_ENDINGS[media_type]]

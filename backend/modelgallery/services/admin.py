@@ -11,9 +11,10 @@ from typing import Any
 
 from ..contact.outbox import Outbox
 from ..core.release import app_version
-from ..jobs.executor import ModelState, WorkerInfo
-from ..jobs.retention import Retention
-from ..jobs.service import JobService
+from ..core.settings import Settings
+from ..jobs.lifecycle.executor import Executor, ModelState, WorkerInfo
+from ..jobs.lifecycle.retention import Retention
+from ..jobs.lifecycle.service import JobService
 from ..store.base import Store
 from ..store.records import AuditEntry, ContactMessage, Job, JobQuery, JobStatus, Page, Role, User
 from ..vision.registry import RegistryError, load_registry
@@ -23,14 +24,22 @@ from .models import ModelCatalog, ModelView
 
 class AdminService:
     def __init__(
-        self, store: Store, jobs: JobService, outbox: Outbox, retention: Retention
+        self,
+        settings: Settings,
+        store: Store,
+        jobs: JobService,
+        executor: Executor,
+        catalog: ModelCatalog,
+        outbox: Outbox,
+        retention: Retention,
     ) -> None:
+        self.settings = settings
         self.store = store
         self.jobs = jobs
-        self.retention = retention
-        self.executor = jobs.executor
+        self.executor = executor
+        self.catalog = catalog
         self.outbox = outbox
-        self.catalog = ModelCatalog(jobs)
+        self.retention = retention
 
     async def audit(self, actor: User, action: str, target: str | None, **details: Any) -> None:
         await self.store.audit.add(
@@ -48,14 +57,13 @@ class AdminService:
     async def predictions(self, query: JobQuery) -> Page[Job]:
         if query.since and query.until and query.since >= query.until:
             raise Invalid("'since' must be before 'until'")
-        page = await self.store.jobs.query(query)
-        return Page[Job](data=[self.jobs.with_result_kind(j) for j in page.data], count=page.count)
+        return await self.store.jobs.query(query)
 
     async def prediction(self, job_id: str) -> Job:
         job = await self.store.jobs.get(job_id) if len(job_id) == 32 else None
         if job is None:
             raise NotFound("no such prediction (it may have been deleted)")
-        return self.jobs.with_result_kind(job)
+        return job
 
     async def delete_prediction(self, actor: User, job_id: str) -> None:
         job = await self.store.jobs.get(job_id)
@@ -77,7 +85,7 @@ class AdminService:
         if job is None:
             raise NotFound("no such prediction (it may have been deleted)")
         await self.audit(actor, "prediction.pin" if pinned else "prediction.unpin", job_id)
-        return self.jobs.with_result_kind(job)
+        return job
 
     async def purge_files(self, actor: User, job_id: str) -> Job:
         """Delete an ended prediction's files now; the record stays, marked expired."""
@@ -90,7 +98,7 @@ class AdminService:
         if purged is None:
             raise NotFound("no such prediction (it may have been deleted)")
         await self.audit(actor, "prediction.purge", job_id, model=job.model)
-        return self.jobs.with_result_kind(purged)
+        return purged
 
     async def sweep(self, actor: User, as_of: datetime | None) -> int:
         """Run the retention sweep now (as if at `as_of`, to apply the periods early)."""
@@ -187,20 +195,21 @@ class AdminService:
         named model's workers. Returns the model names now known."""
         if model is not None:
             self._known(model)
-        settings = self.jobs.settings
+        settings = self.settings
         try:
             registry = load_registry(settings.models_file, settings.models_dir)
         except RegistryError as exc:
             raise Invalid(f"the model registry has an error; nothing changed: {exc}") from None
         if model is not None and model not in registry.models:
             raise Conflict(f"'{model}' is no longer in the registry; reload all models instead")
-        self.jobs.registry = registry
-        await self.executor.reload(registry, [model] if model else None)
+        # In place: every part that runs jobs holds this one registry.
+        self.catalog.registry.models = registry.models
+        await self.executor.reload(self.catalog.registry, [model] if model else None)
         await self.audit(actor, "model.reload", model or "*", models=sorted(registry.models))
         return sorted(registry.models)
 
     def _known(self, model: str) -> None:
-        if model not in self.jobs.registry.models:
+        if model not in self.catalog.registry.models:
             raise NotFound(f"no model named '{model}'")
 
     # --- messages, audit and users ----------------------------------------------------

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from limits.storage import Storage
 
-from ..contact.outbox import Outbox
-from ..contact.schemas import ContactIn
+from ..contact.outbox import ContactForm, Outbox
 from ..core.disk import DiskGuard, out_of_space
 from ..core.security import Throttle
 from ..store.records import ContactMessage
@@ -30,7 +29,7 @@ class ContactService:
         )
         self._disk = disk
 
-    async def submit(self, form: ContactIn, client: str) -> ContactMessage:
+    async def submit(self, form: ContactForm, client: str) -> ContactMessage:
         wait = self._throttle.blocked_for(client)
         if wait:
             raise TooManyRequests(

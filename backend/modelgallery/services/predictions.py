@@ -14,16 +14,18 @@ from pathlib import Path
 from ..core.disk import DiskGuard, out_of_space
 from ..core.settings import Settings
 from ..core.shared import SharedStateUnavailable
-from ..files.storage import Kind, ObjectStoreError, UnsafePathError
-from ..jobs.executor import QueueFullError
-from ..jobs.retention import expired_message
-from ..jobs.service import JobService, ModelUnavailableError
+from ..files.storage import JobFiles, Kind, ObjectStoreError, UnsafePathError
+from ..jobs.lifecycle.events import EventBus
+from ..jobs.lifecycle.executor import QueueFullError
+from ..jobs.lifecycle.retention import Retention
+from ..jobs.lifecycle.service import JobService, ModelUnavailableError
 from ..media.annotate import draw_result
 from ..media.check import check
 from ..media.sniff import MediaError
+from ..store.base import JobRepo
 from ..store.records import InputFile, Job, JobQuery, Page, Role, Timings, User, new_id
 from ..vision.params import ParamError, parse_params
-from ..vision.registry import ModelSpec
+from ..vision.registry import ModelSpec, Registry
 from .errors import (
     Gone,
     InsufficientStorage,
@@ -65,12 +67,18 @@ class Upload:
     """A job being received: its folder exists; `submit` checks and queues what arrived."""
 
     def __init__(
-        self, jobs: JobService, spec: ModelSpec, user: User | None, disk: DiskGuard, charge: Charge
+        self,
+        jobs: JobService,
+        files: JobFiles,
+        spec: ModelSpec,
+        user: User | None,
+        disk: DiskGuard,
+        charge: Charge,
     ) -> None:
-        self._jobs, self.spec, self.user, self._disk = jobs, spec, user, disk
+        self._jobs, self._files, self.spec, self.user, self._disk = jobs, files, spec, user, disk
         self._charge = charge
         self.job_id = new_id()
-        self.folder = jobs.files.input_dir(self.job_id)
+        self.folder = files.input_dir(self.job_id)
         self._opened = time.perf_counter()
 
     def check_room(self, incoming_bytes: int = 0) -> None:
@@ -94,10 +102,10 @@ class Upload:
             "receive": round((received - self._opened) * 1000, 2),
             "checks": round((time.perf_counter() - received) * 1000, 2),
         }
-        if self._jobs.files.shared:  # into object storage, for the node that runs it
+        if self._files.shared:  # into object storage, for the node that runs it
             published = time.perf_counter()
             try:
-                await self._jobs.files.publish_inputs(self.job_id)
+                await self._files.publish_inputs(self.job_id)
             except ObjectStoreError as exc:
                 log.warning("job %s: inputs not stored: %s", self.job_id, exc)
                 raise Unavailable(_NO_STORAGE, retry_after_s=30) from None
@@ -130,7 +138,7 @@ class Upload:
         except MediaError as exc:
             raise UnsupportedMedia(f"'{name}': {exc}") from None
         stored = f"input-{index}{found.extension}"
-        received.path.rename(self._jobs.files.input_path(self.job_id, stored))
+        received.path.rename(self._files.input_path(self.job_id, stored))
         stored_file = InputFile(
             name=name,
             stored=stored,
@@ -143,10 +151,24 @@ class Upload:
 
 class PredictionService:
     def __init__(
-        self, settings: Settings, jobs: JobService, disk: DiskGuard, quotas: Quotas
+        self,
+        settings: Settings,
+        jobs: JobService,
+        records: JobRepo,
+        files: JobFiles,
+        registry: Registry,
+        bus: EventBus,
+        retention: Retention,
+        disk: DiskGuard,
+        quotas: Quotas,
     ) -> None:
         self.settings = settings
         self.jobs = jobs
+        self.records = records
+        self.files = files
+        self.registry = registry
+        self.bus = bus
+        self.retention = retention
         self.disk = disk
         self.quotas = quotas
         self._drawing: dict[str, asyncio.Lock] = {}
@@ -154,13 +176,13 @@ class PredictionService:
     # --- models ----------------------------------------------------------------------
 
     def model(self, name: str) -> ModelSpec:
-        spec = self.jobs.registry.models.get(name)
+        spec = self.registry.models.get(name)
         if spec is None or not spec.enabled:
             raise NotFound(f"there is no model named '{name}'")
         return spec
 
     def legacy_model(self, service: str) -> ModelSpec:
-        spec = self.jobs.registry.legacy(service)
+        spec = self.registry.legacy(service)
         if spec is None or not spec.enabled:
             raise NotFound(f"there is no service called '{service}'")
         return spec
@@ -191,13 +213,13 @@ class PredictionService:
         def charge(job_id: str, received_bytes: int) -> None:
             self.quotas.charge(user, client, job_id, received_bytes)
 
-        upload = Upload(self.jobs, spec, user, self.disk, charge)
+        upload = Upload(self.jobs, self.files, spec, user, self.disk, charge)
         upload.check_room()
         try:
-            self.jobs.files.create(upload.job_id)
+            self.files.create(upload.job_id)
             yield upload
         except BaseException as exc:
-            await self.jobs.files.purge(upload.job_id)
+            await self.files.purge(upload.job_id)
             if isinstance(exc, Exception) and out_of_space(exc):  # a folder, a file, the record
                 raise InsufficientStorage() from exc
             raise
@@ -207,40 +229,37 @@ class PredictionService:
         if wait_s <= 0:
             return job
         ended = await self.jobs.wait(job.id, min(wait_s, self.settings.max_wait_s))
-        return self.jobs.with_result_kind(ended or job)
+        return ended or job
 
     # --- reading ---------------------------------------------------------------------
 
     async def visible(self, job_id: str, user: User | None) -> Job:
         """The job if this caller may see it. Anonymous jobs are reachable by their
         unguessable id; a signed-in user's jobs only by that user and administrators."""
-        job = await self.jobs.store.jobs.get(job_id) if len(job_id) == 32 else None
+        job = await self.records.get(job_id) if len(job_id) == 32 else None
         if job is None or (
             job.user_id is not None
             and (user is None or (user.id != job.user_id and user.role != Role.admin))
         ):
             raise NotFound(_GONE)
-        return self.jobs.with_result_kind(job)
+        return job
 
     async def mine(self, user: User, offset: int, limit: int) -> Page[Job]:
-        page = await self.jobs.store.jobs.query(
-            JobQuery(user_id=user.id, offset=offset, limit=limit)
-        )
-        return Page[Job](data=[self.jobs.with_result_kind(j) for j in page.data], count=page.count)
+        return await self.records.query(JobQuery(user_id=user.id, offset=offset, limit=limit))
 
     async def followable(self, job_id: str, user: User | None) -> Job:
         """The job, if this caller may see it and its changes can reach them now."""
         job = await self.visible(job_id, user)
-        if not await self.jobs.bus.available():
+        if not await self.bus.available():
             raise SharedStateUnavailable("this prediction's progress cannot be followed")
         return job
 
     async def follow(self, job: Job) -> AsyncIterator[Job]:
         """The job's state now, then at every change until it ends."""
-        async with self.jobs.bus.subscribe(job.id) as mailbox:
-            job = await self.jobs.store.jobs.get(job.id) or job
+        async with self.bus.subscribe(job.id) as mailbox:
+            job = await self.records.get(job.id) or job
             while True:
-                yield self.jobs.with_result_kind(job)
+                yield job
                 if job.status.terminal:
                     return
                 job = await mailbox.get()
@@ -252,7 +271,7 @@ class PredictionService:
         job = await self.jobs.cancel(job_id)
         if job is None:
             raise NotFound(_GONE)
-        return self.jobs.with_result_kind(job)
+        return job
 
     async def delete(self, job_id: str, user: User | None) -> None:
         """Delete a prediction with its files (stopping it first if it is running)."""
@@ -264,7 +283,7 @@ class PredictionService:
         running first); returns how many. Others' predictions are never touched."""
         deleted = 0
         while True:
-            page = await self.jobs.store.jobs.query(JobQuery(user_id=user.id, limit=200))
+            page = await self.records.query(JobQuery(user_id=user.id, limit=200))
             done = sum([await self.jobs.delete(job.id) for job in page.data])
             deleted += done
             if done == 0:  # nothing left, or nothing deletable: do not spin
@@ -304,7 +323,7 @@ class PredictionService:
                         raise InsufficientStorage() from exc
                     raise NotFound(f"the annotated image cannot be drawn: {exc}") from None
                 try:
-                    await self.jobs.files.publish_outputs(job.id, [target.name])
+                    await self.files.publish_outputs(job.id, [target.name])
                 except ObjectStoreError as exc:  # served from here; drawn again elsewhere
                     log.warning("job %s: %s not stored: %s", job.id, target.name, exc)
         finally:
@@ -337,18 +356,18 @@ class PredictionService:
 
     def _not_expired(self, job: Job) -> None:
         if job.files_expired_at is not None:
-            raise Gone(expired_message(self.jobs, job))
+            raise Gone(self.retention.expired_message(job))
 
     async def _local(self, job: Job, kind: Kind, name: str) -> Path:
         """The file's path on this machine, fetched from object storage when only it has
         the file; a path to nothing when neither has it (the download answers 404)."""
         try:
-            return await self.jobs.files.local_file(job.id, kind, name)
+            return await self.files.local_file(job.id, kind, name)
         except UnsafePathError:
             noun = "input" if kind == "input" else "file"
             raise NotFound(f"this prediction has no {noun} named '{name}'") from None
         except FileNotFoundError:
-            return self.jobs.files.path(job.id, kind, name)
+            return self.files.path(job.id, kind, name)
         except ObjectStoreError as exc:
             log.warning("job %s: %s %s not fetched: %s", job.id, kind, name, exc)
             raise Unavailable(_NO_STORAGE, retry_after_s=30) from None

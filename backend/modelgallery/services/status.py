@@ -11,7 +11,7 @@ from prometheus_client import generate_latest
 
 from ..core.disk import DiskGuard, Space, megabytes
 from ..core.metrics import Metrics
-from ..jobs.executor import Executor
+from ..jobs.lifecycle.executor import Executor
 from ..store.base import Store
 
 _PING_TIMEOUT_S = 5

@@ -86,6 +86,9 @@ class JobRepo(Protocol):
     async def query(self, q: JobQuery) -> Page[Job]:
         """Filter, sort (ties broken by id) and paginate; `count` is the total match."""
 
+    async def without_result_kind(self, limit: int) -> list[Job]:
+        """Jobs recorded before jobs carried their result kind (oldest first)."""
+
     async def with_status(self, statuses: Collection[JobStatus]) -> list[Job]:
         """All jobs in these states, oldest first (start-up recovery)."""
 

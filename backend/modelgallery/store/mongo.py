@@ -280,6 +280,10 @@ class MongoJobs:
         cursor = await self._c.coll.aggregate(pipeline)
         return Page[Job](data=[self._c.load(doc) async for doc in cursor], count=count)
 
+    async def without_result_kind(self, limit: int) -> list[Job]:
+        order = [("timings.created", ASCENDING), ("_id", ASCENDING)]
+        return await self._c.find({"result_kind": None}, order, limit=limit)
+
     async def with_status(self, statuses: Collection[JobStatus]) -> list[Job]:
         return await self._c.find(
             {"status": {"$in": [str(s) for s in statuses]}},

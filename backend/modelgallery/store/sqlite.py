@@ -396,6 +396,10 @@ class SqliteJobs:
             order = f"total_ms IS NULL, {order}"  # unfinished last either way
         return await self._t.page(where, tuple(params), order, q.offset, q.limit)
 
+    async def without_result_kind(self, limit: int) -> list[Job]:
+        where = "WHERE json_extract(data, '$.result_kind') IS NULL"
+        return await self._t.select(where, (), "created ASC, id ASC", limit)
+
     async def with_status(self, statuses: Collection[JobStatus]) -> list[Job]:
         condition, params = _in("status", statuses)
         return await self._t.select(f"WHERE {condition}", params, "created ASC, id ASC")

@@ -1,81 +1,48 @@
 """The protocol every model implements, and the values it exchanges with the workers.
 
-A family builds on one of the task bases in `tasks/`, which own the pipeline (inputs,
-progress, artifacts); it imports its ML framework inside `load()`, not at module level: the
-API process imports families to read their declarations and must stay free of torch/TF."""
+A family builds on one of the pipeline bases in `pipelines/`, which own the work of a job
+(inputs, progress, artifacts); it imports its ML framework inside `load()`, not at module
+level: the API process imports families to read their declarations and must stay free of
+torch/TF. The declarations a family makes (`Param`, `Output`, ...) live in
+`declarations.py` and are named here too, for the workers and the API."""
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar
 
-from pydantic import BaseModel
-from typing_extensions import TypeAliasType
-
-if TYPE_CHECKING:
-    from .registry import ModelSpec
-
-ParamType = Literal["float", "int", "bool", "str", "list"]
-# What a job's result holds, so that a client picks the viewer without guessing from shapes.
-# A named alias: the OpenAPI schema shows it as one `ResultKind` the clients can refer to.
-ResultKind = TypeAliasType(
-    "ResultKind",
-    Literal["detections", "faces", "video-detections", "volume-mask", "batch", "generic"],
+from .declarations import (
+    Output,
+    Param,
+    ParamType,
+    ResultKind,
+    RuntimeCandidate,
+    RuntimeChoice,
+    RuntimeName,
+    RuntimeRequest,
 )
+from .spec import ModelSpec
 
-
-class Param(BaseModel):
-    """A request parameter with its bounds; the registry may narrow bounds and defaults."""
-
-    type: ParamType
-    default: Any = None
-    min: float | None = None
-    max: float | None = None
-    choices: list[str] | None = None  # for str, or the allowed items of a list
-    description: str = ""
-
-
-class Output(BaseModel):
-    """A file the model writes for every job (or, with `when`, for some inputs)."""
-
-    name: str  # e.g. "annotated.jpg"; a `{placeholder}` stands for a part named per file
-    media_type: str
-    role: Literal["annotated", "mask", "preview", "data", "archive"]
-    when: str | None = None  # e.g. "image" or "video": only for inputs of that kind
-
-    def matches(self, name: str) -> bool:
-        pattern = "".join(
-            ".+" if part.startswith("{") else re.escape(part)
-            for part in re.split(r"(\{[^}]*\})", self.name)
-            if part
-        )
-        return re.fullmatch(pattern, name) is not None
-
-
-RuntimeName = Literal["torch", "onnxruntime", "openvino", "litert", "tensorflow", "opencv"]
-RuntimeRequest = Literal[  # auto: the fastest measured at load
-    "torch", "onnxruntime", "openvino", "litert", "tensorflow", "opencv", "auto"
+__all__ = [
+    "ArtifactOut",
+    "InputItem",
+    "JobCancelled",
+    "JobInput",
+    "Model",
+    "Output",
+    "Param",
+    "ParamType",
+    "Progress",
+    "Result",
+    "ResultKind",
+    "RuntimeCandidate",
+    "RuntimeChoice",
+    "RuntimeName",
+    "RuntimeRequest",
 ]
-
-
-class RuntimeCandidate(BaseModel):
-    """One runtime a model was tried on at load: its time per image, or why it cannot run."""
-
-    name: RuntimeName
-    ms: float | None = None  # the median of a few runs on the warm-up input
-    error: str | None = None
-
-
-class RuntimeChoice(BaseModel):
-    """The runtime a loaded model serves on, and what it was chosen from."""
-
-    requested: RuntimeRequest
-    chosen: RuntimeName
-    candidates: list[RuntimeCandidate]
 
 
 @dataclass
@@ -122,7 +89,7 @@ class JobInput:
 
 class Model(ABC):
     """One loaded model. Workers create it once, call `load` and `warmup`, then `predict`
-    for every job. `spec` is the registry's entry (`vision.registry.ModelSpec`)."""
+    for every job. `spec` is the registry's entry (`vision.spec.ModelSpec`)."""
 
     kinds: ClassVar[tuple[str, ...]]  # media kinds accepted: image, video, nifti, zip
     params: ClassVar[dict[str, Param]] = {}

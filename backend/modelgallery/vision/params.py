@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .model import Param
+from .declarations import Param
 
 
 class ParamError(ValueError):

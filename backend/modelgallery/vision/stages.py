@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-# The names the tasks use, in the order a job passes through them.
+# The names the pipelines use, in the order a job passes through them.
 STAGE_ORDER = ("decode", "inference", "drawing", "encoding", "writing")
 
 

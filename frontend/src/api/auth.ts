@@ -1,6 +1,6 @@
 // Accounts: the session lives in the HttpOnly cookie; /api/auth/me says who is logged in.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap } from "@/lib/api-client";
+import { api, unwrap } from "./client";
 import { ApiError } from "./errors";
 import { queryKeys } from "./keys";
 import type { User } from "./types";
@@ -51,8 +51,8 @@ export function useLogout() {
     mutationFn: () => unwrap(api.POST("/api/auth/logout")),
     onSettled: () => {
       client.setQueryData(queryKeys.me, null);
-      client.removeQueries({ queryKey: ["predictions", "mine"] });
-      client.removeQueries({ queryKey: queryKeys.admin.all });
+      client.removeQueries({ queryKey: queryKeys.myPredictions });
+      client.removeQueries({ queryKey: queryKeys.admin });
     },
   });
 }

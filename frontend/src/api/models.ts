@@ -1,6 +1,6 @@
 // GET /api/models and GET /api/models/{name}
 import { useQuery } from "@tanstack/react-query";
-import { api, unwrap } from "@/lib/api-client";
+import { api, unwrap } from "./client";
 import { queryKeys } from "./keys";
 import type { ModelCard } from "./types";
 

@@ -1,16 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { downloadUrl, mainDownload } from "./predictions";
+import { downloadUrl, mainOutput } from "./predictions";
 
 const art = (name: string, role: string) => ({ name, role, media_type: "application/octet-stream", size: 1, deferred: false, url: `/f/${name}` });
 
-describe("mainDownload", () => {
-  it("prefers the archive, then the annotated file, then the mask, then the first file", () => {
-    const all = [art("data.json", "data"), art("skin_mask.nii.gz", "mask"), art("annotated.jpg", "annotated"), art("results.zip", "archive")];
-    expect(mainDownload({ artifacts: all })?.name).toBe("results.zip");
-    expect(mainDownload({ artifacts: all.slice(0, 3) })?.name).toBe("annotated.jpg");
-    expect(mainDownload({ artifacts: all.slice(0, 2) })?.name).toBe("skin_mask.nii.gz");
-    expect(mainDownload({ artifacts: all.slice(0, 1) })?.name).toBe("data.json");
-    expect(mainDownload({ artifacts: [] })).toBeUndefined();
+describe("mainOutput", () => {
+  const artifacts = [art("data.json", "data"), art("annotated.jpg", "annotated"), art("results.zip", "archive")];
+
+  it("is the artifact the API names, whatever its role", () => {
+    expect(mainOutput({ artifacts, main_output: "annotated.jpg", files_expired_at: null })?.url).toBe("/f/annotated.jpg");
+    expect(mainOutput({ artifacts, main_output: "data.json", files_expired_at: null })?.name).toBe("data.json");
+  });
+
+  it("is none when the API names none, or the files have expired", () => {
+    expect(mainOutput({ artifacts: [], main_output: null, files_expired_at: null })).toBeUndefined();
+    expect(mainOutput({ artifacts, main_output: "results.zip", files_expired_at: "2025-02-01T00:00:00Z" })).toBeUndefined();
   });
 });
 

@@ -518,7 +518,8 @@ export interface paths {
         };
         /**
          * Models
-         * @description Every model in the registry (also disabled ones) and the worker processes.
+         * @description Every model in the registry (also disabled ones), the worker processes and the
+         *     queues.
          */
         get: operations["admin-models"];
         put?: never;
@@ -685,6 +686,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AdminModelsOut */
+        AdminModelsOut: {
+            /**
+             * Models
+             * @description Every model of the registry, disabled too
+             */
+            models: components["schemas"]["ModelPublic"][];
+            /** Workers */
+            workers: components["schemas"]["WorkerOut"][];
+            /**
+             * Queues
+             * @description The jobs waiting, per worker group
+             */
+            queues: {
+                [key: string]: number;
+            };
+        };
         /** ArtifactPublic */
         ArtifactPublic: {
             /** Name */
@@ -814,6 +832,14 @@ export interface components {
              */
             created_at: string;
         };
+        /** DeletedOut */
+        DeletedOut: {
+            /**
+             * Deleted
+             * @description How many predictions were deleted
+             */
+            deleted: number;
+        };
         /**
          * DeliveryState
          * @enum {string}
@@ -830,6 +856,14 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** HealthOut */
+        HealthOut: {
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
         };
         /** InputPublic */
         InputPublic: {
@@ -870,6 +904,11 @@ export interface components {
             };
             /** Artifacts */
             artifacts: components["schemas"]["ArtifactPublic"][];
+            /**
+             * Main Output
+             * @description The name of the artifact a person most wants to download (the annotated file, the mask or the archive, else the first file); null while there is none. Clients offer it as the job's download
+             */
+            main_output: string | null;
             result_kind: components["schemas"]["ResultKind"];
             /** Result */
             result: {
@@ -932,6 +971,11 @@ export interface components {
             };
             /** Artifacts */
             artifacts: components["schemas"]["ArtifactPublic"][];
+            /**
+             * Main Output
+             * @description The name of the artifact a person most wants to download (the annotated file, the mask or the archive, else the first file); null while there is none. Clients offer it as the job's download
+             */
+            main_output: string | null;
             result_kind: components["schemas"]["ResultKind"];
             /** Result */
             result: {
@@ -976,6 +1020,27 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /** MessageRetryOut */
+        MessageRetryOut: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @constant
+             */
+            status: "retry scheduled";
+        };
+        /** ModelActionOut */
+        ModelActionOut: {
+            /** Model */
+            model: string;
+            /**
+             * State
+             * @description Its state right after the action
+             * @enum {string}
+             */
+            state: "loaded" | "loading" | "unavailable" | "unloaded" | "disabled";
         };
         /**
          * ModelCard
@@ -1028,8 +1093,16 @@ export interface components {
             task: string;
             /** Kinds */
             kinds: string[];
-            /** Accepts */
+            /**
+             * Accepts
+             * @description The media types of the files it takes
+             */
             accepts: string[];
+            /**
+             * Extensions
+             * @description The file name endings of the files it takes ('.jpg', '.nii.gz'): clients check a chosen file's name against them
+             */
+            extensions: string[];
             /** Max Upload Bytes */
             max_upload_bytes: number;
             /** Max Files */
@@ -1066,6 +1139,23 @@ export interface components {
             classes?: string[] | null;
             /** Legacy Route */
             legacy_route?: string | null;
+        };
+        /**
+         * ModelStorageOut
+         * @description What one model's kept files take (all time; expired predictions left out).
+         */
+        ModelStorageOut: {
+            /** Model */
+            model: string;
+            /** Jobs */
+            jobs: number;
+            /** Bytes */
+            bytes: number;
+            /**
+             * Retention Days
+             * @description How long its predictions' files are kept, in days (0: for ever)
+             */
+            retention_days: number;
         };
         /** NodeModelOut */
         NodeModelOut: {
@@ -1186,6 +1276,46 @@ export interface components {
              */
             description: string;
         };
+        /**
+         * Percentiles
+         * @description Nearest-rank percentiles in milliseconds; null without a succeeded prediction.
+         */
+        Percentiles: {
+            /** P50 */
+            p50: number | null;
+            /** P90 */
+            p90: number | null;
+            /** P99 */
+            p99: number | null;
+        };
+        /** ReadyOut */
+        ReadyOut: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ready" | "not ready";
+            /**
+             * Checks
+             * @description What was checked (database, workers, storage): 'ok' or what is wrong
+             */
+            checks: {
+                [key: string]: string;
+            };
+            /**
+             * Store
+             * @description The store the server records to
+             */
+            store: string;
+        };
+        /** RegistryReloadOut */
+        RegistryReloadOut: {
+            /**
+             * Models
+             * @description The models the registry names now, by name
+             */
+            models: string[];
+        };
         /** @enum {string} */
         ResultKind: "detections" | "faces" | "video-detections" | "volume-mask" | "batch" | "generic";
         /**
@@ -1240,6 +1370,127 @@ export interface components {
              * @default
              */
             name: string;
+        };
+        /**
+         * StatsDay
+         * @description The predictions of one model created on one day, by their status now.
+         */
+        StatsDay: {
+            /**
+             * Day
+             * @description The day it was created on (UTC), as YYYY-MM-DD
+             */
+            day: string;
+            /** Model */
+            model: string;
+            /**
+             * Count
+             * @description Predictions of every status
+             */
+            count: number;
+            /**
+             * Queued
+             * @default 0
+             */
+            queued: number;
+            /**
+             * Running
+             * @default 0
+             */
+            running: number;
+            /**
+             * Succeeded
+             * @default 0
+             */
+            succeeded: number;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+            /**
+             * Cancelled
+             * @default 0
+             */
+            cancelled: number;
+        };
+        /**
+         * StatsModel
+         * @description One model's predictions in the period.
+         */
+        StatsModel: {
+            /** Model */
+            model: string;
+            /**
+             * Count
+             * @description Predictions of every status
+             */
+            count: number;
+            /** Succeeded */
+            succeeded: number;
+            /** Failed */
+            failed: number;
+            /** Cancelled */
+            cancelled: number;
+            /**
+             * Failure Rate
+             * @description Failed over all, from 0 to 1
+             */
+            failure_rate: number;
+            /** @description Succeeded predictions' time from the upload's arrival to the result */
+            latency_ms: components["schemas"]["Percentiles"];
+            /** @description Succeeded predictions' time in the model */
+            model_ms: components["schemas"]["Percentiles"];
+        };
+        /** StatsOut */
+        StatsOut: {
+            /**
+             * Per Day
+             * @description Per day and model, days in order
+             */
+            per_day: components["schemas"]["StatsDay"][];
+            /**
+             * Models
+             * @description Per model, by name
+             */
+            models: components["schemas"]["StatsModel"][];
+            /**
+             * Total
+             * @description Predictions created in the period
+             */
+            total: number;
+            storage: components["schemas"]["StorageSpace"];
+            /**
+             * Storage Per Model
+             * @description The bytes each model's kept files take (all time, not only the period)
+             */
+            storage_per_model: components["schemas"]["ModelStorageOut"][];
+        };
+        /**
+         * StorageSpace
+         * @description The data folder's free space now; below the reserve, uploads and contact messages
+         *     are refused (507).
+         */
+        StorageSpace: {
+            /** Free Bytes */
+            free_bytes: number;
+            /** Total Bytes */
+            total_bytes: number;
+            /** Reserve Bytes */
+            reserve_bytes: number;
+            /**
+             * Low
+             * @description Whether the free space is below the reserve
+             */
+            low: boolean;
+        };
+        /** SweepOut */
+        SweepOut: {
+            /**
+             * Expired
+             * @description How many predictions' files were deleted
+             */
+            expired: number;
         };
         /** Timings */
         Timings: {
@@ -1318,6 +1569,61 @@ export interface components {
             /** Context */
             ctx?: Record<string, never>;
         };
+        /**
+         * WorkerOut
+         * @description A worker process: this server's own, or one of a worker node's.
+         */
+        WorkerOut: {
+            /** Name */
+            name: string;
+            /** Group */
+            group: string;
+            /** Pid */
+            pid: number | null;
+            /** Alive */
+            alive: boolean;
+            /**
+             * Job Id
+             * @description The prediction it runs now
+             */
+            job_id: string | null;
+            /** Jobs Done */
+            jobs_done: number;
+            /** Restarts */
+            restarts: number;
+            /**
+             * Node
+             * @description The machine it runs on: this server, or a worker node
+             */
+            node: string;
+            /**
+             * Ready
+             * @description Its models are loaded and it takes jobs
+             */
+            ready: boolean;
+            /**
+             * Models
+             * @description Each model of its group as this process has it (the details per node: GET /api/admin/nodes)
+             */
+            models: {
+                [key: string]: "loaded" | "loading" | "unavailable" | "unloaded" | "disabled";
+            };
+            /**
+             * Host
+             * @description The node's host name
+             */
+            host: string;
+            /**
+             * Version
+             * @description The node's release
+             */
+            version: string;
+            /**
+             * Protocol
+             * @description Its cluster protocol (0: this server's own workers)
+             */
+            protocol: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -1342,9 +1648,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["HealthOut"];
                 };
             };
         };
@@ -1358,13 +1662,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Ready: every check is 'ok' */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ReadyOut"];
+                };
+            };
+            /** @description Not ready: a check says what is wrong */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyOut"];
                 };
             };
         };
@@ -1974,9 +2287,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: number;
-                    };
+                    "application/json": components["schemas"]["DeletedOut"];
                 };
             };
             /** @description The request's body could not be read (malformed JSON or form data) */
@@ -3240,9 +3551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: number;
-                    };
+                    "application/json": components["schemas"]["SweepOut"];
                 };
             };
             /** @description The request's body could not be read (malformed JSON or form data) */
@@ -3328,9 +3637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StatsOut"];
                 };
             };
             /** @description The request's body could not be read (malformed JSON or form data) */
@@ -3404,9 +3711,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AdminModelsOut"];
                 };
             };
             /** @description The request's body could not be read (malformed JSON or form data) */
@@ -3554,9 +3859,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RegistryReloadOut"];
                 };
             };
             /** @description The request's body could not be read (malformed JSON or form data) */
@@ -3642,9 +3945,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["ModelActionOut"];
                 };
             };
             /** @description The request's body could not be read (malformed JSON or form data) */
@@ -3807,9 +4108,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["MessageRetryOut"];
                 };
             };
             /** @description The request's body could not be read (malformed JSON or form data) */

@@ -25,92 +25,15 @@ export type ResultKind = Schemas["ResultKind"];
 export type NodeInfo = Schemas["NodeOut"];
 /** One model as a node has it: state, why not loaded, load time, runtime. */
 export type NodeModel = Schemas["NodeModelOut"];
-
-/** What GET /api/admin/predictions takes: only the filters that are set. */
-export interface AdminPredictionQuery {
-  model?: string;
-  user?: string;
-  status?: JobStatus;
-  since?: string;
-  until?: string;
-  name?: string;
-  sort: JobSort;
-  order: "asc" | "desc";
-  offset: number;
-  limit: number;
-}
+/** One day's predictions of one model by status (GET /api/admin/stats). */
+export type StatsDayRow = Schemas["StatsDay"];
+/** The data folder's free space; below the reserve uploads are refused (507). */
+export type StorageSpace = Schemas["StorageSpace"];
+/** A worker process (GET /api/admin/models). */
+export type WorkerInfo = Schemas["WorkerOut"];
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "cancelled"];
 
 export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
-}
-
-// /api/admin/stats and /api/admin/models answer untyped objects in the schema (dict[str, Any]);
-// these are their shapes as backend/modelgallery/admin.py writes them.
-export interface Percentiles {
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
-}
-export interface StatsDayRow {
-  day: string;
-  model: string;
-  count: number;
-  succeeded?: number;
-  failed?: number;
-  cancelled?: number;
-  queued?: number;
-  running?: number;
-}
-export interface StatsModelRow {
-  model: string;
-  count: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-  failure_rate: number;
-  latency_ms: Percentiles;
-  model_ms: Percentiles;
-}
-/** The data folder's free space; below the reserve uploads are refused (507). */
-export interface StorageSpace {
-  free_bytes: number;
-  total_bytes: number;
-  reserve_bytes: number;
-  low: boolean;
-}
-/** What one model's kept files take (all time; expired jobs left out). */
-export interface ModelStorageRow {
-  model: string;
-  jobs: number;
-  bytes: number;
-  /** 0: kept for ever */
-  retention_days: number;
-}
-export interface Stats {
-  per_day: StatsDayRow[];
-  models: StatsModelRow[];
-  total: number;
-  storage: StorageSpace;
-  storage_per_model: ModelStorageRow[];
-}
-export interface WorkerInfo {
-  name: string;
-  group: string;
-  pid: number | null;
-  alive: boolean;
-  job_id: string | null;
-  jobs_done: number;
-  restarts: number;
-  /** The machine it runs on: this server, or a worker node (EXECUTOR=celery). */
-  node: string;
-  ready: boolean;
-  /** Each model of its group as this process has it: loaded, loading, unloaded, … */
-  models: Record<string, string>;
-}
-export interface AdminModels {
-  models: ModelCard[];
-  workers: WorkerInfo[];
-  queues: Record<string, number>;
 }

@@ -4,7 +4,8 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useLogout, useMe } from "@/api/auth";
 import { queryKeys } from "@/api/keys";
 import { paths } from "@/config/paths";
-import { onUnauthorized } from "@/lib/api-client";
+import { onUnauthorized } from "@/api/client";
+import "./Layout.css";
 
 export function Layout() {
   const me = useMe();

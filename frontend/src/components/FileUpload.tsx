@@ -1,5 +1,6 @@
 import { useId, useRef, useState, type DragEvent } from "react";
 import { formatBytes } from "@/lib/format";
+import "./FileUpload.css";
 
 interface Props {
   files: File[];

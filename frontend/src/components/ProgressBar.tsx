@@ -1,3 +1,5 @@
+import "./ProgressBar.css";
+
 interface Props {
   /** 0..1, or null when it is not known (an indeterminate bar) */
   value: number | null;

@@ -1,4 +1,5 @@
 import type { JobStatus } from "@/api/types";
+import "./StatusBadge.css";
 
 const TEXT: Record<string, string> = {
   queued: "Queued",

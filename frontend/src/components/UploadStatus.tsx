@@ -1,6 +1,7 @@
-import type { UploadProgress } from "@/lib/upload";
+import type { UploadProgress } from "@/api/upload";
 import { formatBytes } from "@/lib/format";
 import { ProgressBar } from "./ProgressBar";
+import "./UploadStatus.css";
 
 interface Props {
   progress: UploadProgress | null;

@@ -24,7 +24,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from modelgallery.jobs.worker import OUT_OF_SPACE
+from modelgallery.jobs.runner import OUT_OF_SPACE
 from modelgallery.services.errors import OUT_OF_STORAGE
 from tests.conftest import login
 from tests.support.jobs import submit, wait_for

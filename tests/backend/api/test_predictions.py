@@ -16,6 +16,9 @@ def test_models_list_states_and_reasons(client: httpx.Client) -> None:
     assert "toy-off" not in models  # disabled models are not shown to visitors
     assert models["toy"]["state"] == "loaded"
     assert models["toy"]["accepts"][:2] == ["image/jpeg", "image/png"]
+    # the file name endings, from the table uploads are sniffed against (media/sniff.py)
+    assert models["toy"]["extensions"][:5] == [".jpg", ".jpeg", ".jpe", ".jfif", ".png"]
+    assert ".mp4" not in models["toy"]["extensions"]  # an image model takes no video
     assert models["toy"]["max_upload_bytes"] == 2 * 1024 * 1024
     weighted = models["toy-weighted"]
     assert weighted["state"] == "unavailable"
@@ -51,6 +54,7 @@ def test_job_runs_to_success_and_artifacts_download(client: httpx.Client, sample
     assert all(ms >= 0 for ms in job["timings"]["stages"].values())
     names = {a["name"]: a for a in job["artifacts"]}
     assert set(names) == {"inverted-0.png", "summary.json"}
+    assert job["main_output"] == "inverted-0.png"  # the annotated file, not the data
 
     image = client.get(names["inverted-0.png"]["url"])
     assert image.status_code == 200

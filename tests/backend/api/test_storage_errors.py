@@ -4,6 +4,7 @@ database that may not grow), or a contact message that cannot be stored."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from pathlib import Path
 
@@ -12,8 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from modelgallery.api.errors import install_error_handlers
-from modelgallery.contact.outbox import Outbox
-from modelgallery.contact.schemas import ContactIn
+from modelgallery.contact.outbox import ContactForm, Outbox
 from modelgallery.core.disk import DiskGuard
 from modelgallery.core.settings import Settings
 from modelgallery.services.contact import ContactService
@@ -21,7 +21,7 @@ from modelgallery.services.errors import OUT_OF_STORAGE, InsufficientStorage
 from modelgallery.store.sqlite import SqliteStore
 
 DEV_FULL = Path("/dev/full")
-FORM = ContactIn(name="Zoë", email="zoe@example.com", subject="Hello", message="Are you there?")
+FORM = ContactForm(name="Zoë", email="zoe@example.com", subject="Hello", message="Are you there?")
 
 
 def app_with_failing_writes(db_path: Path) -> FastAPI:
@@ -75,7 +75,7 @@ async def test_a_contact_message_that_cannot_be_stored_is_refused(tmp_path: Path
         assert stored.id
         (pages,) = await (await store.db.execute("PRAGMA page_count")).fetchone()
         await store.db.execute(f"PRAGMA max_page_count = {pages}")  # the store is full
-        big = FORM.model_copy(update={"message": "x" * 9000})
+        big = dataclasses.replace(FORM, message="x" * 9000)
         with pytest.raises(InsufficientStorage) as refused:
             await service.submit(big, "198.51.100.7")
         assert "your message could not be stored" in refused.value.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from modelgallery.contact.mailer import Mailer
-from modelgallery.contact.outbox import Outbox
-from modelgallery.contact.schemas import ContactIn
+from modelgallery.contact.outbox import ContactForm, Outbox
 from modelgallery.core.settings import Settings
 from modelgallery.store.base import MessageRepo
 from modelgallery.store.records import ContactMessage, DeliveryState, utcnow
@@ -32,7 +32,7 @@ from .conftest import (
 MakeSettings = Callable[..., Settings]
 MakeOutbox = Callable[..., Outbox]
 
-FORM = ContactIn(
+FORM = ContactForm(
     name="Zoë Example",
     email="zoe@example.com",
     subject="Question about the YOLO model",
@@ -196,7 +196,7 @@ async def test_backoff_stays_at_the_cap_after_very_many_attempts(
     outbox = outboxes(make_settings(free_port()), start=False, now=clock)
     stored = await messages.create(
         ContactMessage(
-            **FORM.model_dump(),
+            **dataclasses.asdict(FORM),
             delivery=DeliveryState.retrying,
             attempts=5000,
             next_attempt_at=clock(),
@@ -248,10 +248,12 @@ async def test_pending_message_from_a_previous_run_is_sent_at_start(
     previous_run = SqliteStore(db_path)
     await previous_run.open()
     left_over = [
-        await previous_run.messages.create(ContactMessage(**FORM.model_dump(), client="192.0.2.1")),
+        await previous_run.messages.create(
+            ContactMessage(**dataclasses.asdict(FORM), client="192.0.2.1")
+        ),
         await previous_run.messages.create(
             ContactMessage(
-                **FORM.model_dump(),
+                **dataclasses.asdict(FORM),
                 delivery=DeliveryState.retrying,
                 attempts=3,
                 last_error="connection refused by 127.0.0.1:1",
@@ -279,7 +281,7 @@ async def test_retry_now_sends_a_message_scheduled_for_later(
     server = smtp_server("starttls")
     later = await messages.create(
         ContactMessage(
-            **FORM.model_dump(),
+            **dataclasses.asdict(FORM),
             delivery=DeliveryState.retrying,
             attempts=1,
             last_error="timed out talking to 127.0.0.1:25",

@@ -11,8 +11,8 @@ from dataclasses import asdict
 from pydantic import SecretStr
 
 from modelgallery.core.settings import Settings
-from modelgallery.jobs.celery import CeleryExecutor
-from modelgallery.jobs.cluster import PROTOCOL, Beat, proc_key
+from modelgallery.jobs.distributed.celery import CeleryExecutor
+from modelgallery.jobs.distributed.cluster import PROTOCOL, Beat, proc_key
 from modelgallery.vision.registry import load_registry
 from tests.support.redis_server import RedisTestServer
 from tests.support.server import TOY_REGISTRY

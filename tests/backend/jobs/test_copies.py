@@ -18,7 +18,7 @@ import pytest
 
 from modelgallery.files import open_job_files
 from modelgallery.files.storage import JobFiles
-from modelgallery.jobs.copies import RECENT_S, UNRECORDED_GRACE_S, LocalCopies
+from modelgallery.jobs.lifecycle.copies import RECENT_S, UNRECORDED_GRACE_S, LocalCopies
 from modelgallery.store.records import Job, JobStatus, new_id
 from modelgallery.store.sqlite import SqliteStore
 from tests.support.clock import START
@@ -117,7 +117,7 @@ async def test_copies_of_deleted_and_expired_jobs_go_young_uploads_stay(
     kept = await copy_of(files, store, now - DAY)
     sweep = LocalCopies(files, store.jobs, cap_bytes=1_000_000, every_s=60, now=clock)
 
-    with caplog.at_level(logging.INFO, logger="modelgallery.jobs.copies"):
+    with caplog.at_level(logging.INFO, logger="modelgallery.jobs.lifecycle.copies"):
         swept = await sweep.sweep()
     assert sorted(swept.removed) == sorted([expired, deleted]) and swept.evicted == []
     assert swept.freed_bytes == 2000 and swept.left_bytes == 3001 and swept.left_copies == 3
@@ -168,7 +168,7 @@ async def test_the_cap_spares_copies_in_use_unfinished_or_unrecorded(
     upload = await copy_of(files, store, now - 60, status=None)
     sweep = LocalCopies(files, store.jobs, cap_bytes=0, every_s=60, now=clock)
 
-    with caplog.at_level(logging.INFO, logger="modelgallery.jobs.copies"):
+    with caplog.at_level(logging.INFO, logger="modelgallery.jobs.lifecycle.copies"):
         swept = await sweep.sweep()
     assert swept.evicted == [unused] and swept.removed == [] and swept.over_cap
     assert on_disk(files) == {just_used, queued, upload}

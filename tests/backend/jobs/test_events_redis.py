@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from modelgallery.jobs.events import RedisEventBus
+from modelgallery.jobs.lifecycle.events import RedisEventBus
 from modelgallery.store.records import Job, JobStatus
 from tests.support.redis_server import RedisTestServer
 

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from modelgallery.core.settings import Settings
-from modelgallery.jobs.node import NodeSelectionError, hosted
+from modelgallery.jobs.distributed.node import NodeSelectionError, hosted
 from modelgallery.vision.registry import Registry, load_registry
 from tests.support.server import REPO, TOY_REGISTRY
 

@@ -7,12 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from modelgallery.core.metrics import Metrics
 from modelgallery.core.settings import Settings
 from modelgallery.files.storage import JobFiles
-from modelgallery.jobs.local import LocalExecutor
-from modelgallery.jobs.retention import BATCH, Retention, expired_message
-from modelgallery.jobs.service import JobService
+from modelgallery.jobs.lifecycle.retention import BATCH, Retention
 from modelgallery.store.records import Job, JobStatus, Timings, new_id
 from modelgallery.store.sqlite import SqliteStore
 from modelgallery.vision.registry import load_registry
@@ -40,11 +37,8 @@ async def test_sweep_in_batches_with_each_models_period(tmp_path: Path) -> None:
     await store.open()
     try:
         files = JobFiles(settings.jobs_dir)
-        jobs = JobService(
-            settings, store, LocalExecutor(settings, registry), files, registry, Metrics()
-        )
         clock = ManualClock()
-        retention = Retention(jobs, now=clock)
+        retention = Retention(settings, store.jobs, files, registry, now=clock)
 
         async def add(model: str, status: JobStatus = JobStatus.succeeded) -> Job:
             job_id = new_id()
@@ -82,7 +76,7 @@ async def test_sweep_in_batches_with_each_models_period(tmp_path: Path) -> None:
             assert files.job_dir(job.id).exists()
         expired = await store.jobs.get(week.id)
         assert expired is not None
-        assert expired_message(jobs, expired).startswith(
+        assert retention.expired_message(expired).startswith(
             "the files of this prediction expired after 7 days"
         )
     finally:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from modelgallery.jobs.scratch import reclaim, scratch_folder
+from modelgallery.jobs.distributed.scratch import reclaim, scratch_folder
 
 
 def _dead_pid() -> int:

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from modelgallery.core.settings import Settings
-from modelgallery.jobs.local import LocalExecutor, _Group, _Slot
+from modelgallery.jobs.local.executor import LocalExecutor
+from modelgallery.jobs.local.pool import Group, Slot
 from modelgallery.vision.registry import Registry
 
 
@@ -18,17 +19,17 @@ class _Running:
         return True
 
 
-def _executor(tmp_path: Path, workers: int, **settings: Any) -> tuple[LocalExecutor, _Group]:
+def _executor(tmp_path: Path, workers: int, **settings: Any) -> tuple[LocalExecutor, Group]:
     registry = Registry(path=tmp_path / "models.toml", models={})
     executor = LocalExecutor(Settings(data_dir=tmp_path, **settings), registry)
     executor._cores = 4
-    group = _Group(name="torch", specs=[], limit=workers)
-    group.slots = [_Slot(group=group, index=i, process=_Running()) for i in range(workers)]
+    group = Group(name="torch", specs=[], limit=workers)
+    group.slots = [Slot(group=group, index=i, process=_Running()) for i in range(workers)]
     executor._groups = {"torch": group}
     return executor, group
 
 
-def _start(executor: LocalExecutor, group: _Group, slot: int, job_id: str) -> None:
+def _start(executor: LocalExecutor, group: Group, slot: int, job_id: str) -> None:
     executor._running[job_id] = group.slots[slot]
 
 

@@ -1,4 +1,4 @@
-"""NIfTI validation and reading (`media/nifti.py`) and mask writing (`vision/tasks/volume.py`),
+"""NIfTI validation and reading (`media/nifti.py`) and mask writing (`vision/pipelines/volume.py`),
 on the Colin27 sample and on damaged or unusual files made here."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from modelgallery.media import nifti
 from modelgallery.media.check import check
 from modelgallery.media.sniff import MediaError
 from modelgallery.vision.model import InputItem
-from modelgallery.vision.tasks.volume import save_mask
+from modelgallery.vision.pipelines.volume import save_mask
 from tests.conftest import SAMPLES
 
 CH2 = SAMPLES / "ch2.nii.gz"
@@ -226,7 +226,7 @@ def test_mask_keeps_the_input_header(tmp_path: Path) -> None:
 
 def test_4d_series_uses_the_first_volume_and_says_so(tmp_path: Path) -> None:
     """A 4D series: validated whole, the first volume segmented, the summary says so."""
-    from modelgallery.vision.families.skin import ClassicalSkinSegmenter
+    from modelgallery.vision.families.skin_classical import ClassicalSkinSegmenter
 
     sizes = np.array([1.5, 1.5, 2.0], dtype=np.float32).reshape(3, 1, 1, 1)
     grid = np.mgrid[:96, :100, :72].astype(np.float32) * sizes  # in mm

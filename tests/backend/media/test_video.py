@@ -1,5 +1,5 @@
 """Videos: the upload probe and the streaming reader (media), and the VP9 WebM writer
-(vision.tasks.webm), on the shared sample and on files made here."""
+(vision.pipelines.webm), on the shared sample and on files made here."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from modelgallery.media import video
 from modelgallery.media.check import check
 from modelgallery.media.sniff import MediaError
 from modelgallery.media.video import open_video, probe_video
-from modelgallery.vision.tasks import webm
-from modelgallery.vision.tasks.webm import WebmWriter
+from modelgallery.vision.pipelines import webm
+from modelgallery.vision.pipelines.webm import WebmWriter
 
 cv2 = pytest.importorskip("cv2")
 np = pytest.importorskip("numpy")

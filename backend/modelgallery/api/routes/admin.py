@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from ...jobs.executor import WorkerInfo
 from ...store.records import AuditEntry, ContactMessage, JobQuery, JobSort, JobStatus, Page
 from ..deps import Admin, AdminUser, Status, require_admin
 from ..errors import ApiError
 from ..query import Moment, Offset
 from ..schemas import (
+    AdminModelsOut,
     JobListOut,
     JobPublic,
+    MessageRetryOut,
+    ModelActionOut,
     ModelPublic,
     NodeOut,
+    RegistryReloadOut,
+    StatsOut,
+    StorageSpace,
+    SweepOut,
     UserPublic,
     UserUpdateIn,
+    WorkerOut,
     errors,
 )
 
@@ -99,7 +105,7 @@ async def purge_prediction_files(job_id: str, admin: Admin, actor: AdminUser) ->
     return JobPublic.of(await admin.purge_files(actor, job_id), admin=True)
 
 
-@router.post("/retention/sweep", responses=errors(507))
+@router.post("/retention/sweep", response_model=SweepOut, responses=errors(507))
 async def retention_sweep(
     admin: Admin,
     actor: AdminUser,
@@ -107,37 +113,32 @@ async def retention_sweep(
         Moment | None,
         Query(description="Apply the retention periods as if it were this time (default: now)"),
     ] = None,
-) -> dict[str, int]:
+) -> SweepOut:
     """Delete the files of every prediction past its retention period now, instead of
     waiting for the hourly sweep. Answers how many predictions' files were deleted."""
-    return {"expired": await admin.sweep(actor, _utc(as_of))}
+    return SweepOut(expired=await admin.sweep(actor, _utc(as_of)))
 
 
-@router.get("/stats")
+@router.get("/stats", response_model=StatsOut)
 async def stats(
     admin: Admin, status: Status, since: Moment | None = None, until: Moment | None = None
-) -> dict[str, Any]:
+) -> StatsOut:
     """Counts per model and day, latency percentiles (ms) and failures; `storage`: the data
     folder's free space now, against the reserve below which uploads are refused;
     `storage_per_model`: the bytes each model's kept files take (all time)."""
-    space = status.storage()
-    return {**await admin.stats(since, until), "storage": {**asdict(space), "low": space.low}}
+    counts = await admin.stats(since, until)
+    return StatsOut.model_validate({**counts, "storage": StorageSpace.of(status.storage())})
 
 
-@router.get("/models")
-async def models(admin: Admin) -> dict[str, Any]:
-    """Every model in the registry (also disabled ones) and the worker processes."""
-    return {
-        "models": [ModelPublic.of(view) for view in admin.models()],
-        "workers": [_worker_out(w) for w in admin.workers()],
-        "queues": admin.queue_depths(),
-    }
-
-
-def _worker_out(worker: WorkerInfo) -> dict[str, Any]:
-    fields = asdict(worker)
-    del fields["states"]  # the details are per node, at /nodes
-    return fields
+@router.get("/models", response_model=AdminModelsOut)
+async def models(admin: Admin) -> AdminModelsOut:
+    """Every model in the registry (also disabled ones), the worker processes and the
+    queues."""
+    return AdminModelsOut(
+        models=[ModelPublic.of(view) for view in admin.models()],
+        workers=[WorkerOut.of(w) for w in admin.workers()],
+        queues=admin.queue_depths(),
+    )
 
 
 @router.get("/nodes", response_model=list[NodeOut])
@@ -147,14 +148,19 @@ async def nodes(admin: Admin) -> list[NodeOut]:
     return [NodeOut.of(node) for node in admin.nodes()]
 
 
-@router.post("/models/reload", responses=errors(507))
-async def reload_registry(admin: Admin, actor: AdminUser) -> dict[str, Any]:
+@router.post("/models/reload", response_model=RegistryReloadOut, responses=errors(507))
+async def reload_registry(admin: Admin, actor: AdminUser) -> RegistryReloadOut:
     """Re-read models.toml; workers whose models changed restart after their current job."""
-    return {"models": await admin.reload(actor, None)}
+    return RegistryReloadOut(models=await admin.reload(actor, None))
 
 
-@router.post("/models/{name}/{action}", status_code=202, responses=errors(507))
-async def model_action(name: str, action: str, admin: Admin, actor: AdminUser) -> dict[str, str]:
+@router.post(
+    "/models/{name}/{action}",
+    status_code=202,
+    response_model=ModelActionOut,
+    responses=errors(507),
+)
+async def model_action(name: str, action: str, admin: Admin, actor: AdminUser) -> ModelActionOut:
     """`load`, `unload` or `reload` one model."""
     if action == "reload":
         await admin.reload(actor, name)
@@ -163,7 +169,7 @@ async def model_action(name: str, action: str, admin: Admin, actor: AdminUser) -
     else:
         raise ApiError(404, "the action must be load, unload or reload")
     state = admin.model_state(name)
-    return {"model": name, "state": state.status if state else "unavailable"}
+    return ModelActionOut(model=name, state=state.status if state else "unavailable")
 
 
 @router.get("/messages", response_model=Page[ContactMessage])
@@ -176,10 +182,15 @@ async def messages(
     return await admin.messages(offset, limit)
 
 
-@router.post("/messages/{message_id}/retry", status_code=202, responses=errors(507))
-async def retry_message(message_id: str, admin: Admin, actor: AdminUser) -> dict[str, str]:
+@router.post(
+    "/messages/{message_id}/retry",
+    status_code=202,
+    response_model=MessageRetryOut,
+    responses=errors(507),
+)
+async def retry_message(message_id: str, admin: Admin, actor: AdminUser) -> MessageRetryOut:
     await admin.retry_message(actor, message_id)
-    return {"id": message_id, "status": "retry scheduled"}
+    return MessageRetryOut(id=message_id, status="retry scheduled")
 
 
 @router.get("/audit", response_model=Page[AuditEntry])

@@ -5,17 +5,25 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..deps import Status
+from ..schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/api/health")
-async def health() -> dict[str, str]:
+@router.get("/api/health", response_model=HealthOut)
+async def health() -> HealthOut:
     """Liveness: the process answers."""
-    return {"status": "ok"}
+    return HealthOut(status="ok")
 
 
-@router.get("/api/ready")
+@router.get(
+    "/api/ready",
+    response_model=None,
+    responses={
+        200: {"model": ReadyOut, "description": "Ready: every check is 'ok'"},
+        503: {"model": ReadyOut, "description": "Not ready: a check says what is wrong"},
+    },
+)
 async def ready(status: Status) -> JSONResponse:
     """Readiness: the database answers and every worker group has a live worker."""
     found = await status.readiness()

@@ -13,7 +13,7 @@ from ..deps import CurrentUser, OptionalUser, Predictions, client_address
 from ..downloads import send_file
 from ..middleware import add_server_timing
 from ..query import Offset
-from ..schemas import JobListOut, JobPublic, errors, json_errors
+from ..schemas import DeletedOut, JobListOut, JobPublic, errors, json_errors
 from ..uploads import receive
 
 router = APIRouter(prefix="/api", tags=["predictions"], responses=errors(400, 401, 404, 422))
@@ -103,11 +103,11 @@ async def my_predictions(
     return JobListOut(data=[public(j, user) for j in page.data], count=page.count)
 
 
-@router.delete("/predictions", responses=errors(507))
-async def delete_my_predictions(predictions: Predictions, user: CurrentUser) -> dict[str, int]:
+@router.delete("/predictions", response_model=DeletedOut, responses=errors(507))
+async def delete_my_predictions(predictions: Predictions, user: CurrentUser) -> DeletedOut:
     """Delete the signed-in user's whole history: every prediction of theirs with its files,
     stopping those still queued or running. Answers how many were deleted."""
-    return {"deleted": await predictions.delete_mine(user)}
+    return DeletedOut(deleted=await predictions.delete_mine(user))
 
 
 @router.get("/predictions/{job_id}", response_model=JobPublic)

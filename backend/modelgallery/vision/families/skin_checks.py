@@ -17,7 +17,7 @@ A failed check 2-5 is a finding, not an error: the model says there is no skin t
 `measure_skin` then describes the mask a model drew: thickness, coverage of the head's
 surface, connected pieces, and plain warnings where these are implausible for skin.
 
-numpy, scipy and nibabel are imported inside functions (see `skin.py`)."""
+numpy, scipy and nibabel are imported inside functions (see `skin_classical.py`)."""
 
 from __future__ import annotations
 

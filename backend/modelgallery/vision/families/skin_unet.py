@@ -13,16 +13,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...media.nifti import Volume
-from ..model import Param, Progress, RuntimeName
+from ..declarations import Param, RuntimeName
+from ..model import Progress
+from ..pipelines.volume import normalise_intensity
 from ..runtimes.keras_openvino import openvino_ir
 from ..runtimes.openvino import OpenVinoNet
 from ..runtimes.selection import Net, PerThreadCount, choose, thread_budget
-from ..tasks.volume import normalise_intensity
-from .skin import SkinSegmenter
 from .skin_checks import HeadSurvey
+from .skin_classical import SkinSegmenter
 
 if TYPE_CHECKING:
     import numpy as np
+    from keras import KerasTensor, Model
 
 # U-Net skip connections: the encoder's activations at 1/2, 1/4, 1/8 and 1/16 of the input
 # (the expansion activations at the start of each downsampling stage, before the stride).
@@ -123,7 +125,7 @@ class UnetSkinSegmenter(SkinSegmenter):
         return np.moveaxis(probability >= float(params["threshold"]), 0, axis)
 
 
-def build_unet(input_size: int = 256) -> Any:
+def build_unet(input_size: int = 256) -> Model:
     """The network (untrained): EfficientNet-B0 encoder, a decoder of upsampling + two
     3×3 conv blocks that takes the encoder's activations at each scale, and a full-
     resolution step that also sees the input, since the skin is only a few voxels thick.
@@ -156,7 +158,7 @@ def build_unet(input_size: int = 256) -> Any:
     return keras.Model(inputs, outputs, name="skin_unet_effb0")
 
 
-def _conv_block(x: Any, filters: int, name: str) -> Any:
+def _conv_block(x: KerasTensor, filters: int, name: str) -> KerasTensor:
     from keras import layers
 
     for i in (1, 2):

@@ -1,29 +1,33 @@
-"""Classic YOLOv5 checkpoints: the detector of `detection.py` on a network that
-`runtimes.yolov5_classic` loads, with YOLOv5's letterbox, box decoding and NMS
-(`yolo_boxes.py`)."""
+"""The `yolov5-classic` family: the `yolo` family's detector on a network that
+`runtimes.yolov5_checkpoint` loads, through the same letterbox → network → NMS
+(`yolo_net.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from ..model import RuntimeName
+from ..declarations import RuntimeName
 from ..runtimes.exports import exported
 from ..runtimes.onnxruntime import OnnxRuntimeNet
 from ..runtimes.openvino import OpenVinoNet
 from ..runtimes.selection import Net
 from ..runtimes.ultralytics import prepare_runtime
-from ..runtimes.yolov5_classic import export_onnx, load_classic_yolov5
-from .detection import YoloDetector
-from .yolo_engines import Layout, serve_network
+from ..runtimes.yolov5_checkpoint import export_onnx, load_classic_yolov5
+from .yolo import YoloDetector
+from .yolo_net import Layout, serve_network
+
+if TYPE_CHECKING:
+    import numpy as np
+    from torch import Tensor
 
 
 class ClassicYolov5Detector(YoloDetector):
     """Original YOLOv5 checkpoints (v4.0 to v7.0 `.pt` files, whose pickle names
     `models.yolo.Model`): the format most custom YOLOv5 models are in. The ultralytics
-    package cannot read them; `runtimes.yolov5_classic` loads them (allow-listed unpickling,
+    package cannot read them; `runtimes.yolov5_checkpoint` loads them (allow-listed unpickling,
     layer modules of our own).
 
     Runtimes: PyTorch runs the network itself; ONNX Runtime and OpenVINO run its ONNX export
@@ -48,7 +52,7 @@ class ClassicYolov5Detector(YoloDetector):
         def onnx() -> Path:
             return exported(checkpoint, ".onnx", lambda t: export_onnx(checkpoint, t))
 
-        def on_torch(batch: Any) -> Any:
+        def on_torch(batch: np.ndarray) -> Tensor:
             with torch.inference_mode():
                 return network(torch.from_numpy(batch))
 

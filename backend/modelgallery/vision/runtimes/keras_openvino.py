@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .exports import exported
 
+if TYPE_CHECKING:
+    from keras import Model
 
-def openvino_ir(weights: Path, model: Any, variant: str = "") -> Path:
+
+def openvino_ir(weights: Path, model: Model, variant: str = "") -> Path:
     """The IR (`model.xml`) of `model`, the Keras model loaded from `weights`; `variant`
     names what else shaped it (e.g. the input size it was built for)."""
 

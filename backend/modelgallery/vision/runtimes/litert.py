@@ -4,7 +4,10 @@ image input; full-integer graphs get their input quantised and outputs dequantis
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class LiteRtNet:
@@ -21,7 +24,7 @@ class LiteRtNet:
         self._output = self._interpreter.get_output_details()[0]
         self.channels_last = int(self._input["shape"][-1]) == 3
 
-    def __call__(self, batch: Any) -> Any:
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
         import numpy as np
 
         if self.channels_last:
@@ -33,7 +36,7 @@ class LiteRtNet:
             batch = np.clip(batch / scale + zero, limits.min, limits.max).astype(kind)
         self._interpreter.set_tensor(self._input["index"], np.ascontiguousarray(batch))
         self._interpreter.invoke()
-        out = self._interpreter.get_tensor(self._output["index"])
+        out: np.ndarray = self._interpreter.get_tensor(self._output["index"])
         if self._output["dtype"] in (np.int8, np.int16):
             scale, zero = self._output["quantization"]
             out = (out.astype(np.float32) - zero) * scale

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class OnnxRuntimeNet:
@@ -25,5 +28,6 @@ class OnnxRuntimeNet:
         )
         self._input = self._session.get_inputs()[0].name
 
-    def __call__(self, batch: Any) -> Any:
-        return self._session.run(None, {self._input: batch})[0]
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        out: np.ndarray = self._session.run(None, {self._input: batch})[0]
+        return out

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from openvino import InferRequest
 
 # A graph of free input size (YOLO exports take any multiple of the stride) runs faster
 # compiled for one shape: 15-20% on the classic YOLOv5n here. A shape is compiled once
@@ -46,7 +50,7 @@ class OpenVinoNet:
         shape = compiled.input(0).get_partial_shape()
         self._fixed = shape.is_static
         self._seen: Counter[tuple[int, ...]] = Counter()
-        self._by_shape: OrderedDict[tuple[int, ...], Any] = OrderedDict()
+        self._by_shape: OrderedDict[tuple[int, ...], InferRequest] = OrderedDict()
         # YOLO callers hand NCHW batches; a TFLite graph wants NHWC. Keras callers hand
         # their graph's own layout (takes_nchw=False).
         self.channels_last = (
@@ -56,12 +60,13 @@ class OpenVinoNet:
             and shape[3].get_length() == 3
         )
 
-    def __call__(self, batch: Any) -> Any:
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
         if self.channels_last:
             batch = batch.transpose(0, 2, 3, 1)
-        return self._request_for(batch.shape).infer({0: batch})[0]
+        out: np.ndarray = self._request_for(batch.shape).infer({0: batch})[0]
+        return out
 
-    def _request_for(self, shape: tuple[int, ...]) -> Any:
+    def _request_for(self, shape: tuple[int, ...]) -> InferRequest:
         if self._fixed:
             return self._request
         request = self._by_shape.get(shape)

@@ -10,13 +10,16 @@ import os
 import statistics
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ..model import RuntimeCandidate, RuntimeChoice, RuntimeName, RuntimeRequest
+from ..declarations import RuntimeCandidate, RuntimeChoice, RuntimeName, RuntimeRequest
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
-Net = Callable[[Any], Any]  # a batch in, the network's raw output out
+Net = Callable[["np.ndarray"], Any]  # a batch in, the network's raw output out
 N = TypeVar("N")
 T = TypeVar("T")
 _TIMED_RUNS = 7
@@ -50,8 +53,8 @@ class PerThreadCount(Generic[T]):
         self.prepare(self.threads)
         return self._nets[self.threads]
 
-    def __call__(self, batch: Any) -> Any:
-        net: Any = self.current()
+    def __call__(self, batch: np.ndarray) -> Any:
+        net: Any = self.current()  # a Net wherever it is called
         return net(batch)
 
 

@@ -17,11 +17,15 @@ from __future__ import annotations
 import importlib.util
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from torch import Tensor
+    from torch.library import Library
 
 _lock = threading.Lock()
 # The torch.library handle must outlive this call: dropping it removes the registrations.
-_library: Any = None
+_library: Library | None = None
 _state: str | None = None  # "compiled" or "fallback" once decided
 
 
@@ -93,7 +97,7 @@ def _nms_is_registered() -> None:
         raise RuntimeError("torchvision::nms is not registered")
 
 
-def greedy_nms(dets: Any, scores: Any, iou_threshold: float) -> Any:
+def greedy_nms(dets: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     """torchvision's NMS contract: indices (int64) of the boxes kept, by decreasing score;
     a box is dropped when its IoU with a kept, higher-scoring box is > `iou_threshold`.
     Ties in score keep the original order (a stable sort), as torchvision's CPU kernel."""

@@ -1,6 +1,6 @@
 """Running torch and ultralytics inside a worker: offline, with the fonts its plotting looks
 for, torchvision's NMS available, and torch at the worker's thread budget; the bare network
-of an ultralytics checkpoint, and its ONNX export."""
+of an ultralytics checkpoint, its ONNX export, and ultralytics' own predictor."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .selection import thread_budget
+
+if TYPE_CHECKING:
+    from torch.nn import Module
+    from ultralytics import YOLO
 
 
 def prepare_runtime() -> int:
@@ -58,7 +62,7 @@ def _install_fonts(folder: Path) -> None:
 class DetectionNetwork:
     """The bare network of an ultralytics detection checkpoint, ready to run."""
 
-    module: Any  # torch.nn.Module: fused, in eval mode
+    module: Module  # fused, in eval mode
     names: dict[int, str]
     stride: int
     end2end: bool  # NMS inside the head (YOLOv10, YOLO26): its rows are final boxes
@@ -95,6 +99,20 @@ def export_onnx(checkpoint: Path, target: Path, imgsz: int) -> None:
         if not written:
             raise RuntimeError("ultralytics' ONNX export failed (see the worker's log)")
         shutil.move(str(written), target)
+
+
+def load_predictor(weights: Path, threads: int) -> YOLO:
+    """`ultralytics.YOLO` for any file it reads, its LiteRT interpreter (if that is what it
+    runs) at `threads`: LiteRT fixes its threads when a model loads."""
+    from ultralytics import YOLO
+
+    try:
+        import ultralytics.nn.backends.litert as litert
+    except ImportError:  # another layout of ultralytics: keep its own choice
+        pass
+    else:
+        litert.NUM_THREADS = threads
+    return YOLO(str(weights), task="detect")
 
 
 def ultralytics_metadata(export: Path) -> dict[str, Any]:

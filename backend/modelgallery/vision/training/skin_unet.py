@@ -18,7 +18,7 @@ and the inference path work end to end, and the network learns to reproduce the 
 mask; it is not a clinically trained or validated model. Train on expert-labelled volumes
 for real use. It runs on CPU; GPUs are used by TensorFlow when present.
 
-The slices are prepared exactly as at inference (`tasks.volume.normalise_intensity`,
+The slices are prepared exactly as at inference (`pipelines.volume.normalise_intensity`,
 `families.skin_unet.to_network`); labels are shrunk with area averaging, i.e. to the fraction
 of each network pixel that is skin, which keeps a shell of 2-3 voxels from vanishing at 128 px."""
 
@@ -165,9 +165,9 @@ def _slices(
     import numpy as np
 
     from ...media.nifti import read_volume
-    from ..families.skin import head_shell
+    from ..families.skin_classical import head_shell
     from ..families.skin_unet import axial_axis, to_network
-    from ..tasks.volume import normalise_intensity
+    from ..pipelines.volume import normalise_intensity
 
     images, labels = [], []
     for image_path, label_path in pairs:

@@ -1,6 +1,7 @@
 // The admin predictions table's filters: kept in the page's URL (so a view can be shared and
 // survives a reload) and turned into the query of GET /api/admin/predictions.
-import type { AdminPredictionQuery, JobSort, JobStatus } from "@/api/types";
+import type { JobSort, JobStatus } from "@/api/types";
+import type { AdminPredictionQuery } from "./api";
 
 export const SORTS: readonly JobSort[] = ["created", "model", "status", "user", "name", "duration"];
 export const STATUSES: readonly JobStatus[] = ["queued", "running", "succeeded", "failed", "cancelled"];

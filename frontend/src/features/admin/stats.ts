@@ -14,12 +14,10 @@ export function dailyTotals(rows: StatsDayRow[], model = ""): DayTotals[] {
   for (const row of rows) {
     if (model && row.model !== model) continue;
     const entry = days.get(row.day) ?? { day: row.day, succeeded: 0, failed: 0, other: 0, count: 0 };
-    const succeeded = row.succeeded ?? 0;
-    const failed = row.failed ?? 0;
-    entry.succeeded += succeeded;
-    entry.failed += failed;
-    entry.other += Math.max(0, (row.count ?? 0) - succeeded - failed);
-    entry.count += row.count ?? 0;
+    entry.succeeded += row.succeeded;
+    entry.failed += row.failed;
+    entry.other += Math.max(0, row.count - row.succeeded - row.failed);
+    entry.count += row.count;
     days.set(row.day, entry);
   }
   return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));

@@ -1,4 +1,4 @@
-// The contact form's checks, mirroring backend/modelgallery/contact/schemas.py (LIMITS and
+// The contact form's checks, mirroring backend/modelgallery/api/schemas/contact.py (LIMITS and
 // its messages), so that a person sees the same rules before sending.
 
 export const CONTACT_LIMITS = {

@@ -3,7 +3,6 @@ import type { Param } from "@/api/types";
 import { makeModel } from "@/testing/fixtures";
 import {
   acceptAttribute,
-  acceptedExtensions,
   defaultParamValues,
   maxFiles,
   paramFields,
@@ -33,11 +32,16 @@ describe("file type", () => {
   });
 
   it("knows .nii.gz is not just .gz", () => {
-    const skin = model({ kinds: ["nifti"], accepts: ["application/x-nifti", "application/x-nifti+gzip"] });
+    const skin = model({ kinds: ["nifti"], accepts: ["application/x-nifti", "application/x-nifti+gzip"], extensions: [".nii", ".nii.gz"] });
     expect(validateFiles([file("head.nii.gz", 10)], skin)).toEqual([]);
     expect(validateFiles([file("head.nii", 10)], skin)).toEqual([]);
     expect(validateFiles([file("archive.gz", 10)], skin)).toHaveLength(1);
-    expect(acceptedExtensions(skin)[0]).toBe(".nii.gz");
+  });
+
+  it("takes the file name endings from the model (GET /api/models), not from a list of its own", () => {
+    const pngOnly = model({ kinds: ["image"], accepts: ["image/png"], extensions: [".png"] });
+    expect(validateFiles([file("a.png", 10)], pngOnly)).toEqual([]);
+    expect(validateFiles([file("a.jpg", 10)], pngOnly)).toHaveLength(1);
   });
 
   it("uses the browser's media type when the name has no known ending (a camera capture)", () => {
@@ -51,7 +55,7 @@ describe("file type", () => {
   });
 
   it("builds the accept attribute from extensions and media types", () => {
-    const accept = acceptAttribute(model({ accepts: ["image/jpeg"] }));
+    const accept = acceptAttribute(model({ accepts: ["image/jpeg"], extensions: [".jpg", ".jpeg"] }));
     expect(accept.split(",")).toEqual(expect.arrayContaining([".jpg", ".jpeg", "image/jpeg"]));
   });
 });

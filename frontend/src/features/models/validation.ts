@@ -4,23 +4,6 @@ import type { ModelCard, Param } from "@/api/types";
 import { formatMegabytes } from "@/api/errors";
 import { describeKinds } from "@/lib/format";
 
-/** File name endings per media type the backend accepts (vision/media.py's EXTENSIONS). */
-export const EXTENSIONS_BY_TYPE: Record<string, string[]> = {
-  "image/jpeg": [".jpg", ".jpeg", ".jpe", ".jfif"],
-  "image/png": [".png"],
-  "image/webp": [".webp"],
-  "image/bmp": [".bmp"],
-  "image/tiff": [".tif", ".tiff"],
-  "video/mp4": [".mp4", ".m4v"],
-  "video/quicktime": [".mov"],
-  "video/x-msvideo": [".avi"],
-  "video/webm": [".webm"],
-  "video/x-matroska": [".mkv"],
-  "application/zip": [".zip"],
-  "application/x-nifti": [".nii"],
-  "application/x-nifti+gzip": [".nii.gz"],
-};
-
 const KIND_OF_TYPE = (mediaType: string): string | null => {
   if (mediaType.startsWith("image/")) return "image";
   if (mediaType.startsWith("video/")) return "video";
@@ -29,15 +12,10 @@ const KIND_OF_TYPE = (mediaType: string): string | null => {
   return null;
 };
 
-/** The file name endings a model takes, longest first (".nii.gz" before ".gz"). */
-export function acceptedExtensions(model: Pick<ModelCard, "accepts">): string[] {
-  const all = model.accepts.flatMap((type) => EXTENSIONS_BY_TYPE[type] ?? []);
-  return [...new Set(all)].sort((a, b) => b.length - a.length);
-}
-
-/** The `accept` attribute of the file input: extensions and media types. */
-export function acceptAttribute(model: Pick<ModelCard, "accepts">): string {
-  return [...acceptedExtensions(model), ...model.accepts].join(",");
+/** The `accept` attribute of the file input: the file name endings and media types the
+ * model takes (both from GET /api/models). */
+export function acceptAttribute(model: Pick<ModelCard, "accepts" | "extensions">): string {
+  return [...model.extensions, ...model.accepts].join(",");
 }
 
 /** How many files one request may carry (the model's `max_files`). */
@@ -66,13 +44,12 @@ export function validateFiles(files: File[], model: ModelCard): FileProblem[] {
       message: limit === 1 ? "This model takes one file at a time." : `This model takes at most ${limit} files at a time.`,
     });
   }
-  const extensions = acceptedExtensions(model);
   for (const file of files) {
     if (file.size === 0) {
       problems.push({ file: file.name, message: `"${file.name}" is empty.` });
       continue;
     }
-    const byName = hasAcceptedExtension(file.name, extensions);
+    const byName = hasAcceptedExtension(file.name, model.extensions);
     // the browser's guess (from the extension, often empty): used only when the name has
     // no ending we know, e.g. a webcam capture or a file named without an extension
     const kind = file.type ? KIND_OF_TYPE(file.type) : null;

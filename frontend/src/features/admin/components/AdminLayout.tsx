@@ -1,6 +1,7 @@
 import { NavLink, Outlet } from "react-router";
 import { paths } from "@/config/paths";
 import { usePageTitle } from "@/components/PageTitle";
+import "../admin.css";
 
 const TABS = [
   { to: paths.admin.predictions.href(), label: "Predictions", end: true },

@@ -1,10 +1,11 @@
 import { useId, useState } from "react";
-import { useAdminAudit } from "@/api/admin";
+import { useAdminAudit } from "../api";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Pagination } from "@/components/Pagination";
 import { Loading } from "@/components/Spinner";
 import { usePageTitle } from "@/components/PageTitle";
 import { formatDateTime } from "@/lib/format";
+import "../admin.css";
 
 const LIMIT = 50;
 const PREFIXES = ["", "prediction.", "model.", "message.", "user."];

@@ -1,10 +1,12 @@
 import { useState } from "react";
-import { useAdminMessages, useRetryMessage } from "@/api/admin";
+import { useAdminMessages, useRetryMessage } from "../api";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Pagination } from "@/components/Pagination";
 import { Loading } from "@/components/Spinner";
 import { usePageTitle } from "@/components/PageTitle";
 import { formatDateTime } from "@/lib/format";
+import "@/components/StatusBadge.css";
+import "../admin.css";
 
 const LIMIT = 25;
 const DELIVERY: Record<string, string> = {

@@ -3,7 +3,7 @@ import type { WorkerInfo } from "@/api/types";
 import { nodesLine } from "./ModelsTab";
 
 function worker(node: string, name: string): WorkerInfo {
-  return { name, node, group: "torch", pid: 1, alive: true, ready: true, job_id: null, jobs_done: 0, restarts: 0, models: {} };
+  return { name, node, group: "torch", pid: 1, alive: true, ready: true, job_id: null, jobs_done: 0, restarts: 0, models: {}, host: node, version: "1.0", protocol: 0 };
 }
 
 describe("nodesLine", () => {

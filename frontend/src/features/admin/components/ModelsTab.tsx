@@ -1,7 +1,8 @@
 import { Link } from "react-router";
-import { useAdminModels, useModelAction, useReloadRegistry, type ModelAction } from "@/api/admin";
+import { useAdminModels, useModelAction, useReloadRegistry, type ModelAction } from "../api";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
+import { RowActions } from "@/components/RowActions";
 import { Loading } from "@/components/Spinner";
 import { StatusBadge } from "@/components/StatusBadge";
 import { usePageTitle } from "@/components/PageTitle";
@@ -9,6 +10,7 @@ import { formatDuration } from "@/lib/format";
 import { NodesSection } from "./NodesSection";
 import { RuntimeCell } from "./RuntimeCell";
 import type { WorkerInfo } from "@/api/types";
+import "../admin.css";
 
 const ACTIONS: { action: ModelAction; label: string }[] = [
   { action: "load", label: "Load" },
@@ -77,23 +79,17 @@ export function ModelsTab() {
                     <td data-label="Runtime">
                       <RuntimeCell runtime={model.runtime} />
                     </td>
-                    <td className="actions">
-                      {ACTIONS.map(({ action, label }) => (
-                        <button
-                          key={action}
-                          type="button"
-                          className="button small secondary"
-                          disabled={act.isPending}
-                          onClick={() => {
-                            if (action === "unload" && !window.confirm(`Unload ${model.name}? Jobs waiting for it will fail.`)) return;
-                            act.mutate({ name: model.name, action });
-                          }}
-                        >
-                          {label}
-                          <span className="visually-hidden"> {model.name}</span>
-                        </button>
-                      ))}
-                    </td>
+                    <RowActions
+                      subject={model.name}
+                      actions={ACTIONS.map(({ action, label }) => ({
+                        kind: "button",
+                        look: "button",
+                        label,
+                        disabled: act.isPending,
+                        confirm: action === "unload" ? `Unload ${model.name}? Jobs waiting for it will fail.` : undefined,
+                        onClick: () => act.mutate({ name: model.name, action }),
+                      }))}
+                    />
                   </tr>
                 ))}
               </tbody>

@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import { useAdminNodes } from "@/api/admin";
+import { useAdminNodes } from "../api";
 import type { NodeInfo, NodeModel } from "@/api/types";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";

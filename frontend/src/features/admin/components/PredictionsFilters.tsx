@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from "react";
 import { useModels } from "@/api/models";
 import { EMPTY_FILTERS, PAGE_SIZES, STATUSES, filtersProblem, filtersToSearch, type AdminFilters } from "../filters";
+import "../admin.css";
 
 interface Props {
   /** the filters in force (those of the page's URL) */

@@ -1,5 +1,5 @@
 import { useSearchParams } from "react-router";
-import { useAdminDeletePrediction, useAdminFilesAction, useAdminPredictions } from "@/api/admin";
+import { useAdminDeletePrediction, useAdminFilesAction, useAdminPredictions } from "../api";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Pagination } from "@/components/Pagination";
 import { Loading } from "@/components/Spinner";

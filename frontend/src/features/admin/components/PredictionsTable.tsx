@@ -1,19 +1,23 @@
-import { Link } from "react-router";
-import { downloadUrl, mainDownload } from "@/api/predictions";
-import type { FilesAction } from "@/api/admin";
 import type { Job, JobSort } from "@/api/types";
-import { paths } from "@/config/paths";
-import { StatusBadge } from "@/components/StatusBadge";
-import { formatDateTime, formatDuration } from "@/lib/format";
+import { JOB_COLUMN_LABELS, JobRow, jobFileLabel, jobLinks, type JobColumn } from "@/components/JobRow";
+import type { FilesAction } from "../api";
 import type { AdminFilters } from "../filters";
+import "../admin.css";
+
+const JOB_COLUMNS: JobColumn[] = ["user", "model", "file", "created", "status", "duration"];
+
+/** The order the table is sorted by, per column ("file" sorts by the uploaded file's name). */
+const SORT_KEY: Record<JobColumn, JobSort> = {
+  user: "user",
+  model: "model",
+  file: "name",
+  created: "created",
+  status: "status",
+  duration: "duration",
+};
 
 const COLUMNS: { key: JobSort | null; label: string }[] = [
-  { key: "user", label: "User" },
-  { key: "model", label: "Model" },
-  { key: "name", label: "File" },
-  { key: "created", label: "Date and time" },
-  { key: "status", label: "Status" },
-  { key: "duration", label: "Duration" },
+  ...JOB_COLUMNS.map((column) => ({ key: SORT_KEY[column], label: JOB_COLUMN_LABELS[column] })),
   { key: null, label: "Actions" },
 ];
 
@@ -62,64 +66,41 @@ export function PredictionsTable({ jobs, sort, order, onSort, onDelete, deleting
         </thead>
         <tbody>
           {jobs.map((job) => {
-            const file = job.inputs.length > 1 ? `${job.inputs[0]?.name} +${job.inputs.length - 1}` : (job.inputs[0]?.name ?? "–");
+            const file = jobFileLabel(job);
             const expired = Boolean(job.files_expired_at);
-            const download = expired ? null : mainDownload(job);
             const ended = job.status !== "queued" && job.status !== "running";
             return (
-              <tr key={job.id}>
-                <td data-label="User" className="break">{job.user_email ?? <span className="muted">anonymous</span>}</td>
-                <td data-label="Model">{job.model}</td>
-                <td data-label="File" className="break">{file}</td>
-                <td data-label="Date">{formatDateTime(job.timings.created)}</td>
-                <td data-label="Status">
-                  <StatusBadge status={job.status} />
-                  {job.error && <span className="visually-hidden">: {job.error}</span>}
-                  {expired && <span className="muted"> files expired</span>}
-                  {job.pinned && !expired && <span className="muted"> pinned</span>}
-                </td>
-                <td data-label="Duration">{formatDuration(job.duration_ms)}</td>
-                <td className="actions">
-                  <Link to={paths.prediction.href(job.id)}>
-                    Preview<span className="visually-hidden"> {file}</span>
-                  </Link>
-                  {download && (
-                    <a href={downloadUrl(download.url)} download>
-                      Download<span className="visually-hidden"> {file}</span>
-                    </a>
-                  )}
-                  {!expired && (
-                    <button type="button" className="link-button" disabled={filesBusy} onClick={() => onFiles(job.id, job.pinned ? "unpin" : "pin")}>
-                      {job.pinned ? "Unpin" : "Pin"}
-                      <span className="visually-hidden"> {file}</span>
-                    </button>
-                  )}
-                  {!expired && ended && (
-                    <button
-                      type="button"
-                      className="link-button danger-text"
-                      disabled={filesBusy}
-                      onClick={() => {
-                        if (window.confirm(`Delete the files of the prediction for ${file} now? The record stays.`)) onFiles(job.id, "purge");
-                      }}
-                    >
-                      Purge files<span className="visually-hidden"> {file}</span>
-                    </button>
-                  )}
-                  <button
-                    type="button"
-                    className="link-button danger-text"
-                    disabled={deleting}
-                    onClick={() => {
-                      if (window.confirm(`Delete the prediction for ${file} (${job.user_email ?? "anonymous"})? This is recorded in the audit log.`)) {
-                        onDelete(job.id);
-                      }
-                    }}
-                  >
-                    Delete<span className="visually-hidden"> {file}</span>
-                  </button>
-                </td>
-              </tr>
+              <JobRow
+                key={job.id}
+                job={job}
+                columns={JOB_COLUMNS}
+                actions={[
+                  ...jobLinks(job, "Preview"),
+                  !expired && {
+                    kind: "button",
+                    label: job.pinned ? "Unpin" : "Pin",
+                    disabled: filesBusy,
+                    onClick: () => onFiles(job.id, job.pinned ? "unpin" : "pin"),
+                  },
+                  !expired &&
+                    ended && {
+                      kind: "button",
+                      label: "Purge files",
+                      danger: true,
+                      disabled: filesBusy,
+                      confirm: `Delete the files of the prediction for ${file} now? The record stays.`,
+                      onClick: () => onFiles(job.id, "purge"),
+                    },
+                  {
+                    kind: "button",
+                    label: "Delete",
+                    danger: true,
+                    disabled: deleting,
+                    confirm: `Delete the prediction for ${file} (${job.user_email ?? "anonymous"})? This is recorded in the audit log.`,
+                    onClick: () => onDelete(job.id),
+                  },
+                ]}
+              />
             );
           })}
         </tbody>

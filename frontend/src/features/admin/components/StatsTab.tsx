@@ -1,6 +1,6 @@
 import { useId, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { useAdminStats } from "@/api/admin";
+import { useAdminStats } from "../api";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Spinner";
 import { usePageTitle } from "@/components/PageTitle";
@@ -8,6 +8,7 @@ import { formatBytes, formatDuration, formatPercent } from "@/lib/format";
 import { localToIso } from "../filters";
 import { dailyTotals } from "../stats";
 import { StorageLine } from "./StorageLine";
+import "../admin.css";
 
 const COLORS = { succeeded: "#047857", failed: "#b91c1c", other: "#6b7280", p50: "#1d4ed8", p90: "#7c3aed", p99: "#b45309" };
 
@@ -146,7 +147,7 @@ export function StatsTab() {
                 </tr>
               </thead>
               <tbody>
-                {(stats.data.storage_per_model ?? []).map((s) => (
+                {stats.data.storage_per_model.map((s) => (
                   <tr key={s.model}>
                     <td>{s.model}</td>
                     <td className="num">{s.jobs}</td>

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { useAdminUsers, useUpdateUser } from "@/api/admin";
+import { useAdminUsers, useUpdateUser } from "../api";
 import { useMe } from "@/api/auth";
 import type { Role } from "@/api/types";
 import { ErrorMessage } from "@/components/ErrorMessage";
@@ -7,6 +7,7 @@ import { Pagination } from "@/components/Pagination";
 import { Loading } from "@/components/Spinner";
 import { usePageTitle } from "@/components/PageTitle";
 import { formatDateTime } from "@/lib/format";
+import "../admin.css";
 
 const LIMIT = 50;
 

@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import { useSendContact } from "@/api/contact";
+import { useSendContact } from "../api";
 import { useMe } from "@/api/auth";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";

@@ -5,6 +5,7 @@ import { StatusBadge } from "@/components/StatusBadge";
 import { formatMegabytes } from "@/api/errors";
 import { describeKinds, taskLabel } from "@/lib/format";
 import { TaskIcon } from "./TaskIcon";
+import "../gallery.css";
 
 export function ModelCardView({ model }: { model: ModelCard }) {
   const headingId = `model-${model.name}`;

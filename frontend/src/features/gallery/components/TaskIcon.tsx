@@ -1,3 +1,5 @@
+import "../gallery.css";
+
 /** A small pictogram per task (decorative: the task is written next to it). */
 export function TaskIcon({ task }: { task: string }) {
   let path: string;

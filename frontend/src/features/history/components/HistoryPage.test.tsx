@@ -13,8 +13,8 @@ const artifact = { name: "annotated.jpg", media_type: "image/jpeg", role: "annot
 describe("HistoryPage", () => {
   it("marks expired predictions and deletes the whole history once confirmed", async () => {
     let jobs = [
-      makeJob({ id: "a".repeat(32), status: "succeeded", inputs: [input], artifacts: [artifact], files_expired_at: "2025-02-01T00:00:00Z" }),
-      makeJob({ id: "b".repeat(32), status: "succeeded", inputs: [{ ...input, name: "cat.jpg" }], artifacts: [artifact] }),
+      makeJob({ id: "a".repeat(32), status: "succeeded", inputs: [input], artifacts: [artifact], main_output: "annotated.jpg", files_expired_at: "2025-02-01T00:00:00Z" }),
+      makeJob({ id: "b".repeat(32), status: "succeeded", inputs: [{ ...input, name: "cat.jpg" }], artifacts: [artifact], main_output: "annotated.jpg" }),
     ];
     const { fetchStub, calls } = stubFetch({
       "GET /api/models": () => ({ body: [] }),

@@ -1,16 +1,17 @@
 import { useState } from "react";
 import { Link } from "react-router";
-import { downloadUrl, mainDownload, useDeleteAllMyPredictions, useDeletePrediction, useMyPredictions } from "@/api/predictions";
+import { useDeletePrediction } from "@/api/predictions";
 import { useModels } from "@/api/models";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
+import { JOB_COLUMN_LABELS, JobRow, jobFileLabel, jobLinks, type JobColumn } from "@/components/JobRow";
 import { Pagination } from "@/components/Pagination";
 import { Loading } from "@/components/Spinner";
-import { StatusBadge } from "@/components/StatusBadge";
 import { usePageTitle } from "@/components/PageTitle";
-import { formatDateTime, formatDuration } from "@/lib/format";
+import { useDeleteAllMyPredictions, useMyPredictions } from "../api";
 
 const LIMIT = 20;
+const COLUMNS: JobColumn[] = ["file", "model", "created", "status", "duration"];
 
 export function HistoryPage() {
   usePageTitle("My predictions");
@@ -40,55 +41,36 @@ export function HistoryPage() {
               <caption className="visually-hidden">Your predictions, newest first</caption>
               <thead>
                 <tr>
-                  <th scope="col">File</th>
-                  <th scope="col">Model</th>
-                  <th scope="col">Date and time</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Duration</th>
+                  {COLUMNS.map((column) => (
+                    <th key={column} scope="col">
+                      {JOB_COLUMN_LABELS[column]}
+                    </th>
+                  ))}
                   <th scope="col">
                     <span className="visually-hidden">Actions</span>
                   </th>
                 </tr>
               </thead>
               <tbody>
-                {list.data.data.map((job) => {
-                  const name = job.inputs.length > 1 ? `${job.inputs[0]?.name} and ${job.inputs.length - 1} more` : (job.inputs[0]?.name ?? "–");
-                  const download = job.files_expired_at ? null : mainDownload(job);
-                  return (
-                    <tr key={job.id}>
-                      <td data-label="File" className="break">
-                        <Link to={paths.prediction.href(job.id)}>{name}</Link>
-                      </td>
-                      <td data-label="Model">{titleOf(job.model)}</td>
-                      <td data-label="Date">{formatDateTime(job.timings.created)}</td>
-                      <td data-label="Status">
-                        <StatusBadge status={job.status} />
-                        {job.files_expired_at && <span className="muted"> files expired</span>}
-                      </td>
-                      <td data-label="Duration">{formatDuration(job.duration_ms)}</td>
-                      <td className="actions">
-                        <Link to={paths.prediction.href(job.id)}>
-                          Open<span className="visually-hidden"> {name}</span>
-                        </Link>
-                        {download && (
-                          <a href={downloadUrl(download.url)} download>
-                            Download<span className="visually-hidden"> {download.name}</span>
-                          </a>
-                        )}
-                        <button
-                          type="button"
-                          className="link-button danger-text"
-                          disabled={remove.isPending}
-                          onClick={() => {
-                            if (window.confirm(`Delete the prediction for ${name}?`)) remove.mutate(job.id);
-                          }}
-                        >
-                          Delete<span className="visually-hidden"> {name}</span>
-                        </button>
-                      </td>
-                    </tr>
-                  );
-                })}
+                {list.data.data.map((job) => (
+                  <JobRow
+                    key={job.id}
+                    job={job}
+                    columns={COLUMNS}
+                    modelTitle={titleOf}
+                    actions={[
+                      ...jobLinks(job),
+                      {
+                        kind: "button",
+                        label: "Delete",
+                        danger: true,
+                        disabled: remove.isPending,
+                        confirm: `Delete the prediction for ${jobFileLabel(job)}?`,
+                        onClick: () => remove.mutate(job.id),
+                      },
+                    ]}
+                  />
+                ))}
               </tbody>
             </table>
           </div>

@@ -8,6 +8,7 @@ import { usePageTitle } from "@/components/PageTitle";
 import { taskLabel } from "@/lib/format";
 import { AboutModel } from "./AboutModel";
 import { UploadForm } from "./UploadForm";
+import "../models.css";
 
 const OUTPUT_ROLE: Record<string, string> = {
   annotated: "annotated file",

@@ -1,4 +1,5 @@
 import type { Param } from "@/api/types";
+import "../models.css";
 
 interface Props {
   params: Record<string, Param>;

@@ -8,7 +8,7 @@ import { makeJob } from "@/testing/fixtures";
 import { UploadForm } from "./UploadForm";
 
 const upload = vi.hoisted(() => vi.fn());
-vi.mock("@/lib/upload", async (original) => ({ ...(await original<typeof import("@/lib/upload")>()), uploadPrediction: upload }));
+vi.mock("@/api/upload", async (original) => ({ ...(await original<typeof import("@/api/upload")>()), uploadPrediction: upload }));
 
 const MB = 1024 * 1024;
 const toy: ModelCard = {
@@ -18,6 +18,7 @@ const toy: ModelCard = {
   task: "image-to-image",
   kinds: ["image"],
   accepts: ["image/jpeg", "image/png"],
+  extensions: [".jpg", ".jpeg", ".jpe", ".jfif", ".png"],
   max_upload_bytes: 2 * MB,
   max_files: 1,
   params: {

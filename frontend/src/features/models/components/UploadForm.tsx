@@ -1,14 +1,14 @@
 import { useMemo, useRef, useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
 import type { ModelCard } from "@/api/types";
-import { useCreatePrediction } from "@/api/predictions";
+import { useCreatePrediction } from "../api";
 import { formatMegabytes } from "@/api/errors";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { FileUpload } from "@/components/FileUpload";
 import { UploadStatus } from "@/components/UploadStatus";
 import { describeKinds } from "@/lib/format";
-import type { UploadProgress } from "@/lib/upload";
+import type { UploadProgress } from "@/api/upload";
 import {
   acceptAttribute,
   defaultParamValues,
@@ -20,6 +20,7 @@ import {
 } from "../validation";
 import { ParamsFields } from "./ParamsFields";
 import { WebcamCapture } from "./WebcamCapture";
+import "../models.css";
 
 export function UploadForm({ model }: { model: ModelCard }) {
   const navigate = useNavigate();

@@ -1,6 +1,7 @@
 // Takes a photo with the device's camera (the browser asks for permission) and hands it on
 // as a JPEG file, to be uploaded like any other.
 import { useEffect, useRef, useState } from "react";
+import "../models.css";
 
 interface Props {
   onCapture: (file: File) => void;

@@ -1,5 +1,6 @@
 import { Link, useNavigate, useParams } from "react-router";
-import { useCancelPrediction, useDeletePrediction, usePrediction } from "@/api/predictions";
+import { useDeletePrediction } from "@/api/predictions";
+import { useCancelPrediction, usePrediction } from "../api";
 import { useModels } from "@/api/models";
 import { isTerminal } from "@/api/types";
 import { paths } from "@/config/paths";
@@ -11,6 +12,7 @@ import { formatDateTime, formatDuration } from "@/lib/format";
 import { useJobEvents } from "../hooks/useJobEvents";
 import { JobProgress } from "./JobProgress";
 import { ResultView } from "./results/ResultView";
+import "./JobPage.css";
 
 export function JobPage() {
   const { id = "" } = useParams();

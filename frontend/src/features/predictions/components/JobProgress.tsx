@@ -2,6 +2,7 @@ import { isTerminal, type Job } from "@/api/types";
 import { ProgressBar } from "@/components/ProgressBar";
 import { StatusBadge } from "@/components/StatusBadge";
 import { progressView, type Connection } from "../hooks/jobEvents";
+import "./JobProgress.css";
 
 interface Props {
   job: Job;

@@ -2,7 +2,7 @@
 // When the stream cannot be opened (an old proxy, a network that cuts it), it polls instead.
 import { useEffect, useReducer } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { eventsUrl, getPrediction } from "@/api/predictions";
+import { eventsUrl, getPrediction } from "../api";
 import { queryKeys } from "@/api/keys";
 import { isTerminal, type Job } from "@/api/types";
 import { initialJobEvents, jobEventsReducer } from "./jobEvents";

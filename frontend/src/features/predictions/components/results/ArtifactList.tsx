@@ -1,6 +1,8 @@
 import type { Artifact, InputFile } from "@/api/types";
 import { downloadUrl } from "@/api/predictions";
+import { RowActions } from "@/components/RowActions";
 import { formatBytes } from "@/lib/format";
+import "./results.css";
 
 const ROLE_TEXT: Record<string, string> = {
   annotated: "annotated",
@@ -37,14 +39,13 @@ export function ArtifactList({ artifacts, inputs, title = "Files" }: { artifacts
                 <td data-label="Size">
                   {artifact.deferred ? <span className="muted">drawn when first opened</span> : formatBytes(artifact.size)}
                 </td>
-                <td className="actions">
-                  <a href={artifact.url} target="_blank" rel="noopener">
-                    Open<span className="visually-hidden"> {artifact.name}</span>
-                  </a>
-                  <a href={downloadUrl(artifact.url)} download>
-                    Download<span className="visually-hidden"> {artifact.name}</span>
-                  </a>
-                </td>
+                <RowActions
+                  subject={artifact.name}
+                  actions={[
+                    { kind: "link", label: "Open", href: artifact.url, newTab: true },
+                    { kind: "link", label: "Download", href: downloadUrl(artifact.url), download: true },
+                  ]}
+                />
               </tr>
             ))}
             {inputs?.map((input) => (
@@ -52,11 +53,7 @@ export function ArtifactList({ artifacts, inputs, title = "Files" }: { artifacts
                 <td data-label="File" className="break">{input.name}</td>
                 <td data-label="Kind">your upload</td>
                 <td data-label="Size">{formatBytes(input.size)}</td>
-                <td className="actions">
-                  <a href={downloadUrl(input.url)} download>
-                    Download<span className="visually-hidden"> {input.name}</span>
-                  </a>
-                </td>
+                <RowActions subject={input.name} actions={[{ kind: "link", label: "Download", href: downloadUrl(input.url), download: true }]} />
               </tr>
             ))}
           </tbody>

@@ -4,6 +4,7 @@ import { downloadUrl } from "@/api/predictions";
 import { DownloadButtons } from "./ArtifactList";
 import { SummaryList } from "./SummaryList";
 import { countMap, num, record, str } from "./shape";
+import "./results.css";
 
 /** A batch (several files or a ZIP): one row per file, the annotated image on demand. */
 export function BatchResult({ job }: { job: Job }) {

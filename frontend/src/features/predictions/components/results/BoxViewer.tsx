@@ -11,6 +11,7 @@ import {
   type Detection,
   type Size,
 } from "./boxes";
+import "./BoxViewer.css";
 
 interface Props {
   imageUrl: string;

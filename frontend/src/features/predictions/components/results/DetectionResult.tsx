@@ -5,6 +5,7 @@ import { DownloadButtons } from "./ArtifactList";
 import { LookedFor } from "./LookedFor";
 import { SummaryList } from "./SummaryList";
 import { imageSpace, num, record } from "./shape";
+import "./results.css";
 
 export function DetectionResult({ job }: { job: Job }) {
   const result = record(job.result);

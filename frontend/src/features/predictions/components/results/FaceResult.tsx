@@ -4,6 +4,7 @@ import { detectionsFromFaces, UNCERTAIN_REASONS, type Detection } from "./boxes"
 import { DownloadButtons } from "./ArtifactList";
 import { SummaryList } from "./SummaryList";
 import { imageSpace, num, record, type Dict } from "./shape";
+import "./results.css";
 
 export const FACE_COLORS: Record<string, string> = { woman: "#be185d", man: "#1d4ed8", uncertain: "#4b5563", face: "#047857" };
 

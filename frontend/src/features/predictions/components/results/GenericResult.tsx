@@ -1,6 +1,7 @@
 import type { Job } from "@/api/types";
 import { SummaryList, scalarItems } from "./SummaryList";
 import { record } from "./shape";
+import "./results.css";
 
 /** Any result whose shape no viewer knows: its plain values, the images the model wrote. */
 export function GenericResult({ job }: { job: Job }) {

@@ -1,3 +1,5 @@
+import "./results.css";
+
 export function JsonView({ value, summary = "All result data (JSON)", open = false }: { value: unknown; summary?: string; open?: boolean }) {
   let text: string;
   try {

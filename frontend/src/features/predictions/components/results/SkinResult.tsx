@@ -4,6 +4,7 @@ import { Loading } from "@/components/Spinner";
 import { DownloadButtons } from "./ArtifactList";
 import { SummaryList } from "./SummaryList";
 import { num, record, str } from "./shape";
+import "./results.css";
 
 // NiiVue is large: it is loaded only when a skin segmentation result is shown.
 const VolumeViewer = lazy(() => import("./VolumeViewer"));

@@ -3,6 +3,7 @@ import { DownloadButtons } from "./ArtifactList";
 import { SummaryList } from "./SummaryList";
 import { countMap, num, record, str } from "./shape";
 import { VideoTimeline } from "./VideoTimeline";
+import "./results.css";
 
 export function VideoResult({ job }: { job: Job }) {
   const result = record(job.result);

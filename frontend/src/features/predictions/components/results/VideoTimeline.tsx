@@ -2,6 +2,7 @@
 // bucket of `bucket_s` seconds) as a small step chart, one line per class. Plain SVG with
 // presentation attributes (the CSP allows no inline styles).
 import { num, record } from "./shape";
+import "./VideoTimeline.css";
 
 // Distinct on light and dark backgrounds; a class keeps its colour in the chart and legend.
 const COLOURS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#9333ea", "#ea580c"];

@@ -1,6 +1,7 @@
 // An interactive NiiVue viewer (WebGL2) of a NIfTI volume with a mask as a red overlay.
 import { useEffect, useId, useRef, useState } from "react";
 import { Niivue, SLICE_TYPE } from "@niivue/niivue";
+import "./VolumeViewer.css";
 
 interface Source {
   url: string;

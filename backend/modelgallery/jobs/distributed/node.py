@@ -1,0 +1,149 @@
+"""A worker node: `modelgallery worker --groups torch,tf` (or `--models a,b`).
+
+One Celery worker per group, each in its own process tree (never two frameworks in one
+process), taking its group's queue from Redis. Each of its pool processes loads the
+group's models once at start, announces itself with a heartbeat (`cluster.py`), and runs
+one job at a time: it claims the job in the shared store (a compare-and-set from
+`queued`, so a message delivered twice runs once), fetches the inputs from object
+storage, runs the model with the worker code the local executor uses, publishes the
+outputs and records the end, exactly as the API's listener does on one machine.
+
+Cancelling: the process stops at the job's next progress report once the cancel key is
+set; the API kills it (Celery's revoke) if it does not. Its time limit: the same check
+at each progress report, and Celery's hard limit kills and replaces a process stuck
+past it. Admin load, unload and reload change the generation in Redis: each process
+exits when idle and Celery starts a fresh one, which loads what is wanted now."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+from celery import signals
+
+from ...core.settings import Settings
+from ...vision.registry import Registry, load_registry
+from .celery import RUN_TASK, celery_app
+from .cluster import model_queue
+from .node_process import NodeProcess, missing_reason
+
+log = logging.getLogger(__name__)
+
+
+class NodeSelectionError(ValueError):
+    pass
+
+
+def hosted(registry: Registry, groups: list[str], models: list[str]) -> dict[str, list[str]]:
+    """The enabled models this node serves, by group: those of `groups` and `models`
+    (every enabled model when both are empty)."""
+    unknown = [m for m in models if m not in registry.models]
+    unknown += [g for g in groups if g not in registry.groups]
+    if unknown:
+        raise NodeSelectionError(
+            f"not in the registry: {', '.join(unknown)} (groups: {', '.join(registry.groups)})"
+        )
+    chosen: dict[str, list[str]] = {}
+    for spec in registry.models.values():
+        wanted = (not groups and not models) or spec.group in groups or spec.name in models
+        if wanted and spec.enabled:
+            chosen.setdefault(spec.group, []).append(spec.name)
+    if not chosen:
+        raise NodeSelectionError("no enabled model matches: this node would serve nothing")
+    return chosen
+
+
+def run_node(settings: Settings, groups: list[str], models: list[str]) -> int:
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        log.warning(
+            "this node runs as root, which it never needs (it opens no port): run it as a "
+            "user of its own, e.g. `useradd --system modelgallery` (docs/scaling.md, "
+            "\"On a machine of your own, without Docker\")"
+        )
+    registry = load_registry(settings.models_file, settings.models_dir)
+    by_group = hosted(registry, groups, models)
+    if len(by_group) == 1:
+        [(group, names)] = by_group.items()
+        return _run_group(settings, group, names)
+    # One process tree per group; a group's worker that stops stops the node.
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "modelgallery", "worker", "--models", ",".join(names)]
+        )
+        for names in by_group.values()
+    ]
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    while all(child.poll() is None for child in children):
+        time.sleep(0.5)
+    forward(signal.SIGTERM, None)
+    return max(child.wait() for child in children)
+
+
+def _run_group(settings: Settings, group: str, names: list[str]) -> int:
+    node = settings.node_name or socket.gethostname()
+    processes = settings.workers_for(group)
+    app = celery_app(settings)
+    app.conf.worker_proc_alive_timeout = settings.worker_start_timeout_s
+    hostname = f"{node}.{group}@{socket.gethostname()}"
+    holder: dict[str, NodeProcess] = {}
+    registry = load_registry(settings.models_file, settings.models_dir)
+    queues = []
+    for name in names:
+        if missing := registry.models[name].missing_weights():
+            log.warning("%s: it takes no jobs of this model", missing_reason(node, name, missing))
+        else:
+            queues.append(model_queue(group, name))
+    if not queues:  # it still announces itself, with the reasons, on the admin page
+        log.error("node %s can run none of %s: it takes no jobs", node, ", ".join(names))
+
+    @app.task(name=RUN_TASK, bind=True)  # type: ignore[untyped-decorator]
+    def run_job(self: Any, job_id: str) -> None:
+        holder["process"].run(job_id, str(self.request.id))
+
+    def consume(model: str, wanted: bool) -> None:
+        """What a process could load decides what the node takes (a model that failed to
+        load, or whose weights were fetched since the node started)."""
+        queue = model_queue(group, model)
+        control = app.control.add_consumer if wanted else app.control.cancel_consumer
+        try:
+            control(queue, destination=[hostname])
+        except Exception as exc:  # Redis away: the next process start tries again
+            log.warning("could not %s %s: %s", "consume" if wanted else "leave", queue, exc)
+
+    def start_process(**_: Any) -> None:
+        holder["process"] = NodeProcess(settings, node, group, names, processes, consume)
+
+    def stop_process(**_: Any) -> None:
+        process = holder.pop("process", None)
+        if process is not None:
+            process.close()
+
+    signals.worker_process_init.connect(start_process, weak=False)
+    signals.worker_process_shutdown.connect(stop_process, weak=False)
+    log.info("node %s: group %s with %s, %d process(es)", node, group, names, processes)
+    app.worker_main(
+        [
+            "worker",
+            "--queues", ",".join(queues or [f"{group}:none"]),  # ":" is in no model name
+            "--concurrency", str(processes),
+            "--pool", "prefork",
+            "--hostname", hostname,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel", settings.log_level,
+        ]
+    )  # fmt: skip
+    return 0

@@ -1,0 +1,37 @@
+"""A job's next run as an executor takes it: the inputs as paths on this machine, its
+parameters, where its outputs go and its time limit."""
+
+from __future__ import annotations
+
+from ...core.settings import Settings
+from ...files.storage import JobFiles
+from ...media.sniff import kind_of
+from ...store.records import Job
+from ...vision.model import InputItem
+from ...vision.registry import ModelSpec
+from .executor import JobRun
+
+
+def time_limit(spec: ModelSpec, settings: Settings) -> float:
+    return spec.timeout_s or settings.job_timeout_s
+
+
+def run_of(job: Job, spec: ModelSpec, files: JobFiles, settings: Settings) -> JobRun:
+    inputs = [
+        InputItem(
+            path=files.input_path(job.id, f.stored),
+            name=f.name,
+            media_type=f.media_type,
+            kind=kind_of(f.media_type),
+        )
+        for f in job.inputs
+    ]
+    return JobRun(
+        job_id=job.id,
+        model=job.model,
+        inputs=inputs,
+        params=job.params,
+        outdir=files.output_dir(job.id),
+        timeout_s=time_limit(spec, settings),
+        attempts=job.attempts,
+    )

@@ -1,0 +1,143 @@
+"""The job lifecycle as the services ask for it: whether a model can take a job now, submit,
+wait, cancel, delete, and which of a visitor's jobs are still active. The record in the
+store is the single source of truth; `recorder.py` writes what the workers report."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from ...core.settings import Settings
+from ...files.storage import JobFiles
+from ...store.base import JobRepo
+from ...store.records import Job, JobQuery, JobStatus
+from ...vision.registry import ModelSpec
+from .events import EventBus
+from .executor import Executor
+from .recorder import ACTIVE, JobRecorder
+from .runs import run_of
+
+
+class ModelUnavailableError(Exception):
+    def __init__(
+        self, model: str, status: str, reason: str | None, retry_after_s: int | None = None
+    ) -> None:
+        super().__init__(reason or status)
+        self.model, self.status, self.reason = model, status, reason
+        self.retry_after_s = retry_after_s
+
+
+class JobService:
+    def __init__(
+        self,
+        settings: Settings,
+        jobs: JobRepo,
+        files: JobFiles,
+        executor: Executor,
+        recorder: JobRecorder,
+        bus: EventBus,
+    ) -> None:
+        self.settings = settings
+        self.jobs = jobs
+        self.files = files
+        self.executor = executor
+        self.recorder = recorder
+        self.bus = bus
+
+    def check_can_take(self, spec: ModelSpec) -> None:
+        """Raise ModelUnavailableError or QueueFullError when a job for `spec` would be
+        refused now (before an upload is read, not after). A model still loading, or
+        whose workers restart, takes jobs: they wait in the queue."""
+        state = self.executor.model_states().get(spec.name)
+        if state is None:
+            raise ModelUnavailableError(spec.name, "unavailable", None)
+        if state.status not in ("loaded", "loading"):
+            raise ModelUnavailableError(spec.name, state.status, state.reason, state.retry_after_s)
+        self.executor.check_room(spec.name)
+
+    def waiting_message(self, spec: ModelSpec) -> str:
+        """What a job accepted now says while it waits."""
+        state = self.executor.model_states().get(spec.name)
+        if state is None or state.status != "loading":
+            return "waiting for a worker"
+        restarting = (state.reason or "").startswith("restarting")
+        return f"waiting for a worker ({'restarting' if restarting else 'loading'})"
+
+    async def submit(self, job: Job, spec: ModelSpec) -> Job:
+        """Store a prepared job (its files already in place) and queue it. Raises
+        QueueFullError, after removing the job, when the queue is full."""
+        job = await self.jobs.create(job)
+        self.recorder.expect(job)
+        try:
+            self.executor.submit(run_of(job, spec, self.files, self.settings))
+        except Exception:
+            self.recorder.forget(job.id)
+            await self.jobs.delete(job.id)
+            await self.files.purge(job.id)
+            raise
+        return job
+
+    async def wait(self, job_id: str, timeout_s: float) -> Job | None:
+        """The job once it has ended, or its state when `timeout_s` runs out."""
+        async with self.bus.subscribe(job_id) as mailbox:
+            job = await self.jobs.get(job_id)
+            deadline = time.monotonic() + timeout_s
+            while job is not None and not job.status.terminal:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    job = await asyncio.wait_for(mailbox.get(), remaining)
+                except TimeoutError:
+                    break
+            return job
+
+    async def cancel(self, job_id: str) -> Job | None:
+        job = await self.jobs.get(job_id)
+        if job is None or job.status.terminal:
+            return job
+        if job.status == JobStatus.queued:
+            cancelled = await self.recorder.finish(job, JobStatus.cancelled, message="cancelled")
+            if cancelled is not None:
+                return cancelled
+            job = await self.jobs.get(job_id)  # it started meanwhile
+        if job is not None and job.status == JobStatus.running:
+            await self.executor.cancel(job_id)
+        return job
+
+    async def delete(self, job_id: str) -> bool:
+        job = await self.jobs.get(job_id)
+        if job is None:
+            return False
+        if job.status in ACTIVE:
+            await self.cancel(job_id)
+        deleted = await self.jobs.delete(job_id)
+        await self.files.purge(job_id)
+        self.recorder.forget(job_id)
+        return deleted
+
+    async def still_active(self, job_ids: set[str]) -> set[str]:
+        """Which of these jobs are queued or running, wherever they run: those of this
+        process's workers from memory, the others from the store."""
+        active = {i for i in job_ids if self.recorder.here(i)}
+        for job_id in job_ids - active:
+            job = await self.jobs.get(job_id)
+            if job is not None and job.status in ACTIVE:
+                active.add(job_id)
+        return active
+
+    async def fail_queued(self, model: str, reason: str) -> int:
+        """End every job of `model` still waiting; their slots skip them."""
+        count = 0
+        while True:
+            page = await self.jobs.query(
+                JobQuery(model=model, status=JobStatus.queued, limit=200)
+            )
+            ended = [
+                ended
+                for j in page.data
+                if (ended := await self.recorder.finish(j, JobStatus.failed, error=reason))
+            ]
+            count += len(ended)
+            if len(page.data) < 200 or not ended:
+                return count

@@ -1,0 +1,288 @@
+"""The `yolo` family: boxes, labels and confidences on images, batches and videos, from
+whatever `ultralytics.YOLO` loads.
+
+The weights decide the path (`load`): a `.pt` checkpoint (YOLOv5u/v8/11) and a TFLite export
+run through our own letterbox → network → NMS (`yolo_net.py`) on the runtime chosen; other
+formats (ONNX, an OpenVINO folder, end-to-end heads) on ultralytics' own predictor
+(`UltralyticsEngine`). `yolov5_classic.py` builds on this family for the original YOLOv5
+checkpoints. Images, batches and videos come from `pipelines.video.VideoPipeline`.
+
+Frameworks are imported inside `load()` and the functions it calls: the API process imports
+this module only to read the declarations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ...media.annotate import annotate
+from ..declarations import Param, ResultKind, RuntimeChoice, RuntimeName, RuntimeRequest
+from ..params import check_params
+from ..pipelines.image import ImageResult, Item
+from ..pipelines.video import VideoPipeline
+from ..runtimes.exports import exported
+from ..runtimes.litert import LiteRtNet
+from ..runtimes.onnxruntime import OnnxRuntimeNet
+from ..runtimes.openvino import OpenVinoNet
+from ..runtimes.selection import Net, PerThreadCount, choose
+from ..runtimes.ultralytics import (
+    detection_network,
+    export_onnx,
+    load_predictor,
+    prepare_runtime,
+    ultralytics_metadata,
+)
+from .yolo_net import (
+    MAX_DETECTIONS,
+    TRIAL_FILTER,
+    BoxFilter,
+    Layout,
+    YoloNet,
+    detections,
+    serve_network,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    from torch import Tensor
+    from ultralytics import YOLO
+
+
+class YoloDetector(VideoPipeline[BoxFilter]):
+    params: ClassVar[dict[str, Param]] = {
+        "conf": Param(
+            type="float", default=0.25, min=0.01, max=0.99, description="minimum confidence"
+        ),
+        "iou": Param(
+            type="float",
+            default=0.45,
+            min=0.1,
+            max=0.95,
+            description="overlap (IoU) above which the weaker of two boxes is dropped",
+        ),
+        "classes": Param(
+            type="list", description="class names to keep, e.g. person,car (default: all)"
+        ),
+        "track": Param(
+            type="bool",
+            default=True,
+            description="videos: follow objects across frames and count each once "
+            "(ignored for images)",
+        ),
+    }
+    result_kinds: ClassVar[dict[str, ResultKind]] = {
+        **VideoPipeline.result_kinds,
+        "image": "detections",
+    }
+    csv_columns: ClassVar[tuple[str, ...]] = ("count", "counts")
+
+    runtimes: ClassVar[tuple[RuntimeName, ...]] = ("torch", "onnxruntime", "openvino", "litert")
+    batches: ClassVar[bool] = True
+    draws_result_kind: ClassVar[bool] = True
+
+    names: dict[int, str]
+    imgsz: int
+    _engine: YoloNet | UltralyticsEngine
+
+    def load(self) -> None:
+        threads = prepare_runtime()
+        self.imgsz = int(self.spec.options.get("imgsz", 640))
+        weights = self.spec.weight_paths[0]
+        requested = self.spec.runtime or "auto"
+        if weights.suffix == ".pt":
+            self._engine, self.runtime = exported_engine(weights, self.imgsz, threads, requested)
+        elif weights.suffix == ".tflite":
+            self._engine, self.runtime = tflite_engine(weights, self.imgsz, threads, requested)
+        else:
+            self._engine, self.runtime = ultralytics_engine(weights, self.imgsz, threads, requested)
+        self.names = self._engine.names
+        self.classes = list(self.names.values())
+
+    def use_threads(self, threads: int) -> None:
+        self._engine.use_threads(threads)
+
+    def warmup(self) -> None:
+        import numpy as np
+
+        self.infer(np.zeros((self.imgsz, self.imgsz, 3), np.uint8), TRIAL_FILTER)
+
+    def prepare(self, params: dict[str, Any]) -> BoxFilter:
+        """The job's values, checked against this model's bounds again: the API checks
+        them too, but in-process callers (tests, benchmarks) do not go through it."""
+        values = check_params(self.spec.params or self.params, params)
+        wanted = values["classes"] or []
+        return BoxFilter(values["conf"], values["iou"], self._class_ids(wanted) if wanted else None)
+
+    def infer(self, image: np.ndarray, settings: BoxFilter) -> list[Item]:
+        return self._engine(image, settings)
+
+    def infer_many(self, images: list[np.ndarray], settings: list[BoxFilter]) -> list[list[Item]]:
+        return self._engine.many(images, settings)
+
+    def batch_speedup(self, size: int) -> float:
+        return self._engine.batch_speedup(size)
+
+    def draw(self, image: np.ndarray, items: list[Item]) -> np.ndarray:
+        drawn: np.ndarray = annotate(image, "detections", items)
+        return drawn
+
+    def summarise(self, items: list[Item]) -> dict[str, Any]:
+        return {"counts": _counts(items)}
+
+    def csv_row(self, result: ImageResult) -> dict[str, Any]:
+        counts = result.summary.get("counts", {})
+        return {
+            "count": len(result.items),
+            "counts": "; ".join(f"{name}={n}" for name, n in counts.items()),
+        }
+
+    def _class_ids(self, wanted: list[str]) -> list[int]:
+        """Class names (any case) or ids; an unknown one is an error naming the choices."""
+        by_name = {name.lower(): cid for cid, name in self.names.items()}
+        ids, unknown = [], []
+        for item in (str(w).strip() for w in wanted):
+            if item.lower() in by_name:
+                ids.append(by_name[item.lower()])
+            elif item.isdigit() and int(item) in self.names:
+                ids.append(int(item))
+            else:
+                unknown.append(item)
+        if unknown:
+            known = ", ".join(self.names.values())
+            raise ValueError(
+                f"unknown class(es) for this model: {', '.join(unknown)}. "
+                f"It detects: {_shorten(known, 400)}"
+            )
+        return sorted(set(ids))
+
+
+class UltralyticsEngine:
+    """ultralytics' own predictor (its letterbox, network and NMS), for the formats it reads
+    that we do not export; one instance per thread count (`load_predictor`)."""
+
+    def __init__(self, weights: Path, imgsz: int, threads: int) -> None:
+        self._imgsz = imgsz
+        self.predictors: PerThreadCount[YOLO] = PerThreadCount(
+            lambda n: load_predictor(weights, n), threads
+        )
+        self.names = {int(k): str(v) for k, v in self.predictors.current().names.items()}
+
+    def __call__(self, image: np.ndarray, keep: BoxFilter) -> list[Item]:
+        result = self.predictors.current().predict(
+            image,
+            conf=keep.conf,
+            iou=keep.iou,
+            classes=keep.class_ids,
+            imgsz=self._imgsz,
+            max_det=MAX_DETECTIONS,
+            verbose=False,
+        )
+        boxes = result[0].boxes
+        return detections(boxes.xyxy.tolist(), boxes.conf.tolist(), boxes.cls.tolist(), self.names)
+
+    def many(self, images: list[np.ndarray], keep: list[BoxFilter]) -> list[list[Item]]:
+        return [self(image, k) for image, k in zip(images, keep, strict=True)]
+
+    def use_threads(self, threads: int) -> None:
+        self.predictors.use(threads)
+
+    def batch_speedup(self, size: int) -> float:
+        return 1.0  # ultralytics' predictor runs a list of images one by one
+
+
+def exported_engine(
+    weights: Path, imgsz: int, threads: int, requested: RuntimeRequest
+) -> tuple[YoloNet | UltralyticsEngine, RuntimeChoice]:
+    """An ultralytics `.pt` checkpoint on the runtime `requested` (or the fastest with
+    `auto`): PyTorch runs its network, ONNX Runtime and OpenVINO its ONNX export (made by
+    ultralytics' exporter, cached beside the checkpoint). End-to-end heads stay on
+    ultralytics' own predictor."""
+    import torch
+
+    network = detection_network(weights)
+    if network.end2end:
+        return ultralytics_engine(weights, imgsz, threads, requested, native="torch")
+    stride = network.stride
+    size = -(-imgsz // stride) * stride  # the network takes multiples of its stride
+
+    @cache
+    def onnx() -> Path:
+        return exported(weights, ".onnx", lambda target: export_onnx(weights, target, size))
+
+    def on_torch(batch: np.ndarray) -> Tensor:
+        with torch.inference_mode():
+            return network.module(torch.from_numpy(batch))[0]
+
+    builds: dict[RuntimeName, Callable[[int], Net]] = {
+        "torch": lambda _: on_torch,  # the worker resizes PyTorch's own pool
+        "onnxruntime": lambda n: OnnxRuntimeNet(onnx(), n),
+        "openvino": lambda n: OpenVinoNet(onnx(), n),
+    }
+    layout = Layout(size, stride, network.names, objectness=False, channels_first=True)
+    return serve_network(requested, builds, threads, layout)
+
+
+def tflite_engine(
+    weights: Path, imgsz: int, threads: int, requested: RuntimeRequest
+) -> tuple[YoloNet | UltralyticsEngine, RuntimeChoice]:
+    """An ultralytics TFLite export on LiteRT or OpenVINO (which reads TFLite graphs),
+    with the names and input size its embedded metadata gives. An export without that
+    metadata, or with an end-to-end head, stays on ultralytics' predictor."""
+    meta = ultralytics_metadata(weights)
+    if not meta.get("names") or meta.get("end2end") or meta.get("task", "detect") != "detect":
+        return ultralytics_engine(weights, imgsz, threads, requested)
+    names = {int(k): str(v) for k, v in meta["names"].items()}
+    size = int(meta.get("imgsz", [imgsz])[0])  # the graph's input is fixed
+    builds: dict[RuntimeName, Callable[[int], Net]] = {
+        "litert": lambda n: LiteRtNet(weights, n),
+        "openvino": lambda n: OpenVinoNet(weights, n),
+    }
+    stride = int(meta.get("stride", 32))
+    layout = Layout(
+        size, stride, names, objectness=False, channels_first=True, square=True, normalized=True
+    )
+    return serve_network(requested, builds, threads, layout)
+
+
+def ultralytics_engine(
+    weights: Path,
+    imgsz: int,
+    threads: int,
+    requested: RuntimeRequest,
+    native: RuntimeName | None = None,
+) -> tuple[UltralyticsEngine, RuntimeChoice]:
+    """Every other file ultralytics reads, on the runtime its format implies."""
+    import numpy as np
+
+    native = native or _NATIVE.get(weights.suffix.lower(), "torch")
+    if weights.is_dir():
+        native = "openvino"
+
+    builders: dict[RuntimeName, Callable[[], UltralyticsEngine]] = {
+        native: lambda: UltralyticsEngine(weights, imgsz, threads)
+    }
+    sample = np.zeros((imgsz, imgsz, 3), np.uint8)
+    chosen, choice = choose(requested, builders, lambda e: e(sample, TRIAL_FILTER))
+    chosen.predictors.prepare(1)
+    return chosen, choice
+
+
+_NATIVE: dict[str, RuntimeName] = {
+    ".tflite": "litert",
+    ".onnx": "onnxruntime",
+    ".xml": "openvino",
+    ".pt": "torch",
+}
+
+
+def _counts(items: list[Item]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item["label"]] = counts.get(item["label"], 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

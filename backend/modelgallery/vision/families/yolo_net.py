@@ -1,0 +1,235 @@
+"""One image through a bare YOLO network, whatever runtime runs it: letterbox → network → NMS.
+
+The image is letterboxed as YOLO was trained (`letterbox`), the network runs on PyTorch, ONNX
+Runtime, OpenVINO or LiteRT (`runtimes/`, one instance per thread count), and its raw rows
+become NMS-filtered items in the image's own pixels (`nms`). Every runtime sees the same
+input and goes through the same box code, so they find the same boxes. Used by classic
+YOLOv5 checkpoints and by ultralytics checkpoints served on an export (`yolo.py`,
+`yolov5_classic.py`); the image and video pipelines call it through the family's `infer`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..declarations import RuntimeChoice, RuntimeName, RuntimeRequest
+from ..pipelines.image import Item
+from ..runtimes.selection import Net, PerThreadCount, choose, median_ms
+
+if TYPE_CHECKING:
+    import numpy as np
+    from torch import Tensor
+
+MAX_DETECTIONS = 300
+_MAX_NMS_CANDIDATES = 30_000  # far past any real image; bounds NMS time
+
+
+@dataclass(frozen=True)
+class BoxFilter:
+    """Which boxes a job keeps: a job's parameters as a detector takes them."""
+
+    conf: float
+    iou: float  # NMS drops the weaker of two boxes that overlap more than this
+    class_ids: list[int] | None  # None: every class
+
+
+TRIAL_FILTER = BoxFilter(conf=0.25, iou=0.45, class_ids=None)  # warm-up and timing runs
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a bare YOLO network takes and gives."""
+
+    imgsz: int  # the letterbox's longer side, a multiple of `stride`
+    stride: int
+    names: dict[int, str]
+    objectness: bool  # YOLOv5's rows hold an objectness score; v8's do not
+    channels_first: bool  # v8 exports give (1, 4 + classes, anchors), v5 (1, anchors, 5 + classes)
+    square: bool = False  # a graph of fixed input size (TFLite) takes imgsz x imgsz
+    normalized: bool = False  # boxes in 0..1 of the input (TFLite exports), not pixels
+
+
+@dataclass(frozen=True)
+class Letterboxed:
+    batch: np.ndarray  # NCHW float32 in 0..1, RGB
+    ratio: float  # input pixels per image pixel
+    pad: tuple[float, float]  # left, top
+
+
+def letterbox(image: np.ndarray, size: int, stride: int, square: bool = False) -> Letterboxed:
+    """Scale the longer side to `size`, pad the rest to a multiple of `stride` (grey, as
+    YOLO was trained), or to a `square` of `size` for a graph of fixed input size."""
+    import cv2
+    import numpy as np
+
+    height, width = image.shape[:2]
+    ratio = min(size / height, size / width)
+    new_w, new_h = round(width * ratio), round(height * ratio)
+    if square:
+        pad_w, pad_h = (size - new_w) / 2, (size - new_h) / 2
+    else:
+        pad_w, pad_h = (-new_w) % stride / 2, (-new_h) % stride / 2
+    if (new_w, new_h) != (width, height):
+        image = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    top, bottom = round(pad_h - 0.1), round(pad_h + 0.1)
+    left, right = round(pad_w - 0.1), round(pad_w + 0.1)
+    image = cv2.copyMakeBorder(
+        image, top, bottom, left, right, cv2.BORDER_CONSTANT, value=(114, 114, 114)
+    )
+    # Assigned into a float array, then scaled in place: converting the strided BGR->RGB
+    # view in one step (`np.ascontiguousarray(..., np.float32)`) took ten times as long.
+    batch = np.empty((1, 3, *image.shape[:2]), np.float32)
+    batch[0] = image.transpose(2, 0, 1)[::-1]
+    batch /= 255
+    return Letterboxed(batch, ratio, (left, top))
+
+
+def nms(
+    rows: Tensor,
+    keep: BoxFilter,
+    objectness: bool,
+    letterboxed: Letterboxed,
+    image_shape: tuple[int, ...],
+    names: dict[int, str],
+) -> list[Item]:
+    """Rows of (cx, cy, w, h, [objectness,] class scores...) of the letterboxed input →
+    the image's items, best first."""
+    import torch
+    import torchvision
+
+    first_class = 5 if objectness else 4
+    if objectness:  # a score is objectness x class score (both <= 1): drop the rest first
+        rows = rows[rows[:, 4] > keep.conf]
+    scores, classes = rows[:, first_class:].max(1)
+    if objectness:
+        scores = scores * rows[:, 4]
+    kept = scores > keep.conf
+    if keep.class_ids is not None:
+        kept &= torch.isin(classes, torch.tensor(keep.class_ids))
+    rows, scores, classes = rows[kept], scores[kept], classes[kept]
+    if scores.numel() > _MAX_NMS_CANDIDATES:
+        top = scores.topk(_MAX_NMS_CANDIDATES).indices
+        rows, scores, classes = rows[top], scores[top], classes[top]
+    half = rows[:, 2:4] / 2
+    boxes = torch.cat((rows[:, :2] - half, rows[:, :2] + half), 1)
+    best = torchvision.ops.batched_nms(boxes, scores, classes, keep.iou)[:MAX_DETECTIONS]
+    boxes, scores, classes = boxes[best], scores[best], classes[best]
+    # back from the letterboxed input to the image's own pixels
+    (left, top), ratio = letterboxed.pad, letterboxed.ratio
+    boxes[:, [0, 2]] = ((boxes[:, [0, 2]] - left) / ratio).clamp(0, image_shape[1])
+    boxes[:, [1, 3]] = ((boxes[:, [1, 3]] - top) / ratio).clamp(0, image_shape[0])
+    return detections(boxes.tolist(), scores.tolist(), classes.tolist(), names)
+
+
+def detections(
+    boxes: list[list[float]], scores: list[float], classes: list[float], names: dict[int, str]
+) -> list[Item]:
+    """The items of one image: class, label, confidence and box (x1, y1, x2, y2 in the
+    input image's pixels)."""
+    found: list[Item] = []
+    for box, score, cls in zip(boxes, scores, classes, strict=True):
+        cid = int(cls)
+        found.append(
+            {
+                "class_id": cid,
+                "label": names.get(cid, str(cid)),
+                "confidence": round(float(score), 4),
+                "box": [round(v, 1) for v in box],
+            }
+        )
+    return found
+
+
+class YoloNet:
+    """letterbox → the network at the job's thread count → NMS, for one image or several."""
+
+    def __init__(self, net: PerThreadCount[Net], layout: Layout) -> None:
+        self.net, self.layout, self.names = net, layout, layout.names
+        self._batches = True  # until a graph of fixed batch size says otherwise
+
+    def __call__(self, image: np.ndarray, keep: BoxFilter) -> list[Item]:
+        boxed = self._letterbox(image)
+        return self._items(self.net(boxed.batch)[0], boxed, image.shape, keep)
+
+    def many(self, images: list[np.ndarray], keep: list[BoxFilter]) -> list[list[Item]]:
+        """Several images, each read back with its own filter. Images whose letterboxed
+        input has the same shape (same-sized images: one camera's, one scanner's) go
+        through the network in one pass; padding others to a common shape would change
+        what the network sees, and so what it finds, so they run on their own."""
+        import numpy as np
+
+        boxed = [self._letterbox(image) for image in images]
+        by_shape: dict[tuple[int, ...], list[int]] = {}
+        for index, box in enumerate(boxed):
+            by_shape.setdefault(box.batch.shape, []).append(index)
+        found: list[list[Item]] = [[] for _ in images]
+        for indices in by_shape.values():
+            raw = None
+            if self._batches and len(indices) > 1:
+                try:
+                    raw = self.net(np.concatenate([boxed[i].batch for i in indices]))
+                except Exception:  # a graph exported for one image at a time
+                    raw = None
+                if raw is None or len(raw) != len(indices):  # or one that ignores the rest
+                    self._batches, raw = False, None
+            for position, index in enumerate(indices):
+                box, image = boxed[index], images[index]
+                own = raw[position] if raw is not None else self.net(box.batch)[0]
+                found[index] = self._items(own, box, image.shape, keep[index])
+        return found
+
+    def _letterbox(self, image: np.ndarray) -> Letterboxed:
+        return letterbox(image, self.layout.imgsz, self.layout.stride, self.layout.square)
+
+    def _items(
+        self, raw: object, boxed: Letterboxed, shape: tuple[int, ...], keep: BoxFilter
+    ) -> list[Item]:
+        import torch
+
+        layout = self.layout
+        with torch.inference_mode():
+            rows = torch.as_tensor(raw)
+            rows = rows.T if layout.channels_first else rows
+            if layout.normalized:
+                rows[:, :4] *= layout.imgsz
+            return nms(rows, keep, layout.objectness, boxed, shape, self.names)
+
+    def use_threads(self, threads: int) -> None:
+        self.net.use(threads)
+
+    def batch_speedup(self, size: int) -> float:
+        """Images per second in batches of `size` over one by one, at one thread."""
+        import numpy as np
+
+        image = np.zeros((self.layout.imgsz, self.layout.imgsz, 3), np.uint8)
+        threads, filters = self.net.threads, [TRIAL_FILTER] * size
+        self.net.use(1)
+        try:
+            one = median_ms(lambda: self(image, TRIAL_FILTER), runs=3)
+            batch = median_ms(lambda: self.many([image] * size, filters), runs=2)
+        finally:
+            self.net.use(threads)
+        if not self._batches:  # the graph takes one image at a time: nothing to gain
+            return 1.0
+        return round(one * size / batch, 2) if batch > 0 else 1.0
+
+
+def serve_network(
+    requested: RuntimeRequest,
+    builds: dict[RuntimeName, Callable[[int], Net]],
+    threads: int,
+    layout: Layout,
+) -> tuple[YoloNet, RuntimeChoice]:
+    """The network on the runtime `requested` (or the fastest with `auto`, timed on a blank
+    image), given how to build it on each runtime at a thread count."""
+    import numpy as np
+
+    def engine(build: Callable[[int], Net]) -> Callable[[], YoloNet]:
+        return lambda: YoloNet(PerThreadCount(build, threads), layout)
+
+    builders = {name: engine(build) for name, build in builds.items()}
+    sample = np.zeros((layout.imgsz, layout.imgsz, 3), np.uint8)
+    chosen, choice = choose(requested, builders, lambda e: e(sample, TRIAL_FILTER))
+    chosen.net.prepare(1)  # a job's share when the machine is busy
+    return chosen, choice

@@ -1,0 +1,54 @@
+// The upload uses XMLHttpRequest because fetch() cannot report upload progress.
+import { ApiError, apiErrorFrom, NETWORK_ERROR_STATUS } from "./errors";
+import type { Job } from "./types";
+
+export interface UploadProgress {
+  loaded: number;
+  total: number;
+}
+
+export interface UploadRequest {
+  model: string;
+  files: File[];
+  params: Record<string, string>;
+  onProgress?: (progress: UploadProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** The multipart body: every file in the field `file`, then the parameters. */
+export function buildUploadForm(files: File[], params: Record<string, string>): FormData {
+  const form = new FormData();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== "") form.append(key, value);
+  }
+  for (const file of files) form.append("file", file, file.name);
+  return form;
+}
+
+export function uploadPrediction({ model, files, params, onProgress, signal }: UploadRequest): Promise<Job> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/models/${encodeURIComponent(model)}/predictions`);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.responseType = "text";
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress?.({ loaded: event.loaded, total: event.total });
+    };
+    xhr.onload = () => {
+      let body: unknown = xhr.responseText;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        /* keep the text */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as Job);
+      else reject(apiErrorFrom(xhr.status, body, xhr.getResponseHeader("Retry-After")));
+    };
+    xhr.onerror = () =>
+      reject(new ApiError(NETWORK_ERROR_STATUS, "The upload was interrupted: the server could not be reached.", "network"));
+    xhr.onabort = () => reject(new DOMException("The upload was cancelled.", "AbortError"));
+    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    xhr.send(buildUploadForm(files, params));
+  });
+}
