@@ -1,11 +1,7 @@
 """The distributed executor: jobs go to Celery worker nodes through Redis, one queue per
-worker group; the nodes (`jobs/node.py`, started with `modelgallery worker`) run them and
-record them in the shared store, as the local executor's listener does here.
-
-What this side sees of the nodes is their heartbeats (`cluster.py`), read once a second:
-the models' states are the cluster's (a model is available while one live process serves
-it), and a running job whose process stopped beating was lost with it (the job service
-then runs it again or fails it)."""
+model; the nodes (`node.py`, started with `modelgallery worker`) run them and record them
+in the shared store, as the local executor's recorder does here. What this side sees of
+the nodes (their heartbeats, the queues' lengths) is `view.py`."""
 
 from __future__ import annotations
 

@@ -1,12 +1,11 @@
 """A worker node: `modelgallery worker --groups torch,tf` (or `--models a,b`).
 
 One Celery worker per group, each in its own process tree (never two frameworks in one
-process), taking its group's queue from Redis. Each of its pool processes loads the
-group's models once at start, announces itself with a heartbeat (`cluster.py`), and runs
-one job at a time: it claims the job in the shared store (a compare-and-set from
-`queued`, so a message delivered twice runs once), fetches the inputs from object
-storage, runs the model with the worker code the local executor uses, publishes the
-outputs and records the end, exactly as the API's listener does on one machine.
+process), taking from Redis the queues of the group's models that it can run (one queue
+per model: a model whose weights are missing here is left to the other nodes). Each pool
+process (`node_process.py`) loads the group's models once at start, announces itself with
+a heartbeat (`cluster.py`), and runs one job at a time, recording it exactly as the API's
+recorder does on one machine.
 
 Cancelling: the process stops at the job's next progress report once the cancel key is
 set; the API kills it (Celery's revoke) if it does not. Its time limit: the same check
