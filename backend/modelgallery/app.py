@@ -42,6 +42,7 @@ from .services.accounts import AccountService
 from .services.admin import AdminService
 from .services.contact import ContactService
 from .services.container import Services
+from .services.intake import Intake
 from .services.models import ModelCatalog
 from .services.predictions import PredictionService
 from .services.quotas import Quotas, active_jobs
@@ -136,7 +137,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         raise
     store = create_store(settings)
     await store.open()
-    await fill_result_kinds(store.jobs, registry)
+    await fill_result_kinds(store, registry)
     executor = _executor(settings, registry)
     bus: EventBus = (
         RedisEventBus(redis, latest=store.jobs.get)
@@ -159,9 +160,8 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     quotas = Quotas(settings, jobs.still_active, limits, active_jobs(settings))
     services = Services(
         settings=settings,
-        predictions=PredictionService(
-            settings, jobs, store.jobs, files, registry, bus, retention, disk, quotas
-        ),
+        intake=Intake(settings, jobs, files, disk, quotas),
+        predictions=PredictionService(settings, jobs, store.jobs, files, registry, bus, retention),
         models=catalog,
         accounts=accounts,
         admin=AdminService(settings, store, jobs, executor, catalog, outbox, retention),

@@ -67,7 +67,7 @@ def test_tracking_off_gives_the_counts_without_ids(
     model = loaded(specs["yolov5-classic"].model_copy(update={"options": {"imgsz": 320}}))
     sample = samples / "people_movement.mp4"
     tracked, _ = predict(model, sample, {"track": True}, tmp_path / "on")
-    summary, frames = predict(model, sample, {"track": "false"}, tmp_path / "off")
+    summary, frames = predict(model, sample, {"track": False}, tmp_path / "off")
 
     assert len(frames) == summary["frames"] == FRAMES
     assert all("track_id" not in d for f in frames for d in f["detections"])

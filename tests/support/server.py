@@ -93,7 +93,8 @@ class BackendServer:
         env.update(self.env)
         # The toy model family lives in tests/support; backend/ first so that a second
         # worktree runs its own code, not the one the shared venv's editable install names.
-        env["PYTHONPATH"] = os.pathsep.join([str(REPO / "backend"), str(REPO)])
+        extra = [self.env["PYTHONPATH"]] if self.env.get("PYTHONPATH") else []
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO / "backend"), str(REPO), *extra])
         # the process keeps its own copy of the file; ours is closed at once
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(

@@ -12,6 +12,7 @@ from ..services.accounts import AccountService
 from ..services.admin import AdminService
 from ..services.contact import ContactService
 from ..services.container import Services
+from ..services.intake import Intake
 from ..services.models import ModelCatalog
 from ..services.predictions import PredictionService
 from ..services.status import StatusService
@@ -33,6 +34,10 @@ _AllServices = Annotated[Services, Depends(_services)]
 
 def _settings(services: _AllServices) -> Settings:
     return services.settings
+
+
+def _intake(services: _AllServices) -> Intake:
+    return services.intake
 
 
 def _predictions(services: _AllServices) -> PredictionService:
@@ -60,6 +65,7 @@ def _status(services: _AllServices) -> StatusService:
 
 
 AppSettings = Annotated[Settings, Depends(_settings)]
+Uploads = Annotated[Intake, Depends(_intake)]
 Predictions = Annotated[PredictionService, Depends(_predictions)]
 Models = Annotated[ModelCatalog, Depends(_models)]
 Accounts = Annotated[AccountService, Depends(_accounts)]

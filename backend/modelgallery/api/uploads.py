@@ -10,7 +10,6 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,7 +19,7 @@ from starlette.requests import ClientDisconnect
 
 from ..core.disk import out_of_space
 from ..services.errors import InsufficientStorage
-from ..services.predictions import UploadedFile
+from ..services.intake import Received, Upload, UploadedFile
 from .errors import ApiError
 
 _MAX_FIELD_BYTES = 64 * 1024
@@ -28,12 +27,6 @@ _MAX_FIELDS = 50
 # How much is written between two looks at the free space (a statvfs call each).
 _SPACE_CHECK_BYTES = 1024 * 1024
 FILE_FIELDS = ("file", "files")
-
-
-@dataclass
-class Received:
-    fields: dict[str, str] = field(default_factory=dict)
-    files: list[UploadedFile] = field(default_factory=list)
 
 
 def display_name(raw: str) -> str:
@@ -48,25 +41,23 @@ def display_name(raw: str) -> str:
 RoomCheck = Callable[[int], None]
 
 
-async def receive(
-    request: Request, folder: Path, max_bytes: int, max_files: int, check_room: RoomCheck
-) -> Received:
-    """Parse a multipart/form-data body into `folder`. Raises ApiError 413 past `max_bytes`
-    (all files together), 400 for a malformed body. `check_room(bytes)` raises when that
-    many more bytes would not leave the reserve free: it is asked with the declared length
-    first, then every `_SPACE_CHECK_BYTES` written; a write that finds the disk full
-    raises InsufficientStorage too."""
+async def receive(request: Request, upload: Upload) -> Received:
+    """Parse a multipart/form-data body into the upload's folder. Raises ApiError 413 past
+    the model's limit (all files together, the declared length first), 400 for a malformed
+    body. The free space is checked for the declared length before the body is read, then
+    every `_SPACE_CHECK_BYTES` written (`upload.check_room`, 507); a write that finds the
+    disk full raises InsufficientStorage too."""
     content_type = request.headers.get("content-type", "")
     kind, options = parse_options_header(content_type)
     if kind != b"multipart/form-data" or b"boundary" not in options:
         raise ApiError(415, "send the file as multipart/form-data (a form with a file field)")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit():
-        if int(declared) > max_bytes + _MAX_FIELD_BYTES:
-            raise ApiError(413, _too_large(max_bytes))
-        check_room(int(declared))
+    max_bytes = upload.spec.max_upload_bytes
+    declared = upload.request.declared_bytes
+    if declared is not None and declared > max_bytes + _MAX_FIELD_BYTES:
+        raise ApiError(413, _too_large(max_bytes))
+    upload.check_room(declared or 0)
 
-    state = _PartState(folder, max_bytes, max_files, check_room)
+    state = _PartState(upload.folder, max_bytes, upload.spec.max_files, upload.check_room)
     parser = MultipartParser(
         options[b"boundary"],
         {

@@ -9,7 +9,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from . import archive, nifti, video
-from .sniff import KIND_LABELS, MediaError, Sniffed, sniff
+from .sniff import MediaError, Sniffed, kinds_in_words, sniff
 
 # Large enough for any photo; small enough that a decompression bomb is refused.
 MAX_IMAGE_PIXELS = 120_000_000
@@ -24,7 +24,7 @@ def check(path: Path, kinds: list[str]) -> Sniffed:
         head = fh.read(4096)
     found = sniff(head)
     if found.kind not in kinds:
-        wanted = " or ".join(KIND_LABELS.get(k, k) for k in kinds)
+        wanted = kinds_in_words(kinds)
         article = "an" if found.label.startswith(_SAID_WITH_A_VOWEL) else "a"
         raise MediaError(f"This model takes {wanted}, but the file is {article} {found.label}.")
     _DECODERS[found.kind](path, found)

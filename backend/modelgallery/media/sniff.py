@@ -147,6 +147,11 @@ def media_types_of(kinds: list[str]) -> list[str]:
     return [media_type for media_type in EXTENSIONS if kind_of(media_type) in kinds]
 
 
+def kinds_in_words(kinds: list[str]) -> str:
+    """What a model takes, as its refusals and the web UI say it."""
+    return " or ".join(KIND_LABELS.get(k, k) for k in kinds)
+
+
 def extensions_of(kinds: list[str]) -> list[str]:
     """Every file name ending an upload of these kinds may have."""
     return [ending for media_type in media_types_of(kinds) for ending in NAME_ENDINGS[media_type]]

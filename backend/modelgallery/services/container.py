@@ -9,6 +9,7 @@ from ..core.settings import Settings
 from .accounts import AccountService
 from .admin import AdminService
 from .contact import ContactService
+from .intake import Intake
 from .models import ModelCatalog
 from .predictions import PredictionService
 from .status import StatusService
@@ -17,6 +18,7 @@ from .status import StatusService
 @dataclass(frozen=True)
 class Services:
     settings: Settings
+    intake: Intake
     predictions: PredictionService
     models: ModelCatalog
     accounts: AccountService

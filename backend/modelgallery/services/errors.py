@@ -47,6 +47,9 @@ class Unavailable(ServiceError):
     """The model cannot take the job now (unavailable, or its queue is full)."""
 
 
+NO_FILE_STORAGE = "The server cannot reach its file storage right now; please try again later."
+
+
 OUT_OF_STORAGE = (
     "The server is out of storage space; please try again later or contact the administrator."
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..jobs.lifecycle.executor import Executor, ModelState
-from ..media.sniff import extensions_of, media_types_of
+from ..media.sniff import extensions_of, kinds_in_words, media_types_of
 from ..vision.registry import ModelSpec, Registry
 from .errors import NotFound
 
@@ -17,6 +17,7 @@ class ModelView:
     state: ModelState | None  # None: no worker hosts it
     accepts: list[str]  # media types
     extensions: list[str]  # file name endings: ".jpg", ".nii.gz"
+    takes: str  # in words, as the refusals say it
 
 
 class ModelCatalog:
@@ -41,4 +42,7 @@ class ModelCatalog:
 
 
 def _view(spec: ModelSpec, state: ModelState | None) -> ModelView:
-    return ModelView(spec, state, media_types_of(spec.kinds), extensions_of(spec.kinds))
+    kinds = spec.kinds
+    return ModelView(
+        spec, state, media_types_of(kinds), extensions_of(kinds), kinds_in_words(kinds)
+    )

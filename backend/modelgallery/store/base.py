@@ -145,6 +145,16 @@ class TokenRepo(Protocol):
     async def is_revoked(self, jti: str) -> bool: ...
 
 
+class MigrationRepo(Protocol):
+    """Data migrations that need the program, not only the schema (a job's result kind
+    comes from its model's declaration): each runs until it is recorded, then never again."""
+
+    async def applied(self, name: str) -> bool: ...
+
+    async def record(self, name: str) -> None:
+        """Idempotent: two replicas that ran the same migration both record it."""
+
+
 class Store(Protocol):
     # Read-only in the protocol: a settable protocol attribute would have to be declared with
     # exactly the protocol's type in every implementation (attributes are invariant).
@@ -162,6 +172,9 @@ class Store(Protocol):
 
     @property
     def tokens(self) -> TokenRepo: ...
+
+    @property
+    def migrations(self) -> MigrationRepo: ...
 
     @property
     def kind(self) -> str:
@@ -182,6 +195,7 @@ __all__ = [
     "DuplicateError",
     "JobRepo",
     "MessageRepo",
+    "MigrationRepo",
     "Store",
     "TokenRepo",
     "UserRepo",

@@ -414,6 +414,23 @@ class MongoTokens:
         return doc is not None
 
 
+class MongoMigrations:
+    def __init__(self, store: MongoStore):
+        self._store = store
+
+    @property
+    def _coll(self) -> AsyncCollection[Document]:
+        return self._store.db["migrations"]
+
+    async def applied(self, name: str) -> bool:
+        return await self._coll.find_one({"_id": name}) is not None
+
+    async def record(self, name: str) -> None:
+        await self._coll.update_one(
+            {"_id": name}, {"$setOnInsert": {"applied_at": datetime.now(UTC)}}, upsert=True
+        )
+
+
 class MongoStore:
     kind = "mongodb"
 
@@ -427,6 +444,7 @@ class MongoStore:
         self.messages = MongoMessages(self)
         self.audit = MongoAudit(self)
         self.tokens = MongoTokens(self)
+        self.migrations = MongoMigrations(self)
 
     @property
     def db(self) -> AsyncDatabase[Document]:

@@ -103,6 +103,9 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE messages ADD COLUMN claimed_by TEXT",
         "ALTER TABLE messages ADD COLUMN claimed_until TEXT",
     ],
+    [  # data migrations run by the program, once each
+        "CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -540,6 +543,21 @@ class SqliteTokens:
         return bool(rows)
 
 
+class SqliteMigrations:
+    def __init__(self, store: SqliteStore):
+        self._store = store
+
+    async def applied(self, name: str) -> bool:
+        rows = await fetch_all(self._store.db, "SELECT 1 FROM migrations WHERE name = ?", (name,))
+        return bool(rows)
+
+    async def record(self, name: str) -> None:
+        await self._store.db.execute(
+            "INSERT INTO migrations (name, applied_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (name, ts(_now())),
+        )
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -555,6 +573,7 @@ class SqliteStore:
         self.messages = SqliteMessages(self)
         self.audit = SqliteAudit(self)
         self.tokens = SqliteTokens(self)
+        self.migrations = SqliteMigrations(self)
 
     @property
     def db(self) -> aiosqlite.Connection:

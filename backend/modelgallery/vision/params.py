@@ -23,6 +23,16 @@ def parse_params(declared: Mapping[str, Param], fields: Mapping[str, str]) -> di
     return check_params(declared, {k: v for k, v in fields.items() if v != ""})
 
 
+def with_defaults(declared: Mapping[str, Param], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters as a worker takes them: `values` were checked once, by the API (or by
+    `predict_image` for in-process callers), so nothing is checked again; a declared
+    parameter left out takes its default."""
+    return {
+        key: param.default if values.get(key) is None else values[key]
+        for key, param in declared.items()
+    }
+
+
 def check_params(declared: Mapping[str, Param], values: Mapping[str, Any]) -> dict[str, Any]:
     """Every declared parameter, from `values` or its default, checked against its bounds.
     Names not declared are ignored."""

@@ -1099,6 +1099,11 @@ export interface components {
              */
             accepts: string[];
             /**
+             * Takes
+             * @description What it takes, in words, as its refusals say it: 'images (JPEG, PNG, WebP, BMP, TIFF) or ZIP archives of images'
+             */
+            takes: string;
+            /**
              * Extensions
              * @description The file name endings of the files it takes ('.jpg', '.nii.gz'): clients check a chosen file's name against them
              */

@@ -33,16 +33,6 @@ export function formatPercent(fraction: number, digits = 0): string {
 }
 
 /** A media type list as a person reads it: "JPEG, PNG, ...". */
-export function describeKinds(kinds: string[]): string {
-  const labels: Record<string, string> = {
-    image: "images (JPEG, PNG, WebP, BMP, TIFF)",
-    video: "videos (MP4, MOV, AVI, WebM, MKV)",
-    nifti: "NIfTI volumes (.nii, .nii.gz)",
-    zip: "ZIP archives of images",
-  };
-  return kinds.map((k) => labels[k] ?? k).join(", ");
-}
-
 const TASKS: Record<string, string> = {
   "object-detection": "Object detection",
   "face-gender": "Face and gender detection",

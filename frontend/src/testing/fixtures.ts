@@ -34,6 +34,7 @@ export function makeModel(overrides: Partial<ModelCard> = {}): ModelCard {
     kinds: ["image", "video", "zip"],
     accepts: ["image/jpeg", "image/png", "video/mp4", "video/webm", "application/zip"],
     extensions: [".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".mp4", ".m4v", ".webm", ".zip"],
+    takes: "images (JPEG, PNG, WebP, BMP, TIFF) or videos (MP4, MOV, AVI, WebM, MKV) or ZIP archives of images",
     max_upload_bytes: 2 * 1024 * 1024,
     max_files: 1,
     params: {},

@@ -179,8 +179,8 @@ def test_a_tracked_video_gives_ids_unique_counts_and_a_timeline(clip: Path, tmp_
 def test_tracking_off_gives_no_ids_and_the_old_counts(clip: Path, tmp_path: Path) -> None:
     (tmp_path / "on").mkdir()
     (tmp_path / "off").mkdir()
-    tracked, _ = predict(tmp_path / "on", clip, {"track": "true"})
-    summary, frames = predict(tmp_path / "off", clip, {"track": "false"})
+    tracked, _ = predict(tmp_path / "on", clip, {"track": True})
+    summary, frames = predict(tmp_path / "off", clip, {"track": False})
     assert all("track_id" not in d for f in frames for d in f["detections"])
     assert not {"unique", "unique_are", "tracks", "tracking"} & set(summary)
     for key in ("counts", "counts_are", "detections", "frames_with", "timeline"):

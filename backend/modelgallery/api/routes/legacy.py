@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ...services.predictions import main_output
-from ..deps import OptionalUser, Predictions
+from ..deps import OptionalUser, Predictions, Uploads
 from ..downloads import send_file
 from ..schemas import JobPublic, LegacyPredictionOut, errors
 from .predictions import UPLOAD_BODY, submit_upload
@@ -18,13 +18,17 @@ router = APIRouter(
 
 @router.post("/predict_{service}", response_model=LegacyPredictionOut, openapi_extra=UPLOAD_BODY)
 async def legacy_predict(
-    service: str, request: Request, response: Response, predictions: Predictions, user: OptionalUser
+    service: str,
+    request: Request,
+    response: Response,
+    predictions: Predictions,
+    intake: Uploads,
+    user: OptionalUser,
 ) -> LegacyPredictionOut:
     """Run the model behind `service` (skinseg, objectdetection, facegender) and wait for
     the result. `file_name` names the main output for the export route."""
     spec = predictions.legacy_model(service)
-    job = await submit_upload(request, predictions, spec, user)
-    job = await predictions.wait(job, predictions.settings.max_wait_s)
+    job = await submit_upload(request, intake, spec, user, predictions.settings.max_wait_s)
     response.status_code = 200 if job.status.terminal else 202
     primary = main_output(job)
     return LegacyPredictionOut(

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from ...services.predictions import PredictionService
+from ...services.intake import Intake, UploadRequest
 from ...store.records import Job, Role, User
 from ...vision.registry import ModelSpec
-from ..deps import CurrentUser, OptionalUser, Predictions, client_address
+from ..deps import CurrentUser, OptionalUser, Predictions, Uploads, client_address
 from ..downloads import send_file
 from ..middleware import add_server_timing
 from ..query import Offset
@@ -43,17 +44,14 @@ Wait = Annotated[
 
 
 async def submit_upload(
-    request: Request, predictions: PredictionService, spec: ModelSpec, user: User | None
+    request: Request, intake: Intake, spec: ModelSpec, user: User | None, wait_s: float
 ) -> Job:
-    """Stream the request's files into a new job of `spec`'s model and queue it (every
-    route that takes an upload goes through here)."""
+    """Stream the request's files into a new job of `spec`'s model, queue it and wait up
+    to `wait_s` for its end (every route that takes an upload goes through here)."""
     declared = request.headers.get("content-length", "")
     size = int(declared) if declared.isdigit() else None
-    async with predictions.upload(spec, user, client_address(request), size) as upload:
-        received = await receive(
-            request, upload.folder, spec.max_upload_bytes, spec.max_files, upload.check_room
-        )
-        return await upload.submit(received.files, received.fields)
+    upload = UploadRequest(spec, user, client_address(request), size, wait_s)
+    return await intake.submit(upload, functools.partial(receive, request))
 
 
 def public(job: Job, user: User | None) -> JobPublic:
@@ -76,13 +74,13 @@ async def create_prediction(
     request: Request,
     response: Response,
     predictions: Predictions,
+    intake: Uploads,
     user: OptionalUser,
     wait: Wait = 0,
 ) -> JobPublic:
     """Upload a file to a model. Answers at once with the queued job, or with the result
     when it is ready within `wait` seconds."""
-    job = await submit_upload(request, predictions, predictions.model(name), user)
-    job = await predictions.wait(job, wait)
+    job = await submit_upload(request, intake, predictions.model(name), user, wait)
     add_server_timing(request, job.timings.stages)
     response.status_code = 200 if job.status.terminal else 202
     response.headers["Location"] = f"/api/predictions/{job.id}"

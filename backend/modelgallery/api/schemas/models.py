@@ -32,6 +32,10 @@ class ModelPublic(BaseModel):
     task: str
     kinds: list[str]
     accepts: list[str] = Field(description="The media types of the files it takes")
+    takes: str = Field(
+        description="What it takes, in words, as its refusals say it: 'images (JPEG, PNG, "
+        "WebP, BMP, TIFF) or ZIP archives of images'"
+    )
     extensions: list[str] = Field(
         description="The file name endings of the files it takes ('.jpg', '.nii.gz'): "
         "clients check a chosen file's name against them"
@@ -75,6 +79,7 @@ class ModelPublic(BaseModel):
             task=spec.task,
             kinds=spec.kinds,
             accepts=view.accepts,
+            takes=view.takes,
             extensions=view.extensions,
             max_upload_bytes=spec.max_upload_bytes,
             max_files=spec.max_files,

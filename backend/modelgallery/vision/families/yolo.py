@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...media.annotate import annotate
 from ..declarations import Param, ResultKind, RuntimeChoice, RuntimeName, RuntimeRequest
-from ..params import check_params
+from ..params import with_defaults
 from ..pipelines.image import ImageResult, Item
 from ..pipelines.video import VideoPipeline
 from ..runtimes.exports import exported
@@ -109,9 +109,9 @@ class YoloDetector(VideoPipeline[BoxFilter]):
         self.infer(np.zeros((self.imgsz, self.imgsz, 3), np.uint8), TRIAL_FILTER)
 
     def prepare(self, params: dict[str, Any]) -> BoxFilter:
-        """The job's values, checked against this model's bounds again: the API checks
-        them too, but in-process callers (tests, benchmarks) do not go through it."""
-        values = check_params(self.spec.params or self.params, params)
+        """The job's values as the API checked them; the class names, which only the
+        loaded weights know, are checked here."""
+        values = with_defaults(self.spec.params or self.params, params)
         wanted = values["classes"] or []
         return BoxFilter(values["conf"], values["iou"], self._class_ids(wanted) if wanted else None)
 

@@ -25,6 +25,7 @@ from ...media.archive import ArchiveImage, archive_images
 from ...media.images import decode_image, write_jpeg
 from ..declarations import Output, ResultKind
 from ..model import InputItem, JobInput, Model, Progress, Result
+from ..params import check_params
 from ..stages import Stages
 from .artifacts import Artifacts
 
@@ -90,8 +91,10 @@ class ImagePipeline(Model, Generic[S]):
     # --- one image ------------------------------------------------------------------------
 
     def predict_image(self, image: np.ndarray, params: dict[str, Any]) -> ImageResult:
-        """One image with this job's parameters, in process (tests, notebooks)."""
-        return self._run(image, self.prepare(params))
+        """One image with these parameters, in process (tests, notebooks): they are
+        checked against the model's bounds here, as the API checks a job's."""
+        checked = check_params(self.spec.params or self.params, params)
+        return self._run(image, self.prepare(checked))
 
     def _run(self, image: np.ndarray, settings: S, stages: Stages | None = None) -> ImageResult:
         stages = stages or Stages()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar
 from ...media.video import MAX_DURATION_S, open_video
 from ..declarations import Output, ResultKind
 from ..model import InputItem, Progress, Result
-from ..params import check_params
+from ..params import with_defaults
 from ..stages import Stages
 from .artifacts import Artifacts
 from .handoff import Handoff
@@ -58,7 +58,7 @@ class VideoPipeline(ImagePipeline[S]):
         """Whether a video job follows its items across frames: the family's `track`
         parameter, where it declares one."""
         declared = self.spec.params or self.params
-        return "track" in declared and bool(check_params(declared, params)["track"])
+        return "track" in declared and bool(with_defaults(declared, params)["track"])
 
     def predict(
         self, inputs: list[InputItem], params: dict[str, Any], outdir: Path, progress: Progress

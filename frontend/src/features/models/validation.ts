@@ -2,7 +2,6 @@
 // but a person learns at once that a file is too large or of the wrong type.
 import type { ModelCard, Param } from "@/api/types";
 import { formatMegabytes } from "@/api/errors";
-import { describeKinds } from "@/lib/format";
 
 const KIND_OF_TYPE = (mediaType: string): string | null => {
   if (mediaType.startsWith("image/")) return "image";
@@ -57,7 +56,7 @@ export function validateFiles(files: File[], model: ModelCard): FileProblem[] {
     if (!byName && !byType) {
       problems.push({
         file: file.name,
-        message: `"${file.name}" is not a file this model reads. It accepts ${describeKinds(model.kinds)}.`,
+        message: `"${file.name}" is not a file this model reads. It accepts ${model.takes}.`,
       });
     }
   }

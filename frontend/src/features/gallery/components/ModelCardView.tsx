@@ -3,7 +3,7 @@ import type { ModelCard } from "@/api/types";
 import { paths } from "@/config/paths";
 import { StatusBadge } from "@/components/StatusBadge";
 import { formatMegabytes } from "@/api/errors";
-import { describeKinds, taskLabel } from "@/lib/format";
+import { taskLabel } from "@/lib/format";
 import { TaskIcon } from "./TaskIcon";
 import "../gallery.css";
 
@@ -24,7 +24,7 @@ export function ModelCardView({ model }: { model: ModelCard }) {
         <p className="muted small">{taskLabel(model.task)}</p>
         {model.description && <p>{model.description}</p>}
         <p className="small">
-          Takes {describeKinds(model.kinds)}, up to {formatMegabytes(model.max_upload_bytes)}.
+          Takes {model.takes}, up to {formatMegabytes(model.max_upload_bytes)}.
         </p>
         {model.state !== "loaded" && model.reason && <p className="small muted">{model.reason}</p>}
       </article>

@@ -19,6 +19,7 @@ const toy: ModelCard = {
   kinds: ["image"],
   accepts: ["image/jpeg", "image/png"],
   extensions: [".jpg", ".jpeg", ".jpe", ".jfif", ".png"],
+  takes: "images (JPEG, PNG, WebP, BMP, TIFF)",
   max_upload_bytes: 2 * MB,
   max_files: 1,
   params: {

@@ -7,7 +7,6 @@ import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { FileUpload } from "@/components/FileUpload";
 import { UploadStatus } from "@/components/UploadStatus";
-import { describeKinds } from "@/lib/format";
 import type { UploadProgress } from "@/api/upload";
 import {
   acceptAttribute,
@@ -67,7 +66,7 @@ export function UploadForm({ model }: { model: ModelCard }) {
   };
 
   const hint = [
-    `Accepts ${describeKinds(model.kinds)}`,
+    `Accepts ${model.takes}`,
     limit > 1 ? `up to ${limit} files, ${formatMegabytes(model.max_upload_bytes)} in all` : `up to ${formatMegabytes(model.max_upload_bytes)}`,
   ].join("; ");
   const paramProblemCount = submitted ? Object.keys(paramErrors).length : 0;
@@ -126,7 +125,7 @@ export function UploadForm({ model }: { model: ModelCard }) {
       />
       {busy && <UploadStatus progress={progress} onCancel={() => abort.current?.abort()} />}
       {create.isError && !aborted && (
-        <ErrorMessage error={create.error} context={{ maxUploadBytes: model.max_upload_bytes, accepts: describeKinds(model.kinds) }} />
+        <ErrorMessage error={create.error} context={{ maxUploadBytes: model.max_upload_bytes, accepts: model.takes }} />
       )}
       {aborted && <p role="status">The upload was cancelled.</p>}
       <div className="button-row">
