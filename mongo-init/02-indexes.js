@@ -32,6 +32,9 @@
     ],
     "revoked_tokens": [
       {"key": {"expires_at": 1}, "expireAfterSeconds": 0}
+    ],
+    "model_versions": [
+      {"key": {"model": 1, "number": 1}, "unique": true}
     ]
   };
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, TypeAdapter
 
+from .model_records import ModelRecord, ModelVersion, VersionState
 from .records import (
     AuditEntry,
     ContactMessage,
@@ -145,6 +146,41 @@ class TokenRepo(Protocol):
     async def is_revoked(self, jti: str) -> bool: ...
 
 
+class ModelRepo(Protocol):
+    async def create(self, model: ModelRecord) -> ModelRecord:
+        """Insert; raises DuplicateError when the name is taken."""
+
+    async def get(self, name: str) -> ModelRecord | None: ...
+
+    async def all(self) -> list[ModelRecord]:
+        """Every model, by name."""
+
+    async def update(self, name: str, changes: dict[str, Any]) -> ModelRecord | None: ...
+
+    async def delete(self, name: str) -> bool: ...
+
+
+class VersionRepo(Protocol):
+    async def create(self, version: ModelVersion) -> ModelVersion:
+        """Insert; raises DuplicateError when the model already has a version of that number."""
+
+    async def get(self, version_id: str) -> ModelVersion | None: ...
+
+    async def of_model(self, model: str) -> list[ModelVersion]:
+        """The model's versions, by number."""
+
+    async def update(
+        self,
+        version_id: str,
+        changes: dict[str, Any],
+        only_if_state: Collection[VersionState] | None = None,
+    ) -> ModelVersion | None:
+        """Set top-level fields; with `only_if_state`, only while the version is in one of
+        those states (a compare-and-set). None when nothing matched."""
+
+    async def delete(self, version_id: str) -> bool: ...
+
+
 class MigrationRepo(Protocol):
     """Data migrations that need the program, not only the schema (a job's result kind
     comes from its model's declaration): each runs until it is recorded, then never again."""
@@ -174,6 +210,12 @@ class Store(Protocol):
     def tokens(self) -> TokenRepo: ...
 
     @property
+    def models(self) -> ModelRepo: ...
+
+    @property
+    def versions(self) -> VersionRepo: ...
+
+    @property
     def migrations(self) -> MigrationRepo: ...
 
     @property
@@ -196,7 +238,9 @@ __all__ = [
     "JobRepo",
     "MessageRepo",
     "MigrationRepo",
+    "ModelRepo",
     "Store",
     "TokenRepo",
     "UserRepo",
+    "VersionRepo",
 ]

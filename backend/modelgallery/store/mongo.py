@@ -8,18 +8,17 @@ document, so MongoDB's per-document atomicity is all the consistency the contrac
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
-import bson
 from pydantic import BaseModel
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
-from .base import DuplicateError, field_adapter
+from . import mongo_models
+from .mongo_collection import Derived, Document, Documents
 from .records import (
     AuditEntry,
     ContactMessage,
@@ -35,11 +34,9 @@ from .records import (
     Role,
     Timings,
     User,
-    page_of,
 )
 
 M = TypeVar("M", bound=BaseModel)
-Document = dict[str, Any]  # what the client returns for a document (its default document_class)
 
 # Keep in step with mongo-init/02-indexes.js, which creates the same ones on a fresh server.
 INDEXES: dict[str, list[IndexModel]] = {
@@ -62,6 +59,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     # The server drops an entry once expires_at has passed; is_revoked checks the time too,
     # because that sweep runs only every minute or so.
     "revoked_tokens": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
+    **mongo_models.INDEXES,
 }
 
 
@@ -69,9 +67,6 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-# Fields stored beside the record so that queries can sort on them: name -> (the record field
-# it is computed from, how). An update of that field recomputes it.
-Derived = dict[str, tuple[str, Callable[[Any], Any]]]
 
 
 def _first_input_name(inputs: list[InputFile]) -> str | None:
@@ -88,99 +83,13 @@ JOB_DERIVED: Derived = {
 }
 
 
-class _Collection(Generic[M]):
-    """Record <-> document plumbing shared by the repositories."""
-
-    def __init__(
-        self, store: MongoStore, name: str, model: type[M], derived: Derived | None = None
-    ):
-        self.store = store
-        self.name = name
-        self.model = model
-        self.derived = derived or {}
-
-    @property
-    def coll(self) -> AsyncCollection[Document]:
-        return self.store.db[self.name]
-
-    def load(self, doc: Mapping[str, Any]) -> M:
-        doc = {k: v for k, v in doc.items() if k not in self.derived}
-        doc["id"] = doc.pop("_id")
-        return self.model.model_validate(doc)
-
-    def _extra(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            name: compute(fields[source])
-            for name, (source, compute) in self.derived.items()
-            if source in fields
-        }
-
-    def _as_stored(self, doc: dict[str, Any]) -> dict[str, Any]:
-        # A BSON round trip shows what the server will keep (milliseconds, UTC).
-        return bson.decode(bson.encode(doc), codec_options=self.store.db.codec_options)
-
-    async def insert(self, record: M) -> M:
-        doc = record.model_dump()
-        doc["_id"] = doc.pop("id")
-        stored = self.load(self._as_stored(doc))
-        doc.update(self._extra(dict(stored)))
-        try:
-            await self.coll.insert_one(doc)
-        except DuplicateKeyError as exc:
-            raise DuplicateError(str(exc)) from exc
-        return stored
-
-    async def get(self, record_id: str) -> M | None:
-        doc = await self.coll.find_one({"_id": record_id})
-        return None if doc is None else self.load(doc)
-
-    async def update(
-        self, record_id: str, changes: Mapping[str, Any], condition: Mapping[str, Any] | None = None
-    ) -> M | None:
-        query = {"_id": record_id, **(condition or {})}
-        if not changes:
-            return await self.find_one(query)
-        values: dict[str, Any] = {}
-        for field, value in changes.items():
-            adapter = field_adapter(self.model, field)
-            values[field] = adapter.dump_python(adapter.validate_python(value))
-        stored = self._as_stored(values)
-        fields = {f: field_adapter(self.model, f).validate_python(v) for f, v in stored.items()}
-        try:
-            doc = await self.coll.find_one_and_update(
-                query,
-                {"$set": {**values, **self._extra(fields)}},
-                return_document=ReturnDocument.AFTER,
-            )
-        except DuplicateKeyError as exc:
-            raise DuplicateError(str(exc)) from exc
-        return None if doc is None else self.load(doc)
-
-    async def find_one(self, query: Mapping[str, Any]) -> M | None:
-        doc = await self.coll.find_one(query)
-        return None if doc is None else self.load(doc)
-
-    async def find(
-        self, query: Mapping[str, Any], sort: list[tuple[str, int]], skip: int = 0, limit: int = 0
-    ) -> list[M]:
-        cursor = self.coll.find(query).sort(sort).skip(skip).limit(limit)
-        return [self.load(doc) async for doc in cursor]
-
-    async def page(
-        self, query: Mapping[str, Any], sort: list[tuple[str, int]], skip: int, limit: int
-    ) -> Page[M]:
-        count = await self.coll.count_documents(query)
-        data = await self.find(query, sort, skip, limit)
-        return page_of(self.model, data, count)
-
-
 def _substring(text: str) -> dict[str, Any]:
     return {"$regex": re.escape(text), "$options": "i"}
 
 
 class MongoUsers:
     def __init__(self, store: MongoStore):
-        self._c = _Collection(store, "users", User)
+        self._c = Documents(store, "users", User)
 
     async def create(self, user: User) -> User:
         return await self._c.insert(user.model_copy(update={"email": user.email.lower()}))
@@ -226,7 +135,7 @@ def _created_range(since: datetime | None, until: datetime | None) -> dict[str, 
 
 class MongoJobs:
     def __init__(self, store: MongoStore):
-        self._c = _Collection(store, "jobs", Job, JOB_DERIVED)
+        self._c = Documents(store, "jobs", Job, JOB_DERIVED)
 
     async def create(self, job: Job) -> Job:
         return await self._c.insert(job)
@@ -337,7 +246,7 @@ class MongoJobs:
 
 class MongoMessages:
     def __init__(self, store: MongoStore):
-        self._c = _Collection(store, "messages", ContactMessage)
+        self._c = Documents(store, "messages", ContactMessage)
 
     async def create(self, message: ContactMessage) -> ContactMessage:
         return await self._c.insert(message)
@@ -380,7 +289,7 @@ def _due(now: datetime) -> dict[str, Any]:
 
 class MongoAudit:
     def __init__(self, store: MongoStore):
-        self._c = _Collection(store, "audit", AuditEntry)
+        self._c = Documents(store, "audit", AuditEntry)
 
     async def add(self, entry: AuditEntry) -> AuditEntry:
         return await self._c.insert(entry)
@@ -445,6 +354,8 @@ class MongoStore:
         self.audit = MongoAudit(self)
         self.tokens = MongoTokens(self)
         self.migrations = MongoMigrations(self)
+        self.models = mongo_models.MongoModels(self)
+        self.versions = mongo_models.MongoVersions(self)
 
     @property
     def db(self) -> AsyncDatabase[Document]:

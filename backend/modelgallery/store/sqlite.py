@@ -10,18 +10,15 @@ the same statement as its compare-and-set, so no read-modify-write window exists
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 from pydantic import BaseModel
-from pydantic_core import to_jsonable_python
 
-from .base import DuplicateError, field_adapter
+from . import sqlite_models
 from .records import (
     AuditEntry,
     ContactMessage,
@@ -37,8 +34,8 @@ from .records import (
     Role,
     Timings,
     User,
-    page_of,
 )
+from .sqlite_table import Columns, Params, SqlValue, Table, fetch_all, sql_in, ts
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -106,41 +103,9 @@ MIGRATIONS: list[list[str]] = [
     [  # data migrations run by the program, once each
         "CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
     ],
+    sqlite_models.TABLES,  # models and their versions, managed at run time
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def ts(value: datetime | None) -> str | None:
-    """Fixed-width UTC text; naive datetimes are taken as UTC. Truncates to milliseconds."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return ts(value)
-    return to_jsonable_python(value)
-
-
-def encode(value: Any) -> str:
-    """JSON for a python-mode dump; datetimes anywhere become `ts()` text."""
-    return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
-
-
-# Values bound to `?` placeholders.
-SqlValue = str | int | float | None
-Params = tuple[SqlValue, ...]
-
-
-async def fetch_all(
-    db: aiosqlite.Connection, sql: str, params: Iterable[SqlValue] = ()
-) -> list[sqlite3.Row]:
-    """All rows of a query. aiosqlite declares `Iterable[Row]`; what it returns is the
-    cursor's `fetchall()` list, so this only makes the type say so."""
-    return list(await db.execute_fetchall(sql, params))
 
 
 def _lower(value: str | None) -> str | None:
@@ -148,8 +113,6 @@ def _lower(value: str | None) -> str | None:
     return None if value is None else value.lower()
 
 
-# What each record field puts in the scalar columns; fields not named here live only in `data`.
-Columns = dict[str, Callable[[Any], dict[str, Any]]]
 
 USER_COLUMNS: Columns = {
     "email": lambda v: {"email": v},
@@ -194,110 +157,9 @@ AUDIT_COLUMNS: Columns = {
 }
 
 
-class _Table(Generic[M]):
-    """Record <-> row plumbing shared by the repositories."""
-
-    def __init__(self, store: SqliteStore, name: str, model: type[M], columns: Columns):
-        self.store = store
-        self.name = name
-        self.model = model
-        self.columns = columns
-
-    @property
-    def db(self) -> aiosqlite.Connection:
-        return self.store.db
-
-    def load(self, data: str) -> M:
-        return self.model.model_validate_json(data)
-
-    def _row(self, fields: dict[str, Any]) -> dict[str, Any]:
-        row: dict[str, Any] = {}
-        for field, value in fields.items():
-            if field in self.columns:
-                row.update(self.columns[field](value))
-        return row
-
-    async def insert(self, record: M) -> M:
-        data = encode(record.model_dump())
-        stored = self.load(data)  # exactly what a later read returns
-        fields = dict(stored)
-        row = {"id": fields["id"], **self._row(fields), "data": data}
-        names = ", ".join(row)
-        marks = ", ".join("?" * len(row))
-        try:
-            await self.db.execute(
-                f"INSERT INTO {self.name} ({names}) VALUES ({marks})", tuple(row.values())
-            )
-        except sqlite3.IntegrityError as exc:
-            raise DuplicateError(str(exc)) from exc
-        return stored
-
-    async def get(self, record_id: str) -> M | None:
-        rows = await fetch_all(self.db, f"SELECT data FROM {self.name} WHERE id = ?", (record_id,))
-        return self.load(rows[0][0]) if rows else None
-
-    async def update(
-        self, record_id: str, changes: dict[str, Any], where: str = "", params: Params = ()
-    ) -> M | None:
-        """Set top-level fields in one statement; `where` adds conditions (compare-and-set)."""
-        if not changes:
-            rows = await fetch_all(
-                self.db, f"SELECT data FROM {self.name} WHERE id = ? {where}", (record_id, *params)
-            )
-            return self.load(rows[0][0]) if rows else None
-        paths: list[str] = []
-        path_values: list[str] = []
-        fields: dict[str, Any] = {}
-        for field, value in changes.items():
-            adapter = field_adapter(self.model, field)
-            text = encode(adapter.dump_python(adapter.validate_python(value)))
-            fields[field] = adapter.validate_json(text)  # the value as it will read back
-            paths.append(f"'$.{field}', json(?)")
-            path_values.append(text)
-        row = self._row(fields)
-        assignments = ", ".join(
-            [f"data = json_set(data, {', '.join(paths)})", *(f"{c} = ?" for c in row)]
-        )
-        try:
-            async with self.db.execute(
-                f"UPDATE {self.name} SET {assignments} WHERE id = ? {where} RETURNING data",
-                (*path_values, *row.values(), record_id, *params),
-            ) as cursor:
-                rows = list(await cursor.fetchall())
-        except sqlite3.IntegrityError as exc:
-            raise DuplicateError(str(exc)) from exc
-        return self.load(rows[0][0]) if rows else None
-
-    async def page(
-        self, where: str, params: Params, order: str, offset: int, limit: int
-    ) -> Page[M]:
-        count_rows = await fetch_all(self.db, f"SELECT COUNT(*) FROM {self.name} {where}", params)
-        rows = await fetch_all(
-            self.db,
-            f"SELECT data FROM {self.name} {where} ORDER BY {order} LIMIT ? OFFSET ?",
-            (*params, limit, offset),
-        )
-        return page_of(self.model, [self.load(r[0]) for r in rows], count_rows[0][0])
-
-    async def select(self, where: str, params: Params, order: str, limit: int = -1) -> list[M]:
-        rows = await fetch_all(
-            self.db,
-            f"SELECT data FROM {self.name} {where} ORDER BY {order} LIMIT ?",
-            (*params, limit),
-        )
-        return [self.load(r[0]) for r in rows]
-
-
-def _in(column: str, values: Iterable[str]) -> tuple[str, tuple[str, ...]]:
-    values = tuple(str(v) for v in values)
-    if not values:
-        return "0", ()
-    return f"{column} IN ({', '.join('?' * len(values))})", values
-
-
 class SqliteUsers:
     def __init__(self, store: SqliteStore):
-        self._t = _Table(store, "users", User, USER_COLUMNS)
+        self._t = Table(store, "users", User, USER_COLUMNS)
 
     async def create(self, user: User) -> User:
         return await self._t.insert(user.model_copy(update={"email": user.email.lower()}))
@@ -341,7 +203,7 @@ _JOB_SORT_COLUMNS = {
 
 class SqliteJobs:
     def __init__(self, store: SqliteStore):
-        self._t = _Table(store, "jobs", Job, JOB_COLUMNS)
+        self._t = Table(store, "jobs", Job, JOB_COLUMNS)
 
     async def create(self, job: Job) -> Job:
         return await self._t.insert(job)
@@ -359,7 +221,7 @@ class SqliteJobs:
         where = ""
         params: Params = ()
         if only_if_status is not None:
-            condition, params = _in("status", only_if_status)
+            condition, params = sql_in("status", only_if_status)
             where = f"AND {condition}"
         if only_if_attempts is not None:
             where += " AND COALESCE(json_extract(data, '$.attempts'), 0) = ?"
@@ -404,7 +266,7 @@ class SqliteJobs:
         return await self._t.select(where, (), "created ASC, id ASC", limit)
 
     async def with_status(self, statuses: Collection[JobStatus]) -> list[Job]:
-        condition, params = _in("status", statuses)
+        condition, params = sql_in("status", statuses)
         return await self._t.select(f"WHERE {condition}", params, "created ASC, id ASC")
 
     async def stat_rows(self, since: datetime | None, until: datetime | None) -> list[JobStatRow]:
@@ -433,7 +295,7 @@ class SqliteJobs:
         return [r[0] for r in rows]
 
     async def expirable(self, model: str, finished_before: datetime, limit: int) -> list[Job]:
-        condition, params = _in("status", _TERMINAL)
+        condition, params = sql_in("status", _TERMINAL)
         return await self._t.select(
             f"WHERE model = ? AND {condition} AND finished < ? AND pinned = 0"
             " AND files_expired_at IS NULL",
@@ -458,7 +320,7 @@ _TERMINAL = [s for s in JobStatus if s.terminal]
 
 class SqliteMessages:
     def __init__(self, store: SqliteStore):
-        self._t = _Table(store, "messages", ContactMessage, MESSAGE_COLUMNS)
+        self._t = Table(store, "messages", ContactMessage, MESSAGE_COLUMNS)
 
     async def create(self, message: ContactMessage) -> ContactMessage:
         return await self._t.insert(message)
@@ -494,7 +356,7 @@ class SqliteMessages:
 
 
 def _due(now: datetime) -> tuple[str, tuple[str | None, ...]]:
-    condition, params = _in("delivery", (DeliveryState.pending, DeliveryState.retrying))
+    condition, params = sql_in("delivery", (DeliveryState.pending, DeliveryState.retrying))
     return (
         f"{condition} AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
         (*params, ts(now)),
@@ -503,7 +365,7 @@ def _due(now: datetime) -> tuple[str, tuple[str | None, ...]]:
 
 class SqliteAudit:
     def __init__(self, store: SqliteStore):
-        self._t = _Table(store, "audit", AuditEntry, AUDIT_COLUMNS)
+        self._t = Table(store, "audit", AuditEntry, AUDIT_COLUMNS)
 
     async def add(self, entry: AuditEntry) -> AuditEntry:
         return await self._t.insert(entry)
@@ -574,6 +436,8 @@ class SqliteStore:
         self.audit = SqliteAudit(self)
         self.tokens = SqliteTokens(self)
         self.migrations = SqliteMigrations(self)
+        self.models = sqlite_models.SqliteModels(self)
+        self.versions = sqlite_models.SqliteVersions(self)
 
     @property
     def db(self) -> aiosqlite.Connection:
