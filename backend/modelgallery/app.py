@@ -20,6 +20,7 @@ from .api.errors import install_error_handlers, method_not_allowed
 from .api.middleware import ObserveMiddleware
 from .api.openapi import install_openapi
 from .api.routes import admin, auth, contact, health, legacy, models, predictions
+from .catalog.registry import synced_registry
 from .contact.mailer import Mailer
 from .contact.outbox import Outbox
 from .core.disk import DiskGuard
@@ -49,7 +50,7 @@ from .services.quotas import Quotas, active_jobs
 from .services.status import StatusService
 from .store import create_store
 from .store.base import Store
-from .vision.registry import Registry, load_registry
+from .vision.registry import Registry
 from .vision.weights import missing_weights_line
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,6 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         # Each replica would make its own key and refuse the sessions of the others.
         raise RuntimeError("EXECUTOR=celery: set SECRET_KEY, the same for every API replica")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    registry = load_registry(settings.models_file, settings.models_dir)
     files = open_job_files(settings.jobs_dir, settings.storage_url)
     try:
         await files.check()
@@ -137,6 +137,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         raise
     store = create_store(settings)
     await store.open()
+    registry = await synced_registry(store, settings)
     await fill_result_kinds(store, registry)
     executor = _executor(settings, registry)
     bus: EventBus = (

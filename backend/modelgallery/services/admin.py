@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..catalog.registry import synced_registry
 from ..contact.outbox import Outbox
 from ..core.release import app_version
 from ..core.settings import Settings
@@ -17,7 +18,7 @@ from ..jobs.lifecycle.retention import Retention
 from ..jobs.lifecycle.service import JobService
 from ..store.base import Store
 from ..store.records import AuditEntry, ContactMessage, Job, JobQuery, JobStatus, Page, Role, User
-from ..vision.registry import RegistryError, load_registry
+from ..vision.registry import RegistryError
 from .errors import Conflict, Invalid, NotFound
 from .models import ModelCatalog, ModelView
 
@@ -191,13 +192,13 @@ class AdminService:
         )
 
     async def reload(self, actor: User, model: str | None) -> list[str]:
-        """Re-read the registry file (picking up edits) and restart what changed, or the
-        named model's workers. Returns the model names now known."""
+        """Sync the registry file into the store (picking up edits: `catalog/sync.py`) and
+        restart what changed, or the named model's workers. Returns the model names now
+        known."""
         if model is not None:
             self._known(model)
-        settings = self.settings
         try:
-            registry = load_registry(settings.models_file, settings.models_dir)
+            registry = await synced_registry(self.store, self.settings)
         except RegistryError as exc:
             raise Invalid(f"the model registry has an error; nothing changed: {exc}") from None
         if model is not None and model not in registry.models:

@@ -50,7 +50,9 @@ class ModelRecord(BaseModel):
     max_batch: int | None = None
     max_batch_wait_ms: float = 0
     live_version: str | None = None  # the id of the live version
-    seeded: bool = False  # came from models.toml
+    # sha256 of its models.toml entry when the file manages it (synced at start and on
+    # reload when the entry changes); None for a model added from the dashboard.
+    source_digest: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str | None = None  # an administrator's e-mail; None when seeded
     updated_at: datetime = Field(default_factory=utcnow)

@@ -14,7 +14,16 @@ ParamType = Literal["float", "int", "bool", "str", "list"]
 # A named alias: the OpenAPI schema shows it as one `ResultKind` the clients can refer to.
 ResultKind = TypeAliasType(
     "ResultKind",
-    Literal["detections", "faces", "video-detections", "volume-mask", "batch", "generic"],
+    Literal[
+        "detections",
+        "faces",
+        "video-detections",
+        "volume-mask",
+        "classification",
+        "segmentation",
+        "batch",
+        "generic",
+    ],
 )
 
 

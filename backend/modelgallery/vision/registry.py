@@ -26,8 +26,11 @@ __all__ = [
     "Registry",
     "RegistryError",
     "WeightFile",
+    "build_spec",
     "family_class",
     "load_registry",
+    "read_tables",
+    "registry_of",
 ]
 
 _DEFAULT_MAX_BATCH = 4  # one-image jobs per network pass, for families that batch
@@ -106,7 +109,8 @@ def family_class(path: str) -> type[Model]:
     return cls
 
 
-def load_registry(path: Path, models_dir: Path) -> Registry:
+def read_tables(path: Path) -> dict[str, dict[str, Any]]:
+    """The `[models.NAME]` tables of a registry file, as written."""
     try:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError:
@@ -116,25 +120,38 @@ def load_registry(path: Path, models_dir: Path) -> Registry:
     unknown = set(raw) - {"models"}
     if unknown:
         raise RegistryError(f"{path}: unknown top-level table(s): {', '.join(sorted(unknown))}")
-    models: dict[str, ModelSpec] = {}
-    routes: dict[str, str] = {}
+    tables: dict[str, dict[str, Any]] = {}
     for name, table in raw.get("models", {}).items():
-        where = f"{path.name}: [models.{name}]"
         if not isinstance(table, dict):
-            raise RegistryError(f"{where}: must be a table")
-        spec = _build_spec(name, table, models_dir, where)
+            raise RegistryError(f"{path.name}: [models.{name}]: must be a table")
+        tables[name] = table
+    return tables
+
+
+def load_registry(path: Path, models_dir: Path) -> Registry:
+    """Every entry of a registry file, validated (the first error raises RegistryError)."""
+    specs = {
+        name: build_spec(name, table, models_dir, f"{path.name}: [models.{name}]")
+        for name, table in read_tables(path).items()
+    }
+    return registry_of(path, specs)
+
+
+def registry_of(path: Path, specs: dict[str, ModelSpec]) -> Registry:
+    """The registry of these specs; RegistryError when two claim the same legacy route."""
+    routes: dict[str, str] = {}
+    for name, spec in specs.items():
         if spec.legacy_route:
             if spec.legacy_route in routes:
                 raise RegistryError(
-                    f"{where} field 'legacy_route': '{spec.legacy_route}' is already used by "
-                    f"[models.{routes[spec.legacy_route]}]"
+                    f"{path.name}: [models.{name}] field 'legacy_route': '{spec.legacy_route}'"
+                    f" is already used by [models.{routes[spec.legacy_route]}]"
                 )
             routes[spec.legacy_route] = name
-        models[name] = spec
-    return Registry(path=path, models=models)
+    return Registry(path=path, models=specs)
 
 
-def _build_spec(name: str, table: dict[str, Any], models_dir: Path, where: str) -> ModelSpec:
+def build_spec(name: str, table: dict[str, Any], models_dir: Path, where: str) -> ModelSpec:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
         raise RegistryError(f"{where}: the name may hold only a-z, 0-9, '-' and '_'")
     try:

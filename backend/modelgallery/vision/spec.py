@@ -64,6 +64,9 @@ class ModelSpec(BaseModel):
     max_batch_wait_ms: float = 0
     options: dict[str, Any]  # the entry's free table, read by the family
     card: ModelCard | None = None
+    # The version of the model this spec runs (the store's id and number); None outside it.
+    version: str | None = None
+    version_number: int | None = None
 
     def missing_weights(self) -> list[str]:
         return [

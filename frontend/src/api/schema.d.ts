@@ -1322,7 +1322,7 @@ export interface components {
             models: string[];
         };
         /** @enum {string} */
-        ResultKind: "detections" | "faces" | "video-detections" | "volume-mask" | "batch" | "generic";
+        ResultKind: "detections" | "faces" | "video-detections" | "volume-mask" | "classification" | "segmentation" | "batch" | "generic";
         /**
          * Role
          * @enum {string}

@@ -26,8 +26,9 @@ from typing import Any
 
 from celery import signals
 
+from ...catalog.registry import read_registry
 from ...core.settings import Settings
-from ...vision.registry import Registry, load_registry
+from ...vision.registry import Registry
 from .celery import RUN_TASK, celery_app
 from .cluster import model_queue
 from .node_process import NodeProcess, missing_reason
@@ -65,7 +66,7 @@ def run_node(settings: Settings, groups: list[str], models: list[str]) -> int:
             "user of its own, e.g. `useradd --system modelgallery` (docs/scaling.md, "
             "\"On a machine of your own, without Docker\")"
         )
-    registry = load_registry(settings.models_file, settings.models_dir)
+    registry = read_registry(settings)
     by_group = hosted(registry, groups, models)
     if len(by_group) == 1:
         [(group, names)] = by_group.items()
@@ -98,7 +99,7 @@ def _run_group(settings: Settings, group: str, names: list[str]) -> int:
     app.conf.worker_proc_alive_timeout = settings.worker_start_timeout_s
     hostname = f"{node}.{group}@{socket.gethostname()}"
     holder: dict[str, NodeProcess] = {}
-    registry = load_registry(settings.models_file, settings.models_dir)
+    registry = read_registry(settings)
     queues = []
     for name in names:
         if missing := registry.models[name].missing_weights():

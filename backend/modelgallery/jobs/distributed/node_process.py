@@ -20,6 +20,7 @@ from typing import TypeVar
 import redis.asyncio as aioredis
 from celery.exceptions import Reject
 
+from ...catalog.registry import live_registry
 from ...core.machine import usable_cores
 from ...core.metrics import Metrics
 from ...core.redis_conn import async_client
@@ -29,7 +30,7 @@ from ...files import open_job_files
 from ...store import create_store
 from ...store.records import Job
 from ...vision.model import Model
-from ...vision.registry import ModelSpec, load_registry
+from ...vision.registry import ModelSpec
 from .. import runner
 from ..lifecycle.events import RedisEventBus
 from ..lifecycle.executor import ModelState, Outcome
@@ -62,7 +63,6 @@ def missing_reason(node: str, model: str, missing: list[str]) -> str:
     )
 
 
-
 def _scratch(settings: Settings) -> Path:
     """Where a process keeps its jobs' files: with object storage, a folder of its own
     (`scratch.py`); without, the data folder the API shares with it."""
@@ -88,7 +88,6 @@ class NodeProcess:
         runner.set_thread_env(self.threads)
         target = settings.redis_target()
         assert target is not None
-        self.registry = load_registry(settings.models_file, settings.models_dir)
         self.beat = Beat(
             node=node,
             host=socket.gethostname(),
@@ -104,6 +103,9 @@ class NodeProcess:
         self.redis: aioredis.Redis = async_client(target, decode_responses=True)
         self.store = create_store(settings)
         self.call(self.store.open())
+        self.registry = self.call(
+            live_registry(self.store, settings.models_file, settings.models_dir)
+        )
         self.files = open_job_files(_scratch(settings), settings.storage_url)
         # Records what its runs report, exactly as the API's recorder does on one machine.
         self.jobs = JobRecorder(self.store.jobs, self.files, Metrics(target), RedisEventBus(target))

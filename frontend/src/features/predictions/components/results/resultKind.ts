@@ -16,6 +16,8 @@ export const VIEWERS: Record<ResultKind, Viewer> = {
   faces: FaceResult,
   "video-detections": VideoResult,
   "volume-mask": SkinResult,
+  classification: GenericResult,
+  segmentation: GenericResult,
   batch: BatchResult,
   generic: GenericResult,
 };
