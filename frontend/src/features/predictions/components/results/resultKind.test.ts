@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { BatchResult } from "./BatchResult";
+import { ClassificationResult } from "./ClassificationResult";
 import { DetectionResult } from "./DetectionResult";
 import { FaceResult } from "./FaceResult";
 import { GenericResult } from "./GenericResult";
 import { knownKind, VIEWERS } from "./resultKind";
+import { SegmentationResult } from "./SegmentationResult";
 import { SkinResult } from "./SkinResult";
 import { VideoResult } from "./VideoResult";
 
@@ -15,6 +17,8 @@ describe("result kinds", () => {
       "video-detections": VideoResult,
       "volume-mask": SkinResult,
       batch: BatchResult,
+      classification: ClassificationResult,
+      segmentation: SegmentationResult,
       generic: GenericResult,
     });
   });

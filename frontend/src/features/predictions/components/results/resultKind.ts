@@ -3,9 +3,11 @@
 import type { ComponentType } from "react";
 import type { Job, ResultKind } from "@/api/types";
 import { BatchResult } from "./BatchResult";
+import { ClassificationResult } from "./ClassificationResult";
 import { DetectionResult } from "./DetectionResult";
 import { FaceResult } from "./FaceResult";
 import { GenericResult } from "./GenericResult";
+import { SegmentationResult } from "./SegmentationResult";
 import { SkinResult } from "./SkinResult";
 import { VideoResult } from "./VideoResult";
 
@@ -16,8 +18,8 @@ export const VIEWERS: Record<ResultKind, Viewer> = {
   faces: FaceResult,
   "video-detections": VideoResult,
   "volume-mask": SkinResult,
-  classification: GenericResult,
-  segmentation: GenericResult,
+  classification: ClassificationResult,
+  segmentation: SegmentationResult,
   batch: BatchResult,
   generic: GenericResult,
 };
