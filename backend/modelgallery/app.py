@@ -19,7 +19,16 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from .api.errors import install_error_handlers, method_not_allowed
 from .api.middleware import ObserveMiddleware
 from .api.openapi import install_openapi
-from .api.routes import admin, auth, contact, health, legacy, models, predictions
+from .api.routes import (
+    admin,
+    auth,
+    contact,
+    health,
+    legacy,
+    model_versions,
+    models,
+    predictions,
+)
 from .catalog.registry import synced_registry
 from .contact.mailer import Mailer
 from .contact.outbox import Outbox
@@ -44,10 +53,12 @@ from .services.admin import AdminService
 from .services.contact import ContactService
 from .services.container import Services
 from .services.intake import Intake
+from .services.model_manager import ModelManager
 from .services.models import ModelCatalog
 from .services.predictions import PredictionService
 from .services.quotas import Quotas, active_jobs
 from .services.status import StatusService
+from .services.version_intake import VersionIntake
 from .store import create_store
 from .store.base import Store
 from .vision.registry import Registry
@@ -81,7 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_openapi(app)
-    for router in (health, auth, models, predictions, legacy, contact, admin):
+    routers = (health, auth, models, predictions, legacy, contact, model_versions, admin)
+    for router in routers:
         app.include_router(router.router)
     _serve_frontend(app, settings.frontend_dist)
     if settings.cors_origins:
@@ -117,6 +129,7 @@ class _Running:
         if self.copies is not None:
             await self.copies.stop()
         await self.retention.stop()
+        await self.services.model_manager.stop()
         await self.outbox.stop()
         await self.executor.stop()
         await self.bus.close()
@@ -158,6 +171,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     disk = DiskGuard(settings.data_dir, settings.disk_reserve_bytes)
     retention = Retention(settings, store.jobs, files, registry)
     catalog = ModelCatalog(registry, executor)
+    manager = ModelManager(settings, store, catalog, executor)
     quotas = Quotas(settings, jobs.still_active, limits, active_jobs(settings))
     services = Services(
         settings=settings,
@@ -168,6 +182,8 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         admin=AdminService(settings, store, jobs, executor, catalog, outbox, retention),
         contact=ContactService(outbox, settings.contact_per_hour, disk, limits),
         status=StatusService(store, executor, metrics, disk),
+        model_manager=manager,
+        version_intake=VersionIntake(settings, disk, manager),
     )
     metrics.watch_executor(
         ClusterView(
@@ -183,6 +199,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         recovery.start_sweeping(interval, interval * MISSED_BEATS)
     outbox.start()
     retention.start()
+    manager.start()
     copies: LocalCopies | None = None
     if files.shared:  # without STORAGE_URL the folder is the storage itself: never swept
         every_s = settings.local_copies_sweep_minutes * 60

@@ -13,9 +13,11 @@ from ..services.admin import AdminService
 from ..services.contact import ContactService
 from ..services.container import Services
 from ..services.intake import Intake
+from ..services.model_manager import ModelManager
 from ..services.models import ModelCatalog
 from ..services.predictions import PredictionService
 from ..services.status import StatusService
+from ..services.version_intake import VersionIntake
 from ..store.records import Role, User
 from .errors import ApiError
 
@@ -38,6 +40,14 @@ def _settings(services: _AllServices) -> Settings:
 
 def _intake(services: _AllServices) -> Intake:
     return services.intake
+
+
+def _model_versions(services: _AllServices) -> ModelManager:
+    return services.model_manager
+
+
+def _version_uploads(services: _AllServices) -> VersionIntake:
+    return services.version_intake
 
 
 def _predictions(services: _AllServices) -> PredictionService:
@@ -66,6 +76,8 @@ def _status(services: _AllServices) -> StatusService:
 
 AppSettings = Annotated[Settings, Depends(_settings)]
 Uploads = Annotated[Intake, Depends(_intake)]
+ModelVersions = Annotated[ModelManager, Depends(_model_versions)]
+VersionUploads = Annotated[VersionIntake, Depends(_version_uploads)]
 Predictions = Annotated[PredictionService, Depends(_predictions)]
 Models = Annotated[ModelCatalog, Depends(_models)]
 Accounts = Annotated[AccountService, Depends(_accounts)]

@@ -9,9 +9,8 @@ import contextlib
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
@@ -19,14 +18,35 @@ from starlette.requests import ClientDisconnect
 
 from ..core.disk import out_of_space
 from ..services.errors import InsufficientStorage
-from ..services.intake import Received, Upload, UploadedFile
+from ..services.intake import Received, UploadedFile
 from .errors import ApiError
 
 _MAX_FIELD_BYTES = 64 * 1024
 _MAX_FIELDS = 50
 # How much is written between two looks at the free space (a statvfs call each).
 _SPACE_CHECK_BYTES = 1024 * 1024
-FILE_FIELDS = ("file", "files")
+
+
+class Destination(Protocol):
+    """Where a body's files go, and its limits: a prediction's upload (`services.intake`), or
+    a model version's weights."""
+
+    @property
+    def folder(self) -> Path: ...
+
+    @property
+    def max_bytes(self) -> int: ...
+
+    @property
+    def max_files(self) -> int: ...
+
+    @property
+    def declared_bytes(self) -> int | None: ...
+
+    @property
+    def file_fields(self) -> tuple[str, ...]: ...
+
+    def check_room(self, incoming_bytes: int = 0) -> None: ...
 
 
 def display_name(raw: str) -> str:
@@ -38,10 +58,10 @@ def display_name(raw: str) -> str:
     return name.strip()[:255] or "upload"
 
 
-RoomCheck = Callable[[int], None]
 
 
-async def receive(request: Request, upload: Upload) -> Received:
+
+async def receive(request: Request, upload: Destination) -> Received:
     """Parse a multipart/form-data body into the upload's folder. Raises ApiError 413 past
     the model's limit (all files together, the declared length first), 400 for a malformed
     body. The free space is checked for the declared length before the body is read, then
@@ -51,13 +71,13 @@ async def receive(request: Request, upload: Upload) -> Received:
     kind, options = parse_options_header(content_type)
     if kind != b"multipart/form-data" or b"boundary" not in options:
         raise ApiError(415, "send the file as multipart/form-data (a form with a file field)")
-    max_bytes = upload.spec.max_upload_bytes
-    declared = upload.request.declared_bytes
+    max_bytes = upload.max_bytes
+    declared = upload.declared_bytes
     if declared is not None and declared > max_bytes + _MAX_FIELD_BYTES:
         raise ApiError(413, _too_large(max_bytes))
     upload.check_room(declared or 0)
 
-    state = _PartState(upload.folder, max_bytes, upload.spec.max_files, upload.check_room)
+    state = _PartState(upload, max_bytes)
     parser = MultipartParser(
         options[b"boundary"],
         {
@@ -99,9 +119,10 @@ def _too_large(max_bytes: int) -> str:
 
 
 class _PartState:
-    def __init__(self, folder: Path, max_bytes: int, max_files: int, check_room: RoomCheck) -> None:
-        self.folder, self.max_bytes, self.max_files = folder, max_bytes, max_files
-        self.check_room = check_room
+    def __init__(self, into: Destination, max_bytes: int) -> None:
+        self.folder, self.max_bytes, self.max_files = into.folder, max_bytes, into.max_files
+        self.fields = into.file_fields
+        self.check_room = into.check_room
         self.received = Received()
         self.total = 0
         self._unchecked = 0  # bytes written since the last look at the free space
@@ -140,16 +161,18 @@ class _PartState:
             if len(self.received.fields) >= _MAX_FIELDS:
                 raise ApiError(400, "too many form fields")
             return
-        if self._name not in FILE_FIELDS:
-            raise ApiError(422, f"send files in the form field 'file', not '{self._name}'")
+        if self._name not in self.fields:
+            wanted = self.fields[0]
+            raise ApiError(422, f"send files in the form field '{wanted}', not '{self._name}'")
         if len(self.received.files) >= self.max_files:
-            raise ApiError(422, f"too many files: this model takes {self.max_files} per request")
+            raise ApiError(422, f"too many files: at most {self.max_files} per request")
         index = len(self.received.files)
         self._file = UploadedFile(
             name=display_name(filename.decode("utf-8", "replace")),
             path=self.folder / f"upload-{index}.part",
             size=0,
             sha256="",
+            field=self._name,
         )
         self._handle = self._file.path.open("wb")
         self._hash = hashlib.sha256()

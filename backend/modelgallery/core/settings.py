@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     job_timeout_s: float = Field(600, gt=0, description="Default; a model may set its own.")
     worker_start_timeout_s: float = Field(300, gt=0)
     max_wait_s: float = Field(120, ge=0, description="Upper bound of the `wait` parameter.")
+    max_weights_mb: float = Field(
+        2048, gt=0, description="The most a model version's uploaded files may take together."
+    )
 
     # --- past one machine (docs/scaling.md) ---------------------------------------------
     executor: Literal["local", "celery"] = Field(

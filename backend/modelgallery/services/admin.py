@@ -19,6 +19,7 @@ from ..jobs.lifecycle.service import JobService
 from ..store.base import Store
 from ..store.records import AuditEntry, ContactMessage, Job, JobQuery, JobStatus, Page, Role, User
 from ..vision.registry import RegistryError
+from . import audit
 from .errors import Conflict, Invalid, NotFound
 from .models import ModelCatalog, ModelView
 
@@ -43,15 +44,7 @@ class AdminService:
         self.retention = retention
 
     async def audit(self, actor: User, action: str, target: str | None, **details: Any) -> None:
-        await self.store.audit.add(
-            AuditEntry(
-                actor_id=actor.id,
-                actor_email=actor.email,
-                action=action,
-                target=target,
-                details=details,
-            )
-        )
+        await audit.record(self.store.audit, actor, action, target, **details)
 
     # --- predictions -----------------------------------------------------------------
 

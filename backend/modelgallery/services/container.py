@@ -10,9 +10,11 @@ from .accounts import AccountService
 from .admin import AdminService
 from .contact import ContactService
 from .intake import Intake
+from .model_manager import ModelManager
 from .models import ModelCatalog
 from .predictions import PredictionService
 from .status import StatusService
+from .version_intake import VersionIntake
 
 
 @dataclass(frozen=True)
@@ -25,3 +27,5 @@ class Services:
     admin: AdminService
     contact: ContactService
     status: StatusService
+    model_manager: ModelManager
+    version_intake: VersionIntake

@@ -57,6 +57,7 @@ class UploadedFile:
     path: Path
     size: int
     sha256: str
+    field: str = "file"  # the form field it came in
 
 
 @dataclass
@@ -85,6 +86,21 @@ class Upload:
     @property
     def spec(self) -> ModelSpec:
         return self.request.spec
+
+    # What `api/uploads.receive` asks of where the files go.
+    @property
+    def max_bytes(self) -> int:
+        return self.spec.max_upload_bytes
+
+    @property
+    def max_files(self) -> int:
+        return self.spec.max_files
+
+    @property
+    def declared_bytes(self) -> int | None:
+        return self.request.declared_bytes
+
+    file_fields = ("file", "files")
 
     @property
     def size(self) -> int:
@@ -199,6 +215,8 @@ class Intake:
         job = Job(
             id=upload.job_id,
             model=upload.spec.name,
+            model_version=upload.spec.version,
+            model_version_number=upload.spec.version_number,
             user_id=request.user.id if request.user else None,
             user_email=request.user.email if request.user else None,
             inputs=upload.inputs,

@@ -85,6 +85,8 @@ class Timings(BaseModel):
 class Job(BaseModel):
     id: str = Field(default_factory=new_id)
     model: str
+    model_version: str | None = None  # the version it was submitted to (the store's id)
+    model_version_number: int | None = None
     user_id: str | None = None
     user_email: str | None = None  # copied so the dashboard can filter without a join
     status: JobStatus = JobStatus.queued

@@ -27,6 +27,9 @@ class ArtifactPublic(Artifact):
 class JobPublic(BaseModel):
     id: str
     model: str
+    model_version: int | None = Field(
+        None, description="The number of the model's version it was submitted to"
+    )
     status: JobStatus
     progress: float
     message: str
@@ -58,6 +61,7 @@ class JobPublic(BaseModel):
         return cls(
             id=job.id,
             model=job.model,
+            model_version=job.model_version_number,
             status=job.status,
             progress=job.progress,
             message=job.message,

@@ -1,0 +1,372 @@
+"""Models managed at run time: an administrator creates a model, adds versions (weights, their
+options and parameter defaults, an example input), and each version is validated in a process
+of its own before it can go live. Edit, make live, retire and delete are one action each,
+refused while they would break queued or running jobs, and written to the audit log. After a
+change to what runs, the registry of live versions is read again and the model's workers take
+it (`Executor.reload`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..catalog.fields import entry_of
+from ..catalog.registry import live_registry
+from ..core.settings import Settings
+from ..jobs.lifecycle.executor import Executor
+from ..jobs.validation import ValidationFailed, validate_apart
+from ..media.sniff import kind_of
+from ..store.base import DuplicateError, Store
+from ..store.model_records import ModelRecord, ModelVersion, StoredWeight, VersionState
+from ..store.records import JobQuery, JobStatus, User, utcnow
+from ..vision.model import InputItem
+from ..vision.registry import FAMILIES, ModelSpec, RegistryError, build_spec
+from . import audit
+from .errors import Conflict, Invalid, NotFound
+from .models import ModelCatalog
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+_RESERVED = {"catalog", "reload"}  # path segments of /api/admin/models
+MODEL_EDITABLE = (
+    "title",
+    "description",
+    "enabled",
+    "max_upload_mb",
+    "max_files",
+    "timeout_s",
+    "retention_days",
+)
+VERSION_EDITABLE = ("card", "params", "options", "note")
+_LIVE_OR_READY = (VersionState.ready, VersionState.live, VersionState.retired)
+
+
+@dataclass(frozen=True)
+class ManagedModel:
+    model: ModelRecord
+    versions: list[ModelVersion]
+
+
+@dataclass(frozen=True)
+class Example:
+    """An example input kept with a version, already checked like an upload."""
+
+    path: Path
+    name: str
+    media_type: str
+
+
+class ModelManager:
+    def __init__(
+        self, settings: Settings, store: Store, catalog: ModelCatalog, executor: Executor
+    ) -> None:
+        self._settings, self._store, self._catalog = settings, store, catalog
+        self._executor = executor
+        self._validating: set[asyncio.Task[None]] = set()
+
+    # --- reading -----------------------------------------------------------------------
+
+    async def all(self) -> list[ManagedModel]:
+        return [
+            ManagedModel(m, await self._store.versions.of_model(m.id))
+            for m in await self._store.models.all()
+        ]
+
+    async def one(self, name: str) -> ManagedModel:
+        return ManagedModel(await self._model(name), await self._store.versions.of_model(name))
+
+    # --- models ------------------------------------------------------------------------
+
+    async def create(self, actor: User, fields: dict[str, Any]) -> ModelRecord:
+        name = str(fields.get("id", ""))
+        if not _NAME.fullmatch(name):
+            raise Invalid(
+                "the name may hold only lower-case letters, digits, '-' and '_' (64 at most), "
+                "and starts with a letter or digit"
+            )
+        if name in _RESERVED:
+            raise Invalid(f"'{name}' is a word the API uses; choose another name")
+        family = str(fields.get("family", ""))
+        known = set(FAMILIES) | {s.family for s in self._catalog.registry.models.values()}
+        if family not in known:  # never a module path of the administrator's choosing
+            raise Invalid(f"unknown family '{family}' (one of: {', '.join(sorted(known))})")
+        groups = self._catalog.registry.groups
+        if fields.get("group") not in groups:
+            raise Invalid(
+                f"unknown worker group '{fields.get('group')}' (one of: {', '.join(groups)})"
+            )
+        record = ModelRecord.model_validate({**fields, "created_by": actor.email})
+        try:
+            created = await self._store.models.create(record)
+        except DuplicateError:
+            raise Conflict(f"there is already a model named '{name}'") from None
+        await audit.record(self._store.audit, actor, "model.create", name, family=family)
+        return created
+
+    async def edit(self, actor: User, name: str, changes: dict[str, Any]) -> ModelRecord:
+        model = await self._model(name)
+        unknown = sorted(set(changes) - set(MODEL_EDITABLE))
+        if unknown:
+            raise Invalid(
+                f"'{unknown[0]}' cannot be changed (these can: {', '.join(MODEL_EDITABLE)})"
+            )
+        edited = model.model_copy(update=changes)
+        if model.live_version is not None:
+            self._spec(edited, await self._version(name, model.live_version))
+        updated = await self._store.models.update(name, {**changes, "updated_at": utcnow()})
+        assert updated is not None
+        await audit.record(self._store.audit, actor, "model.edit", name, changes=changes)
+        await self._refresh(name)
+        return updated
+
+    async def delete(self, actor: User, name: str) -> None:
+        model = await self._model(name)
+        if model.source_digest is not None:
+            raise Conflict(
+                f"'{name}' comes from models.toml: remove it there and reload, or disable it"
+            )
+        await self._no_active_jobs(name, None)
+        for version in await self._store.versions.of_model(name):
+            await self._store.versions.delete(version.id)
+            shutil.rmtree(self._example_dir(version.id), ignore_errors=True)
+        await self._store.models.delete(name)
+        await audit.record(self._store.audit, actor, "model.delete", name)
+        await self._refresh(name)
+
+    # --- versions ----------------------------------------------------------------------
+
+    async def add_version(
+        self,
+        actor: User,
+        name: str,
+        weights: list[StoredWeight],
+        fields: dict[str, Any],
+        example: Example | None,
+    ) -> ModelVersion:
+        """A new version, `validating` until a process of its own has tried it."""
+        model = await self._model(name)
+        version = ModelVersion(
+            model=name,
+            number=0,
+            weights=weights,
+            runtime=fields.get("runtime"),
+            options=fields.get("options") or {},
+            params=fields.get("params") or {},
+            card=fields.get("card"),
+            note=str(fields.get("note") or ""),
+            created_by=actor.email,
+        )
+        self._spec(model, version)  # refuses what the registry would refuse, at once
+        created = await self._numbered(version)
+        if example is not None:
+            folder = self._example_dir(created.id)
+            folder.mkdir(parents=True, exist_ok=True)
+            stored = folder / f"example{''.join(example.path.suffixes)}"
+            example.path.replace(stored)
+            created = await self._update(
+                created, {"example": f"{stored.name}\n{example.name}\n{example.media_type}"}
+            )
+        await audit.record(
+            self._store.audit,
+            actor,
+            "model.version.add",
+            name,
+            version=created.number,
+            weights=[w.model_dump(include={"file", "sha256", "size"}) for w in weights],
+        )
+        self._start_validation(model, created)
+        return created
+
+    async def edit_version(
+        self, actor: User, name: str, version_id: str, changes: dict[str, Any]
+    ) -> ModelVersion:
+        model, version = await self._model(name), await self._version(name, version_id)
+        unknown = sorted(set(changes) - set(VERSION_EDITABLE))
+        if unknown:
+            raise Invalid(
+                f"'{unknown[0]}' cannot be changed (these can: {', '.join(VERSION_EDITABLE)});"
+                " new weights are a new version"
+            )
+        self._spec(model, version.model_copy(update=changes))
+        updated = await self._update(version, changes)
+        await audit.record(
+            self._store.audit,
+            actor,
+            "model.version.edit",
+            name,
+            version=version.number,
+            changes=changes,
+        )
+        if model.live_version == version.id:
+            await self._refresh(name)
+        return updated
+
+    async def make_live(self, actor: User, name: str, version_id: str) -> ModelVersion:
+        model, version = await self._model(name), await self._version(name, version_id)
+        if version.state not in (VersionState.ready, VersionState.retired):
+            raise Conflict(
+                f"version {version.number} is {version.state}: only a validated version can go live"
+            )
+        live = await self._store.versions.update(
+            version.id, {"state": VersionState.live}, only_if_state=_LIVE_OR_READY
+        )
+        if live is None:
+            raise Conflict(f"version {version.number} changed meanwhile; try again")
+        previous = model.live_version
+        if previous is not None and previous != version.id:
+            await self._store.versions.update(previous, {"state": VersionState.ready})
+        await self._store.models.update(name, {"live_version": version.id, "updated_at": utcnow()})
+        await audit.record(
+            self._store.audit,
+            actor,
+            "model.version.live",
+            name,
+            version=version.number,
+            previous=previous,
+        )
+        await self._refresh(name)
+        return live
+
+    async def retire(self, actor: User, name: str, version_id: str) -> ModelVersion:
+        model, version = await self._model(name), await self._version(name, version_id)
+        if model.live_version == version.id:
+            raise Conflict("the live version cannot be retired: make another version live first")
+        retired = await self._update(version, {"state": VersionState.retired})
+        await audit.record(
+            self._store.audit, actor, "model.version.retire", name, version=version.number
+        )
+        return retired
+
+    async def delete_version(self, actor: User, name: str, version_id: str) -> None:
+        model, version = await self._model(name), await self._version(name, version_id)
+        if model.live_version == version.id:
+            raise Conflict("the live version cannot be deleted: make another version live first")
+        await self._no_active_jobs(name, version.id)
+        await self._store.versions.delete(version.id)
+        shutil.rmtree(self._example_dir(version.id), ignore_errors=True)
+        await audit.record(
+            self._store.audit, actor, "model.version.delete", name, version=version.number
+        )
+
+    # --- validation --------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Versions left `validating` by a stop are tried again."""
+        self._validating.add(asyncio.create_task(self._revalidate(), name="revalidate"))
+
+    async def stop(self) -> None:
+        for task in list(self._validating):
+            task.cancel()
+        await asyncio.gather(*self._validating, return_exceptions=True)
+
+    async def wait_validations(self) -> None:
+        """Until every validation started so far has ended (tests, the CLI)."""
+        await asyncio.gather(*list(self._validating), return_exceptions=True)
+
+    async def _revalidate(self) -> None:
+        for managed in await self.all():
+            for version in managed.versions:
+                if version.state is VersionState.validating:
+                    self._start_validation(managed.model, version)
+
+    def _start_validation(self, model: ModelRecord, version: ModelVersion) -> None:
+        task = asyncio.create_task(self._validate(model, version), name=f"validate-{version.id}")
+        self._validating.add(task)
+        task.add_done_callback(self._validating.discard)
+
+    async def _validate(self, model: ModelRecord, version: ModelVersion) -> None:
+        spec = self._spec(model, version)
+        changes: dict[str, Any]
+        try:
+            validated = await validate_apart(
+                spec,
+                self._example(version),
+                self._example_dir(version.id) / "output",
+                threads=1,
+                timeout_s=self._settings.worker_start_timeout_s,
+            )
+        except ValidationFailed as exc:
+            changes = {"state": VersionState.failed, "reason": str(exc)}
+        except Exception as exc:  # the validation itself broke: said, not hidden
+            log.exception("validating %s version %d", model.id, version.number)
+            changes = {"state": VersionState.failed, "reason": f"validation could not run: {exc}"}
+        else:
+            changes = {"state": VersionState.ready, "validation": validated.as_record()}
+        changes["validated_at"] = utcnow()
+        await self._store.versions.update(
+            version.id, changes, only_if_state=[VersionState.validating]
+        )
+        log.info("model %s version %d: %s", model.id, version.number, changes["state"])
+
+    def _example(self, version: ModelVersion) -> InputItem | None:
+        if not version.example:
+            return None
+        stored, name, media_type = version.example.split("\n")
+        path = self._example_dir(version.id) / stored
+        return InputItem(path=path, name=name, media_type=media_type, kind=kind_of(media_type))
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _example_dir(self, version_id: str) -> Path:
+        return self._settings.data_dir / "model-examples" / version_id
+
+    def _spec(self, model: ModelRecord, version: ModelVersion) -> ModelSpec:
+        where = f"model '{model.id}'"
+        try:
+            return build_spec(model.id, entry_of(model, version), self._settings.models_dir, where)
+        except RegistryError as exc:
+            raise Invalid(str(exc).replace(f"{where} field", "the field")) from None
+
+    async def _numbered(self, version: ModelVersion) -> ModelVersion:
+        """The next number of its model; two added at once get two numbers."""
+        for _ in range(5):
+            taken = [v.number for v in await self._store.versions.of_model(version.model)]
+            try:
+                return await self._store.versions.create(
+                    version.model_copy(update={"number": max(taken, default=0) + 1})
+                )
+            except DuplicateError:
+                continue
+        raise Conflict("several versions were added at once; try again")
+
+    async def _update(self, version: ModelVersion, changes: dict[str, Any]) -> ModelVersion:
+        updated = await self._store.versions.update(version.id, changes)
+        if updated is None:
+            raise NotFound(f"version {version.number} of '{version.model}' was deleted meanwhile")
+        return updated
+
+    async def _model(self, name: str) -> ModelRecord:
+        model = await self._store.models.get(name)
+        if model is None:
+            raise NotFound(f"there is no model named '{name}'")
+        return model
+
+    async def _version(self, name: str, version_id: str) -> ModelVersion:
+        version = await self._store.versions.get(version_id)
+        if version is None or version.model != name:
+            raise NotFound(f"model '{name}' has no version '{version_id}'")
+        return version
+
+    async def _no_active_jobs(self, name: str, version_id: str | None) -> None:
+        for status in (JobStatus.queued, JobStatus.running):
+            page = await self._store.jobs.query(JobQuery(model=name, status=status, limit=500))
+            if any(version_id in (None, j.model_version) for j in page.data):
+                raise Conflict(
+                    f"jobs of '{name}' are {status}: cancel them or wait for them to end first"
+                )
+
+    async def _refresh(self, name: str) -> None:
+        """The registry of live versions again, taken in place by the executor."""
+        settings = self._settings
+        registry = await live_registry(self._store, settings.models_file, settings.models_dir)
+        self._catalog.registry.models = registry.models
+        if name in registry.models:
+            await self._executor.reload(self._catalog.registry, [name])
+        else:
+            await self._executor.reload(self._catalog.registry)

@@ -1,0 +1,135 @@
+"""A model version's files as an administrator uploads them: the weights stream into a staging
+folder (size-limited, hashed on the way: `api/uploads.receive`), are named by their sha256 and
+moved into the models folder, where a file already there is named instead; the example input
+is checked like any upload. Then `ModelManager.add_version` records the version and starts its
+validation. The staging folder goes whatever happens."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.disk import DiskGuard
+from ..core.settings import Settings
+from ..media.check import check
+from ..media.sniff import MediaError
+from ..store.model_records import ModelVersion, StoredWeight
+from ..store.records import User, new_id
+from ..vision.registry import FAMILIES, family_class
+from ..vision.weights import sha256_of
+from .errors import InsufficientStorage, Invalid, NotFound, UnsupportedMedia
+from .intake import Received, UploadedFile
+from .model_manager import Example, ModelManager
+
+_MAX_FILES = 6  # weights (an OpenVINO IR is two), a labels file, the example
+_JSON_FIELDS = ("options", "params", "card")
+_PLAIN = re.compile(r"[A-Za-z0-9._-]+")
+
+
+@dataclass
+class VersionUpload:
+    """Where the request's files go (`api/uploads.Destination`)."""
+
+    folder: Path
+    max_bytes: int
+    declared_bytes: int | None
+    disk: DiskGuard
+    max_files: int = _MAX_FILES
+    file_fields: tuple[str, ...] = ("weights", "example")
+
+    def check_room(self, incoming_bytes: int = 0) -> None:
+        if not self.disk.room_for(incoming_bytes):
+            raise InsufficientStorage()
+
+
+class VersionIntake:
+    def __init__(self, settings: Settings, disk: DiskGuard, manager: ModelManager) -> None:
+        self._settings, self._disk, self._manager = settings, disk, manager
+
+    @asynccontextmanager
+    async def staging(self, declared_bytes: int | None) -> AsyncIterator[VersionUpload]:
+        folder = self._settings.data_dir / "model-uploads" / new_id()
+        folder.mkdir(parents=True)
+        max_bytes = int(self._settings.max_weights_mb * 1024 * 1024)
+        try:
+            yield VersionUpload(folder, max_bytes, declared_bytes, self._disk)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, folder, True)
+
+    async def submit(self, actor: User, name: str, received: Received) -> ModelVersion:
+        managed = await self._manager.one(name)  # 404 before any file is moved
+        fields = _fields(received.fields)
+        parts = [f for f in received.files if f.field == "weights"]
+        examples = [f for f in received.files if f.field == "example"]
+        existing = [n.strip() for n in fields.pop("existing", "").split(",") if n.strip()]
+        if not parts and not existing:
+            raise Invalid(
+                "attach the weights in the form field 'weights', or name files "
+                "already in the models folder in 'existing'"
+            )
+        if len(examples) > 1:
+            raise Invalid("attach one example input at most")
+        weights = [await self._existing(n) for n in existing]
+        moved: list[Path] = []
+        try:
+            for part in parts:
+                weight, target, new = await self._place(part.path, part.name, part.sha256)
+                weights.append(weight.model_copy(update={"size": part.size}))
+                moved += [target] if new else []
+            example = await self._example(examples[0], managed.model.family) if examples else None
+            return await self._manager.add_version(actor, name, weights, fields, example)
+        except BaseException:
+            for path in moved:  # nothing else names a file that was not there before
+                path.unlink(missing_ok=True)
+            raise
+
+    async def _place(self, path: Path, shown: str, sha256: str) -> tuple[StoredWeight, Path, bool]:
+        clean = "".join(c if _PLAIN.fullmatch(c) else "_" for c in shown)[-80:].lstrip(".")
+        target = self._settings.models_dir / f"{sha256[:16]}-{clean or 'weights'}"
+        new = not target.exists()
+        if new:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(shutil.move, path, target)
+        return StoredWeight(file=target.name, sha256=sha256), target, new
+
+    async def _existing(self, name: str) -> StoredWeight:
+        path = self._settings.models_dir / name
+        if not _PLAIN.fullmatch(name) or not path.is_file():
+            raise NotFound(f"there is no file named '{name}' in the models folder")
+        digest = await asyncio.to_thread(sha256_of, path)
+        return StoredWeight(file=name, sha256=digest, size=path.stat().st_size)
+
+    async def _example(self, part: UploadedFile, family: str) -> Example:
+        kinds = list(family_class(FAMILIES.get(family, family)).kinds)
+        try:
+            found = await asyncio.to_thread(check, part.path, kinds)
+        except MediaError as exc:
+            raise UnsupportedMedia(f"the example '{part.name}': {exc}") from None
+        path = part.path.with_name(f"example{found.extension}")
+        part.path.rename(path)
+        return Example(path=path, name=part.name, media_type=found.media_type)
+
+
+def _fields(raw: dict[str, str]) -> dict[str, Any]:
+    known = {"runtime", "note", "existing", *_JSON_FIELDS}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise Invalid(f"unknown field '{unknown[0]}' (known: {', '.join(sorted(known))})")
+    fields: dict[str, Any] = {k: v for k, v in raw.items() if v != ""}
+    for key in _JSON_FIELDS:
+        if key in fields:
+            try:
+                value = json.loads(fields[key])
+            except ValueError as exc:
+                raise Invalid(f"the field '{key}' is not valid JSON: {exc}") from None
+            if not isinstance(value, dict):
+                raise Invalid(f"the field '{key}' must be a JSON object")
+            fields[key] = value
+    return fields

@@ -1,0 +1,141 @@
+"""Models managed at run time through the API (both stores): an administrator creates a model,
+uploads a version with an example, it validates in a process of its own, goes live and serves;
+a broken version fails with the reason; a second version goes live while the first's job keeps
+its version; edits, retire and delete are refused where they would break jobs, and audited."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from tests.support.jobs import png_bytes, submit, wait_for
+
+TOY = "tests.support.toy_models:ToyInvert"
+
+
+def _create(client: httpx.Client, headers: dict[str, str], name: str) -> httpx.Response:
+    body = {
+        "id": name,
+        "title": "Brightener",
+        "task": "image-to-image",
+        "family": TOY,
+        "group": "toy",
+    }
+    return client.post("/api/admin/models", json=body, headers=headers)
+
+
+def _add_version(
+    client: httpx.Client, headers: dict[str, str], name: str, factor: str, **fields: str
+) -> dict[str, Any]:
+    files = [
+        ("weights", ("factor.txt", factor.encode(), "text/plain")),
+        ("example", ("tile.png", png_bytes(), "image/png")),
+    ]
+    answer = client.post(
+        f"/api/admin/models/{name}/versions", files=files, data=fields, headers=headers
+    )
+    assert answer.status_code == 202, answer.text
+    return answer.json()
+
+
+def _settled(
+    client: httpx.Client, headers: dict[str, str], name: str, number: int
+) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    while True:
+        model = client.get(f"/api/admin/models/{name}/versions", headers=headers).json()
+        version = next(v for v in model["versions"] if v["number"] == number)
+        if version["state"] != "validating":
+            return version
+        assert time.monotonic() < deadline, version
+        time.sleep(0.2)
+
+
+def test_a_model_added_from_the_api_validates_goes_live_and_serves(
+    client: httpx.Client, admin_headers: dict[str, str]
+) -> None:
+    assert _create(client, admin_headers, "brightener").status_code == 201
+    assert _create(client, admin_headers, "brightener").status_code == 409
+    assert client.get("/api/models/brightener").status_code == 404  # no live version yet
+
+    first = _add_version(client, admin_headers, "brightener", "1.0", note="first")
+    assert first["state"] == "validating" and first["number"] == 1
+    assert first["weights"][0]["sha256"] and first["weights"][0]["size"] == 3
+    ready = _settled(client, admin_headers, "brightener", 1)
+    assert ready["state"] == "ready", ready
+    assert ready["validation"]["load_ms"] >= 0 and ready["validation"]["latency_ms"] is not None
+
+    live = client.post(
+        f"/api/admin/models/brightener/versions/{first['id']}/live", headers=admin_headers
+    )
+    assert live.status_code == 200, live.text
+    job = submit(client, model="brightener", wait=30).json()
+    assert job["status"] == "succeeded" and job["model_version"] == 1
+
+    broken = _add_version(client, admin_headers, "brightener", "not a number")
+    failed = _settled(client, admin_headers, "brightener", 2)
+    assert failed["state"] == "failed" and "not a number" in failed["reason"], failed
+    refused = client.post(
+        f"/api/admin/models/brightener/versions/{broken['id']}/live", headers=admin_headers
+    )
+    assert refused.status_code == 409
+
+    # a job accepted on version 1 keeps it while version 3 goes live
+    slow = submit(client, model="brightener", params={"sleep_s": 2}).json()
+    third = _add_version(client, admin_headers, "brightener", "0.5")
+    assert _settled(client, admin_headers, "brightener", 3)["state"] == "ready"
+    busy = client.delete(
+        f"/api/admin/models/brightener/versions/{first['id']}", headers=admin_headers
+    )
+    live3 = client.post(
+        f"/api/admin/models/brightener/versions/{third['id']}/live", headers=admin_headers
+    )
+    assert live3.status_code == 200, live3.text
+    ended = wait_for(client, slow["id"])
+    assert ended["status"] == "succeeded" and ended["model_version"] == 1
+    assert busy.status_code in (204, 409)  # refused while that job was queued or running
+    assert submit(client, model="brightener", wait=30).json()["model_version"] == 3
+
+    edited = client.patch(
+        "/api/admin/models/brightener", json={"title": "Brighter"}, headers=admin_headers
+    )
+    assert edited.status_code == 200 and edited.json()["title"] == "Brighter"
+    assert client.get("/api/models/brightener").json()["title"] == "Brighter"
+    not_live = client.post(
+        f"/api/admin/models/brightener/versions/{third['id']}/retire", headers=admin_headers
+    )
+    assert not_live.status_code == 409  # the live version
+
+    actions = [
+        e["action"]
+        for e in client.get("/api/admin/audit?action=model.", headers=admin_headers).json()["data"]
+    ]
+    for action in ("model.create", "model.version.add", "model.version.live", "model.edit"):
+        assert action in actions, actions
+
+
+def test_a_model_of_the_file_cannot_be_deleted_from_the_api(
+    client: httpx.Client, admin_headers: dict[str, str]
+) -> None:
+    refused = client.delete("/api/admin/models/toy", headers=admin_headers)
+    assert refused.status_code == 409 and "models.toml" in refused.json()["detail"]
+    catalog = client.get("/api/admin/models/catalog", headers=admin_headers).json()
+    toy = next(m for m in catalog if m["id"] == "toy")
+    assert toy["from_file"] and toy["versions"][0]["state"] == "live"
+
+
+def test_bad_requests_get_sentences(client: httpx.Client, admin_headers: dict[str, str]) -> None:
+    body = {"id": "x", "title": "X", "task": "t", "family": "os:system", "group": "toy"}
+    refused = client.post("/api/admin/models", json=body, headers=admin_headers)
+    assert refused.status_code == 422 and "unknown family" in refused.json()["detail"]
+    body |= {"family": TOY, "group": "nowhere"}
+    refused = client.post("/api/admin/models", json=body, headers=admin_headers)
+    assert refused.status_code == 422 and "worker group" in refused.json()["detail"]
+    no_files = client.post(
+        "/api/admin/models/toy/versions", files={"note": (None, "x")}, headers=admin_headers
+    )
+    assert no_files.status_code == 422 and "weights" in no_files.json()["detail"]
+    anonymous = client.post("/api/admin/models", json=body)
+    assert anonymous.status_code == 401
