@@ -1,11 +1,12 @@
-"""The `yolo` family: boxes, labels and confidences on images, batches and videos, from
-whatever `ultralytics.YOLO` loads.
+"""The `yolo` family: boxes, labels and confidences on images, batches and videos, from an
+ultralytics checkpoint or an exported detector.
 
-The weights decide the path (`load`): a `.pt` checkpoint (YOLOv5u/v8/11) and a TFLite export
-run through our own letterbox → network → NMS (`yolo_net.py`) on the runtime chosen; other
-formats (ONNX, an OpenVINO folder, end-to-end heads) on ultralytics' own predictor
-(`UltralyticsEngine`). `yolov5_classic.py` builds on this family for the original YOLOv5
-checkpoints. Images, batches and videos come from `pipelines.video.VideoPipeline`.
+The weights decide the path (`load`): a `.pt` checkpoint (YOLOv5u/v8/11) and an exported
+ONNX, OpenVINO IR or TFLite detector (ultralytics' or the classic YOLOv5 layout; names, size
+and layout read by `detector_files.py`) run through our own letterbox → network → NMS
+(`yolo_net.py`) on the runtime chosen; end-to-end heads and other files on ultralytics' own
+predictor (`UltralyticsEngine`). `yolov5_classic.py` builds on this family for the original
+YOLOv5 checkpoints. Images, batches and videos come from `pipelines.video.VideoPipeline`.
 
 Frameworks are imported inside `load()` and the functions it calls: the API process imports
 this module only to read the declarations."""
@@ -23,17 +24,11 @@ from ..params import with_defaults
 from ..pipelines.image import ImageResult, Item
 from ..pipelines.video import VideoPipeline
 from ..runtimes.exports import exported
-from ..runtimes.litert import LiteRtNet
 from ..runtimes.onnxruntime import OnnxRuntimeNet
 from ..runtimes.openvino import OpenVinoNet
 from ..runtimes.selection import Net, PerThreadCount, choose
-from ..runtimes.ultralytics import (
-    detection_network,
-    export_onnx,
-    load_predictor,
-    prepare_runtime,
-    ultralytics_metadata,
-)
+from ..runtimes.ultralytics import detection_network, export_onnx, load_predictor, prepare_runtime
+from .detector_files import DetectorFile, classes_of, network_file, read_detector, runtimes_for
 from .yolo_net import (
     MAX_DETECTIONS,
     TRIAL_FILTER,
@@ -41,6 +36,9 @@ from .yolo_net import (
     Layout,
     YoloNet,
     detections,
+    first_run,
+    letterbox,
+    output_layout,
     serve_network,
 )
 
@@ -85,20 +83,32 @@ class YoloDetector(VideoPipeline[BoxFilter]):
     names: dict[int, str]
     imgsz: int
     _engine: YoloNet | UltralyticsEngine
+    _problems: tuple[str, ...] = ()  # why the names and the network disagree (check_loaded)
 
     def load(self) -> None:
         threads = prepare_runtime()
         self.imgsz = int(self.spec.options.get("imgsz", 640))
-        weights = self.spec.weight_paths[0]
+        weights = network_file(self.spec.weight_paths)
         requested = self.spec.runtime or "auto"
         if weights.suffix == ".pt":
             self._engine, self.runtime = exported_engine(weights, self.imgsz, threads, requested)
-        elif weights.suffix == ".tflite":
-            self._engine, self.runtime = tflite_engine(weights, self.imgsz, threads, requested)
+        elif weights.suffix.lower() in (".onnx", ".xml", ".tflite"):
+            found = read_detector(weights, self.spec.weight_paths)
+            self._engine, self.runtime, self._problems = file_engine(
+                found, self.spec.options, self.spec.weight_paths, threads, requested
+            )
         else:
             self._engine, self.runtime = ultralytics_engine(weights, self.imgsz, threads, requested)
+        if isinstance(self._engine, YoloNet):
+            self.imgsz = self._engine.layout.imgsz
         self.names = self._engine.names
         self.classes = list(self.names.values())
+
+    def check_loaded(self) -> None:
+        """After `load()`: ValueError with the reasons, in sentences, why the weights and
+        the entry disagree (labels given against the classes the network finds)."""
+        if self._problems:
+            raise ValueError("; ".join(self._problems))
 
     def use_threads(self, threads: int) -> None:
         self._engine.use_threads(threads)
@@ -224,26 +234,33 @@ def exported_engine(
     return serve_network(requested, builds, threads, layout)
 
 
-def tflite_engine(
-    weights: Path, imgsz: int, threads: int, requested: RuntimeRequest
-) -> tuple[YoloNet | UltralyticsEngine, RuntimeChoice]:
-    """An ultralytics TFLite export on LiteRT or OpenVINO (which reads TFLite graphs),
-    with the names and input size its embedded metadata gives. An export without that
-    metadata, or with an end-to-end head, stays on ultralytics' predictor."""
-    meta = ultralytics_metadata(weights)
-    if not meta.get("names") or meta.get("end2end") or meta.get("task", "detect") != "detect":
-        return ultralytics_engine(weights, imgsz, threads, requested)
-    names = {int(k): str(v) for k, v in meta["names"].items()}
-    size = int(meta.get("imgsz", [imgsz])[0])  # the graph's input is fixed
-    builds: dict[RuntimeName, Callable[[int], Net]] = {
-        "litert": lambda n: LiteRtNet(weights, n),
-        "openvino": lambda n: OpenVinoNet(weights, n),
-    }
-    stride = int(meta.get("stride", 32))
-    layout = Layout(
-        size, stride, names, objectness=False, channels_first=True, square=True, normalized=True
-    )
-    return serve_network(requested, builds, threads, layout)
+def file_engine(
+    found: DetectorFile,
+    options: dict[str, Any],
+    weights: list[Path],
+    threads: int,
+    requested: RuntimeRequest,
+) -> tuple[YoloNet | UltralyticsEngine, RuntimeChoice, tuple[str, ...]]:
+    """An exported detector on the runtimes that read its format, with the names, size and
+    layout it gives, and why its labels disagree with it (`check_loaded`)."""
+    import numpy as np
+
+    path, wanted = found.path, int(options.get("imgsz", 640))
+    if found.task != "detect":
+        raise ValueError(
+            f"{path.name} holds a {found.task} model; the yolo family serves object detectors"
+        )
+    if found.end2end:
+        return (*ultralytics_engine(path, found.imgsz(wanted), threads, requested), ())
+    stride = found.stride(int(options.get("stride", 32)))
+    square = found.input_size is not None  # a graph of fixed size takes imgsz x imgsz
+    size = found.imgsz(wanted) if square else -(-found.imgsz(wanted) // stride) * stride
+    blank = letterbox(np.zeros((size, size, 3), np.uint8), size, stride, square).batch
+    raw, builds = first_run(runtimes_for(found), blank, path.name)
+    out = output_layout(raw, path.name, len(found.names) if found.names else None)
+    names, problems = classes_of(out.classes, found.names, options.get("labels"), weights)
+    layout = Layout(size, stride, names, out.objectness, out.channels_first, square, out.normalized)
+    return (*serve_network(requested, builds, threads, layout), problems)
 
 
 def ultralytics_engine(
@@ -269,12 +286,7 @@ def ultralytics_engine(
     return chosen, choice
 
 
-_NATIVE: dict[str, RuntimeName] = {
-    ".tflite": "litert",
-    ".onnx": "onnxruntime",
-    ".xml": "openvino",
-    ".pt": "torch",
-}
+_NATIVE: dict[str, RuntimeName] = {".tflite": "litert", ".onnx": "onnxruntime", ".xml": "openvino"}
 
 
 def _counts(items: list[Item]) -> dict[str, int]:

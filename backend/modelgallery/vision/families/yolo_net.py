@@ -4,8 +4,9 @@ The image is letterboxed as YOLO was trained (`letterbox`), the network runs on 
 Runtime, OpenVINO or LiteRT (`runtimes/`, one instance per thread count), and its raw rows
 become NMS-filtered items in the image's own pixels (`nms`). Every runtime sees the same
 input and goes through the same box code, so they find the same boxes. Used by classic
-YOLOv5 checkpoints and by ultralytics checkpoints served on an export (`yolo.py`,
-`yolov5_classic.py`); the image and video pipelines call it through the family's `infer`."""
+YOLOv5 checkpoints, ultralytics checkpoints served on an export and exported files
+(`yolo.py`, `yolov5_classic.py`), whose layout one first run tells (`first_run`,
+`output_layout`); the image and video pipelines call it through the family's `infer`."""
 
 from __future__ import annotations
 
@@ -48,6 +49,34 @@ class Layout:
     channels_first: bool  # v8 exports give (1, 4 + classes, anchors), v5 (1, anchors, 5 + classes)
     square: bool = False  # a graph of fixed input size (TFLite) takes imgsz x imgsz
     normalized: bool = False  # boxes in 0..1 of the input (TFLite exports), not pixels
+
+
+@dataclass(frozen=True)
+class OutputLayout:
+    channels_first: bool  # rows are columns: (1, 4 + classes, boxes), as ultralytics exports
+    objectness: bool  # YOLOv5's rows (1, boxes, 5 + classes) hold an objectness score
+    classes: int
+    normalized: bool  # boxes in 0..1 of the input rather than pixels
+
+
+def output_layout(raw: np.ndarray, name: str, named: int | None) -> OutputLayout:
+    """How to read a detector's output, from one run on a blank image. Boxes outnumber
+    scores, which tells the orientation; the box centres cover the whole input, so they
+    reach past 2 only in pixels. `named`: the class count the file's metadata gives, which
+    tells a transposed ultralytics output from a YOLOv5 one."""
+    shape = tuple(int(d) for d in raw.shape)
+    if len(shape) != 3 or shape[0] != 1 or min(shape[1:]) < 5:
+        raise ValueError(
+            f"{name} gives an output of shape {shape}, not the boxes of a YOLO detector "
+            "((1, 4 + classes, boxes) or (1, boxes, 5 + classes))"
+        )
+    channels_first = shape[1] < shape[2]
+    width = min(shape[1:])
+    objectness = not channels_first and named != width - 4
+    rows = raw[0].T if channels_first else raw[0]
+    centres = float(abs(rows[:, :2]).max())
+    classes = width - (5 if objectness else 4)
+    return OutputLayout(channels_first, objectness, classes, normalized=centres <= 2.0)
 
 
 @dataclass(frozen=True)
@@ -213,6 +242,29 @@ class YoloNet:
         if not self._batches:  # the graph takes one image at a time: nothing to gain
             return 1.0
         return round(one * size / batch, 2) if batch > 0 else 1.0
+
+
+def first_run(
+    builds: dict[RuntimeName, Callable[[int], Net]], batch: np.ndarray, name: str
+) -> tuple[np.ndarray, dict[RuntimeName, Callable[[int], Net]]]:
+    """The network's output for `batch` on the first runtime that runs it: what a file
+    without a known layout gives. That runtime keeps the net it made for one thread."""
+    import numpy as np
+
+    failed = []
+    for runtime, build in builds.items():
+        try:
+            net = build(1)
+            raw = np.asarray(net(batch), np.float32)
+        except Exception as exc:  # tell why it runs nowhere, or try the next runtime
+            failed.append(f"{runtime}: {type(exc).__name__}: {str(exc)[:200]}")
+            continue
+        return raw, {**builds, runtime: _keeping(net, build)}
+    raise ValueError(f"{name} cannot be run ({'; '.join(failed)})")
+
+
+def _keeping(net: Net, build: Callable[[int], Net]) -> Callable[[int], Net]:
+    return lambda threads: net if threads == 1 else build(threads)
 
 
 def serve_network(
