@@ -1,0 +1,388 @@
+"""A network from a weights file of any format the generic families serve, on the runtimes
+that format runs on, with `auto` choosing the fastest (`selection.choose`):
+
+| format | files | runtimes |
+|---|---|---|
+| ONNX | `.onnx` | onnxruntime, openvino |
+| TFLite | `.tflite` | litert, openvino (which reads TFLite) |
+| Keras | `.keras`, `.h5`, `.hdf5` | tensorflow, openvino (converted once, `keras_openvino`) |
+| TorchScript | `.pt`, `.torchscript` | torch |
+| OpenVINO IR | `.xml` with its `.bin` beside it | openvino |
+
+`read_facts` reads what a file says of its input (`preprocess.WeightsFacts`) and refuses,
+in a sentence, a file that is not the format its name says; `open_network` resolves the
+entry's preprocessing against it, builds the network on the runtime asked for, and gives a
+`Network`: one batch in the network's own layout → its first output as float32.
+Frameworks are imported where a format needs them, never at module level."""
+
+from __future__ import annotations
+
+import json
+import warnings
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..declarations import RuntimeChoice, RuntimeName, RuntimeRequest
+from ..preprocess import (
+    FORMATS,
+    Format,
+    InputType,
+    NetInput,
+    Placement,
+    WeightsFacts,
+    check_fits,
+    format_of,
+    literal,
+    preprocessing_of,
+    resolve,
+    to_batch,
+    with_metadata,
+)
+from .keras_openvino import openvino_ir
+from .litert import LiteRtNet
+from .onnxruntime import OnnxRuntimeNet
+from .openvino import OpenVinoNet
+from .selection import Net, PerThreadCount, choose
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# In order of preference: the first is the fallback when the one asked for cannot run.
+RUNTIMES: dict[Format, tuple[RuntimeName, ...]] = {
+    "onnx": ("onnxruntime", "openvino"),
+    "tflite": ("litert", "openvino"),
+    "keras": ("tensorflow", "openvino"),
+    "torchscript": ("torch",),
+    "openvino": ("openvino",),
+}
+ALL_RUNTIMES: tuple[RuntimeName, ...] = ("onnxruntime", "openvino", "litert", "tensorflow", "torch")
+
+
+@dataclass
+class Network:
+    """A loaded network: what it takes, the labels its entry or weights give, the runtime
+    it serves on."""
+
+    facts: WeightsFacts
+    net_input: NetInput
+    labels: list[str] | None
+    runtime: RuntimeChoice
+    net: PerThreadCount[Net]
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        return _first_output(self.net(batch), self.facts.output_quantization)
+
+    def run(self, image: np.ndarray) -> tuple[np.ndarray, Placement]:
+        """One BGR image → the network's output, and where the image lay in its input."""
+        prepared = to_batch(image, self.net_input)
+        return self(prepared.batch), prepared.placement
+
+    def blank(self) -> np.ndarray:
+        return blank(self.net_input)
+
+    def check_input(self) -> None:
+        """Raises ValueError, in a sentence, when the input made for the network is not
+        what its graph takes; `open_network` checked it once."""
+        check_fits(self.net_input, self.facts)
+
+    def use_threads(self, threads: int) -> None:
+        self.net.use(threads)
+
+
+def open_network(
+    paths: list[Path], options: Mapping[str, Any], requested: RuntimeRequest, threads: int
+) -> Network:
+    """The entry's network file (the one weight of a known format), its preprocessing and
+    labels, on the runtime `requested` (or the fastest with `auto`)."""
+    path = network_file(paths)
+    facts = read_facts(path)
+    net_input = resolve(preprocessing_of(options), facts)
+    labels = labels_of(options, paths, facts)
+    builders = {
+        name: (lambda build=build: PerThreadCount(build, threads))
+        for name, build in _builds(path, facts.format).items()
+    }
+    sample = to_batch(blank(net_input), net_input).batch
+    net, choice = choose(requested, builders, lambda n: n(sample))
+    net.prepare(1)  # a job's share when the machine is busy
+    return Network(facts, net_input, labels, choice, net)
+
+
+def blank(net_input: NetInput) -> np.ndarray:
+    """A black image of the input's size: for warm-ups and checks."""
+    import numpy as np
+
+    width, height = net_input.size
+    return np.zeros((height, width, 3), np.uint8)
+
+
+def network_file(paths: list[Path]) -> Path:
+    found = [p for p in paths if p.suffix.lower() in FORMATS]
+    if len(found) != 1:
+        names = ", ".join(p.name for p in found) or "none"
+        raise ValueError(
+            f"the entry's weights must hold one network file ({', '.join(FORMATS)}); "
+            f"found {len(found)}: {names}"
+        )
+    return found[0]
+
+
+def labels_of(
+    options: Mapping[str, Any], paths: list[Path], facts: WeightsFacts
+) -> list[str] | None:
+    """`options.labels`: a list, or the name of a file among the weights with one label a
+    line; else what the weights' metadata names; else None."""
+    given = options.get("labels")
+    if given is None:
+        return facts.labels
+    if isinstance(given, list) and all(isinstance(v, str | int | float) for v in given):
+        return [str(v) for v in given]
+    if not isinstance(given, str):
+        raise ValueError(
+            "options.labels: give a list of labels, or the name of a file among the weights "
+            "with one label a line"
+        )
+    path = next((p for p in paths if p.name == given), None)
+    if path is None:
+        raise ValueError(
+            f"options.labels names the file {given!r}, which is not among the entry's weights: "
+            "list it there too"
+        )
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return [line.strip() or f"class {i}" for i, line in enumerate(lines)]
+
+
+def _builds(path: Path, fmt: Format) -> dict[RuntimeName, Callable[[int], Net]]:
+    """How to make the network at a thread count, on each runtime its format runs on."""
+
+    def on_openvino(source: Callable[[], Path]) -> Callable[[int], Net]:
+        # float32: OpenVINO's default bfloat16 moves a probability by up to 0.02.
+        return lambda n: OpenVinoNet(source(), n, takes_nchw=False, float32=True)
+
+    if fmt == "onnx":
+        return {
+            "onnxruntime": lambda n: OnnxRuntimeNet(path, n),
+            "openvino": on_openvino(lambda: path),
+        }
+    if fmt == "tflite":
+        return {"litert": lambda n: _on_litert(path, n), "openvino": on_openvino(lambda: path)}
+    if fmt == "keras":
+        model = cache(lambda: _keras_model(path))
+        return {
+            "tensorflow": lambda _: _on_tensorflow(model()),
+            "openvino": on_openvino(lambda: openvino_ir(path, model())),
+        }
+    if fmt == "torchscript":
+        module = cache(lambda: _torchscript_module(path))
+        return {"torch": lambda _: _on_torch(module())}  # the worker sizes torch's own pool
+    return {"openvino": on_openvino(lambda: path)}
+
+
+def _on_litert(path: Path, threads: int) -> Net:
+    net = LiteRtNet(path, threads)
+    if not net.channels_last:
+        return net
+    # LiteRtNet takes NCHW and turns it into the NHWC its graph takes: ours is NHWC already.
+    return lambda batch: net(batch.transpose(0, 3, 1, 2))
+
+
+def _keras_model(path: Path) -> Any:
+    import keras
+
+    return keras.models.load_model(path, compile=False)
+
+
+def _on_tensorflow(model: Any) -> Net:
+    # predict_on_batch: one call, without predict()'s per-call dataset machinery.
+    return lambda batch: model.predict_on_batch(batch)
+
+
+def _torchscript_module(path: Path) -> Any:
+    import torch
+
+    with warnings.catch_warnings():
+        # torch 2.13 calls TorchScript deprecated in favour of torch.export, whose files
+        # are another format; TorchScript files still load and run.
+        warnings.filterwarnings("ignore", "`torch.jit", DeprecationWarning)
+        return torch.jit.load(str(path), map_location="cpu").eval()
+
+
+def _on_torch(module: Any) -> Net:
+    import torch
+
+    def run(batch: np.ndarray) -> Any:
+        with torch.inference_mode():
+            return module(torch.from_numpy(batch))
+
+    return run
+
+
+def _first_output(out: Any, quantization: tuple[float, int] | None) -> np.ndarray:
+    """A runtime's output (an array, a tensor, or a list, tuple or dict of them) → the
+    first one as float32; a uint8 output dequantised."""
+    import numpy as np
+
+    while isinstance(out, list | tuple | dict):
+        out = next(iter(out.values())) if isinstance(out, dict) else out[0]
+    array = np.asarray(out)
+    if array.dtype == np.uint8 and quantization is not None:
+        scale, zero = quantization
+        return (array.astype(np.float32) - zero) * np.float32(scale)
+    return array.astype(np.float32, copy=False)
+
+
+# --- what the weights say -----------------------------------------------------------------
+
+
+def read_facts(path: Path) -> WeightsFacts:
+    """What `path` says of its input; ValueError with a sentence when it is not a file of
+    the format its name says."""
+    readers = {"onnx": _onnx, "tflite": _tflite, "keras": _keras, "torchscript": _torchscript}
+    return readers.get(format_of(path), _openvino)(path)
+
+
+def _not_a(path: Path, what: str, exc: BaseException | str) -> ValueError:
+    reason = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"[:200]
+    return ValueError(f"{path.name} is not {what} ({reason})")
+
+
+def _onnx(path: Path) -> WeightsFacts:
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # protobuf's own errors, which name nothing a person knows
+        raise _not_a(path, "an ONNX model", exc) from None
+    weights = {i.name for i in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in weights]
+    if not model.graph.node or not inputs:
+        raise _not_a(path, "an ONNX model", "it holds no graph")
+    if len(inputs) != 1:
+        raise ValueError(f"{path.name} takes {len(inputs)} inputs; this family gives one image")
+    tensor = inputs[0].type.tensor_type
+    types: dict[int, InputType] = {1: "float32", 2: "uint8"}  # ONNX's TensorProto codes
+    dtype = types.get(tensor.elem_type)
+    if dtype is None:
+        kind = onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type)
+        raise ValueError(f"{path.name} takes {kind} input; this family gives float32 or uint8")
+    shape = tuple(d.dim_value if d.dim_value > 0 else None for d in tensor.shape.dim)
+    meta = {p.key: p.value for p in model.metadata_props}
+    return with_metadata(WeightsFacts(path, "onnx", shape, dtype), meta)
+
+
+def _tflite(path: Path) -> WeightsFacts:
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter
+
+    try:
+        interpreter = Interpreter(str(path))
+    except Exception as exc:
+        raise _not_a(path, "a TFLite model", exc) from None
+    inputs, output = interpreter.get_input_details(), interpreter.get_output_details()[0]
+    if len(inputs) != 1:
+        raise ValueError(f"{path.name} takes {len(inputs)} inputs; this family gives one image")
+    signature = inputs[0].get("shape_signature", inputs[0]["shape"])
+    shape = tuple(int(d) if d > 0 else None for d in signature)
+    dtype: InputType = "uint8" if inputs[0]["dtype"] == np.uint8 else "float32"
+    quantised = None
+    if output["dtype"] == np.uint8:
+        scale, zero = output["quantization"]
+        quantised = (float(scale), int(zero))
+    meta: dict[str, str] = {}
+    if zipfile.is_zipfile(path):  # files packed with the model: labels, ultralytics' metadata
+        with zipfile.ZipFile(path) as packed:
+            for member in packed.namelist()[:8]:
+                text = packed.read(member)[:1_000_000].decode("utf-8", "replace")
+                found = literal(text)
+                if isinstance(found, dict):
+                    meta.update({k: json.dumps(v) for k, v in found.items() if isinstance(k, str)})
+                elif "label" in member.lower():
+                    meta["labels"] = text
+    facts = WeightsFacts(path, "tflite", shape, dtype, output_quantization=quantised)
+    return with_metadata(facts, meta)
+
+
+def _keras(path: Path) -> WeightsFacts:
+    """From the saved configuration, without loading TensorFlow."""
+    if zipfile.is_zipfile(path):  # Keras 3's .keras
+        with zipfile.ZipFile(path) as saved:
+            if "config.json" not in saved.namelist():
+                raise _not_a(path, "a Keras model", "no config.json inside")
+            config: Any = json.loads(saved.read("config.json"))
+    else:
+        import h5py  # type: ignore[import-untyped]
+
+        try:
+            with h5py.File(path, "r") as saved:
+                raw = saved.attrs.get("model_config")
+        except OSError as exc:
+            raise _not_a(path, "a Keras model", exc) from None
+        if raw is None:
+            raise ValueError(
+                f"{path.name} holds weights only, not a model: save the whole model "
+                "(model.save) so that its layers travel with the weights"
+            )
+        config = json.loads(raw)
+    shape = _first_shape(config)
+    return WeightsFacts(path, "keras", tuple(shape) if shape else None)
+
+
+def _first_shape(node: Any) -> list[int | None] | None:
+    """The first input shape a Keras configuration names (its input layer's)."""
+    if isinstance(node, dict):
+        for key in ("batch_shape", "batch_input_shape"):
+            if isinstance(node.get(key), list):
+                return [d if isinstance(d, int) and d > 0 else None for d in node[key]]
+        children: Any = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = _first_shape(child)
+        if found:
+            return found
+    return None
+
+
+def _torchscript(path: Path) -> WeightsFacts:
+    names = zipfile.ZipFile(path).namelist() if zipfile.is_zipfile(path) else []
+    if not any("/code/" in n or n.endswith("constants.pkl") for n in names):
+        raise ValueError(
+            f"{path.name} is not a TorchScript file: a checkpoint saved with torch.save needs "
+            "its Python code to run; save the model with "
+            "torch.jit.save(torch.jit.trace(model, example_input), path) instead"
+        )
+    return WeightsFacts(path, "torchscript")
+
+
+def _openvino(path: Path) -> WeightsFacts:
+    import openvino as ov
+
+    if not path.with_suffix(".bin").is_file():
+        raise ValueError(
+            f"{path.name} needs {path.with_suffix('.bin').name} beside it: list both files "
+            "in the entry's weights"
+        )
+    try:
+        model = ov.Core().read_model(str(path))
+    except Exception as exc:
+        raise _not_a(path, "an OpenVINO IR model", exc) from None
+    if len(model.inputs) != 1:
+        raise ValueError(f"{path.name} takes {len(model.inputs)} inputs; this family gives one")
+    shape = tuple(d.get_length() if d.is_static else None for d in model.input(0).partial_shape)
+    kind = model.input(0).element_type.get_type_name()
+    dtype: InputType = "uint8" if kind == "u8" else "float32"
+    meta: dict[str, str] = {}
+    for key, ov_key in (("labels", "labels"), ("mean", "mean_values"), ("std", "scale_values")):
+        if model.has_rt_info(["model_info", ov_key]):
+            text = model.get_rt_info(["model_info", ov_key]).astype(str).strip()
+            plain = not any(mark in text for mark in "[{,\n")  # OpenVINO's: space-separated
+            meta[key] = "\n".join(text.split()) if plain else text
+    return with_metadata(WeightsFacts(path, "openvino", shape, dtype), meta)
