@@ -366,7 +366,4 @@ class ModelManager:
         settings = self._settings
         registry = await live_registry(self._store, settings.models_file, settings.models_dir)
         self._catalog.registry.models = registry.models
-        if name in registry.models:
-            await self._executor.reload(self._catalog.registry, [name])
-        else:
-            await self._executor.reload(self._catalog.registry)
+        await self._executor.reload(self._catalog.registry)  # adopted in place: no restart

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..core.release import app_version
 from .declarations import (
     Output,
     Param,
@@ -113,10 +114,24 @@ class Model(ABC):
         """Read weights (paths in `self.spec.weight_paths`) and build the network."""
 
     def result_facts(self) -> dict[str, Any]:
-        """What every result of this model says of the model itself: a detector names the
-        classes it looked for, since what is not among them it cannot see, which a user
-        cannot tell from the boxes alone."""
-        return {"model_classes": self.classes} if self.classes else {}
+        """What every result of this model says of the model itself: where it came from
+        (`provenance`), and for a detector the classes it looked for, since what is not
+        among them it cannot see, which a user cannot tell from the boxes alone."""
+        facts: dict[str, Any] = {"provenance": self.provenance()}
+        return facts | ({"model_classes": self.classes} if self.classes else {})
+
+    def provenance(self) -> dict[str, Any]:
+        """The model, its version, its weights' sha256, the runtime and the product's
+        release that made a result."""
+        spec = self.spec
+        weights = getattr(spec, "weights", [])  # in-process callers may pass a bare spec
+        return {
+            "model": spec.name,
+            "version": getattr(spec, "version_number", None),
+            "weights": [{"file": w.file, "sha256": w.sha256} for w in weights],
+            "runtime": self.runtime.chosen if self.runtime else None,
+            "release": app_version(),
+        }
 
     def warmup(self) -> None:  # noqa: B027 - optional hook
         """Run once on a dummy input so that the first real request is not slower."""

@@ -47,6 +47,7 @@ class JobRun:
     outdir: Path
     timeout_s: float
     attempts: int = 0  # the job's runs begun before this one (a distributed executor's id)
+    version: str | None = None  # the model's version it was submitted to (None: the live one)
 
 
 @dataclass

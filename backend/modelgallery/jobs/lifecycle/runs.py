@@ -34,4 +34,5 @@ def run_of(job: Job, spec: ModelSpec, files: JobFiles, settings: Settings) -> Jo
         outdir=files.output_dir(job.id),
         timeout_s=time_limit(spec, settings),
         attempts=job.attempts,
+        version=job.model_version,
     )

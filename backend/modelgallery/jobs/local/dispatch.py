@@ -8,6 +8,7 @@ import asyncio
 import logging
 import time
 
+from ...vision.registry import ModelSpec
 from ..lifecycle.executor import JobRun
 from ..runner import Cancelled, Failed, Progressed, Succeeded
 from .messages import RunBatch, RunJob, WorkerDied
@@ -62,7 +63,7 @@ class Dispatch(Processes):
         while True:
             batch += take(
                 slot.group.queue,
-                lambda t: t.model == first.model and _one_image(t),
+                lambda t: t.model == first.model and t.version == first.version and _one_image(t),
                 spec.max_batch - len(batch),
             )
             if len(batch) >= spec.max_batch or waited or spec.max_batch_wait_ms <= 0:
@@ -87,12 +88,13 @@ class Dispatch(Processes):
         started = time.monotonic()
         deadline = started + max(t.timeout_s for t in runs)
         threads = self._threads_for_next_job()
+        older = self._older_spec(runs[0])
         try:
             try:
                 if len(runs) == 1:
-                    slot.conn.send(RunJob(runs[0], threads))
+                    slot.conn.send(RunJob(runs[0], threads, older))
                 else:
-                    slot.conn.send(RunBatch(runs, threads))
+                    slot.conn.send(RunBatch(runs, threads, older))
             except (BrokenPipeError, OSError):
                 await self._end_all(slot, pending, self._crash_text(slot))
                 return
@@ -144,6 +146,13 @@ class Dispatch(Processes):
             slot.job_id, slot.cancel_deadline = None, None
             slot.batch, slot.cancelled = set(), set()
             slot.jobs_done += len(runs)
+
+    def _older_spec(self, run: JobRun) -> ModelSpec | None:
+        """The spec of the version `run` was submitted to, when it is no longer live."""
+        live = self._registry.models.get(run.model)
+        if run.version is None or live is None or live.version == run.version:
+            return None
+        return self._older_specs.get(run.version)
 
     async def _end_all(self, slot: Slot, pending: dict[str, JobRun], error: str) -> None:
         """The worker is gone or stuck: replace it, and fail what it was running."""

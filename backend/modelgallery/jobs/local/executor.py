@@ -3,9 +3,12 @@
 Each worker process loads its group's models once and runs one job at a time. A slot (an
 asyncio task in the API process) owns one worker process: it takes the next job from the
 group's queue, sends it over the pipe, relays progress, enforces the time limit, and
-replaces the process when it dies. Loading, unloading and reloading models restart the
-group's workers one by one after their current job; restarting is the only reliable way to
-give a framework's memory back.
+replaces the process when it dies. A change to a group's models (a new version live, a model
+added, removed, loaded or unloaded) is adopted by each worker in place after its current job:
+only the models that changed load, and their siblings keep serving. An administrator's
+"reload" restarts the group's workers, which is the only sure way to give a framework's
+memory back. A job keeps the version it was submitted to: when that is no longer the live
+one, its spec goes with it and the worker loads it beside the live one.
 
 While a group's workers restart its models stay `loading` (the reason says "restarting") and
 jobs wait in the queue. Only when `MAX_FAILED_STARTS` worker starts in a row die before they
@@ -44,6 +47,7 @@ class LocalExecutor(Dispatch):
         self._states: dict[str, ModelState] = {}
         self._unloaded: set[str] = set()
         self._running: dict[str, Slot] = {}
+        self._older_specs: dict[str, ModelSpec] = {}  # by version id, of versions not live
         self._listener: JobListener | None = None
         self._stopping = False
         self._cores = usable_cores()
@@ -113,12 +117,11 @@ class LocalExecutor(Dispatch):
         return dict(self._states)
 
     async def set_loaded(self, model: str, loaded: bool) -> None:
-        spec = self._registry.models[model]
         if loaded:
             self._unloaded.discard(model)
         else:
             self._unloaded.add(model)
-        self._adopt(self._registry, force_groups={spec.group})
+        self._adopt(self._registry, force_groups=set())
 
     async def reload(self, registry: Registry, models: list[str] | None = None) -> None:
         forced = {registry.models[m].group for m in models or [] if m in registry.models}
@@ -159,7 +162,14 @@ class LocalExecutor(Dispatch):
     # --- registry → groups -----------------------------------------------------------
 
     def _adopt(self, registry: Registry, force_groups: set[str]) -> None:
-        """Point groups at the registry's specs; restart groups whose specs changed."""
+        """Point groups at the registry's specs: `force_groups` restart their workers; the
+        others adopt changed specs in place."""
+        for old in self._registry.models.values():
+            new = registry.models.get(old.name)
+            if old.version and (new is None or new.version != old.version):
+                self._older_specs[old.version] = old
+        while len(self._older_specs) > 50:
+            del self._older_specs[next(iter(self._older_specs))]
         self._registry = registry
         previous = dict(self._states)
         by_group: dict[str, list[ModelSpec]] = {}
@@ -174,26 +184,33 @@ class LocalExecutor(Dispatch):
             group = self._groups.get(name)
             if group is None:
                 group = Group(name=name, specs=specs, limit=self._settings.queue_size)
+                group.runnable = {s.name: s for s in self._runnable(specs)}
                 self._groups[name] = group
                 for index in range(self._settings.workers_for(name)):
                     slot = Slot(group=group, index=index)
                     group.slots.append(slot)
                     slot.loop_task = asyncio.create_task(self._slot_loop(slot), name=slot.name)
                 continue
-            runnable_before = [s.model_dump() for s in self._runnable(group.specs)]
+            before = group.runnable
             group.specs = specs
-            if name in force_groups or runnable_before != [
-                s.model_dump() for s in self._runnable(specs)
-            ]:
+            after = group.runnable = {s.name: s for s in self._runnable(specs)}
+            if name in force_groups or not after:  # with nothing to run, its workers stop
                 group.generation += 1
                 group.failed_starts = 0
                 for slot in group.slots:
                     slot.wake.set()
-            else:
-                self._keep_states(group, previous)
+                continue
+            self._keep_states(group, previous)
+            if before != after:
+                group.specs_version += 1
+                for spec in after.values():  # only what changes loads; the siblings serve
+                    if before.get(spec.name) != spec:
+                        self._states[spec.name] = ModelState("loading", "loading its new version")
+                for slot in group.slots:
+                    slot.wake.set()
         for name, group in self._groups.items():
             if name not in by_group:
-                group.specs = []
+                group.specs, group.runnable = [], {}
                 group.generation += 1
                 for slot in group.slots:
                     slot.wake.set()
@@ -237,6 +254,9 @@ class LocalExecutor(Dispatch):
                 if slot.process is None:
                     if not await self._spawn(slot):
                         await self._back_off(slot)
+                    continue
+                if slot.specs_version != group.specs_version:
+                    await self._adopt_in_place(slot)
                     continue
                 run = await self._next_run(slot)
                 if run is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...vision.registry import ModelSpec
 from ..lifecycle.executor import JobRun
 from ..runner import JobEnd, ModelReport, Progressed
 
@@ -15,6 +16,9 @@ from ..runner import JobEnd, ModelReport, Progressed
 class RunJob:
     run: JobRun
     threads: int  # the job's share of the machine's cores
+    # The version the job was submitted to, when it is no longer the live one (a job keeps
+    # its version through a switch); None: the live spec the worker holds.
+    spec: ModelSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,15 @@ class RunBatch:
 
     runs: list[JobRun]
     threads: int
+    spec: ModelSpec | None = None
+
+
+@dataclass(frozen=True)
+class Adopt:
+    """The group's models now: load those that are new or changed (a new version), drop
+    those gone, keep the others as they are, between two jobs, without a restart."""
+
+    specs: list[ModelSpec]
 
 
 @dataclass(frozen=True)
@@ -31,7 +44,7 @@ class Stop:
     pass
 
 
-ToWorker = RunJob | RunBatch | Stop
+ToWorker = RunJob | RunBatch | Adopt | Stop
 
 # --- from the worker ---------------------------------------------------------------------
 
@@ -41,7 +54,12 @@ class WorkerReady:
     """Every model of the group has been tried; the worker takes jobs now."""
 
 
-FromWorker = ModelReport | WorkerReady | Progressed | JobEnd
+@dataclass(frozen=True)
+class Adopted:
+    """An `Adopt` is done: each model it loaded has reported."""
+
+
+FromWorker = ModelReport | WorkerReady | Adopted | Progressed | JobEnd
 
 # --- inside the API process (the pipe's reader and the cancel path) -----------------------
 

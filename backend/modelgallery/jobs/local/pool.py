@@ -17,7 +17,7 @@ from ...core.settings import Settings
 from ...vision.registry import ModelSpec, Registry
 from ..lifecycle.executor import JobListener, JobRun, ModelState
 from ..runner import ModelReport
-from .messages import Inbox, Stop, WorkerDied, WorkerReady
+from .messages import Adopt, Adopted, Inbox, Stop, WorkerDied, WorkerReady
 from .process import run as worker_main
 
 log = logging.getLogger("modelgallery.jobs.local.executor")
@@ -36,6 +36,7 @@ class Slot:
     cancel: Any = None  # multiprocessing Event
     cancel_deadline: float | None = None
     generation: int = -1
+    specs_version: int = -1  # the group's models its process holds (`Group.specs_version`)
     ready: bool = False  # its models are loaded
     job_id: str | None = None
     batch: set[str] = field(default_factory=set)  # the jobs it runs now
@@ -68,7 +69,9 @@ class Group:
     limit: int
     queue: asyncio.Queue[JobRun] = field(default_factory=asyncio.Queue)
     slots: list[Slot] = field(default_factory=list)
-    generation: int = 0
+    generation: int = 0  # bumped to restart its workers
+    specs_version: int = 0  # bumped when its models change: workers adopt them in place
+    runnable: dict[str, ModelSpec] = field(default_factory=dict)  # as last told its workers
     avg_job_s: float = 5.0
     failed_starts: int = 0  # in a row, over its slots; reset by a start that succeeds
 
@@ -89,6 +92,7 @@ class Processes:
     _listener: JobListener | None
     _cores: int
     _unloaded: set[str]
+    _older_specs: dict[str, ModelSpec]
 
     def _runnable(self, specs: list[ModelSpec]) -> list[ModelSpec]:
         return [
@@ -109,7 +113,7 @@ class Processes:
     async def _spawn(self, slot: Slot) -> bool:
         group = slot.group
         specs = self._runnable(group.specs)
-        slot.generation = group.generation
+        slot.generation, slot.specs_version = group.generation, group.specs_version
         if not group.serving(besides=slot) and group.failed_starts < MAX_FAILED_STARTS:
             reason = self._restarting(slot) if slot.crashed else None
             for spec in specs:
@@ -153,6 +157,30 @@ class Processes:
                     return False
                 case _:
                     await self._handle_side_message(message)
+
+    async def _adopt_in_place(self, slot: Slot) -> None:
+        """The group's models as they are now, taken by the slot's process between two jobs;
+        a process that dies meanwhile is replaced (with them) by the slot's loop."""
+        version = slot.group.specs_version
+        try:
+            slot.conn.send(Adopt(self._runnable(slot.group.specs)))
+        except (BrokenPipeError, OSError):
+            message: Inbox = WorkerDied()
+        else:
+            deadline = time.monotonic() + self._settings.worker_start_timeout_s
+            while True:
+                try:
+                    message = await asyncio.wait_for(slot.inbox.get(), deadline - time.monotonic())
+                except TimeoutError:
+                    message = WorkerDied("it did not finish loading the new models in time")
+                if isinstance(message, Adopted | WorkerDied):
+                    break
+                await self._handle_side_message(message)
+        if isinstance(message, WorkerDied):
+            slot.crashed = message.reason or self._exit_text(slot)
+            await self._shutdown(slot, graceful=False)
+            return
+        slot.specs_version = version
 
     async def _failed_start(self, slot: Slot, specs: list[ModelSpec]) -> None:
         """A worker died before it was ready: its models wait for the next start, unless

@@ -1,17 +1,25 @@
 """The body of a local worker process: load the group's models once, keep them warm, run
-one job at a time, and talk to the parent over a pipe with the messages of `messages.py`."""
+one job at a time, and talk to the parent over a pipe with the messages of `messages.py`.
+
+A change to the group's models (`Adopt`) loads what is new or changed and drops what is gone
+between two jobs, leaving the other models loaded: a new version of one model never makes
+its siblings wait. A job submitted to a version that is no longer live brings that version's
+spec; it is loaded beside the live one and kept for the jobs after it."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 
-from ...vision.model import Progress
+from ...vision.model import Model, Progress
 from ...vision.registry import ModelSpec
 from ..runner import load_models, run_batch, run_one, set_thread_env, throttled, use_threads
-from .messages import RunBatch, RunJob, Stop, ToWorker, WorkerReady
+from .messages import Adopt, Adopted, RunBatch, RunJob, Stop, ToWorker, WorkerReady
+
+_OLDER_KEPT = 2  # versions no longer live kept loaded for the jobs still submitted to them
 
 
 def run(
@@ -22,7 +30,20 @@ def run(
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name} %(levelname)s %(message)s")
 
     models = load_models(specs, conn.send)
+    older: dict[str, Model] = {}  # by version id
     conn.send(WorkerReady())
+
+    def model_for(model: str, spec: ModelSpec | None) -> Model | None:
+        if spec is None or spec.version is None:
+            return models.get(model)
+        if spec.version not in older:
+            loaded = load_models([spec], lambda report: None).get(spec.name)
+            if loaded is None:
+                return None
+            while len(older) >= _OLDER_KEPT:
+                del older[next(iter(older))]
+            older[spec.version] = loaded
+        return older[spec.version]
 
     while True:
         try:
@@ -32,18 +53,32 @@ def run(
         match message:
             case Stop():
                 return
-            case RunJob(run, threads):
+            case Adopt(wanted):
+                _adopt(models, wanted, conn)
+            case RunJob(run, threads, spec):
                 cancel.clear()
-                loaded = models.get(run.model)
+                loaded = model_for(run.model, spec)
                 if loaded is not None:
                     use_threads(loaded, threads)
                 conn.send(run_one(run, loaded, _reporter(run.job_id, conn), cancel.is_set))
-            case RunBatch(runs, threads):
-                loaded = models.get(runs[0].model)
+            case RunBatch(runs, threads, spec):
+                loaded = model_for(runs[0].model, spec)
                 if loaded is not None:
                     use_threads(loaded, threads)
                 for end in run_batch(runs, loaded, lambda job_id: _reporter(job_id, conn)):
                     conn.send(end)
+
+
+def _adopt(models: dict[str, Model], wanted: list[ModelSpec], conn: Connection) -> None:
+    names = {spec.name for spec in wanted}
+    for gone in [n for n in models if n not in names]:
+        del models[gone]
+    changed = [s for s in wanted if s.name not in models or models[s.name].spec != s]
+    for spec in changed:
+        models.pop(spec.name, None)
+    gc.collect()  # what the dropped models held, before the new ones load
+    models.update(load_models(changed, conn.send))
+    conn.send(Adopted())
 
 
 def _reporter(job_id: str, conn: Connection) -> Progress:

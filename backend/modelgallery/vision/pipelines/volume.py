@@ -100,6 +100,7 @@ class VolumePipeline(Model):
         with stages.time("drawing"):
             shown = write_preview(volume, mask, artifacts.path(f"{label}_preview.jpg"))
         summary = self.describe() | statistics(volume, mask, label) | found.summary
+        summary |= self.result_facts()
         summary |= {
             "params": params,
             "preview_slices": shown,
