@@ -66,6 +66,7 @@ export const routes = [
           { index: true, element: <Lazy><PredictionsTab /></Lazy> },
           { path: relative(paths.admin.stats.path), element: <Lazy><StatsTab /></Lazy> },
           { path: relative(paths.admin.models.path), element: <Lazy><ModelsTab /></Lazy> },
+          { path: relative(paths.admin.catalog.path), HydrateFallback: Loading, lazy: async () => ({ Component: (await import("@/features/catalog")).CatalogPage }) },
           { path: relative(paths.admin.messages.path), element: <Lazy><MessagesTab /></Lazy> },
           { path: relative(paths.admin.users.path), element: <Lazy><UsersTab /></Lazy> },
           { path: relative(paths.admin.audit.path), element: <Lazy><AuditTab /></Lazy> },

@@ -25,6 +25,7 @@ export const paths = {
     predictions: { path: "/admin", href: () => "/admin" },
     stats: { path: "/admin/stats", href: () => "/admin/stats" },
     models: { path: "/admin/models", href: () => "/admin/models" },
+    catalog: { path: "/admin/catalog", href: () => "/admin/catalog" },
     messages: { path: "/admin/messages", href: () => "/admin/messages" },
     users: { path: "/admin/users", href: () => "/admin/users" },
     audit: { path: "/admin/audit", href: () => "/admin/audit" },

@@ -7,6 +7,7 @@ const TABS = [
   { to: paths.admin.predictions.href(), label: "Predictions", end: true },
   { to: paths.admin.stats.href(), label: "Statistics" },
   { to: paths.admin.models.href(), label: "Models" },
+  { to: paths.admin.catalog.href(), label: "Manage models" },
   { to: paths.admin.messages.href(), label: "Messages" },
   { to: paths.admin.users.href(), label: "Users" },
   { to: paths.admin.audit.href(), label: "Audit log" },
