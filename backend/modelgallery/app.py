@@ -183,7 +183,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         contact=ContactService(outbox, settings.contact_per_hour, disk, limits),
         status=StatusService(store, executor, metrics, disk),
         model_manager=manager,
-        version_intake=VersionIntake(settings, disk, manager),
+        version_intake=VersionIntake(settings, disk, manager, files.remote),
     )
     metrics.watch_executor(
         ClusterView(

@@ -5,6 +5,7 @@ lost, stuck or run twice. Nothing here waits for a duration: each wait is for an
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from typing import Any
@@ -12,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.cluster import WorkerNode, release_checkout, wait_until
-from tests.support.jobs import submit, wait_for
+from tests.support.cluster import WorkerNode, nodes_serving, release_checkout, wait_until
+from tests.support.jobs import png_bytes, submit, wait_for
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD
 
 from .conftest import USER_JOBS_AT_ONCE, Cluster
@@ -135,6 +136,60 @@ def job_metrics(http: httpx.Client) -> dict[str, float]:
             name, _, value = line.rpartition(" ")
             samples[name] = float(value)
     return samples
+
+
+def test_a_version_added_through_one_replica_is_fetched_checked_and_served_by_both_nodes(
+    cluster: Cluster,
+) -> None:
+    first, second = cluster.http
+    body = {
+        "id": "byo-toy",
+        "title": "A toy added from the dashboard",
+        "task": "image-to-image",
+        "family": "tests.support.toy_models:ToyInvert",
+        "group": "toy",
+    }
+    assert first.post("/api/admin/models", json=body, headers=cluster.admin).status_code == 201
+    files = [
+        ("weights", ("factor.txt", b"0.25", "text/plain")),
+        ("example", ("tile.png", png_bytes(), "image/png")),
+    ]
+    added = first.post("/api/admin/models/byo-toy/versions", files=files, headers=cluster.admin)
+    assert added.status_code == 202, added.text
+    version = added.json()
+
+    def state() -> str:
+        model = second.get("/api/admin/models/byo-toy/versions", headers=cluster.admin).json()
+        return str(model["versions"][0]["state"])
+
+    wait_until(lambda: state() == "ready", 120, "the version to validate")
+    live = second.post(
+        f"/api/admin/models/byo-toy/versions/{version['id']}/live", headers=cluster.admin
+    )
+    assert live.status_code == 200, live.text
+    wait_until(
+        lambda: all(
+            http.get("/api/models/byo-toy").json().get("state") == "loaded"
+            and nodes_serving(http, "byo-toy", cluster.admin) == sorted(cluster.nodes)
+            for http in (first, second)
+        ),
+        120,
+        "both nodes to serve the new model, as both replicas see it",
+    )
+    ran_on: set[str] = set()
+    for _ in range(12):
+        for http in (first, second):
+            job = wait_for(http, accepted(submit(http, model="byo-toy"))["id"])
+            assert job["status"] == "succeeded" and job["model_version"] == 1, job
+            ran_on.add(admin_view(cluster, job["id"])["worker"].split("/")[0])
+        if ran_on == set(cluster.nodes):
+            break
+    assert ran_on == set(cluster.nodes), ran_on
+    digest = version["weights"][0]["sha256"]
+    for node in cluster.nodes.values():
+        fetched = node.data_dir / "models" / version["weights"][0]["file"]
+        assert hashlib.sha256(fetched.read_bytes()).hexdigest() == digest
+        assert "fetched" in node.log() and "from object storage" in node.log()
 
 
 def test_every_replica_shows_the_jobs_that_ended_on_any_node(cluster: Cluster) -> None:

@@ -29,6 +29,7 @@ VARIABLES = (
     "SNIPPETS",
     "ACME_ROOT",
     "MAX_UPLOAD_MB",
+    "MAX_WEIGHTS_MB",
     "METRICS_ALLOW",
 )
 
@@ -87,6 +88,7 @@ class NginxServer:
             "SNIPPETS": str(NGINX_DIR / "snippets"),
             "ACME_ROOT": str(tmp / "acme"),
             "MAX_UPLOAD_MB": str(max_upload_mb),
+            "MAX_WEIGHTS_MB": "2048",
             "METRICS_ALLOW": metrics_allow,
         }
         self.url = f"https://localhost:{self.https_port}"

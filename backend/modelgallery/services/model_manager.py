@@ -19,6 +19,7 @@ from ..catalog.fields import entry_of
 from ..catalog.registry import live_registry
 from ..core.settings import Settings
 from ..jobs.lifecycle.executor import Executor
+from ..jobs.lifecycle.periodic import Periodic
 from ..jobs.validation import ValidationFailed, validate_apart
 from ..media.sniff import kind_of
 from ..store.base import DuplicateError, Store
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 _RESERVED = {"catalog", "reload"}  # path segments of /api/admin/models
+_WATCH_S = 3.0
 MODEL_EDITABLE = (
     "title",
     "description",
@@ -69,6 +71,9 @@ class ModelManager:
         self._settings, self._store, self._catalog = settings, store, catalog
         self._executor = executor
         self._validating: set[asyncio.Task[None]] = set()
+        self._seen: tuple[tuple[str, str | None, bool, str], ...] | None = None
+        # Another API replica's changes reach this one within a few seconds.
+        self._watch = Periodic("models-watch", self._follow, lambda: _WATCH_S)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -257,10 +262,13 @@ class ModelManager:
     # --- validation --------------------------------------------------------------------
 
     def start(self) -> None:
-        """Versions left `validating` by a stop are tried again."""
+        """Versions left `validating` by a stop are tried again; changes made through
+        another replica are followed."""
         self._validating.add(asyncio.create_task(self._revalidate(), name="revalidate"))
+        self._watch.start()
 
     async def stop(self) -> None:
+        await self._watch.stop()
         for task in list(self._validating):
             task.cancel()
         await asyncio.gather(*self._validating, return_exceptions=True)
@@ -361,9 +369,20 @@ class ModelManager:
                     f"jobs of '{name}' are {status}: cancel them or wait for them to end first"
                 )
 
-    async def _refresh(self, name: str) -> None:
+    async def _follow(self) -> None:
+        """The registry again when the store's models changed since the last look."""
+        seen = tuple(
+            (m.id, m.live_version, m.enabled, m.updated_at.isoformat())
+            for m in await self._store.models.all()
+        )
+        if self._seen is not None and seen != self._seen:
+            await self._refresh(None, announce=False)
+        self._seen = seen
+
+    async def _refresh(self, name: str | None, announce: bool = True) -> None:
         """The registry of live versions again, taken in place by the executor."""
         settings = self._settings
         registry = await live_registry(self._store, settings.models_file, settings.models_dir)
         self._catalog.registry.models = registry.models
-        await self._executor.reload(self._catalog.registry)  # adopted in place: no restart
+        # adopted in place: no restart
+        await self._executor.reload(self._catalog.registry, announce=announce)

@@ -18,13 +18,22 @@ from typing import Any
 
 from ..core.disk import DiskGuard
 from ..core.settings import Settings
+from ..files.storage import ObjectStoreError, Remote
+from ..files.weights import publish_weights
 from ..media.check import check
 from ..media.sniff import MediaError
 from ..store.model_records import ModelVersion, StoredWeight
 from ..store.records import User, new_id
 from ..vision.registry import FAMILIES, family_class
 from ..vision.weights import sha256_of
-from .errors import InsufficientStorage, Invalid, NotFound, UnsupportedMedia
+from .errors import (
+    NO_FILE_STORAGE,
+    InsufficientStorage,
+    Invalid,
+    NotFound,
+    Unavailable,
+    UnsupportedMedia,
+)
 from .intake import Received, UploadedFile
 from .model_manager import Example, ModelManager
 
@@ -50,8 +59,11 @@ class VersionUpload:
 
 
 class VersionIntake:
-    def __init__(self, settings: Settings, disk: DiskGuard, manager: ModelManager) -> None:
+    def __init__(
+        self, settings: Settings, disk: DiskGuard, manager: ModelManager, remote: Remote | None
+    ) -> None:
         self._settings, self._disk, self._manager = settings, disk, manager
+        self._remote = remote  # the bucket the nodes fetch weights from (STORAGE_URL)
 
     @asynccontextmanager
     async def staging(self, declared_bytes: int | None) -> AsyncIterator[VersionUpload]:
@@ -83,6 +95,7 @@ class VersionIntake:
                 weight, target, new = await self._place(part.path, part.name, part.sha256)
                 weights.append(weight.model_copy(update={"size": part.size}))
                 moved += [target] if new else []
+            await self._publish(weights)
             example = await self._example(examples[0], managed.model.family) if examples else None
             return await self._manager.add_version(actor, name, weights, fields, example)
         except BaseException:
@@ -98,6 +111,16 @@ class VersionIntake:
             target.parent.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(shutil.move, path, target)
         return StoredWeight(file=target.name, sha256=sha256), target, new
+
+    async def _publish(self, weights: list[StoredWeight]) -> None:
+        """Into object storage by sha256, for the worker nodes (no-op without it)."""
+        for weight in weights:
+            assert weight.sha256 is not None
+            try:
+                path = self._settings.models_dir / weight.file
+                await publish_weights(self._remote, path, weight.sha256)
+            except ObjectStoreError as exc:
+                raise Unavailable(f"{NO_FILE_STORAGE} ({exc})", retry_after_s=30) from None
 
     async def _existing(self, name: str) -> StoredWeight:
         path = self._settings.models_dir / name

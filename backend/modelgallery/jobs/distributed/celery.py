@@ -174,8 +174,11 @@ class CeleryExecutor(ClusterView):
         await self._redis.incr(GENERATION)
         await self._refresh()
 
-    async def reload(self, registry: Registry, models: list[str] | None = None) -> None:
-        """Each node reads its own copy of the registry: every machine must be given the
-        same one. Its processes restart one by one after their current job."""
+    async def reload(
+        self, registry: Registry, models: list[str] | None = None, *, announce: bool = True
+    ) -> None:
+        """Each node's processes read the registry of live versions from the store again,
+        restarting one by one after their current job, when the generation changes."""
         self._registry = registry
-        await self._redis.incr(GENERATION)
+        if announce:
+            await self._redis.incr(GENERATION)

@@ -68,15 +68,18 @@ def run_node(settings: Settings, groups: list[str], models: list[str]) -> int:
         )
     registry = read_registry(settings)
     by_group = hosted(registry, groups, models)
+    # A whole group also serves the models added to it at run time; a list, only those.
+    whole = {g for g in by_group if g in groups or not (groups or models)}
     if len(by_group) == 1:
         [(group, names)] = by_group.items()
-        return _run_group(settings, group, names)
+        return _run_group(settings, group, names, group in whole)
     # One process tree per group; a group's worker that stops stops the node.
     children = [
         subprocess.Popen(
-            [sys.executable, "-m", "modelgallery", "worker", "--models", ",".join(names)]
+            [sys.executable, "-m", "modelgallery", "worker"]
+            + (["--groups", group] if group in whole else ["--models", ",".join(names)])
         )
-        for names in by_group.values()
+        for group, names in by_group.items()
     ]
 
     def forward(signum: int, _frame: object) -> None:
@@ -92,7 +95,7 @@ def run_node(settings: Settings, groups: list[str], models: list[str]) -> int:
     return max(child.wait() for child in children)
 
 
-def _run_group(settings: Settings, group: str, names: list[str]) -> int:
+def _run_group(settings: Settings, group: str, names: list[str], whole: bool) -> int:
     node = settings.node_name or socket.gethostname()
     processes = settings.workers_for(group)
     app = celery_app(settings)
@@ -124,7 +127,8 @@ def _run_group(settings: Settings, group: str, names: list[str]) -> int:
             log.warning("could not %s %s: %s", "consume" if wanted else "leave", queue, exc)
 
     def start_process(**_: Any) -> None:
-        holder["process"] = NodeProcess(settings, node, group, names, processes, consume)
+        chosen = None if whole else names
+        holder["process"] = NodeProcess(settings, node, group, chosen, processes, consume)
 
     def stop_process(**_: Any) -> None:
         process = holder.pop("process", None)

@@ -27,6 +27,8 @@ from ...core.redis_conn import async_client
 from ...core.release import app_version
 from ...core.settings import Settings
 from ...files import open_job_files
+from ...files.storage import ObjectStoreError
+from ...files.weights import fetch_weights
 from ...store import create_store
 from ...store.records import Job
 from ...vision.model import Model
@@ -79,7 +81,7 @@ class NodeProcess:
         settings: Settings,
         node: str,
         group: str,
-        names: list[str],
+        names: list[str] | None,  # None: every model of the group, as the store has them now
         processes: int,
         consume: Callable[[str, bool], None],
     ) -> None:
@@ -111,11 +113,14 @@ class NodeProcess:
         self.jobs = JobRecorder(self.store.jobs, self.files, Metrics(target), RedisEventBus(target))
         self.beat.generation = int(self.call(self.redis.get(GENERATION)) or 0)
         unloaded = {str(m) for m in self.call(self.redis.smembers(UNLOADED))}
+        if names is None:
+            names = [s.name for s in self.registry.models.values() if s.group == group]
         specs: list[ModelSpec] = []
         for name in names:
             spec = self.registry.models.get(name)
             if spec is None or not spec.enabled:
                 continue
+            self._fetch_weights(spec)
             if name in unloaded:
                 self._report(ModelState("unloaded", "unloaded by an administrator"), name)
             elif missing := spec.missing_weights():
@@ -129,6 +134,19 @@ class NodeProcess:
             consume(spec.name, spec.name in self.models)
         self.beat.ready = True
         self.call(self._announce())
+
+    def _fetch_weights(self, spec: ModelSpec) -> None:
+        """Weights of a version added at run time, from object storage by their sha256;
+        a model whose weights stay missing is reported as such, not loaded."""
+        remote = self.files.remote
+        for weight, path in zip(spec.weights, spec.weight_paths, strict=True):
+            if remote is None or weight.sha256 is None or path.is_file():
+                continue
+            try:
+                self.call(fetch_weights(remote, weight.sha256, path))
+                log.info("%s: fetched %s from object storage", spec.name, weight.file)
+            except (ObjectStoreError, OSError) as exc:
+                log.warning("%s: %s not fetched: %s", spec.name, weight.file, exc)
 
     # --- one job ---------------------------------------------------------------------
 

@@ -131,8 +131,12 @@ class Executor(Protocol):
     async def set_loaded(self, model: str, loaded: bool) -> None:
         """Admin load/unload at run time."""
 
-    async def reload(self, registry: Registry, models: list[str] | None = None) -> None:
-        """Adopt a new registry; restart the workers whose models changed (or `models`)."""
+    async def reload(
+        self, registry: Registry, models: list[str] | None = None, *, announce: bool = True
+    ) -> None:
+        """Adopt a new registry: the workers take the models that changed (`models`: restart
+        those models' workers). `announce=False`: another API replica already told the
+        worker nodes, and this one only follows."""
 
     def queue_depths(self) -> dict[str, int]: ...
 

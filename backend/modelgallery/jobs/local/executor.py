@@ -123,7 +123,9 @@ class LocalExecutor(Dispatch):
             self._unloaded.add(model)
         self._adopt(self._registry, force_groups=set())
 
-    async def reload(self, registry: Registry, models: list[str] | None = None) -> None:
+    async def reload(
+        self, registry: Registry, models: list[str] | None = None, *, announce: bool = True
+    ) -> None:
         forced = {registry.models[m].group for m in models or [] if m in registry.models}
         self._adopt(registry, force_groups=forced)
 
