@@ -59,7 +59,12 @@ export function JobRow({ job, columns, modelTitle, actions }: Props) {
         <Link to={paths.prediction.href(job.id)}>{file}</Link>
       </td>
     ),
-    model: () => <td data-label="Model">{modelTitle ? modelTitle(job.model) : job.model}</td>,
+    model: () => (
+      <td data-label="Model">
+        {modelTitle ? modelTitle(job.model) : job.model}
+        {job.model_version != null && <span className="muted"> v{job.model_version}</span>}
+      </td>
+    ),
     created: () => <td data-label="Date">{formatDateTime(job.timings.created)}</td>,
     status: () => (
       <td data-label="Status">

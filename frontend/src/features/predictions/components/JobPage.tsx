@@ -11,6 +11,7 @@ import { usePageTitle } from "@/components/PageTitle";
 import { formatDateTime, formatDuration } from "@/lib/format";
 import { useJobEvents } from "../hooks/useJobEvents";
 import { JobProgress } from "./JobProgress";
+import { describeProvenance, provenanceOf } from "../provenance";
 import { ResultView } from "./results/ResultView";
 import "./JobPage.css";
 
@@ -31,6 +32,7 @@ export function JobPage() {
   if (query.isError || !job) return <ErrorMessage error={query.error} onRetry={() => query.refetch()} />;
 
   const ended = isTerminal(job.status);
+  const provenance = provenanceOf(job.result);
   const onDelete = async () => {
     if (!window.confirm("Delete this prediction and its files? This cannot be undone.")) return;
     try {
@@ -59,8 +61,17 @@ export function JobPage() {
           </div>
           <div>
             <dt>Model</dt>
-            <dd>{model?.title ?? job.model}</dd>
+            <dd>
+              {model?.title ?? job.model}
+              {job.model_version != null && <span className="muted"> · version {job.model_version}</span>}
+            </dd>
           </div>
+          {provenance && (
+            <div>
+              <dt>Made with</dt>
+              <dd>{describeProvenance(provenance)}</dd>
+            </div>
+          )}
           <div>
             <dt>Submitted</dt>
             <dd>{formatDateTime(job.timings.created)}</dd>
