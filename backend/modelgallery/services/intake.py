@@ -76,29 +76,16 @@ class Upload:
     ) -> None:
         self.request, self.job_id, self.folder, self.waiting = request, job_id, folder, waiting
         self._disk = disk
+        self.spec = request.spec
+        # What `api/uploads.receive` asks of where the files go (`Destination`).
+        self.max_bytes, self.max_files = self.spec.max_upload_bytes, self.spec.max_files
+        self.declared_bytes = request.declared_bytes
         self.opened = time.perf_counter()
         self.inputs: list[InputFile] = []
         self.kinds: list[str] = []
         self.params: dict[str, Any] = {}
         self.stages: dict[str, float] = {}
         self.queued = False
-
-    @property
-    def spec(self) -> ModelSpec:
-        return self.request.spec
-
-    # What `api/uploads.receive` asks of where the files go.
-    @property
-    def max_bytes(self) -> int:
-        return self.spec.max_upload_bytes
-
-    @property
-    def max_files(self) -> int:
-        return self.spec.max_files
-
-    @property
-    def declared_bytes(self) -> int | None:
-        return self.request.declared_bytes
 
     file_fields = ("file", "files")
 
