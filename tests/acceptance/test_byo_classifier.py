@@ -21,13 +21,14 @@ import pytest
 from modelgallery.vision.families.cvlib_face_gender import _crop
 from modelgallery.vision.families.face_detectors import clean, yunet
 from modelgallery.vision.families.gender_classifiers import GENDERS, KerasGender
-from modelgallery.vision.runtimes.generic_net import read_facts
+from modelgallery.vision.weight_facts import read_facts
 from tests.conftest import MIRROR
 from tests.support.generic_models import (
     CLASSIFIER,
     IMAGENET_MEAN,
     IMAGENET_STD,
     efficientnet_lite0,
+    entry,
     export_onnx,
     export_torchscript,
     imagenet_categories,
@@ -43,56 +44,58 @@ cv2 = pytest.importorskip("cv2")
 np = pytest.importorskip("numpy")
 
 GENDER_WEIGHTS = "gender_mini_XCEPTION.21-0.95.hdf5"
-IMAGENET = f"mean = {list(IMAGENET_MEAN)}, std = {list(IMAGENET_STD)}"
-ENTRIES = f"""
-[models.effnet-onnx]
-title = "EfficientNet-Lite0 (ONNX)"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "onnx"
-weights = [{{ file = "efficientnet_lite0.onnx" }}, {{ file = "imagenet.txt" }}]
-options = {{ labels = "imagenet.txt", preprocess = {{ {IMAGENET} }} }}
-
-[models.effnet-torchscript]
-title = "EfficientNet-Lite0 (TorchScript)"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "torch"
-weights = [{{ file = "efficientnet_lite0.pt" }}, {{ file = "imagenet.txt" }}]
-options = {{ labels = "imagenet.txt", preprocess = {{ size = [224, 224], {IMAGENET} }} }}
-
-[models.effnet-three-labels]
-title = "EfficientNet-Lite0 with three labels"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "onnx"
-weights = [{{ file = "efficientnet_lite0.onnx" }}]
-options = {{ labels = ["bus", "tram", "car"] }}
-
-[models.gender-keras]
-title = "Gender (Keras)"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "tensorflow"
-weights = [{{ file = "{GENDER_WEIGHTS}" }}]
-options = {{ labels = {list(GENDERS)}, preprocess = {{ mean = [0.5], std = [0.5] }} }}
-
-[models.gender-tflite]
-title = "Gender (TFLite)"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "tensorflow"
-weights = [{{ file = "gender_mini_xception.tflite" }}]
-options = {{ labels = {list(GENDERS)}, preprocess = {{ mean = [0.5], std = [0.5] }} }}
-
-[models.gender-packed-labels]
-title = "Gender (TFLite, its labels packed in)"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "tensorflow"
-weights = [{{ file = "gender_packed.tflite" }}]
-options = {{ preprocess = {{ mean = [0.5], std = [0.5] }} }}
-"""
+IMAGENET = {"mean": IMAGENET_MEAN, "std": IMAGENET_STD}
+GREY = {"preprocess": {"mean": [0.5], "std": [0.5]}}
+ENTRIES = [
+    entry(
+        "effnet-onnx",
+        "EfficientNet-Lite0 (ONNX)",
+        CLASSIFIER,
+        "onnx",
+        ["efficientnet_lite0.onnx", "imagenet.txt"],
+        options={"labels": "imagenet.txt", "preprocess": IMAGENET},
+    ),
+    entry(
+        "effnet-torchscript",
+        "EfficientNet-Lite0 (TorchScript)",
+        CLASSIFIER,
+        "torch",
+        ["efficientnet_lite0.pt", "imagenet.txt"],
+        options={"labels": "imagenet.txt", "preprocess": {"size": [224, 224], **IMAGENET}},
+    ),
+    entry(
+        "effnet-three-labels",
+        "EfficientNet-Lite0 with three labels",
+        CLASSIFIER,
+        "onnx",
+        ["efficientnet_lite0.onnx"],
+        options={"labels": ["bus", "tram", "car"]},
+    ),
+    entry(
+        "gender-keras",
+        "Gender (Keras)",
+        CLASSIFIER,
+        "tensorflow",
+        [GENDER_WEIGHTS],
+        options={"labels": GENDERS, **GREY},
+    ),
+    entry(
+        "gender-tflite",
+        "Gender (TFLite)",
+        CLASSIFIER,
+        "tensorflow",
+        ["gender_mini_xception.tflite"],
+        options={"labels": GENDERS, **GREY},
+    ),
+    entry(
+        "gender-packed-labels",
+        "Gender (TFLite, its labels packed in)",
+        CLASSIFIER,
+        "tensorflow",
+        ["gender_packed.tflite"],
+        options=GREY,
+    ),
+]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -114,7 +117,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(folder / "gender_mini_xception.tflite", packed)
     with zipfile.ZipFile(packed, "a") as files:
         files.writestr("labels.txt", "\n".join(GENDERS) + "\n")
-    registry(folder, ENTRIES)
+    registry(folder, *ENTRIES)
     return folder
 
 

@@ -3,13 +3,15 @@ classifier written node by node, EfficientNet-Lite0 (ImageNet, from PyPI) export
 and TorchScript, the mirror's Keras gender classifier converted to TFLite, and a small
 segmentation network trained in seconds on synthetic discs and squares.
 
-Models are built through the registry, as a worker builds them: `registry(folder, toml)`
-writes a models.toml and `loaded(folder, name)` loads and warms up one of its entries."""
+Models are built through the registry, as a worker builds them: `registry(folder, *entries)`
+writes a models.toml of `entry(...)` tables, `loaded(folder, name)` loads, checks and warms
+up one of them, and `run_job(model, folder, images)` runs a job of images on it."""
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from modelgallery.jobs.runner import load_checked
+from modelgallery.vision.model import InputItem, Result
 from modelgallery.vision.registry import family_class, load_registry
 
 CLASSIFIER = "modelgallery.vision.families.image_classifier:ImageClassifier"
@@ -29,22 +33,67 @@ SHAPE_LABELS = ("background", "disc", "square")
 _SHAPE_COLOURS = {1: (60, 60, 210), 2: (60, 200, 60)}
 
 
-def registry(folder: Path, toml: str) -> Path:
+_TASKS = {CLASSIFIER: "image-classification", SEGMENTER: "image-segmentation"}
+
+
+def entry(name: str, title: str, family: str, group: str, weights: list[str], **more: Any) -> str:
+    """One entry of a models.toml (`[models.NAME]`): its task by its family, its weights by
+    file name, any other field (`options`, `max_files`) as given."""
+    fields = {
+        "title": title,
+        "task": _TASKS[family],
+        "family": family,
+        "group": group,
+        "weights": [{"file": file} for file in weights],
+        **more,
+    }
+    return "\n".join([f"[models.{name}]", *(f"{k} = {_toml(v)}" for k, v in fields.items())])
+
+
+def _toml(value: Any) -> str:
+    """A TOML value: a string, number or boolean (as JSON writes them), a list, a table."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def registry(folder: Path, *entries: str) -> Path:
     path = folder / "models.toml"
-    path.write_text(toml)
+    path.write_text("\n\n".join(entries) + "\n")
     return path
 
 
 def loaded(folder: Path, name: str, runtime: str | None = None, warm: bool = True) -> Any:
-    """The entry `name` of folder/models.toml, loaded (and warmed up) in this process."""
+    """The entry `name` of folder/models.toml, loaded and checked as a worker loads it
+    (`load_checked`), and warmed up, in this process."""
     spec = load_registry(folder / "models.toml", folder).models[name]
     if runtime is not None:
         spec = spec.model_copy(update={"runtime": runtime})
     model = family_class(spec.family)(spec)
-    model.load()
+    load_checked(model)
     if warm:
         model.warmup()
     return model
+
+
+def run_job(model: Any, folder: Path, images: dict[str, np.ndarray]) -> tuple[Result, Path]:
+    """A job of `images` (by file name, written as PNG files in `folder`; one image makes a
+    one-image job) with the model's default parameters: its result and its output folder."""
+    import cv2
+
+    inputs = []
+    for name, image in images.items():
+        cv2.imwrite(str(folder / name), image)
+        inputs.append(InputItem(folder / name, name, "image/png", "image"))
+    out = folder / "out"
+    out.mkdir()
+    return model.predict(inputs, {}, out, _quiet), out
+
+
+def _quiet(fraction: float, message: str) -> None:
+    pass
 
 
 @contextlib.contextmanager

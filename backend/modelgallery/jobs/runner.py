@@ -83,15 +83,15 @@ def set_thread_env(max_threads: int) -> None:
 
 
 def load_models(specs: list[ModelSpec], report: Callable[[ModelReport], None]) -> dict[str, Model]:
-    """Load and warm up each model, reporting each outcome; one that fails to load is
-    unavailable, the others serve."""
+    """Load, check (`load_checked`) and warm up each model, reporting each outcome; one
+    that fails is unavailable, the others serve."""
     models: dict[str, Model] = {}
     for spec in specs:
         started = time.perf_counter()
         try:
             verify_weights(spec)
             model = family_class(spec.family)(spec)
-            model.load()
+            load_checked(model)
             model.warmup()
         except Exception as exc:  # any failure makes this one model unavailable, not the worker
             log.exception("loading %s failed", spec.name)
@@ -111,6 +111,16 @@ def load_models(specs: list[ModelSpec], report: Callable[[ModelReport], None]) -
             )
         )
     return models
+
+
+def load_checked(model: Model) -> None:
+    """`model.load()`, then its family's `check_loaded()` where it has one (the loaded
+    weights against their entry: the label count, the input), so that a model that does
+    not fit its entry never serves; the families' ValueErrors say why in a sentence."""
+    model.load()
+    check = getattr(model, "check_loaded", None)
+    if callable(check):
+        check()
 
 
 def _batch_speedup(model: Model) -> float | None:

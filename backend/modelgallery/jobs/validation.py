@@ -1,9 +1,10 @@
 """Validating a new version of a model before it can go live, in a process of its own (so
 that the API process stays free of ML frameworks and a crash takes only that process): the
-weights are checked against their sha256, loaded, checked against their declaration (the
-family's `check_loaded`: the label count, the input shape), warmed up and tried on the
-example input when there is one. The runtime chosen, the load and warm-up times and the
-example's latency are measured. Every refusal is a sentence a person can act on."""
+weights are checked against their sha256, loaded and checked against their declaration as
+a worker loads them (`runner.load_checked`: the label count, the input shape), warmed up
+and tried on the example input when there is one. The runtime chosen, the load and warm-up
+times and the example's latency are measured. Every refusal is a sentence a person can act
+on."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from ..vision.model import InputItem, RuntimeChoice
 from ..vision.params import with_defaults
 from ..vision.registry import ModelSpec, family_class
 from ..vision.weights import verify_weights
-from .runner import set_thread_env
+from .runner import load_checked, set_thread_env
 
 _MAX_ITEMS = 10  # of the example's result, kept with the version
 
@@ -61,10 +62,7 @@ def validate_version(
     started = time.perf_counter()
     model = family_class(spec.family)(spec)
     try:
-        model.load()
-        check = getattr(model, "check_loaded", None)
-        if callable(check):
-            check()
+        load_checked(model)
     except ValueError as exc:  # the families' own sentences
         raise ValidationFailed(str(exc)) from None
     except Exception as exc:

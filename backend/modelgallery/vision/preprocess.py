@@ -1,13 +1,12 @@
 """What a generic network takes, and one image made into its input.
 
 An entry declares its preprocessing (`options.preprocess`, a `Preprocessing`); what the
-weights say of themselves (`WeightsFacts`, read by `runtimes.generic_net.read_facts`) fills
-in the rest, and a declared value wins, but a size, channel count or layout the graph fixes
-cannot be changed. `resolve` gives the complete `NetInput`, or says in a sentence what is
-missing or does not fit (`check_fits`). `to_batch` makes a BGR
-uint8 image (as the pipelines decode it) into a batch of one in the network's layout, and
-says where the image lies in it (`Placement`), so that a per-pixel output can be mapped
-back onto the image (`to_image`).
+weights say of themselves (`weight_facts.read_facts`) fills in the rest, and a declared
+value wins, but a size, channel count or layout the graph fixes cannot be changed.
+`resolve` gives the complete `NetInput`, or says in a sentence what is missing or does not
+fit (`check_fits`). `to_batch` makes a BGR uint8 image (as the pipelines decode it) into a
+batch of one in the network's layout, and says where the image lies in it (`Placement`),
+so that a per-pixel output can be mapped back onto the image (`to_image`).
 
 Pixels go through `x * scale`, then `(x - mean) / std`, per channel in the order the
 network takes them. `scale` defaults to 1/255, or to 1 when a mean is above 1 (given on
@@ -16,32 +15,18 @@ pixels as they are: its own quantisation or first layers normalise them."""
 
 from __future__ import annotations
 
-import ast
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, ValidationError
+
+from .weight_facts import InputType, Layout, WeightsFacts
 
 if TYPE_CHECKING:
     import numpy as np
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
-Layout = Literal["nchw", "nhwc"]
-InputType = Literal["float32", "uint8"]
-Format = Literal["onnx", "tflite", "keras", "torchscript", "openvino"]
-FORMATS: dict[str, Format] = {
-    ".onnx": "onnx",
-    ".tflite": "tflite",
-    ".keras": "keras",
-    ".h5": "keras",
-    ".hdf5": "keras",
-    ".pt": "torchscript",
-    ".torchscript": "torchscript",
-    ".xml": "openvino",
-}
 
 
 class Preprocessing(BaseModel):
@@ -276,98 +261,3 @@ def to_image(values: np.ndarray, placement: Placement, fill: int) -> np.ndarray:
     full = np.full((height, width), fill, values.dtype)
     full[sy0:sy1, sx0:sx1] = shown
     return full
-
-
-# --- what the weights say -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WeightsFacts:
-    """What a weights file says of its input (and its labels), where its format says it."""
-
-    path: Path
-    format: Format
-    shape: tuple[int | None, ...] | None = None  # the input's; None: a free dimension
-    dtype: InputType | None = None
-    labels: list[str] | None = None
-    size: tuple[int, int] | None = None  # width, height, from metadata (`imgsz`)
-    mean: tuple[float, ...] | None = None
-    std: tuple[float, ...] | None = None
-    output_quantization: tuple[float, int] | None = None  # a uint8 output's scale, zero
-
-    def layout(self) -> Layout | None:
-        if not self.shape or len(self.shape) != 4:
-            return None
-        first, last = self.shape[1] in (1, 3), self.shape[3] in (1, 3)
-        return "nchw" if first and not last else "nhwc" if last and not first else None
-
-    def fixed_size(self) -> tuple[int, int] | None:
-        layout = self.layout()
-        if self.shape is None or layout is None:
-            return None
-        height, width = self.shape[2:4] if layout == "nchw" else self.shape[1:3]
-        return (width, height) if width and height else None
-
-    def channels(self) -> int | None:
-        layout = self.layout()
-        if self.shape is None or layout is None:
-            return None
-        return self.shape[1] if layout == "nchw" else self.shape[3]
-
-
-def format_of(path: Path) -> Format:
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ValueError(
-            f"{path.name}: not a network file this family reads (use {', '.join(FORMATS)})"
-        )
-    return fmt
-
-
-def with_metadata(facts: WeightsFacts, meta: dict[str, str]) -> WeightsFacts:
-    """`facts` with what an exporter's metadata says: labels (`labels` or `names`),
-    `imgsz` (height and width, or one side), `mean` and `std`; each as JSON, a Python
-    literal, or one value a line or a comma."""
-    imgsz = _numbers(meta.get("imgsz"))
-    return replace(
-        facts,
-        labels=_items(meta.get("labels") or meta.get("names")),
-        size=(int(imgsz[-1]), int(imgsz[0])) if imgsz else None,
-        mean=_numbers(meta.get("mean")),
-        std=_numbers(meta.get("std")),
-    )
-
-
-def literal(text: str) -> Any:
-    """A JSON value or Python literal (never code), or None."""
-    for parse in (json.loads, ast.literal_eval):
-        try:
-            return parse(text.strip())
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            continue
-    return None
-
-
-def _items(text: str | None) -> list[str] | None:
-    if not text or not text.strip():
-        return None
-    value = literal(text)
-    if isinstance(value, dict):  # {0: "person", 1: "bicycle"}: in the order of the ids
-        keys = list(value)
-        if all(str(k).isdigit() for k in keys):
-            keys.sort(key=lambda k: int(k))
-        return [str(value[k]) for k in keys]
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    if isinstance(value, int | float):
-        return [str(value)]
-    separator = "\n" if "\n" in text.strip() else ","
-    return [part.strip() for part in text.strip().split(separator)]
-
-
-def _numbers(text: str | None) -> tuple[float, ...] | None:
-    try:
-        items = _items(text)
-        return tuple(float(v) for v in items) if items else None
-    except ValueError:
-        return None

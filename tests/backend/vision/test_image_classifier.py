@@ -21,10 +21,17 @@ from modelgallery.vision.families.image_classifier import (
     decide,
     probabilities,
 )
-from modelgallery.vision.model import InputItem
-from modelgallery.vision.preprocess import Preprocessing, WeightsFacts, resolve, to_batch
+from modelgallery.vision.preprocess import Preprocessing, resolve, to_batch
 from modelgallery.vision.runtimes.generic_net import ALL_RUNTIMES, RUNTIMES, _builds
-from tests.support.generic_models import CLASSIFIER, channel_classifier, loaded, registry
+from modelgallery.vision.weight_facts import WeightsFacts
+from tests.support.generic_models import (
+    CLASSIFIER,
+    channel_classifier,
+    entry,
+    loaded,
+    registry,
+    run_job,
+)
 
 cv2 = pytest.importorskip("cv2")
 np = pytest.importorskip("numpy")
@@ -138,76 +145,58 @@ def test_several_labels_are_those_from_the_threshold() -> None:
 # --- a tiny classifier through the registry -------------------------------------------------
 
 
-ENTRIES = f"""
-[models.colours]
-title = "Colours"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "onnx"
-max_files = 5
-weights = [{{ file = "colours.onnx" }}]
-
-[models.colours-file-labels]
-title = "Colours, labels from a file"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "onnx"
-weights = [{{ file = "colours.onnx" }}, {{ file = "colours.txt" }}]
-options = {{ labels = "colours.txt" }}
-
-[models.colours-several]
-title = "Colours, several per image"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "onnx"
-weights = [{{ file = "colours.onnx" }}]
-options = {{ multi_label = true }}
-
-[models.colours-openvino-ir]
-title = "Colours as OpenVINO IR, labels in its model_info"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "onnx"
-weights = [{{ file = "colours.xml" }}, {{ file = "colours.bin" }}]
-
-[models.ir-without-bin]
-title = "OpenVINO IR without its .bin"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "onnx"
-weights = [{{ file = "lonely.xml" }}]
-
-[models.two-labels]
-title = "Two labels for three scores"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "onnx"
-weights = [{{ file = "colours.onnx" }}]
-options = {{ labels = ["red", "green"] }}
-
-[models.wrong-size]
-title = "A size the graph does not take"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "onnx"
-weights = [{{ file = "colours.onnx" }}]
-options = {{ preprocess = {{ size = [16, 16] }} }}
-
-[models.not-onnx]
-title = "Not ONNX"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "onnx"
-weights = [{{ file = "photo.onnx" }}]
-
-[models.checkpoint]
-title = "A checkpoint, not TorchScript"
-task = "image-classification"
-family = "{CLASSIFIER}"
-group = "torch"
-weights = [{{ file = "checkpoint.pt" }}]
-options = {{ preprocess = {{ size = [8, 8] }} }}
-"""
+ENTRIES = [
+    entry("colours", "Colours", CLASSIFIER, "onnx", ["colours.onnx"], max_files=5),
+    entry(
+        "colours-file-labels",
+        "Colours, labels from a file",
+        CLASSIFIER,
+        "onnx",
+        ["colours.onnx", "colours.txt"],
+        options={"labels": "colours.txt"},
+    ),
+    entry(
+        "colours-several",
+        "Colours, several per image",
+        CLASSIFIER,
+        "onnx",
+        ["colours.onnx"],
+        options={"multi_label": True},
+    ),
+    entry(
+        "colours-openvino-ir",
+        "Colours as OpenVINO IR, labels in its model_info",
+        CLASSIFIER,
+        "onnx",
+        ["colours.xml", "colours.bin"],
+    ),
+    entry("ir-without-bin", "OpenVINO IR without its .bin", CLASSIFIER, "onnx", ["lonely.xml"]),
+    entry(
+        "two-labels",
+        "Two labels for three scores",
+        CLASSIFIER,
+        "onnx",
+        ["colours.onnx"],
+        options={"labels": ["red", "green"]},
+    ),
+    entry(
+        "wrong-size",
+        "A size the graph does not take",
+        CLASSIFIER,
+        "onnx",
+        ["colours.onnx"],
+        options={"preprocess": {"size": [16, 16]}},
+    ),
+    entry("not-onnx", "Not ONNX", CLASSIFIER, "onnx", ["photo.onnx"]),
+    entry(
+        "checkpoint",
+        "A checkpoint, not TorchScript",
+        CLASSIFIER,
+        "torch",
+        ["checkpoint.pt"],
+        options={"preprocess": {"size": [8, 8]}},
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +212,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "photo.onnx").write_bytes(cv2.imencode(".jpg", np.zeros((8, 8, 3), np.uint8))[1])
     with zipfile.ZipFile(folder / "checkpoint.pt", "w") as checkpoint:  # torch.save's layout
         checkpoint.writestr("checkpoint/data.pkl", b"not code")
-    registry(folder, ENTRIES)
+    registry(folder, *ENTRIES)
     return folder
 
 
@@ -277,11 +266,7 @@ def test_the_runtimes_of_each_format_are_declared_in_order() -> None:
 
 def test_a_job_writes_the_answer_and_a_captioned_image(folder: Path, tmp_path: Path) -> None:
     model = loaded(folder, "colours")
-    photo = tmp_path / "in.png"
-    cv2.imwrite(str(photo), np.full((60, 80, 3), (255, 0, 0), np.uint8))
-    out = tmp_path / "out"
-    out.mkdir()
-    result = model.predict([InputItem(photo, "sky.png", "image/png", "image")], {}, out, _quiet)
+    result, out = run_job(model, tmp_path, {"sky.png": np.full((60, 80, 3), (255, 0, 0), np.uint8)})
     assert [a.name for a in result.artifacts] == ["annotated.jpg", "result.json"]
     saved = json.loads((out / "result.json").read_text())
     assert saved["category"] == "blue" and saved["multi_label"] is False
@@ -294,13 +279,8 @@ def test_a_job_writes_the_answer_and_a_captioned_image(folder: Path, tmp_path: P
 
 def test_a_batch_lists_each_answer_in_the_csv(folder: Path, tmp_path: Path) -> None:
     model = loaded(folder, "colours")
-    inputs = []
-    for name, colour in (("a.png", (0, 0, 255)), ("b.png", (0, 255, 0))):
-        cv2.imwrite(str(tmp_path / name), np.full((20, 20, 3), colour, np.uint8))
-        inputs.append(InputItem(tmp_path / name, name, "image/png", "image"))
-    out = tmp_path / "out"
-    out.mkdir()
-    model.predict(inputs, {}, out, _quiet)
+    red, green = (np.full((20, 20, 3), bgr, np.uint8) for bgr in ((0, 0, 255), (0, 255, 0)))
+    _, out = run_job(model, tmp_path, {"a.png": red, "b.png": green})
     rows = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text())))
     assert [(r["file"], r["category"], r["probability"]) for r in rows] == [
         ("a.png", "red", "1.0"),
@@ -327,7 +307,3 @@ def test_weights_that_do_not_fit_their_entry_are_said_in_a_sentence(folder: Path
         loaded(folder, "checkpoint")
     with pytest.raises(ValueError, match="lonely.xml needs lonely.bin beside it"):
         loaded(folder, "ir-without-bin")
-
-
-def _quiet(fraction: float, message: str) -> None:
-    pass

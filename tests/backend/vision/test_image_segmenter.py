@@ -20,16 +20,17 @@ from modelgallery.vision.families.image_segmenter import (
     colour_hex,
     mask_png,
 )
-from modelgallery.vision.model import InputItem
 from modelgallery.vision.preprocess import Placement, to_image
 from tests.support.generic_models import (
     SEGMENTER,
     SHAPE_LABELS,
+    entry,
     export_onnx,
     export_torchscript,
     iou,
     loaded,
     registry,
+    run_job,
     shape_segmenter,
     shapes_scene,
 )
@@ -100,35 +101,36 @@ def test_the_mask_is_a_palette_png_with_a_transparent_background() -> None:
 
 # --- a trained network, through the registry ------------------------------------------------
 
-ENTRIES = f"""
-[models.shapes-torchscript]
-title = "Shapes (TorchScript)"
-task = "image-segmentation"
-family = "{SEGMENTER}"
-group = "torch"
-max_files = 3
-weights = [{{ file = "shapes.pt" }}]
-
-[models.shapes-torchscript.options]
-labels = {json.dumps(list(SHAPE_LABELS))}
-preprocess = {{ size = [96, 96], mean = [0.5], std = [0.25] }}
-
-[models.shapes-onnx]
-title = "Shapes (ONNX, described by its metadata)"
-task = "image-segmentation"
-family = "{SEGMENTER}"
-group = "onnx"
-weights = [{{ file = "shapes.onnx" }}]
-options = {{ preprocess = {{ resize = "letterbox" }} }}
-
-[models.shapes-two-labels]
-title = "Shapes with a label missing"
-task = "image-segmentation"
-family = "{SEGMENTER}"
-group = "onnx"
-weights = [{{ file = "shapes.onnx" }}]
-options = {{ labels = ["background", "disc"] }}
-"""
+ENTRIES = [
+    entry(
+        "shapes-torchscript",
+        "Shapes (TorchScript)",
+        SEGMENTER,
+        "torch",
+        ["shapes.pt"],
+        max_files=3,
+        options={
+            "labels": SHAPE_LABELS,
+            "preprocess": {"size": [96, 96], "mean": [0.5], "std": [0.25]},
+        },
+    ),
+    entry(
+        "shapes-onnx",
+        "Shapes (ONNX, described by its metadata)",
+        SEGMENTER,
+        "onnx",
+        ["shapes.onnx"],
+        options={"preprocess": {"resize": "letterbox"}},
+    ),
+    entry(
+        "shapes-two-labels",
+        "Shapes with a label missing",
+        SEGMENTER,
+        "onnx",
+        ["shapes.onnx"],
+        options={"labels": ["background", "disc"]},
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +146,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         mean="0.5,0.5,0.5",
         std="0.25,0.25,0.25",
     )
-    registry(folder, ENTRIES)
+    registry(folder, *ENTRIES)
     return folder
 
 
@@ -156,11 +158,7 @@ def test_fresh_shapes_are_found_through_the_whole_job(
 ) -> None:
     model = loaded(folder, name, runtime)
     image, truth = shapes_scene(np.random.default_rng(7), 192, 144, count=4, sizes=(0.15, 0.22))
-    source = tmp_path / "scene.png"
-    cv2.imwrite(str(source), image)
-    out = tmp_path / "out"
-    out.mkdir()
-    result = model.predict([InputItem(source, "scene.png", "image/png", "image")], {}, out, _quiet)
+    result, out = run_job(model, tmp_path, {"scene.png": image})
     assert [a.name for a in result.artifacts] == ["mask.png", "annotated.jpg", "result.json"]
     assert [a.role for a in result.artifacts] == ["mask", "annotated", "data"]
     mask = np.asarray(Image.open(out / "mask.png"))
@@ -181,14 +179,8 @@ def test_fresh_shapes_are_found_through_the_whole_job(
 
 def test_a_batch_writes_a_mask_beside_each_image(folder: Path, tmp_path: Path) -> None:
     model = loaded(folder, "shapes-torchscript")
-    inputs = []
-    for index in range(2):
-        image, _ = shapes_scene(np.random.default_rng(index), 80, 60)
-        cv2.imwrite(str(tmp_path / f"s{index}.png"), image)
-        inputs.append(InputItem(tmp_path / f"s{index}.png", f"s{index}.png", "image/png", "image"))
-    out = tmp_path / "out"
-    out.mkdir()
-    result = model.predict(inputs, {}, out, _quiet)
+    scenes = {f"s{i}.png": shapes_scene(np.random.default_rng(i), 80, 60)[0] for i in range(2)}
+    result, out = run_job(model, tmp_path, scenes)
     names = [a.name for a in result.artifacts]
     assert names == [
         "001-s0.jpg",
@@ -209,7 +201,3 @@ def test_a_batch_writes_a_mask_beside_each_image(folder: Path, tmp_path: Path) -
 def test_a_label_count_that_differs_from_the_classes_is_refused(folder: Path) -> None:
     with pytest.raises(ValueError, match="gives 3 scores per pixel but 2 labels were given"):
         loaded(folder, "shapes-two-labels")
-
-
-def _quiet(fraction: float, message: str) -> None:
-    pass

@@ -103,13 +103,12 @@ class ImageClassifier(ImagePipeline[ClassifySettings]):
         count = 2 if scores == 1 and not self.multi_label else scores  # one score: binary
         self.labels = self.network.labels or [f"class {i}" for i in range(count)]
         self.classes = self.labels
-        self.check_loaded()
 
     def check_loaded(self) -> None:
         """Raises ValueError, in a sentence, when the loaded network does not fit its entry:
         an input of another size (or channels, layout, type) than declared, an output of
-        another class count than the labels. `load` ends with it; a file that is not the
-        format its name says already failed `load`."""
+        another class count than the labels. Run after `load` (`jobs.runner.load_checked`);
+        a file that is not the format its name says already failed `load`."""
         self.network.check_input()
         scores = self._raw(self.network.blank()).size
         binary = scores == 1 and len(self.labels) == 2 and not self.multi_label

@@ -21,31 +21,18 @@ the largest first."""
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...media.annotate import class_colour
-from ...media.images import decode_image, write_jpeg
 from ..declarations import Output, Param, ResultKind, RuntimeName
-from ..model import InputItem, Progress
 from ..params import with_defaults
 from ..pipelines.artifacts import Artifacts
-from ..pipelines.image import (
-    ImagePipeline,
-    ImageResult,
-    Item,
-    _expand,
-    _stem,
-    _summary,
-    _unique,
-    _write_csv,
-)
+from ..pipelines.image import ImagePipeline, ImageResult, Item
 from ..preprocess import to_image
 from ..runtimes.generic_net import ALL_RUNTIMES, Network, open_network
 from ..runtimes.selection import thread_budget
-from ..stages import Stages
 
 if TYPE_CHECKING:
     import numpy as np
@@ -128,7 +115,6 @@ class ImageSegmenter(ImagePipeline[SegmentSettings]):
         count = raw.shape[axis] if axis is not None else 2
         self.labels = given or [f"class {i}" for i in range(max(count, 2))]
         self.classes = self.labels
-        self.check_loaded()
 
     @property
     def layout(self) -> str:
@@ -216,81 +202,19 @@ class ImageSegmenter(ImagePipeline[SegmentSettings]):
             "fractions": "; ".join(f"{i['label']}={i['fraction']}" for i in result.items),
         }
 
+    def write_extras(
+        self, image: np.ndarray, result: ImageResult, stem: str, artifacts: Artifacts
+    ) -> dict[str, Any]:
+        """The mask beside the annotated image: `mask.png`, or in a batch
+        `NNN-<name>-mask.png`, named in that file's entry of results.json and CSV row."""
+        if not isinstance(result.items, Segmentation):
+            return {}
+        name = f"{stem}-mask.png" if stem else "mask.png"
+        artifacts.write_bytes(name, mask_png(result.items.class_map, self.background))
+        return {"mask": name} if stem else {}
+
     def _label(self, class_id: int) -> str:
         return self.labels[class_id] if class_id < len(self.labels) else f"class {class_id}"
-
-    # --- the mask files, beside what the image pipeline writes ---------------------------
-
-    def _write_single(
-        self,
-        item: InputItem,
-        image: np.ndarray,
-        items: list[Item],
-        artifacts: Artifacts,
-        stages: Stages,
-    ) -> dict[str, Any]:
-        if isinstance(items, Segmentation):
-            with stages.time("encoding"):
-                artifacts.write_bytes("mask.png", mask_png(items.class_map, self.background))
-        return super()._write_single(item, image, items, artifacts, stages)
-
-    def _batch(
-        self,
-        inputs: list[InputItem],
-        settings: SegmentSettings,
-        artifacts: Artifacts,
-        progress: Progress,
-        stages: Stages,
-    ) -> dict[str, Any]:
-        """As `ImagePipeline._batch`, with a mask beside each annotated image."""
-        sources = list(_expand(inputs))
-        if not sources:
-            raise ValueError("the upload holds no images (a ZIP must contain JPEG or PNG files)")
-        rows: list[dict[str, Any]] = []
-        per_file: list[dict[str, Any]] = []
-        used: set[str] = set()
-        for index, (name, load) in enumerate(sources):
-            progress(index / len(sources), f"image {index + 1} of {len(sources)}: {name}")
-            row: dict[str, Any] = {"file": name, "status": "ok", "error": ""}
-            try:
-                with stages.time("decode"):
-                    image = decode_image(load())
-                result = self._run(image, settings, stages)
-            except (ValueError, OSError) as exc:
-                row.update(status="failed", error=str(exc))
-                rows.append(row)
-                per_file.append({"file": name, "error": str(exc)})
-                continue
-            out_name = _unique(f"{index + 1:03d}-{_stem(name)}.jpg", used)
-            mask_name = out_name.removesuffix(".jpg") + "-mask.png"
-            with stages.time("encoding"):
-                write_jpeg(artifacts.path(out_name), result.annotated)
-                if isinstance(result.items, Segmentation):
-                    mask = mask_png(result.items.class_map, self.background)
-                    artifacts.write_bytes(mask_name, mask)
-            row.update(annotated=out_name, mask=mask_name, **self.csv_row(result))
-            rows.append(row)
-            per_file.append(
-                {**_summary(name, image, result), "annotated": out_name, "mask": mask_name}
-            )
-        progress(0.97, "writing the summary")
-        written = [a.name for a in artifacts.written()]
-        with stages.time("writing"):
-            artifacts.write_json("results.json", per_file)
-            _write_csv(artifacts.path("summary.csv"), rows, self.csv_columns)
-            with zipfile.ZipFile(
-                artifacts.path("results.zip"), "w", zipfile.ZIP_DEFLATED
-            ) as archive:
-                for name in (*written, "results.json", "summary.csv"):
-                    archive.write(artifacts.outdir / name, name)
-        failed = sum(1 for r in rows if r["status"] != "ok")
-        return {
-            "files": len(rows),
-            "succeeded": len(rows) - failed,
-            "failed": failed,
-            "per_file": per_file,
-            **self.result_facts(),
-        }
 
 
 def class_axis(shape: tuple[int, ...], labels: int | None, layout: str) -> int | None:

@@ -1,8 +1,9 @@
 """The base of every model that takes images: one image, several files, or a ZIP of images
 in one job. A family supplies `infer` (one decoded image → items) and `draw`, optionally
 `prepare` (the job's parameters, once per job, as the settings `S` that `infer` takes),
-`summarise` and `csv_row`; this base owns reading, batch expansion, progress, per-file
-outputs, the CSV summary and the archive. Images are BGR uint8 arrays (OpenCV's layout).
+`summarise`, `csv_row` and `write_extras` (its own files); this base owns reading, batch
+expansion, progress, per-file outputs, the CSV summary and the archive. Images are BGR
+uint8 arrays (OpenCV's layout).
 
 One image gives `annotated.jpg` and `result.json`. A batch gives, per file,
 `NNN-<name>.jpg`, plus `results.json`, `summary.csv` and `results.zip` with all of them."""
@@ -88,6 +89,14 @@ class ImagePipeline(Model, Generic[S]):
         """This family's columns of summary.csv for one file."""
         return {"items": len(result.items)}
 
+    def write_extras(
+        self, image: np.ndarray, result: ImageResult, stem: str, artifacts: Artifacts
+    ) -> dict[str, Any]:
+        """This family's own files beside one image's annotated one (e.g. a mask), under
+        names its `outputs` declare; `stem`: "" for one image, `NNN-<file>` in a batch. What
+        it returns joins that file's summary and its summary.csv row; by default nothing."""
+        return {}
+
     # --- one image ------------------------------------------------------------------------
 
     def predict_image(self, image: np.ndarray, params: dict[str, Any]) -> ImageResult:
@@ -144,14 +153,16 @@ class ImagePipeline(Model, Generic[S]):
         stages: Stages,
     ) -> dict[str, Any]:
         if self.draws_result_kind and can_annotate(self.result_kinds.get("image", "generic")):
-            artifacts.defer("annotated.jpg")
             result = ImageResult(None, items, self.summarise(items))
+            extras = self.write_extras(image, result, "", artifacts)
+            artifacts.defer("annotated.jpg")
         else:
             with stages.time("drawing"):
                 result = ImageResult(self.draw(image, items), items, self.summarise(items))
             with stages.time("encoding"):
+                extras = self.write_extras(image, result, "", artifacts)
                 write_jpeg(artifacts.path("annotated.jpg"), result.annotated)
-        summary = {**_summary(item.name, image, result), **self.result_facts()}
+        summary = {**_summary(item.name, image, result), **extras, **self.result_facts()}
         with stages.time("writing"):
             artifacts.write_json("result.json", summary)
         return summary
@@ -219,9 +230,11 @@ class ImagePipeline(Model, Generic[S]):
             out_name = _unique(f"{index + 1:03d}-{_stem(name)}.jpg", used)
             with stages.time("encoding"):
                 write_jpeg(artifacts.path(out_name), result.annotated)
-            row.update(annotated=out_name, **self.csv_row(result))
+                stem = out_name.removesuffix(".jpg")
+                extras = self.write_extras(image, result, stem, artifacts)
+            row.update(annotated=out_name, **extras, **self.csv_row(result))
             rows.append(row)
-            per_file.append({**_summary(name, image, result), "annotated": out_name})
+            per_file.append({**_summary(name, image, result), "annotated": out_name, **extras})
 
         progress(0.97, "writing the summary")
         images = [a.name for a in artifacts.written()]
@@ -243,7 +256,7 @@ class ImagePipeline(Model, Generic[S]):
         }
 
 
-# --- helpers shared by image families ---------------------------------------------------
+# --- helpers -----------------------------------------------------------------------------
 
 
 def _summary(name: str, image: np.ndarray, result: ImageResult) -> dict[str, Any]:

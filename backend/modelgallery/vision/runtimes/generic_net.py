@@ -9,17 +9,15 @@ that format runs on, with `auto` choosing the fastest (`selection.choose`):
 | TorchScript | `.pt`, `.torchscript` | torch |
 | OpenVINO IR | `.xml` with its `.bin` beside it | openvino |
 
-`read_facts` reads what a file says of its input (`preprocess.WeightsFacts`) and refuses,
-in a sentence, a file that is not the format its name says; `open_network` resolves the
-entry's preprocessing against it, builds the network on the runtime asked for, and gives a
+`open_network` reads what the file says of itself (`weight_facts.read_facts`, which refuses
+in a sentence a file that is not the format its name says), resolves the entry's
+preprocessing against it, builds the network on the runtime asked for, and gives a
 `Network`: one batch in the network's own layout → its first output as float32.
 Frameworks are imported where a format needs them, never at module level."""
 
 from __future__ import annotations
 
-import json
 import warnings
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -27,21 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..declarations import RuntimeChoice, RuntimeName, RuntimeRequest
-from ..preprocess import (
-    FORMATS,
-    Format,
-    InputType,
-    NetInput,
-    Placement,
-    WeightsFacts,
-    check_fits,
-    format_of,
-    literal,
-    preprocessing_of,
-    resolve,
-    to_batch,
-    with_metadata,
-)
+from ..preprocess import NetInput, Placement, check_fits, preprocessing_of, resolve, to_batch
+from ..weight_facts import FORMATS, Format, WeightsFacts, read_facts
 from .keras_openvino import openvino_ir
 from .litert import LiteRtNet
 from .onnxruntime import OnnxRuntimeNet
@@ -235,154 +220,3 @@ def _first_output(out: Any, quantization: tuple[float, int] | None) -> np.ndarra
         scale, zero = quantization
         return (array.astype(np.float32) - zero) * np.float32(scale)
     return array.astype(np.float32, copy=False)
-
-
-# --- what the weights say -----------------------------------------------------------------
-
-
-def read_facts(path: Path) -> WeightsFacts:
-    """What `path` says of its input; ValueError with a sentence when it is not a file of
-    the format its name says."""
-    readers = {"onnx": _onnx, "tflite": _tflite, "keras": _keras, "torchscript": _torchscript}
-    return readers.get(format_of(path), _openvino)(path)
-
-
-def _not_a(path: Path, what: str, exc: BaseException | str) -> ValueError:
-    reason = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"[:200]
-    return ValueError(f"{path.name} is not {what} ({reason})")
-
-
-def _onnx(path: Path) -> WeightsFacts:
-    import onnx
-
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:  # protobuf's own errors, which name nothing a person knows
-        raise _not_a(path, "an ONNX model", exc) from None
-    weights = {i.name for i in model.graph.initializer}
-    inputs = [i for i in model.graph.input if i.name not in weights]
-    if not model.graph.node or not inputs:
-        raise _not_a(path, "an ONNX model", "it holds no graph")
-    if len(inputs) != 1:
-        raise ValueError(f"{path.name} takes {len(inputs)} inputs; this family gives one image")
-    tensor = inputs[0].type.tensor_type
-    types: dict[int, InputType] = {1: "float32", 2: "uint8"}  # ONNX's TensorProto codes
-    dtype = types.get(tensor.elem_type)
-    if dtype is None:
-        kind = onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type)
-        raise ValueError(f"{path.name} takes {kind} input; this family gives float32 or uint8")
-    shape = tuple(d.dim_value if d.dim_value > 0 else None for d in tensor.shape.dim)
-    meta = {p.key: p.value for p in model.metadata_props}
-    return with_metadata(WeightsFacts(path, "onnx", shape, dtype), meta)
-
-
-def _tflite(path: Path) -> WeightsFacts:
-    import numpy as np
-    from ai_edge_litert.interpreter import Interpreter
-
-    try:
-        interpreter = Interpreter(str(path))
-    except Exception as exc:
-        raise _not_a(path, "a TFLite model", exc) from None
-    inputs, output = interpreter.get_input_details(), interpreter.get_output_details()[0]
-    if len(inputs) != 1:
-        raise ValueError(f"{path.name} takes {len(inputs)} inputs; this family gives one image")
-    signature = inputs[0].get("shape_signature", inputs[0]["shape"])
-    shape = tuple(int(d) if d > 0 else None for d in signature)
-    dtype: InputType = "uint8" if inputs[0]["dtype"] == np.uint8 else "float32"
-    quantised = None
-    if output["dtype"] == np.uint8:
-        scale, zero = output["quantization"]
-        quantised = (float(scale), int(zero))
-    meta: dict[str, str] = {}
-    if zipfile.is_zipfile(path):  # files packed with the model: labels, ultralytics' metadata
-        with zipfile.ZipFile(path) as packed:
-            for member in packed.namelist()[:8]:
-                text = packed.read(member)[:1_000_000].decode("utf-8", "replace")
-                found = literal(text)
-                if isinstance(found, dict):
-                    meta.update({k: json.dumps(v) for k, v in found.items() if isinstance(k, str)})
-                elif "label" in member.lower():
-                    meta["labels"] = text
-    facts = WeightsFacts(path, "tflite", shape, dtype, output_quantization=quantised)
-    return with_metadata(facts, meta)
-
-
-def _keras(path: Path) -> WeightsFacts:
-    """From the saved configuration, without loading TensorFlow."""
-    if zipfile.is_zipfile(path):  # Keras 3's .keras
-        with zipfile.ZipFile(path) as saved:
-            if "config.json" not in saved.namelist():
-                raise _not_a(path, "a Keras model", "no config.json inside")
-            config: Any = json.loads(saved.read("config.json"))
-    else:
-        import h5py  # type: ignore[import-untyped]
-
-        try:
-            with h5py.File(path, "r") as saved:
-                raw = saved.attrs.get("model_config")
-        except OSError as exc:
-            raise _not_a(path, "a Keras model", exc) from None
-        if raw is None:
-            raise ValueError(
-                f"{path.name} holds weights only, not a model: save the whole model "
-                "(model.save) so that its layers travel with the weights"
-            )
-        config = json.loads(raw)
-    shape = _first_shape(config)
-    return WeightsFacts(path, "keras", tuple(shape) if shape else None)
-
-
-def _first_shape(node: Any) -> list[int | None] | None:
-    """The first input shape a Keras configuration names (its input layer's)."""
-    if isinstance(node, dict):
-        for key in ("batch_shape", "batch_input_shape"):
-            if isinstance(node.get(key), list):
-                return [d if isinstance(d, int) and d > 0 else None for d in node[key]]
-        children: Any = node.values()
-    elif isinstance(node, list):
-        children = node
-    else:
-        return None
-    for child in children:
-        found = _first_shape(child)
-        if found:
-            return found
-    return None
-
-
-def _torchscript(path: Path) -> WeightsFacts:
-    names = zipfile.ZipFile(path).namelist() if zipfile.is_zipfile(path) else []
-    if not any("/code/" in n or n.endswith("constants.pkl") for n in names):
-        raise ValueError(
-            f"{path.name} is not a TorchScript file: a checkpoint saved with torch.save needs "
-            "its Python code to run; save the model with "
-            "torch.jit.save(torch.jit.trace(model, example_input), path) instead"
-        )
-    return WeightsFacts(path, "torchscript")
-
-
-def _openvino(path: Path) -> WeightsFacts:
-    import openvino as ov
-
-    if not path.with_suffix(".bin").is_file():
-        raise ValueError(
-            f"{path.name} needs {path.with_suffix('.bin').name} beside it: list both files "
-            "in the entry's weights"
-        )
-    try:
-        model = ov.Core().read_model(str(path))
-    except Exception as exc:
-        raise _not_a(path, "an OpenVINO IR model", exc) from None
-    if len(model.inputs) != 1:
-        raise ValueError(f"{path.name} takes {len(model.inputs)} inputs; this family gives one")
-    shape = tuple(d.get_length() if d.is_static else None for d in model.input(0).partial_shape)
-    kind = model.input(0).element_type.get_type_name()
-    dtype: InputType = "uint8" if kind == "u8" else "float32"
-    meta: dict[str, str] = {}
-    for key, ov_key in (("labels", "labels"), ("mean", "mean_values"), ("std", "scale_values")):
-        if model.has_rt_info(["model_info", ov_key]):
-            text = model.get_rt_info(["model_info", ov_key]).astype(str).strip()
-            plain = not any(mark in text for mark in "[{,\n")  # OpenVINO's: space-separated
-            meta[key] = "\n".join(text.split()) if plain else text
-    return with_metadata(WeightsFacts(path, "openvino", shape, dtype), meta)

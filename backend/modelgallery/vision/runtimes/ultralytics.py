@@ -10,7 +10,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .selection import thread_budget
 
@@ -113,15 +113,3 @@ def load_predictor(weights: Path, threads: int) -> YOLO:
     else:
         litert.NUM_THREADS = threads
     return YOLO(str(weights), task="detect")
-
-
-def ultralytics_metadata(export: Path) -> dict[str, Any]:
-    """What ultralytics embeds in an export (names, stride, imgsz, task); empty when
-    there is none or it cannot be read."""
-    try:
-        from ultralytics.nn.backends.base import BaseBackend
-
-        found = BaseBackend.read_metadata(export)
-    except Exception:  # another layout of ultralytics, or a file without metadata
-        return {}
-    return found if isinstance(found, dict) else {}
