@@ -58,6 +58,7 @@ ORDER = [
     "test_detection",
     "test_video",
     "test_admin",
+    "test_byo_model",
     "test_security",
 ]
 

@@ -96,6 +96,8 @@ class VersionIntake:
                 weights.append(weight.model_copy(update={"size": part.size}))
                 moved += [target] if new else []
             await self._publish(weights)
+            uploaded = zip(parts, weights[len(existing) :], strict=True)
+            _stored_names(fields, {part.name: weight.file for part, weight in uploaded})
             example = await self._example(examples[0], managed.model.family) if examples else None
             return await self._manager.add_version(actor, name, weights, fields, example)
         except BaseException:
@@ -138,6 +140,13 @@ class VersionIntake:
         path = part.path.with_name(f"example{found.extension}")
         part.path.rename(path)
         return Example(path=path, name=part.name, media_type=found.media_type)
+
+
+def _stored_names(fields: dict[str, Any], stored: dict[str, str]) -> None:
+    """A labels file named in the options as it was uploaded, by the name it is kept under."""
+    options = fields.get("options")
+    if isinstance(options, dict) and isinstance(options.get("labels"), str):
+        options["labels"] = stored.get(options["labels"], options["labels"])
 
 
 def _fields(raw: dict[str, str]) -> dict[str, Any]:

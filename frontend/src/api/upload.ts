@@ -1,4 +1,5 @@
-// The upload uses XMLHttpRequest because fetch() cannot report upload progress.
+// Uploads use XMLHttpRequest because fetch() cannot report upload progress (a prediction's
+// files here, a model version's weights in features/catalog).
 import { ApiError, apiErrorFrom, NETWORK_ERROR_STATUS } from "./errors";
 import type { Job } from "./types";
 
@@ -7,12 +8,15 @@ export interface UploadProgress {
   total: number;
 }
 
-export interface UploadRequest {
+export interface UploadOptions {
+  onProgress?: (progress: UploadProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface UploadRequest extends UploadOptions {
   model: string;
   files: File[];
   params: Record<string, string>;
-  onProgress?: (progress: UploadProgress) => void;
-  signal?: AbortSignal;
 }
 
 /** The multipart body: every file in the field `file`, then the parameters. */
@@ -25,10 +29,16 @@ export function buildUploadForm(files: File[], params: Record<string, string>): 
   return form;
 }
 
-export function uploadPrediction({ model, files, params, onProgress, signal }: UploadRequest): Promise<Job> {
+/** POST a multipart form with upload progress: the API's JSON answer, or its refusal as an
+ * ApiError (a lost connection too), or an AbortError once `signal` aborts. */
+export function postFormWithProgress<T>(url: string, form: FormData, { onProgress, signal }: UploadOptions = {}): Promise<T> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new DOMException("The upload was cancelled.", "AbortError"));
+      return;
+    }
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", `/api/models/${encodeURIComponent(model)}/predictions`);
+    xhr.open("POST", url);
     xhr.withCredentials = true;
     xhr.setRequestHeader("Accept", "application/json");
     xhr.responseType = "text";
@@ -42,13 +52,17 @@ export function uploadPrediction({ model, files, params, onProgress, signal }: U
       } catch {
         /* keep the text */
       }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body as Job);
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as T);
       else reject(apiErrorFrom(xhr.status, body, xhr.getResponseHeader("Retry-After")));
     };
     xhr.onerror = () =>
       reject(new ApiError(NETWORK_ERROR_STATUS, "The upload was interrupted: the server could not be reached.", "network"));
     xhr.onabort = () => reject(new DOMException("The upload was cancelled.", "AbortError"));
     signal?.addEventListener("abort", () => xhr.abort(), { once: true });
-    xhr.send(buildUploadForm(files, params));
+    xhr.send(form);
   });
+}
+
+export function uploadPrediction({ model, files, params, ...options }: UploadRequest): Promise<Job> {
+  return postFormWithProgress<Job>(`/api/models/${encodeURIComponent(model)}/predictions`, buildUploadForm(files, params), options);
 }

@@ -139,3 +139,21 @@ def test_bad_requests_get_sentences(client: httpx.Client, admin_headers: dict[st
     assert no_files.status_code == 422 and "weights" in no_files.json()["detail"]
     anonymous = client.post("/api/admin/models", json=body)
     assert anonymous.status_code == 401
+
+
+def test_a_labels_file_named_as_uploaded_is_found_under_the_name_it_is_kept(
+    client: httpx.Client, admin_headers: dict[str, str]
+) -> None:
+    assert _create(client, admin_headers, "labelled").status_code == 201
+    files = [
+        ("weights", ("factor.txt", b"1.0", "text/plain")),
+        ("weights", ("labels.txt", b"cat\ndog\n", "text/plain")),
+    ]
+    data = {"options": '{"labels": "labels.txt"}'}
+    answer = client.post(
+        "/api/admin/models/labelled/versions", files=files, data=data, headers=admin_headers
+    )
+    assert answer.status_code == 202, answer.text
+    version = answer.json()
+    kept = version["weights"][1]["file"]
+    assert kept.endswith("-labels.txt") and version["options"]["labels"] == kept

@@ -3,6 +3,7 @@
 // multipart body of POST .../versions or the JSON of PATCH .../versions/{id}.
 // Preprocessing follows backend/modelgallery/vision/preprocess.py (`Preprocessing`: size is
 // [width, height]); what is left empty is read from the weights themselves.
+import { ApiError } from "@/api/errors";
 import type { ModelVersion, RuntimeName, VersionEdit } from "./types";
 
 export type Resize = "" | "stretch" | "letterbox" | "center-crop";
@@ -358,4 +359,11 @@ export function fieldOfServerError(detail: string): VersionField | null {
   if (text.includes("'params'") || text.includes("parameter")) return "defaults";
   if (text.includes("'card'")) return "card";
   return null;
+}
+
+/** The form's problems with the server's refusal (a 4xx about one field) added at that field. */
+export function withServerError(errors: VersionErrors, error: unknown): VersionErrors {
+  if (!(error instanceof ApiError) || error.status < 400 || error.status >= 500) return errors;
+  const field = fieldOfServerError(error.detail);
+  return field && !errors[field] ? { ...errors, [field]: error.detail } : errors;
 }

@@ -1,6 +1,6 @@
 // One labelled form field with its hint and its error, wired for screen readers
 // (aria-describedby, aria-invalid); the catalog's forms are made of these.
-import type { ReactNode, RefObject } from "react";
+import type { ChangeEvent, ReactNode, RefObject } from "react";
 
 interface Common {
   id: string;
@@ -30,9 +30,47 @@ function Notes({ id, hint, error }: Omit<Common, "label">) {
   );
 }
 
-type InputProps = Common & {
+type Control = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+
+/** The props that tie a control to its value, its label and its notes. */
+interface Bound {
+  id: string;
   value: string;
-  onChange: (value: string) => void;
+  onChange: (event: ChangeEvent<Control>) => void;
+  "aria-invalid"?: true;
+  "aria-describedby"?: string;
+}
+
+type ValueProps = Common & { value: string; onChange: (value: string) => void; className?: string };
+
+/** The label, the control (given the props that bind it) and the notes. */
+function Labelled({
+  id,
+  label,
+  hint,
+  error,
+  value,
+  onChange,
+  className,
+  invalidBy,
+  control,
+}: ValueProps & { invalidBy?: string; control: (bound: Bound) => ReactNode }) {
+  return (
+    <div className={`field${className ? ` ${className}` : ""}`}>
+      <label htmlFor={id}>{label}</label>
+      {control({
+        id,
+        value,
+        onChange: (event) => onChange(event.target.value),
+        "aria-invalid": error || invalidBy ? true : undefined,
+        "aria-describedby": [describedBy(id, hint, error), invalidBy].filter(Boolean).join(" ") || undefined,
+      })}
+      <Notes id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
+type InputProps = ValueProps & {
   type?: "text" | "number";
   inputMode?: "decimal" | "numeric" | "text";
   required?: boolean;
@@ -42,91 +80,42 @@ type InputProps = Common & {
   list?: string;
   step?: string;
   min?: number;
-  className?: string;
   /** marked invalid by an error shown elsewhere (e.g. one for the width and the height) */
   invalidBy?: string;
 };
 
-export function TextField({ id, label, hint, error, value, onChange, type = "text", className, required, invalidBy, ...rest }: InputProps) {
+export function TextField({ id, label, hint, error, value, onChange, className, invalidBy, type = "text", required, ...rest }: InputProps) {
   return (
-    <div className={`field${className ? ` ${className}` : ""}`}>
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type={type}
-        value={value}
-        onChange={(event) => onChange(event.target.value)}
-        aria-invalid={error || invalidBy ? true : undefined}
-        aria-describedby={[describedBy(id, hint, error), invalidBy].filter(Boolean).join(" ") || undefined}
-        aria-required={required || undefined}
-        {...rest}
-      />
-      <Notes id={id} hint={hint} error={error} />
-    </div>
+    <Labelled
+      {...{ id, label, hint, error, value, onChange, className, invalidBy }}
+      control={(bound) => <input type={type} {...bound} aria-required={required || undefined} {...rest} />}
+    />
   );
 }
 
-export function TextArea({
-  id,
-  label,
-  hint,
-  error,
-  value,
-  onChange,
-  rows = 4,
-  maxLength,
-}: Common & { value: string; onChange: (value: string) => void; rows?: number; maxLength?: number }) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <textarea
-        id={id}
-        className="catalog-textarea"
-        rows={rows}
-        value={value}
-        maxLength={maxLength}
-        onChange={(event) => onChange(event.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)}
-      />
-      <Notes id={id} hint={hint} error={error} />
-    </div>
-  );
+/** A number field: a whole number from 1 (`whole`), or any number from 0. */
+export function NumberField({ whole = false, ...props }: Omit<InputProps, "type" | "inputMode" | "min" | "step"> & { whole?: boolean }) {
+  return <TextField {...props} type="number" inputMode={whole ? "numeric" : "decimal"} min={whole ? 1 : 0} step={whole ? "1" : "any"} />;
 }
 
-export function SelectField({
-  id,
-  label,
-  hint,
-  error,
-  value,
-  onChange,
-  options,
-  className,
-}: Common & {
-  value: string;
-  onChange: (value: string) => void;
-  options: { value: string; label: string }[];
-  className?: string;
-}) {
+export function TextArea({ rows = 4, maxLength, ...props }: ValueProps & { rows?: number; maxLength?: number }) {
+  return <Labelled {...props} control={(bound) => <textarea className="catalog-textarea" rows={rows} maxLength={maxLength} {...bound} />} />;
+}
+
+export function SelectField({ options, ...props }: ValueProps & { options: { value: string; label: string }[] }) {
   return (
-    <div className={`field${className ? ` ${className}` : ""}`}>
-      <label htmlFor={id}>{label}</label>
-      <select
-        id={id}
-        value={value}
-        onChange={(event) => onChange(event.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)}
-      >
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-      <Notes id={id} hint={hint} error={error} />
-    </div>
+    <Labelled
+      {...props}
+      control={(bound) => (
+        <select {...bound}>
+          {options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+    />
   );
 }
 
@@ -158,6 +147,20 @@ export function ProblemSummary({ count, id, focusRef }: { count: number; id: str
   return (
     <div id={id} ref={focusRef} tabIndex={-1} className="alert alert-error" role="alert">
       <p className="alert-title">{count === 1 ? "Please correct the field marked below." : `Please correct the ${count} fields marked below.`}</p>
+    </div>
+  );
+}
+
+/** A form's submit and cancel buttons: both off while it is sending. */
+export function FormButtons({ busy, label, busyLabel, onCancel }: { busy: boolean; label: string; busyLabel: string; onCancel: () => void }) {
+  return (
+    <div className="button-row">
+      <button type="submit" className="button primary" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+      <button type="button" className="button secondary" onClick={onCancel} disabled={busy}>
+        Cancel
+      </button>
     </div>
   );
 }

@@ -1,66 +1,22 @@
-import type { FieldErrors, LimitValues } from "../modelForm";
-import { TextField } from "./Field";
+import type { LimitValues } from "../modelForm";
+import { NumberField } from "./Field";
+import type { BoundField } from "./useCatalogForm";
 
-interface Props {
-  prefix: string;
-  values: LimitValues;
-  errors: FieldErrors<LimitValues>;
-  onChange: (key: keyof LimitValues, value: string) => void;
-}
+const LIMITS: { key: keyof LimitValues; id: string; label: string; whole?: boolean; required?: boolean; hint?: string }[] = [
+  { key: "max_upload_mb", id: "max-upload", label: "Largest upload (MB)", required: true },
+  { key: "max_files", id: "max-files", label: "Files per prediction", whole: true, required: true },
+  { key: "timeout_s", id: "timeout", label: "Time limit (seconds)", hint: "Empty: the server's usual limit." },
+  { key: "retention_days", id: "retention", label: "Keep results (days)", hint: "Empty: the server's usual period; 0 keeps them for ever." },
+];
 
 /** What bounds one prediction of the model: upload size, files, time, how long files are kept. */
-export function LimitFields({ prefix, values, errors, onChange }: Props) {
+export function LimitFields({ field }: { field: (key: keyof LimitValues, idSuffix: string) => BoundField }) {
   return (
     <fieldset className="catalog-grid">
       <legend>Limits</legend>
-      <TextField
-        id={`${prefix}-max-upload`}
-        label="Largest upload (MB)"
-        type="number"
-        inputMode="decimal"
-        min={0}
-        step="any"
-        value={values.max_upload_mb}
-        onChange={(value) => onChange("max_upload_mb", value)}
-        error={errors.max_upload_mb}
-        required
-      />
-      <TextField
-        id={`${prefix}-max-files`}
-        label="Files per prediction"
-        type="number"
-        inputMode="numeric"
-        min={1}
-        step="1"
-        value={values.max_files}
-        onChange={(value) => onChange("max_files", value)}
-        error={errors.max_files}
-        required
-      />
-      <TextField
-        id={`${prefix}-timeout`}
-        label="Time limit (seconds)"
-        type="number"
-        inputMode="decimal"
-        min={0}
-        step="any"
-        value={values.timeout_s}
-        onChange={(value) => onChange("timeout_s", value)}
-        error={errors.timeout_s}
-        hint="Empty: the server's usual limit."
-      />
-      <TextField
-        id={`${prefix}-retention`}
-        label="Keep results (days)"
-        type="number"
-        inputMode="decimal"
-        min={0}
-        step="any"
-        value={values.retention_days}
-        onChange={(value) => onChange("retention_days", value)}
-        error={errors.retention_days}
-        hint="Empty: the server's usual period; 0 keeps them for ever."
-      />
+      {LIMITS.map(({ key, id, ...limit }) => (
+        <NumberField key={key} {...field(key, id)} {...limit} />
+      ))}
     </fieldset>
   );
 }

@@ -1,10 +1,20 @@
 // The fields a new version and an edited one share: labels, preprocessing, multi-label,
 // parameter defaults, the card and the note.
 import { CARD_FIELDS, type CardValues, type Channels, type OptionValues, type Resize, type VersionErrors, type VersionExtras } from "../versionForm";
-import { CheckField, SelectField, TextArea, TextField } from "./Field";
+import { CheckField, NumberField, SelectField, TextArea, TextField } from "./Field";
 
 /** The families whose weights are read by the generic runtime, with `options.preprocess`. */
 const PREPROCESSED = new Set(["image-classification", "image-segmentation"]);
+
+const SIZE = [
+  { key: "width", label: "Width" },
+  { key: "height", label: "Height" },
+] as const;
+
+const NORMALISE = [
+  { key: "mean", label: "Mean", placeholder: "0.485, 0.456, 0.406", hint: "Subtracted from each channel, separated by commas." },
+  { key: "std", label: "Standard deviation", placeholder: "0.229, 0.224, 0.225", hint: "Each channel is divided by it, separated by commas." },
+] as const;
 
 interface OptionProps {
   prefix: string;
@@ -46,28 +56,17 @@ export function OptionFields({ prefix, family, values, errors, onChange }: Optio
         </p>
         <fieldset className="catalog-grid">
           <legend>Input size in pixels</legend>
-          <TextField
-            id={`${prefix}-width`}
-            label="Width"
-            type="number"
-            inputMode="numeric"
-            min={1}
-            step="1"
-            value={values.width}
-            onChange={(width) => onChange({ width })}
-            invalidBy={errors.size ? `${prefix}-size-error` : undefined}
-          />
-          <TextField
-            id={`${prefix}-height`}
-            label="Height"
-            type="number"
-            inputMode="numeric"
-            min={1}
-            step="1"
-            value={values.height}
-            onChange={(height) => onChange({ height })}
-            invalidBy={errors.size ? `${prefix}-size-error` : undefined}
-          />
+          {SIZE.map(({ key, label }) => (
+            <NumberField
+              key={key}
+              id={`${prefix}-${key}`}
+              label={label}
+              whole
+              value={values[key]}
+              onChange={(value) => onChange({ [key]: value })}
+              invalidBy={errors.size ? `${prefix}-size-error` : undefined}
+            />
+          ))}
           {errors.size && (
             <p id={`${prefix}-size-error`} className="field-error catalog-wide">
               {errors.size}
@@ -98,24 +97,16 @@ export function OptionFields({ prefix, family, values, errors, onChange }: Optio
               { value: "bgr", label: "BGR" },
             ]}
           />
-          <TextField
-            id={`${prefix}-mean`}
-            label="Mean"
-            value={values.mean}
-            onChange={(mean) => onChange({ mean })}
-            error={errors.mean}
-            placeholder="0.485, 0.456, 0.406"
-            hint="Subtracted from each channel, separated by commas."
-          />
-          <TextField
-            id={`${prefix}-std`}
-            label="Standard deviation"
-            value={values.std}
-            onChange={(std) => onChange({ std })}
-            error={errors.std}
-            placeholder="0.229, 0.224, 0.225"
-            hint="Each channel is divided by it, separated by commas."
-          />
+          {NORMALISE.map(({ key, ...text }) => (
+            <TextField
+              key={key}
+              id={`${prefix}-${key}`}
+              value={values[key]}
+              onChange={(value) => onChange({ [key]: value })}
+              error={errors[key]}
+              {...text}
+            />
+          ))}
         </div>
       </details>
     </>

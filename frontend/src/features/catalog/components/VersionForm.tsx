@@ -1,20 +1,13 @@
-import { useId, useRef, useState, type FormEvent } from "react";
-import { ApiError } from "@/api/errors";
+import { useRef, useState, type FormEvent } from "react";
 import type { UploadProgress } from "@/api/upload";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { FileUpload } from "@/components/FileUpload";
 import { UploadStatus } from "@/components/UploadStatus";
 import { useAddVersion } from "../api";
 import { RUNTIMES, type ManagedModel, type ModelVersion, type RuntimeName } from "../types";
-import {
-  buildVersionForm,
-  EMPTY_VERSION,
-  fieldOfServerError,
-  validateNewVersion,
-  type NewVersionValues,
-  type VersionErrors,
-} from "../versionForm";
-import { ProblemSummary, SelectField, TextField } from "./Field";
+import { buildVersionForm, EMPTY_VERSION, validateNewVersion, withServerError } from "../versionForm";
+import { FormButtons, ProblemSummary, SelectField, TextField } from "./Field";
+import { useCatalogForm } from "./useCatalogForm";
 import { ExtraFields, OptionFields } from "./VersionFields";
 
 interface Props {
@@ -28,42 +21,25 @@ const WEIGHTS_HINT =
 
 /** POST /api/admin/models/{name}/versions, with upload progress; the version is then checked. */
 export function VersionForm({ model, onAdded, onCancel }: Props) {
-  const prefix = useId();
   const add = useAddVersion();
-  const [values, setValues] = useState<NewVersionValues>(EMPTY_VERSION);
-  const [submitted, setSubmitted] = useState(false);
+  const form = useCatalogForm(EMPTY_VERSION, validateNewVersion, () => {
+    if (add.isError) add.reset();
+  });
+  const { prefix, values, change } = form;
+  // a refusal of the server that is about one field is shown there too
+  const errors = withServerError(form.errors, add.error);
   const [progress, setProgress] = useState<UploadProgress | null>(null);
   const abort = useRef<AbortController | null>(null);
-  const summary = useRef<HTMLDivElement>(null);
-
-  const errors: VersionErrors = submitted ? validateNewVersion(values) : {};
-  // a refusal of the server that is about one field is shown there too
-  const serverField = add.error instanceof ApiError && add.error.status >= 400 && add.error.status < 500 ? fieldOfServerError(add.error.detail) : null;
-  if (serverField && !errors[serverField] && add.error instanceof ApiError) errors[serverField] = add.error.detail;
-  const change = (changes: Partial<NewVersionValues>) => {
-    setValues((current) => ({ ...current, ...changes }));
-    if (add.isError) add.reset();
-  };
   const busy = add.isPending;
   const aborted = add.error instanceof DOMException && add.error.name === "AbortError";
 
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSubmitted(true);
-    if (Object.keys(validateNewVersion(values)).length) {
-      requestAnimationFrame(() => summary.current?.focus());
-      return;
-    }
-    abort.current = new AbortController();
-    setProgress(null);
-    try {
+  const onSubmit = (event: FormEvent) =>
+    form.submit(event, async () => {
+      abort.current = new AbortController();
+      setProgress(null);
       onAdded(await add.mutateAsync({ model: model.id, form: buildVersionForm(values), onProgress: setProgress, signal: abort.current.signal }));
-    } catch {
-      /* shown below */
-    }
-  };
+    });
 
-  const clientProblems = submitted ? Object.keys(validateNewVersion(values)).length : 0;
   return (
     <form className="panel catalog-form" onSubmit={onSubmit} noValidate aria-labelledby={`${prefix}-heading`}>
       <h4 id={`${prefix}-heading`}>Add a version of {model.title}</h4>
@@ -71,7 +47,7 @@ export function VersionForm({ model, onAdded, onCancel }: Props) {
         The files are uploaded, then the server loads the model, warms it up and tries the example. This takes seconds to a
         minute; the version can go live once it is ready.
       </p>
-      <ProblemSummary count={clientProblems} id={`${prefix}-problems`} focusRef={summary} />
+      <ProblemSummary {...form.problemSummary} />
       <fieldset disabled={busy} className="catalog-fieldset">
         <fieldset aria-describedby={errors.weights ? `${prefix}-weights-error` : undefined}>
           <legend>Weights</legend>
@@ -130,14 +106,7 @@ export function VersionForm({ model, onAdded, onCancel }: Props) {
       {busy && <UploadStatus progress={progress} onCancel={() => abort.current?.abort()} />}
       {add.isError && !aborted && <ErrorMessage error={add.error} />}
       {aborted && <p role="status">The upload was cancelled.</p>}
-      <div className="button-row">
-        <button type="submit" className="button primary" disabled={busy}>
-          {busy ? "Uploading…" : "Upload and check"}
-        </button>
-        <button type="button" className="button secondary" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons busy={busy} label="Upload and check" busyLabel="Uploading…" onCancel={onCancel} />
     </form>
   );
 }
