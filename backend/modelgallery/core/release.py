@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
 
+@cache  # read once per process: every result names it (`Model.provenance`)
 def app_version() -> str:
     try:
         return version("modelgallery")
