@@ -16,7 +16,8 @@ usage() {
 usage: deploy/backup.sh [--dir DIR] [--keep-days N] [--skip-models]
   --dir DIR       where backups go (default: BACKUP_DIR from .env, else /var/backups/modelgallery)
   --keep-days N   remove backups older than N days (default: BACKUP_KEEP_DAYS, else 14; 0 keeps all)
-  --skip-models   leave the models volume out (its weights can be fetched again)
+  --skip-models   leave the models volume out (only when no model version was uploaded from
+                  the dashboard: the models.toml weights can be fetched again, those cannot)
 USAGE
 }
 

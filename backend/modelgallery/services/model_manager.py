@@ -7,7 +7,6 @@ it (`Executor.reload`)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import shutil
@@ -20,15 +19,13 @@ from ..catalog.registry import live_registry
 from ..core.settings import Settings
 from ..jobs.lifecycle.executor import Executor
 from ..jobs.lifecycle.periodic import Periodic
-from ..jobs.validation import ValidationFailed, validate_apart
-from ..media.sniff import kind_of
 from ..store.base import DuplicateError, Store
 from ..store.model_records import ModelRecord, ModelVersion, StoredWeight, VersionState
 from ..store.records import JobQuery, JobStatus, User, utcnow
-from ..vision.model import InputItem
 from ..vision.registry import FAMILIES, ModelSpec, RegistryError, build_spec
 from . import audit
 from .errors import Conflict, Invalid, NotFound
+from .model_validation import VersionValidation, example_dir
 from .models import ModelCatalog
 
 log = logging.getLogger(__name__)
@@ -70,7 +67,7 @@ class ModelManager:
     ) -> None:
         self._settings, self._store, self._catalog = settings, store, catalog
         self._executor = executor
-        self._validating: set[asyncio.Task[None]] = set()
+        self._validation = VersionValidation(settings, store)
         self._seen: tuple[tuple[str, str | None, bool, str], ...] | None = None
         # Another API replica's changes reach this one within a few seconds.
         self._watch = Periodic("models-watch", self._follow, lambda: _WATCH_S)
@@ -259,23 +256,17 @@ class ModelManager:
             self._store.audit, actor, "model.version.delete", name, version=version.number
         )
 
-    # --- validation --------------------------------------------------------------------
+    # --- starting and stopping ------------------------------------------------------
 
     def start(self) -> None:
         """Versions left `validating` by a stop are tried again; changes made through
         another replica are followed."""
-        self._validating.add(asyncio.create_task(self._revalidate(), name="revalidate"))
+        self._validation.start(self._revalidate())
         self._watch.start()
 
     async def stop(self) -> None:
         await self._watch.stop()
-        for task in list(self._validating):
-            task.cancel()
-        await asyncio.gather(*self._validating, return_exceptions=True)
-
-    async def wait_validations(self) -> None:
-        """Until every validation started so far has ended (tests, the CLI)."""
-        await asyncio.gather(*list(self._validating), return_exceptions=True)
+        await self._validation.stop()
 
     async def _revalidate(self) -> None:
         for managed in await self.all():
@@ -284,45 +275,12 @@ class ModelManager:
                     self._start_validation(managed.model, version)
 
     def _start_validation(self, model: ModelRecord, version: ModelVersion) -> None:
-        task = asyncio.create_task(self._validate(model, version), name=f"validate-{version.id}")
-        self._validating.add(task)
-        task.add_done_callback(self._validating.discard)
-
-    async def _validate(self, model: ModelRecord, version: ModelVersion) -> None:
-        spec = self._spec(model, version)
-        changes: dict[str, Any]
-        try:
-            validated = await validate_apart(
-                spec,
-                self._example(version),
-                self._example_dir(version.id) / "output",
-                threads=1,
-                timeout_s=self._settings.worker_start_timeout_s,
-            )
-        except ValidationFailed as exc:
-            changes = {"state": VersionState.failed, "reason": str(exc)}
-        except Exception as exc:  # the validation itself broke: said, not hidden
-            log.exception("validating %s version %d", model.id, version.number)
-            changes = {"state": VersionState.failed, "reason": f"validation could not run: {exc}"}
-        else:
-            changes = {"state": VersionState.ready, "validation": validated.as_record()}
-        changes["validated_at"] = utcnow()
-        await self._store.versions.update(
-            version.id, changes, only_if_state=[VersionState.validating]
-        )
-        log.info("model %s version %d: %s", model.id, version.number, changes["state"])
-
-    def _example(self, version: ModelVersion) -> InputItem | None:
-        if not version.example:
-            return None
-        stored, name, media_type = version.example.split("\n")
-        path = self._example_dir(version.id) / stored
-        return InputItem(path=path, name=name, media_type=media_type, kind=kind_of(media_type))
+        self._validation.validate(model, version, self._spec(model, version))
 
     # --- helpers -----------------------------------------------------------------------
 
     def _example_dir(self, version_id: str) -> Path:
-        return self._settings.data_dir / "model-examples" / version_id
+        return example_dir(self._settings, version_id)
 
     def _spec(self, model: ModelRecord, version: ModelVersion) -> ModelSpec:
         where = f"model '{model.id}'"

@@ -6,11 +6,14 @@ its version; edits, retire and delete are refused where they would break jobs, a
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tests.conftest import login
 from tests.support.jobs import png_bytes, submit, wait_for
+from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, BackendServer
 
 TOY = "tests.support.toy_models:ToyInvert"
 
@@ -157,3 +160,18 @@ def test_a_labels_file_named_as_uploaded_is_found_under_the_name_it_is_kept(
     version = answer.json()
     kept = version["weights"][1]["file"]
     assert kept.endswith("-labels.txt") and version["options"]["labels"] == kept
+
+
+def test_models_and_versions_survive_a_restart(tmp_path: Path) -> None:
+    with BackendServer(tmp_path) as server, server.client() as http:
+        admin = login(http, ADMIN_EMAIL, ADMIN_PASSWORD)
+        assert _create(http, admin, "kept").status_code == 201
+        version = _add_version(http, admin, "kept", "1.0")
+        assert _settled(http, admin, "kept", 1)["state"] == "ready"
+        live = http.post(f"/api/admin/models/kept/versions/{version['id']}/live", headers=admin)
+        assert live.status_code == 200, live.text
+    with BackendServer(tmp_path) as server, server.client() as http:
+        admin = login(http, ADMIN_EMAIL, ADMIN_PASSWORD)
+        model = http.get("/api/admin/models/kept/versions", headers=admin).json()
+        assert model["live_version"] == version["id"]
+        assert submit(http, model="kept", wait=30).json()["model_version"] == 1
