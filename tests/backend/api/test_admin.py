@@ -372,16 +372,15 @@ def test_models_unload_load_and_reload(client: httpx.Client, admin_headers: dict
     assert refused.json()["detail"] == (
         "The model 'toy-queue' is unloaded: unloaded by an administrator."
     )
-    _poll(
-        lambda: not any(w["alive"] for w in _workers(client, admin_headers, "toyq")),
-        "stopped toyq workers",
-    )
+    # its sibling in the group keeps serving from the same processes (adopted in place)
+    toyq = {w["pid"] for w in _workers(client, admin_headers, "toyq")}
+    assert _model(client, "toy-batch")["state"] == "loaded"
     assert _model(client, "toy")["state"] == "loaded"  # other groups are untouched
 
     load = client.post("/api/admin/models/toy-queue/load", headers=admin_headers)
     assert load.status_code == 202, load.text
     _wait_state(client, "toy-queue", "loaded")
-    assert all(w["alive"] for w in _workers(client, admin_headers, "toyq"))
+    assert {w["pid"] for w in _workers(client, admin_headers, "toyq") if w["alive"]} == toyq
     ran = submit(client, model="toy-queue", wait=30)
     assert ran.status_code == 200 and ran.json()["status"] == "succeeded", ran.text
 
@@ -418,6 +417,23 @@ def test_models_unload_load_and_reload(client: httpx.Client, admin_headers: dict
     bad = client.post("/api/admin/models/toy/explode", headers=admin_headers)
     assert bad.status_code == 404
     assert bad.json()["detail"] == "the action must be load, unload or reload"
+
+
+def test_unloading_a_model_leaves_its_siblings_serving_in_the_same_processes(
+    client: httpx.Client, admin_headers: dict[str, str]
+) -> None:
+    assert _model(client, "toy-limited")["state"] == "loaded"
+    pids = {w["pid"] for w in _workers(client, admin_headers, "toy")}
+    unload = client.post("/api/admin/models/toy-limited/unload", headers=admin_headers)
+    assert unload.status_code == 202, unload.text
+    assert _model(client, "toy")["state"] == "loaded"  # never "loading" meanwhile
+    assert submit(client, wait=30).json()["status"] == "succeeded"
+    load = client.post("/api/admin/models/toy-limited/load", headers=admin_headers)
+    assert load.status_code == 202, load.text
+    _wait_state(client, "toy-limited", "loaded")
+    assert _model(client, "toy")["state"] == "loaded"
+    # adopted in place: the same worker processes, none restarted
+    assert {w["pid"] for w in _workers(client, admin_headers, "toy")} == pids
 
 
 NEW_MODEL = """
