@@ -149,22 +149,22 @@ def test_a_version_added_through_one_replica_is_fetched_checked_and_served_by_bo
         "family": "tests.support.toy_models:ToyInvert",
         "group": "toy",
     }
-    assert first.post("/api/admin/models", json=body, headers=cluster.admin).status_code == 201
+    assert first.post("/api/admin/catalog", json=body, headers=cluster.admin).status_code == 201
     files = [
         ("weights", ("factor.txt", b"0.25", "text/plain")),
         ("example", ("tile.png", png_bytes(), "image/png")),
     ]
-    added = first.post("/api/admin/models/byo-toy/versions", files=files, headers=cluster.admin)
+    added = first.post("/api/admin/catalog/byo-toy/versions", files=files, headers=cluster.admin)
     assert added.status_code == 202, added.text
     version = added.json()
 
     def state() -> str:
-        model = second.get("/api/admin/models/byo-toy/versions", headers=cluster.admin).json()
+        model = second.get("/api/admin/catalog/byo-toy", headers=cluster.admin).json()
         return str(model["versions"][0]["state"])
 
     wait_until(lambda: state() == "ready", 120, "the version to validate")
     live = second.post(
-        f"/api/admin/models/byo-toy/versions/{version['id']}/live", headers=cluster.admin
+        f"/api/admin/catalog/byo-toy/versions/{version['id']}/live", headers=cluster.admin
     )
     assert live.status_code == 200, live.text
     wait_until(

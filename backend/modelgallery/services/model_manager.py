@@ -31,7 +31,6 @@ from .models import ModelCatalog
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
-_RESERVED = {"catalog", "reload"}  # path segments of /api/admin/models
 _WATCH_S = 3.0
 MODEL_EDITABLE = (
     "title",
@@ -92,8 +91,6 @@ class ModelManager:
                 "the name may hold only lower-case letters, digits, '-' and '_' (64 at most), "
                 "and starts with a letter or digit"
             )
-        if name in _RESERVED:
-            raise Invalid(f"'{name}' is a word the API uses; choose another name")
         family = str(fields.get("family", ""))
         known = set(FAMILIES) | {s.family for s in self._catalog.registry.models.values()}
         if family not in known:  # never a module path of the administrator's choosing

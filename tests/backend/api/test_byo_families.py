@@ -66,10 +66,10 @@ def _live(
 ) -> dict[str, Any]:
     """A model of `family` with one version made of `files`, validated and live."""
     body = {"id": name, "title": name, "task": family, "family": family, "group": "toy"}
-    assert client.post("/api/admin/models", json=body, headers=headers).status_code == 201
+    assert client.post("/api/admin/catalog", json=body, headers=headers).status_code == 201
     data = {"options": json.dumps(options)}
     added = client.post(
-        f"/api/admin/models/{name}/versions", files=files, data=data, headers=headers
+        f"/api/admin/catalog/{name}/versions", files=files, data=data, headers=headers
     )
     assert added.status_code == 202, added.text
     deadline = time.monotonic() + 300
@@ -77,13 +77,13 @@ def _live(
         assert time.monotonic() < deadline, version
         time.sleep(0.5)
     assert version["state"] == "ready", version
-    live = client.post(f"/api/admin/models/{name}/versions/{version['id']}/live", headers=headers)
+    live = client.post(f"/api/admin/catalog/{name}/versions/{version['id']}/live", headers=headers)
     assert live.status_code == 200, live.text
     return version
 
 
 def _version(client: httpx.Client, headers: dict[str, str], name: str) -> dict[str, Any]:
-    model = client.get(f"/api/admin/models/{name}/versions", headers=headers).json()
+    model = client.get(f"/api/admin/catalog/{name}", headers=headers).json()
     return dict(model["versions"][0])
 
 

@@ -26,7 +26,7 @@ def _create(client: httpx.Client, headers: dict[str, str], name: str) -> httpx.R
         "family": TOY,
         "group": "toy",
     }
-    return client.post("/api/admin/models", json=body, headers=headers)
+    return client.post("/api/admin/catalog", json=body, headers=headers)
 
 
 def _add_version(
@@ -37,7 +37,7 @@ def _add_version(
         ("example", ("tile.png", png_bytes(), "image/png")),
     ]
     answer = client.post(
-        f"/api/admin/models/{name}/versions", files=files, data=fields, headers=headers
+        f"/api/admin/catalog/{name}/versions", files=files, data=fields, headers=headers
     )
     assert answer.status_code == 202, answer.text
     return answer.json()
@@ -48,7 +48,7 @@ def _settled(
 ) -> dict[str, Any]:
     deadline = time.monotonic() + 120
     while True:
-        model = client.get(f"/api/admin/models/{name}/versions", headers=headers).json()
+        model = client.get(f"/api/admin/catalog/{name}", headers=headers).json()
         version = next(v for v in model["versions"] if v["number"] == number)
         if version["state"] != "validating":
             return version
@@ -71,7 +71,7 @@ def test_a_model_added_from_the_api_validates_goes_live_and_serves(
     assert ready["validation"]["load_ms"] >= 0 and ready["validation"]["latency_ms"] is not None
 
     live = client.post(
-        f"/api/admin/models/brightener/versions/{first['id']}/live", headers=admin_headers
+        f"/api/admin/catalog/brightener/versions/{first['id']}/live", headers=admin_headers
     )
     assert live.status_code == 200, live.text
     job = submit(client, model="brightener", wait=30).json()
@@ -81,7 +81,7 @@ def test_a_model_added_from_the_api_validates_goes_live_and_serves(
     failed = _settled(client, admin_headers, "brightener", 2)
     assert failed["state"] == "failed" and "not a number" in failed["reason"], failed
     refused = client.post(
-        f"/api/admin/models/brightener/versions/{broken['id']}/live", headers=admin_headers
+        f"/api/admin/catalog/brightener/versions/{broken['id']}/live", headers=admin_headers
     )
     assert refused.status_code == 409
 
@@ -90,10 +90,10 @@ def test_a_model_added_from_the_api_validates_goes_live_and_serves(
     third = _add_version(client, admin_headers, "brightener", "0.5")
     assert _settled(client, admin_headers, "brightener", 3)["state"] == "ready"
     busy = client.delete(
-        f"/api/admin/models/brightener/versions/{first['id']}", headers=admin_headers
+        f"/api/admin/catalog/brightener/versions/{first['id']}", headers=admin_headers
     )
     live3 = client.post(
-        f"/api/admin/models/brightener/versions/{third['id']}/live", headers=admin_headers
+        f"/api/admin/catalog/brightener/versions/{third['id']}/live", headers=admin_headers
     )
     assert live3.status_code == 200, live3.text
     ended = wait_for(client, slow["id"])
@@ -102,12 +102,12 @@ def test_a_model_added_from_the_api_validates_goes_live_and_serves(
     assert submit(client, model="brightener", wait=30).json()["model_version"] == 3
 
     edited = client.patch(
-        "/api/admin/models/brightener", json={"title": "Brighter"}, headers=admin_headers
+        "/api/admin/catalog/brightener", json={"title": "Brighter"}, headers=admin_headers
     )
     assert edited.status_code == 200 and edited.json()["title"] == "Brighter"
     assert client.get("/api/models/brightener").json()["title"] == "Brighter"
     not_live = client.post(
-        f"/api/admin/models/brightener/versions/{third['id']}/retire", headers=admin_headers
+        f"/api/admin/catalog/brightener/versions/{third['id']}/retire", headers=admin_headers
     )
     assert not_live.status_code == 409  # the live version
 
@@ -122,25 +122,25 @@ def test_a_model_added_from_the_api_validates_goes_live_and_serves(
 def test_a_model_of_the_file_cannot_be_deleted_from_the_api(
     client: httpx.Client, admin_headers: dict[str, str]
 ) -> None:
-    refused = client.delete("/api/admin/models/toy", headers=admin_headers)
+    refused = client.delete("/api/admin/catalog/toy", headers=admin_headers)
     assert refused.status_code == 409 and "models.toml" in refused.json()["detail"]
-    catalog = client.get("/api/admin/models/catalog", headers=admin_headers).json()
+    catalog = client.get("/api/admin/catalog", headers=admin_headers).json()
     toy = next(m for m in catalog if m["id"] == "toy")
     assert toy["from_file"] and toy["versions"][0]["state"] == "live"
 
 
 def test_bad_requests_get_sentences(client: httpx.Client, admin_headers: dict[str, str]) -> None:
     body = {"id": "x", "title": "X", "task": "t", "family": "os:system", "group": "toy"}
-    refused = client.post("/api/admin/models", json=body, headers=admin_headers)
+    refused = client.post("/api/admin/catalog", json=body, headers=admin_headers)
     assert refused.status_code == 422 and "unknown family" in refused.json()["detail"]
     body |= {"family": TOY, "group": "nowhere"}
-    refused = client.post("/api/admin/models", json=body, headers=admin_headers)
+    refused = client.post("/api/admin/catalog", json=body, headers=admin_headers)
     assert refused.status_code == 422 and "worker group" in refused.json()["detail"]
     no_files = client.post(
-        "/api/admin/models/toy/versions", files={"note": (None, "x")}, headers=admin_headers
+        "/api/admin/catalog/toy/versions", files={"note": (None, "x")}, headers=admin_headers
     )
     assert no_files.status_code == 422 and "weights" in no_files.json()["detail"]
-    anonymous = client.post("/api/admin/models", json=body)
+    anonymous = client.post("/api/admin/catalog", json=body)
     assert anonymous.status_code == 401
 
 
@@ -154,7 +154,7 @@ def test_a_labels_file_named_as_uploaded_is_found_under_the_name_it_is_kept(
     ]
     data = {"options": '{"labels": "labels.txt"}'}
     answer = client.post(
-        "/api/admin/models/labelled/versions", files=files, data=data, headers=admin_headers
+        "/api/admin/catalog/labelled/versions", files=files, data=data, headers=admin_headers
     )
     assert answer.status_code == 202, answer.text
     version = answer.json()
@@ -168,10 +168,10 @@ def test_models_and_versions_survive_a_restart(tmp_path: Path) -> None:
         assert _create(http, admin, "kept").status_code == 201
         version = _add_version(http, admin, "kept", "1.0")
         assert _settled(http, admin, "kept", 1)["state"] == "ready"
-        live = http.post(f"/api/admin/models/kept/versions/{version['id']}/live", headers=admin)
+        live = http.post(f"/api/admin/catalog/kept/versions/{version['id']}/live", headers=admin)
         assert live.status_code == 200, live.text
     with BackendServer(tmp_path) as server, server.client() as http:
         admin = login(http, ADMIN_EMAIL, ADMIN_PASSWORD)
-        model = http.get("/api/admin/models/kept/versions", headers=admin).json()
+        model = http.get("/api/admin/catalog/kept", headers=admin).json()
         assert model["live_version"] == version["id"]
         assert submit(http, model="kept", wait=30).json()["model_version"] == 1

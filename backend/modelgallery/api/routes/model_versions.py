@@ -1,7 +1,6 @@
 """Models managed at run time by administrators: create one, add versions (weights streamed
 in, validated in a process of their own), edit, make live, retire and delete; every change is
-in the audit log. Mounted before the admin router, whose `/models/{name}/{action}` would
-otherwise take `/models/{name}/versions`."""
+in the audit log (`/api/admin/catalog`; `/api/admin/models` is the workers' view of them)."""
 
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from ..schemas.catalog import ManagedModelOut, ModelEditIn, NewModelIn, VersionE
 from ..uploads import receive
 
 router = APIRouter(
-    prefix="/api/admin/models",
+    prefix="/api/admin/catalog",
     tags=["admin"],
     dependencies=[Depends(require_admin)],
     responses=errors(400, 401, 403, 404, 409, 422),
@@ -48,7 +47,7 @@ VERSION_BODY: dict[str, Any] = {
 }
 
 
-@router.get("/catalog", response_model=list[ManagedModelOut])
+@router.get("", response_model=list[ManagedModelOut])
 async def managed_models(manager: ModelVersions) -> list[ManagedModelOut]:
     """Every model in the store with its versions (also disabled ones and those of the file)."""
     return [ManagedModelOut.of(m) for m in await manager.all()]
@@ -63,7 +62,7 @@ async def create_model(
     return ManagedModelOut.of(await manager.one(created.id))
 
 
-@router.get("/{name}/versions", response_model=ManagedModelOut)
+@router.get("/{name}", response_model=ManagedModelOut)
 async def model_versions(name: str, manager: ModelVersions) -> ManagedModelOut:
     return ManagedModelOut.of(await manager.one(name))
 

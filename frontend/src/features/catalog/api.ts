@@ -1,4 +1,4 @@
-// Administrators only: the models in the store and their versions (/api/admin/models...).
+// Administrators only: the models in the store and their versions (/api/admin/catalog...).
 // The list is read again every few seconds while a version is being checked.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "@/api/client";
@@ -14,7 +14,7 @@ const catalogKeys = {
 export function useCatalog() {
   return useQuery({
     queryKey: catalogKeys.all,
-    queryFn: () => unwrap(api.GET("/api/admin/models/catalog")),
+    queryFn: () => unwrap(api.GET("/api/admin/catalog")),
     refetchInterval: (query) => pollInterval(query.state.data),
   });
 }
@@ -31,7 +31,7 @@ function useRefresh() {
 export function useCreateModel() {
   const refresh = useRefresh();
   return useMutation({
-    mutationFn: (body: NewModel) => unwrap(api.POST("/api/admin/models", { body })),
+    mutationFn: (body: NewModel) => unwrap(api.POST("/api/admin/catalog", { body })),
     onSuccess: refresh,
   });
 }
@@ -39,7 +39,7 @@ export function useCreateModel() {
 export function useEditModel(name: string) {
   const refresh = useRefresh();
   return useMutation({
-    mutationFn: (body: ModelEdit) => unwrap(api.PATCH("/api/admin/models/{name}", { params: { path: { name } }, body })),
+    mutationFn: (body: ModelEdit) => unwrap(api.PATCH("/api/admin/catalog/{name}", { params: { path: { name } }, body })),
     onSettled: refresh,
   });
 }
@@ -47,7 +47,7 @@ export function useEditModel(name: string) {
 export function useDeleteModel(name: string) {
   const refresh = useRefresh();
   return useMutation({
-    mutationFn: () => unwrap(api.DELETE("/api/admin/models/{name}", { params: { path: { name } } })),
+    mutationFn: () => unwrap(api.DELETE("/api/admin/catalog/{name}", { params: { path: { name } } })),
     onSettled: refresh,
   });
 }
@@ -64,7 +64,7 @@ export function useEditVersion(name: string) {
   const refresh = useRefresh();
   return useMutation({
     mutationFn: ({ id, body }: { id: string; body: VersionEdit }) =>
-      unwrap(api.PATCH("/api/admin/models/{name}/versions/{version_id}", { params: { path: { name, version_id: id } }, body })),
+      unwrap(api.PATCH("/api/admin/catalog/{name}/versions/{version_id}", { params: { path: { name, version_id: id } }, body })),
     onSettled: refresh,
   });
 }
@@ -77,9 +77,9 @@ export function useVersionAction(name: string) {
   return useMutation({
     mutationFn: async ({ id, action }: { id: string; action: VersionAction }) => {
       const params = { params: { path: { name, version_id: id } } };
-      if (action === "live") await unwrap(api.POST("/api/admin/models/{name}/versions/{version_id}/live", params));
-      else if (action === "retire") await unwrap(api.POST("/api/admin/models/{name}/versions/{version_id}/retire", params));
-      else await unwrap(api.DELETE("/api/admin/models/{name}/versions/{version_id}", params));
+      if (action === "live") await unwrap(api.POST("/api/admin/catalog/{name}/versions/{version_id}/live", params));
+      else if (action === "retire") await unwrap(api.POST("/api/admin/catalog/{name}/versions/{version_id}/retire", params));
+      else await unwrap(api.DELETE("/api/admin/catalog/{name}/versions/{version_id}", params));
     },
     onSettled: refresh,
   });

@@ -1,4 +1,4 @@
-// Test data: models and versions as GET /api/admin/models/catalog answers them.
+// Test data: models and versions as GET /api/admin/catalog answers them.
 import type { ManagedModel, ModelVersion } from "./types";
 
 export function makeVersion(overrides: Partial<ModelVersion> = {}): ModelVersion {

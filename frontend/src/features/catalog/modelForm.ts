@@ -92,7 +92,7 @@ export function validateEditModel(values: EditModelValues): FieldErrors<EditMode
   return errors as FieldErrors<EditModelValues>;
 }
 
-/** POST /api/admin/models: empty optional limits are left out (the server's defaults). */
+/** POST /api/admin/catalog: empty optional limits are left out (the server's defaults). */
 export function newModelBody(values: NewModelValues): NewModel {
   const body: NewModel = {
     id: values.id.trim(),
@@ -127,7 +127,7 @@ export function editValuesOf(model: ManagedModel): EditModelValues {
   };
 }
 
-/** PATCH /api/admin/models/{name}: only what changed (an emptied limit is sent as null). */
+/** PATCH /api/admin/catalog/{name}: only what changed (an emptied limit is sent as null). */
 export function modelChanges(model: ManagedModel, values: EditModelValues): ModelEdit {
   const changes: ModelEdit = {};
   if (values.title.trim() !== model.title) changes.title = values.title.trim();

@@ -1,9 +1,9 @@
-// Short names for the generated schema's types of /api/admin/models (catalog, versions).
+// Short names for the generated schema's types of /api/admin/catalog (catalog, versions).
 import type { components } from "@/api/schema";
 
 type Schemas = components["schemas"];
 
-/** A model in the store with its versions (GET /api/admin/models/catalog). */
+/** A model in the store with its versions (GET /api/admin/catalog). */
 export type ManagedModel = Schemas["ManagedModelOut"];
 export type ModelVersion = Schemas["VersionOut"];
 export type VersionState = Schemas["VersionState"];

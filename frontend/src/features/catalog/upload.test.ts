@@ -52,7 +52,7 @@ describe("uploadVersion", () => {
     const onProgress = vi.fn();
     const pending = uploadVersion({ model: "my model", form, onProgress });
     const xhr = FakeXhr.last;
-    expect([xhr.method, xhr.url, xhr.body, xhr.withCredentials]).toEqual(["POST", "/api/admin/models/my%20model/versions", form, true]);
+    expect([xhr.method, xhr.url, xhr.body, xhr.withCredentials]).toEqual(["POST", "/api/admin/catalog/my%20model/versions", form, true]);
     xhr.upload.onprogress?.({ lengthComputable: true, loaded: 5, total: 10 });
     expect(onProgress).toHaveBeenCalledWith({ loaded: 5, total: 10 });
     xhr.answer(202, { id: "v1", state: "validating" });

@@ -9,5 +9,5 @@ export interface VersionUpload extends UploadOptions {
 }
 
 export function uploadVersion({ model, form, ...options }: VersionUpload): Promise<ModelVersion> {
-  return postFormWithProgress<ModelVersion>(`/api/admin/models/${encodeURIComponent(model)}/versions`, form, options);
+  return postFormWithProgress<ModelVersion>(`/api/admin/catalog/${encodeURIComponent(model)}/versions`, form, options);
 }

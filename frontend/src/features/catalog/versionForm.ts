@@ -257,7 +257,7 @@ export function cardOf(values: CardValues, base: Json | null = null): Json | nul
   return Object.keys(card).length ? card : null;
 }
 
-/** The multipart body of POST /api/admin/models/{name}/versions. */
+/** The multipart body of POST /api/admin/catalog/{name}/versions. */
 export function buildVersionForm(values: NewVersionValues): FormData {
   const form = new FormData();
   for (const file of values.weights) form.append("weights", file, file.name);

@@ -45,7 +45,7 @@ async function openModel(user: ReturnType<typeof userEvent.setup>, title: string
 
 describe("CatalogPage", () => {
   it("lists the models with their badges, and each version's state, reason and what its check found", async () => {
-    const { fetchStub } = stubFetch({ "GET /api/admin/models/catalog": () => ({ body: [pets(), toy] }) });
+    const { fetchStub } = stubFetch({ "GET /api/admin/catalog": () => ({ body: [pets(), toy] }) });
     vi.stubGlobal("fetch", fetchStub);
     const user = userEvent.setup();
     renderWithProviders(<CatalogPage />);
@@ -92,8 +92,8 @@ describe("CatalogPage", () => {
     const created = makeManaged({ id: "birds", title: "Birds", versions: [] });
     let list = [toy];
     const { fetchStub, calls } = stubFetch({
-      "GET /api/admin/models/catalog": () => ({ body: list }),
-      "POST /api/admin/models": () => {
+      "GET /api/admin/catalog": () => ({ body: list }),
+      "POST /api/admin/catalog": () => {
         list = [toy, created];
         return { status: 201, body: created };
       },
@@ -127,7 +127,7 @@ describe("CatalogPage", () => {
 
     expect(await screen.findByText("Birds was added. Open it below and add its first version.")).toBeInTheDocument();
     const sent = calls.find((c) => c.method === "POST")!;
-    expect(new URL(sent.url).pathname).toBe("/api/admin/models");
+    expect(new URL(sent.url).pathname).toBe("/api/admin/catalog");
     expect(await sent.json()).toEqual({
       id: "birds",
       title: "Birds",
@@ -147,7 +147,7 @@ describe("CatalogPage", () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     let reads = 0;
     const { fetchStub } = stubFetch({
-      "GET /api/admin/models/catalog": () => {
+      "GET /api/admin/catalog": () => {
         reads += 1;
         const state = reads < 3 ? "validating" : "ready";
         return { body: [makeManaged({ versions: [makeVersion({ state, validation: state === "ready" ? makeVersion().validation : null })] })] };
@@ -168,8 +168,8 @@ describe("CatalogPage", () => {
   it("makes a version live, after asking", async () => {
     let list = [pets()];
     const { fetchStub, calls } = stubFetch({
-      "GET /api/admin/models/catalog": () => ({ body: list }),
-      "POST /api/admin/models/pets/versions/v2/live": () => {
+      "GET /api/admin/catalog": () => ({ body: list }),
+      "POST /api/admin/catalog/pets/versions/v2/live": () => {
         list = [makeManaged({ live_version: "v2", versions: [makeVersion({ id: "v1", state: "ready" }), makeVersion({ id: "v2", number: 2, state: "live" })] })];
         return { body: makeVersion({ id: "v2", number: 2, state: "live" }) };
       },
@@ -185,15 +185,15 @@ describe("CatalogPage", () => {
     await user.click(button);
     expect(confirm).toHaveBeenLastCalledWith("Make version 2 of Pet classifier live? New predictions will use it.");
     expect(await screen.findByText("Version 2 is live: new predictions use it.")).toBeInTheDocument();
-    expect(calls.filter((c) => c.method === "POST").map((c) => new URL(c.url).pathname)).toEqual(["/api/admin/models/pets/versions/v2/live"]);
+    expect(calls.filter((c) => c.method === "POST").map((c) => new URL(c.url).pathname)).toEqual(["/api/admin/catalog/pets/versions/v2/live"]);
     expect(await screen.findByText("Live: version 2")).toBeInTheDocument();
   });
 
   it("deletes a version after asking, and shows the server's sentence when it refuses", async () => {
     const refusal = "jobs of 'pets' are running: cancel them or wait for them to end first";
     const { fetchStub, calls } = stubFetch({
-      "GET /api/admin/models/catalog": () => ({ body: [pets()] }),
-      "DELETE /api/admin/models/pets/versions/v2": () => ({ status: 409, body: { detail: refusal, code: "conflict" } }),
+      "GET /api/admin/catalog": () => ({ body: [pets()] }),
+      "DELETE /api/admin/catalog/pets/versions/v2": () => ({ status: 409, body: { detail: refusal, code: "conflict" } }),
     });
     vi.stubGlobal("fetch", fetchStub);
     vi.spyOn(window, "confirm").mockReturnValue(true);
@@ -206,14 +206,14 @@ describe("CatalogPage", () => {
     expect(alert).toHaveTextContent("Jobs of 'pets' are running: cancel them or wait for them to end first.");
     // shown with the version it is about
     expect(alert.closest("li")).toHaveTextContent("Version 2");
-    expect(calls.filter((c) => c.method === "DELETE").map((c) => new URL(c.url).pathname)).toEqual(["/api/admin/models/pets/versions/v2"]);
+    expect(calls.filter((c) => c.method === "DELETE").map((c) => new URL(c.url).pathname)).toEqual(["/api/admin/catalog/pets/versions/v2"]);
   });
 
   it("retires a version and edits a model, sending only what changed", async () => {
     const { fetchStub, calls } = stubFetch({
-      "GET /api/admin/models/catalog": () => ({ body: [pets()] }),
-      "POST /api/admin/models/pets/versions/v2/retire": () => ({ body: makeVersion({ id: "v2", number: 2, state: "retired" }) }),
-      "PATCH /api/admin/models/pets": () => ({ body: pets() }),
+      "GET /api/admin/catalog": () => ({ body: [pets()] }),
+      "POST /api/admin/catalog/pets/versions/v2/retire": () => ({ body: makeVersion({ id: "v2", number: 2, state: "retired" }) }),
+      "PATCH /api/admin/catalog/pets": () => ({ body: pets() }),
     });
     vi.stubGlobal("fetch", fetchStub);
     const user = userEvent.setup();
@@ -233,8 +233,8 @@ describe("CatalogPage", () => {
 
   it("edits a version's labels, defaults and card, sending only what changed", async () => {
     const { fetchStub, calls } = stubFetch({
-      "GET /api/admin/models/catalog": () => ({ body: [pets()] }),
-      "PATCH /api/admin/models/pets/versions/v2": () => ({ body: makeVersion({ id: "v2", number: 2 }) }),
+      "GET /api/admin/catalog": () => ({ body: [pets()] }),
+      "PATCH /api/admin/catalog/pets/versions/v2": () => ({ body: makeVersion({ id: "v2", number: 2 }) }),
     });
     vi.stubGlobal("fetch", fetchStub);
     const user = userEvent.setup();
@@ -248,14 +248,14 @@ describe("CatalogPage", () => {
     await user.click(within(form).getByRole("button", { name: "Save" }));
     expect(await screen.findByText("Version 2 was saved.")).toBeInTheDocument();
     const patch = calls.find((c) => c.method === "PATCH")!;
-    expect(new URL(patch.url).pathname).toBe("/api/admin/models/pets/versions/v2");
+    expect(new URL(patch.url).pathname).toBe("/api/admin/catalog/pets/versions/v2");
     expect(await patch.json()).toEqual({ options: { labels: ["cat", "dog"] }, params: { top_k: { default: 3 } }, card: { license: "MIT" } });
   });
 
   it("deletes a model after asking, and shows why when the server refuses", async () => {
     const { fetchStub, calls } = stubFetch({
-      "GET /api/admin/models/catalog": () => ({ body: [pets()] }),
-      "DELETE /api/admin/models/pets": () => ({ status: 409, body: { detail: "jobs of 'pets' are queued: cancel them or wait for them to end first", code: "conflict" } }),
+      "GET /api/admin/catalog": () => ({ body: [pets()] }),
+      "DELETE /api/admin/catalog/pets": () => ({ status: 409, body: { detail: "jobs of 'pets' are queued: cancel them or wait for them to end first", code: "conflict" } }),
     });
     vi.stubGlobal("fetch", fetchStub);
     const confirm = vi.spyOn(window, "confirm").mockReturnValue(true);
@@ -265,6 +265,6 @@ describe("CatalogPage", () => {
     await user.click(screen.getByRole("button", { name: "Delete the model Pet classifier" }));
     expect(confirm).toHaveBeenCalledWith("Delete Pet classifier (pets) and all its versions? This cannot be undone.");
     expect(await screen.findByRole("alert")).toHaveTextContent("Jobs of 'pets' are queued: cancel them or wait for them to end first.");
-    expect(calls.filter((c) => c.method === "DELETE").map((c) => new URL(c.url).pathname)).toEqual(["/api/admin/models/pets"]);
+    expect(calls.filter((c) => c.method === "DELETE").map((c) => new URL(c.url).pathname)).toEqual(["/api/admin/catalog/pets"]);
   });
 });

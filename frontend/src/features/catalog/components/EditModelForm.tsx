@@ -7,7 +7,7 @@ import { CheckField, FormButtons, ProblemSummary, TextArea, TextField } from "./
 import { LimitFields } from "./LimitFields";
 import { useCatalogForm } from "./useCatalogForm";
 
-/** PATCH /api/admin/models/{name}: title, description, enabled, limits (only what changed). */
+/** PATCH /api/admin/catalog/{name}: title, description, enabled, limits (only what changed). */
 export function EditModelForm({ model, onDone }: { model: ManagedModel; onDone: (saved: boolean) => void }) {
   const edit = useEditModel(model.id);
   const { prefix, values, change, field, submit, problemSummary } = useCatalogForm(() => editValuesOf(model), validateEditModel);

@@ -17,7 +17,7 @@ interface Props {
 
 const choices = (none: string, names: string[]) => [{ value: "", label: none }, ...names.map((name) => ({ value: name, label: name }))];
 
-/** POST /api/admin/models: a model with no version yet. */
+/** POST /api/admin/catalog: a model with no version yet. */
 export function NewModelForm({ families, groups, tasks, onCreated, onCancel }: Props) {
   const create = useCreateModel();
   const { prefix, values, change, field, submit, problemSummary } = useCatalogForm(

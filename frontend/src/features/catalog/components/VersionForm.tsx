@@ -19,7 +19,7 @@ interface Props {
 const WEIGHTS_HINT =
   "ONNX, TensorFlow Lite, Keras, TorchScript or PyTorch weights; for OpenVINO choose both the .xml and the .bin file. A labels file may go with them.";
 
-/** POST /api/admin/models/{name}/versions, with upload progress; the version is then checked. */
+/** POST /api/admin/catalog/{name}/versions, with upload progress; the version is then checked. */
 export function VersionForm({ model, onAdded, onCancel }: Props) {
   const add = useAddVersion();
   const form = useCatalogForm(EMPTY_VERSION, validateNewVersion, () => {
