@@ -55,7 +55,8 @@ def test_admin_dashboard(page: Page, samples: Path) -> None:
     narrowed = matching(page)
     assert 1 <= narrowed < everything
     models_shown = table.locator("tbody td[data-label=Model]").all_inner_texts()
-    assert models_shown and set(models_shown) == {"object-detection"}
+    # each row names the model and the version that ran it
+    assert models_shown and set(models_shown) == {"object-detection v1"}
     shot(page, "31-admin-filtered")
 
     with page.expect_download() as info:
@@ -77,7 +78,7 @@ def test_admin_dashboard(page: Page, samples: Path) -> None:
     expect(per_model).to_contain_text("object-detection")
     shot(page, "32-admin-stats")
 
-    page.get_by_role("navigation", name="Administration").get_by_role("link", name="Models").click()
+    page.get_by_role("navigation", name="Administration").get_by_role("link", name="Models", exact=True).click()
     expect(page.get_by_role("heading", name="Worker nodes and processes")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^1 node: .+ \(\d+ process"))).to_be_visible()
     workers = page.get_by_role("table", name="Worker processes").locator("tbody tr")
