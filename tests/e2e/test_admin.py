@@ -78,7 +78,8 @@ def test_admin_dashboard(page: Page, samples: Path) -> None:
     expect(per_model).to_contain_text("object-detection")
     shot(page, "32-admin-stats")
 
-    page.get_by_role("navigation", name="Administration").get_by_role("link", name="Models", exact=True).click()
+    admin_nav = page.get_by_role("navigation", name="Administration")
+    admin_nav.get_by_role("link", name="Models", exact=True).click()
     expect(page.get_by_role("heading", name="Worker nodes and processes")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^1 node: .+ \(\d+ process"))).to_be_visible()
     workers = page.get_by_role("table", name="Worker processes").locator("tbody tr")
