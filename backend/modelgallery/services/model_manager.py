@@ -121,7 +121,7 @@ class ModelManager:
         updated = await self._store.models.update(name, {**changes, "updated_at": utcnow()})
         assert updated is not None
         await audit.record(self._store.audit, actor, "model.edit", name, changes=changes)
-        await self._refresh(name)
+        await self._refresh()
         return updated
 
     async def delete(self, actor: User, name: str) -> None:
@@ -136,7 +136,7 @@ class ModelManager:
             shutil.rmtree(self._example_dir(version.id), ignore_errors=True)
         await self._store.models.delete(name)
         await audit.record(self._store.audit, actor, "model.delete", name)
-        await self._refresh(name)
+        await self._refresh()
 
     # --- versions ----------------------------------------------------------------------
 
@@ -203,7 +203,7 @@ class ModelManager:
             changes=changes,
         )
         if model.live_version == version.id:
-            await self._refresh(name)
+            await self._refresh()
         return updated
 
     async def make_live(self, actor: User, name: str, version_id: str) -> ModelVersion:
@@ -229,7 +229,7 @@ class ModelManager:
             version=version.number,
             previous=previous,
         )
-        await self._refresh(name)
+        await self._refresh()
         return live
 
     async def retire(self, actor: User, name: str, version_id: str) -> ModelVersion:
@@ -325,17 +325,22 @@ class ModelManager:
                 )
 
     async def _follow(self) -> None:
-        """The registry again when the store's models changed since the last look."""
-        seen = tuple(
+        """The registry again when the store's models changed since the last look (through
+        another replica: this one's own changes record what they left)."""
+        seen = await self._snapshot()
+        if self._seen is not None and seen != self._seen:
+            await self._refresh(announce=False)
+        self._seen = seen
+
+    async def _snapshot(self) -> tuple[tuple[str, str | None, bool, str], ...]:
+        return tuple(
             (m.id, m.live_version, m.enabled, m.updated_at.isoformat())
             for m in await self._store.models.all()
         )
-        if self._seen is not None and seen != self._seen:
-            await self._refresh(None, announce=False)
-        self._seen = seen
 
-    async def _refresh(self, name: str | None, announce: bool = True) -> None:
+    async def _refresh(self, announce: bool = True) -> None:
         """The registry of live versions again, taken in place by the executor."""
+        self._seen = await self._snapshot()  # before reading: a later change still shows
         settings = self._settings
         registry = await live_registry(self._store, settings.models_file, settings.models_dir)
         self._catalog.registry.models = registry.models

@@ -85,21 +85,24 @@ def test_a_model_added_from_the_api_validates_goes_live_and_serves(
     )
     assert refused.status_code == 409
 
-    # a job accepted on version 1 keeps it while version 3 goes live
-    slow = submit(client, model="brightener", params={"sleep_s": 2}).json()
+    # a job accepted on version 1 keeps it while version 3 goes live, and version 1 cannot
+    # be deleted until that job has ended
     third = _add_version(client, admin_headers, "brightener", "0.5")
     assert _settled(client, admin_headers, "brightener", 3)["state"] == "ready"
-    busy = client.delete(
-        f"/api/admin/catalog/brightener/versions/{first['id']}", headers=admin_headers
-    )
+    slow = submit(client, model="brightener", params={"sleep_s": 10}).json()
     live3 = client.post(
         f"/api/admin/catalog/brightener/versions/{third['id']}/live", headers=admin_headers
     )
     assert live3.status_code == 200, live3.text
+    first_url = f"/api/admin/catalog/brightener/versions/{first['id']}"
+    busy = client.delete(first_url, headers=admin_headers)
+    assert busy.status_code == 409 and "brightener" in busy.json()["detail"], busy.text
     ended = wait_for(client, slow["id"])
     assert ended["status"] == "succeeded" and ended["model_version"] == 1
-    assert busy.status_code in (204, 409)  # refused while that job was queued or running
-    assert submit(client, model="brightener", wait=30).json()["model_version"] == 3
+    assert ended["result"]["factor"] == 1.0  # version 1's weights ran it, not version 3's
+    assert client.delete(first_url, headers=admin_headers).status_code == 204
+    after = submit(client, model="brightener", wait=30).json()
+    assert after["model_version"] == 3 and after["result"]["factor"] == 0.5
 
     edited = client.patch(
         "/api/admin/catalog/brightener", json={"title": "Brighter"}, headers=admin_headers
