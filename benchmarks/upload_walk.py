@@ -7,7 +7,8 @@ answer with the result.
 The server runs the offline registry (weights from ../shared/assets/models) with every
 process profiled (benchmarks/walk/sitecustomize.py); after warm-up uploads, one upload with
 `wait` is walked. A hop is a call from one of the project's files into another (each
-distinct caller → callee pair once); files and functions are those entered at least once.
+distinct caller → callee pair once); a file edge is a pair of files with at least one hop
+between them; files and functions are those entered at least once.
 """
 
 from __future__ import annotations
@@ -40,7 +41,11 @@ def _report(name: str, rows: list[list[str]]) -> None:
     files = collections.Counter(r[2] for r in rows)
     functions = {(r[2], r[3]) for r in rows}
     hops = {(r[0], r[1], r[2], r[3]) for r in rows if r[0] and r[0] != r[2]}
-    print(f"\n{name}: {len(files)} files, {len(functions)} functions, {len(hops)} hops")
+    edges = {(caller, callee) for caller, _, callee, _ in hops}
+    print(
+        f"\n{name}: {len(files)} files, {len(functions)} functions, {len(hops)} hops, "
+        f"{len(edges)} file edges"
+    )
     for file, _ in sorted(files.items()):
         entered = sorted({r[3] for r in rows if r[2] == file})
         print(f"  {file}: {', '.join(entered)}")

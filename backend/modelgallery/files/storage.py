@@ -49,6 +49,15 @@ class LocalCopy:
     last_used: float
 
 
+@dataclass(frozen=True)
+class JobFolder:
+    """A job's two folders on this machine."""
+
+    job_id: str
+    inputs: Path
+    outputs: Path
+
+
 class Remote(Protocol):
     """A bucket, as `objects.ObjectFiles` reaches one: what the job files need of it."""
 
@@ -65,11 +74,7 @@ class JobFiles:
     def __init__(self, root: Path, remote: Remote | None = None) -> None:
         self.root = root.absolute()
         self.remote = remote
-
-    @property
-    def shared(self) -> bool:
-        """Whether the files are in object storage, seen by every machine."""
-        return self.remote is not None
+        self.shared = remote is not None  # the files are in object storage, seen by all
 
     def job_dir(self, job_id: str) -> Path:
         if not _JOB_ID.fullmatch(job_id):  # fullmatch: `$` would let a final newline by
@@ -92,9 +97,16 @@ class JobFiles:
         """`input_path` or `output_path`, by kind."""
         return self.input_path(job_id, name) if kind == "input" else self.output_path(job_id, name)
 
-    def create(self, job_id: str) -> None:
-        self.input_dir(job_id).mkdir(parents=True, exist_ok=True)
-        self.output_dir(job_id).mkdir(parents=True, exist_ok=True)
+    def folder(self, job_id: str) -> JobFolder:
+        job_dir = self.job_dir(job_id)
+        return JobFolder(job_id, job_dir / "input", job_dir / "output")
+
+    def create(self, job_id: str | None = None) -> JobFolder:
+        """The job's folders, made; a new job's under a new id when `job_id` is None."""
+        folder = self.folder(secrets.token_hex(16) if job_id is None else job_id)
+        folder.inputs.mkdir(parents=True, exist_ok=True)
+        folder.outputs.mkdir(parents=True, exist_ok=True)
+        return folder
 
     def remove(self, job_id: str) -> None:
         """Remove this machine's folder of the job (what is in object storage stays)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 KIND_LABELS = {
     "image": "images (JPEG, PNG, WebP, BMP, TIFF)",
@@ -45,10 +45,10 @@ class Sniffed:
     kind: str  # image | video | nifti | zip | other
     media_type: str
     label: str  # what a person would call it
+    extension: str = field(init=False)  # the one its stored copy is named with
 
-    @property
-    def extension(self) -> str:
-        return EXTENSIONS.get(self.media_type, ".bin")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "extension", EXTENSIONS.get(self.media_type, ".bin"))
 
 
 def sniff(head: bytes) -> Sniffed:

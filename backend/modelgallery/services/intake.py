@@ -17,12 +17,12 @@ from typing import Any
 
 from ..core.disk import DiskGuard, out_of_space
 from ..core.settings import Settings
-from ..files.storage import JobFiles, ObjectStoreError
+from ..files.storage import JobFiles, JobFolder, ObjectStoreError
 from ..jobs.lifecycle.executor import QueueFullError
 from ..jobs.lifecycle.service import JobService, ModelUnavailableError
 from ..media.check import check
 from ..media.sniff import MediaError
-from ..store.records import InputFile, Job, Timings, User, new_id
+from ..store.records import InputFile, Job, Timings, User
 from ..vision.params import ParamError, parse_params
 from ..vision.registry import ModelSpec
 from .errors import (
@@ -72,9 +72,10 @@ class Upload:
     and the checked parameters as they become known."""
 
     def __init__(
-        self, request: UploadRequest, job_id: str, folder: Path, waiting: str, disk: DiskGuard
+        self, request: UploadRequest, folder: JobFolder, waiting: str, disk: DiskGuard
     ) -> None:
-        self.request, self.job_id, self.folder, self.waiting = request, job_id, folder, waiting
+        self.request, self.waiting = request, waiting
+        self.job_id, self.folder = folder.job_id, folder.inputs
         self._disk = disk
         self.spec = request.spec
         # What `api/uploads.receive` asks of where the files go (`Destination`).
@@ -127,10 +128,8 @@ class Intake:
         it ended or `request.wait_s` (capped by the settings) ran out. The job's folder
         goes again when anything fails before the job is queued."""
         waiting = await self._admit(request)
-        job_id = new_id()
-        upload = Upload(request, job_id, self._files.input_dir(job_id), waiting, self._disk)
+        upload = Upload(request, self._files.create(), waiting, self._disk)
         try:
-            self._files.create(upload.job_id)
             received = await receive(upload)
             await self._check(upload, received)
             return await self._queue(upload)

@@ -114,15 +114,11 @@ def _lower(value: str | None) -> str | None:
 
 
 
-USER_COLUMNS: Columns = {
-    "email": lambda v: {"email": v},
-    "role": lambda v: {"role": str(v)},
-    "created_at": lambda v: {"created_at": ts(v)},
-}
+USER_COLUMNS: Columns = {"email": "email", "role": "role", "created_at": "created_at"}
 
 
 def _timings_columns(t: Timings) -> dict[str, Any]:
-    return {"created": ts(t.created), "finished": ts(t.finished), "total_ms": t.total_ms}
+    return {"created": t.created, "finished": t.finished, "total_ms": t.total_ms}
 
 
 def _inputs_columns(inputs: list[InputFile]) -> dict[str, Any]:
@@ -133,28 +129,22 @@ def _inputs_columns(inputs: list[InputFile]) -> dict[str, Any]:
 
 
 JOB_COLUMNS: Columns = {
-    "model": lambda v: {"model": v},
-    "user_id": lambda v: {"user_id": v},
-    "user_email": lambda v: {"user_email": v},
-    "status": lambda v: {"status": str(v)},
+    "model": "model",
+    "user_id": "user_id",
+    "user_email": "user_email",
+    "status": "status",
     "timings": _timings_columns,
     "inputs": _inputs_columns,
-    "pinned": lambda v: {"pinned": int(bool(v))},
-    "files_expired_at": lambda v: {"files_expired_at": ts(v)},
+    "pinned": "pinned",
+    "files_expired_at": "files_expired_at",
 }
 
 MESSAGE_COLUMNS: Columns = {
-    "delivery": lambda v: {"delivery": str(v)},
-    "next_attempt_at": lambda v: {"next_attempt_at": ts(v)},
-    "created_at": lambda v: {"created_at": ts(v)},
-    "claimed_by": lambda v: {"claimed_by": v},
-    "claimed_until": lambda v: {"claimed_until": ts(v)},
+    name: name
+    for name in ("delivery", "next_attempt_at", "created_at", "claimed_by", "claimed_until")
 }
 
-AUDIT_COLUMNS: Columns = {
-    "at": lambda v: {"at": ts(v)},
-    "action": lambda v: {"action": v},
-}
+AUDIT_COLUMNS: Columns = {"at": "at", "action": "action"}
 
 
 class SqliteUsers:

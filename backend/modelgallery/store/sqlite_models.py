@@ -6,15 +6,11 @@ from collections.abc import Collection
 from typing import Any
 
 from .model_records import ModelRecord, ModelVersion, VersionState
-from .sqlite_table import Columns, Connected, Table, sql_in, ts
+from .sqlite_table import Columns, Connected, Table, sql_in
 
-MODEL_COLUMNS: Columns = {"created_at": lambda v: {"created_at": ts(v)}}
+MODEL_COLUMNS: Columns = {"created_at": "created_at"}
 
-VERSION_COLUMNS: Columns = {
-    "model": lambda v: {"model": v},
-    "number": lambda v: {"number": v},
-    "state": lambda v: {"state": str(v)},
-}
+VERSION_COLUMNS: Columns = {"model": "model", "number": "number", "state": "state"}
 
 # Appended to the store's migrations (sqlite.MIGRATIONS).
 TABLES = [

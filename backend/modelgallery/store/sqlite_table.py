@@ -8,7 +8,8 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from enum import Enum
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import aiosqlite
 from pydantic import BaseModel
@@ -58,8 +59,22 @@ async def fetch_all(
     return list(await db.execute_fetchall(sql, params))
 
 
-# What each record field puts in the scalar columns; fields not named here live only in `data`.
-Columns = dict[str, Callable[[Any], dict[str, Any]]]
+# What each record field puts in the scalar columns: the name of the one column it is copied
+# to, or, for a field that fills several, a function giving them by name. Values are stored
+# as `scalar` makes them; fields not named here live only in `data`.
+Columns = dict[str, str | Callable[[Any], dict[str, Any]]]
+
+
+def scalar(value: Any) -> SqlValue:
+    """A record's value as its column holds it: datetimes as `ts` text, enums as their
+    value, booleans as 0 or 1."""
+    if isinstance(value, datetime):
+        return ts(value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, bool):
+        return int(value)
+    return cast(SqlValue, value)
 
 
 class Table(Generic[M]):
@@ -81,8 +96,11 @@ class Table(Generic[M]):
     def _row(self, fields: dict[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {}
         for field, value in fields.items():
-            if field in self.columns:
-                row.update(self.columns[field](value))
+            column = self.columns.get(field)
+            if isinstance(column, str):
+                row[column] = scalar(value)
+            elif column is not None:
+                row.update((name, scalar(v)) for name, v in column(value).items())
         return row
 
     async def insert(self, record: M) -> M:

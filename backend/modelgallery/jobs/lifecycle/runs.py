@@ -17,9 +17,10 @@ def time_limit(spec: ModelSpec, settings: Settings) -> float:
 
 
 def run_of(job: Job, spec: ModelSpec, files: JobFiles, settings: Settings) -> JobRun:
+    folder = files.folder(job.id)
     inputs = [
         InputItem(
-            path=files.input_path(job.id, f.stored),
+            path=folder.inputs / f.stored,  # a name this server chose (`input-0.jpg`)
             name=f.name,
             media_type=f.media_type,
             kind=kind_of(f.media_type),
@@ -31,7 +32,7 @@ def run_of(job: Job, spec: ModelSpec, files: JobFiles, settings: Settings) -> Jo
         model=job.model,
         inputs=inputs,
         params=job.params,
-        outdir=files.output_dir(job.id),
+        outdir=folder.outputs,
         timeout_s=time_limit(spec, settings),
         attempts=job.attempts,
         version=job.model_version,

@@ -47,10 +47,10 @@ class Slot:
     crashed: str | None = None  # why its last process stopped unexpectedly, until one is ready
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     loop_task: asyncio.Task[None] | None = None
+    name: str = field(init=False)  # the worker's name in job records and logs
 
-    @property
-    def name(self) -> str:
-        return f"{self.group.name}-{self.index}"
+    def __post_init__(self) -> None:
+        self.name = f"{self.group.name}-{self.index}"
 
     @property
     def alive(self) -> bool:
