@@ -1,12 +1,16 @@
 """`modelgallery backup` and `restore` through the real CLI and the real server: a backup
 taken while the server runs restores into a fresh folder, and a server started there serves
-the old predictions, files and messages; damaged archives and occupied folders are refused."""
+the old predictions, files and messages; damaged archives and occupied folders are refused.
+The weights of uploaded model versions travel with it, checked against the store's sha256."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -17,7 +21,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
+from modelgallery.cli.backup import BackupError, verify_archive
+from modelgallery.store.model_records import (
+    ModelRecord,
+    ModelVersion,
+    StoredWeight,
+    VersionState,
+)
+from modelgallery.store.sqlite import SqliteStore
 from tests.conftest import login
 from tests.support.jobs import png_bytes, submit, wait_for
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, REPO, BackendServer
@@ -223,3 +236,291 @@ def test_backup_advice_for_a_cluster_names_the_bucket_and_no_key_file(tmp_path: 
     assert "secret.key" not in result.stderr and "data.tar" not in result.stderr
     assert "aws s3 sync s3://gallery-jobs/prod" in result.stderr
     assert "SECRET_KEY is set" in result.stderr
+
+
+# --- the weights of uploaded model versions ---------------------------------------------------
+
+WEIGHTS = b"not a network, only bytes standing for one\n" * 2000  # 86 000 bytes
+EXAMPLE = png_bytes(color=(1, 2, 3))
+
+
+def _sha(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _records(database: Path, call: str, *args: object) -> object:
+    """store.versions.<call>(*args) on the database of a data folder."""
+
+    async def run() -> object:
+        store = SqliteStore(database)
+        await store.open()
+        try:
+            return await getattr(store.versions, call)(*args)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def _gallery_with_an_uploaded_version(data: Path, models: Path) -> list[ModelVersion]:
+    """A store as an administrator's upload leaves it (what `VersionIntake` writes: the file
+    `<sha16>-<name>` in the models folder, the version naming it with its sha256, the example
+    in the data folder), beside a version of models.toml whose file fetch-models fetches."""
+    sha = _sha(WEIGHTS)
+    file = f"{sha[:16]}-cats.onnx"
+    models.mkdir(parents=True, exist_ok=True)
+    (models / file).write_bytes(WEIGHTS)
+
+    async def records() -> list[ModelVersion]:
+        store = SqliteStore(data / "modelgallery.sqlite3")
+        await store.open()
+        try:
+            for name in ("cats", "dogs"):
+                await store.models.create(
+                    ModelRecord(
+                        id=name, title=name, task="image-classification", family="x", group="g"
+                    )
+                )
+            uploaded = await store.versions.create(
+                ModelVersion(
+                    model="cats",
+                    number=1,
+                    state=VersionState.ready,
+                    weights=[StoredWeight(file=file, sha256=sha, size=len(WEIGHTS))],
+                    options={"labels": ["cat", "not a cat"]},
+                    example="example.png\nmy cat.png\nimage/png",
+                    created_by=ADMIN_EMAIL,
+                )
+            )
+            seeded = await store.versions.create(
+                ModelVersion(
+                    model="dogs",
+                    number=1,
+                    state=VersionState.live,
+                    weights=[StoredWeight(file="dogs.pt", url="https://example.org/dogs.pt")],
+                )
+            )
+            return [uploaded, seeded]
+        finally:
+            await store.close()
+
+    versions = asyncio.run(records())
+    examples = data / "model-examples" / versions[0].id
+    examples.mkdir(parents=True)
+    (examples / "example.png").write_bytes(EXAMPLE)
+    return versions
+
+
+def _offline(tmp_path: Path) -> BackendServer:
+    """The CLI's settings for a gallery whose models folder is not inside its data folder (as
+    in the Docker stack: /data and /models). Never started: the store is written directly."""
+    return BackendServer(tmp_path / "data", env={"MODELS_DIR": str(tmp_path / "models")})
+
+
+def _rewritten(
+    archive: Path, out: Path, change: dict[str, bytes | None], **manifest: object
+) -> None:
+    """A copy of the archive with members replaced (None: left out) and the manifest made
+    to agree: the kind of archive only a deliberate edit or another writer produces."""
+    with tarfile.open(archive) as source, tarfile.open(out, "w") as target:
+        old = json.load(source.extractfile("manifest.json"))
+        files = []
+        for member in source:
+            if member.name == "manifest.json":
+                continue
+            content = change.get(member.name, source.extractfile(member).read())
+            if content is None:
+                continue
+            files.append({"path": member.name, "size": len(content), "sha256": _sha(content)})
+            member.size = len(content)
+            target.addfile(member, io.BytesIO(content))
+        new = {**old, "files": files, **manifest}
+        new = {k: v for k, v in new.items() if v is not None}
+        content = json.dumps(new).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(content)
+        target.addfile(info, io.BytesIO(content))
+
+
+def test_uploaded_weights_travel_with_the_backup(tmp_path: Path) -> None:
+    server = _offline(tmp_path)
+    uploaded, seeded = _gallery_with_an_uploaded_version(server.data_dir, tmp_path / "models")
+    file = uploaded.weights[0].file
+    archive = tmp_path / "backup.tar"
+
+    started = time.monotonic()
+    made = _cli(server, "backup", "--out", str(archive))
+    took = time.monotonic() - started
+    assert made.returncode == 0, made.stderr
+    assert f"1 of them weights ({len(WEIGHTS) / 1024:.1f} KiB)" in made.stdout, made.stdout
+    assert (
+        "left out dogs.pt (dogs v1): from models.toml; `modelgallery fetch-models`" in made.stdout
+    )
+    print(f"backup: {archive.stat().st_size} bytes in {took:.2f} s (CLI process included)")
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        assert tar.extractfile(f"models/{file}").read() == WEIGHTS
+        assert tar.extractfile(f"model-examples/{uploaded.id}/example.png").read() == EXAMPLE
+        assert "models/dogs.pt" not in tar.getnames()
+    assert manifest["format_version"] == 2
+    assert [(w["file"], w["reason"]) for w in manifest["models_left_out"]] == [
+        ("dogs.pt", "refetch")
+    ]
+
+    data, models = tmp_path / "new" / "data", tmp_path / "new" / "models"
+    started = time.monotonic()
+    restored = _cli(
+        server, "restore", str(archive), "--data-dir", str(data), "--models-dir", str(models)
+    )
+    took = time.monotonic() - started
+    assert restored.returncode == 0, restored.stderr
+    print(f"restore: {took:.2f} s (CLI process included)")
+    assert f"1 weight files into {models}" in restored.stdout
+    assert "`modelgallery fetch-models` fetches again: dogs.pt" in restored.stdout
+    assert _sha((models / file).read_bytes()) == uploaded.weights[0].sha256
+    assert sorted(p.name for p in models.iterdir()) == [file]  # no staging folder is left
+    assert (data / "model-examples" / uploaded.id / "example.png").read_bytes() == EXAMPLE
+    database = data / "modelgallery.sqlite3"
+    assert _records(database, "get", uploaded.id) == uploaded
+    assert _records(database, "get", seeded.id) == seeded
+
+    # Into the same models folder again: the file there is the same and stays as it is.
+    again = _cli(
+        server,
+        "restore",
+        str(archive),
+        "--data-dir",
+        str(tmp_path / "d2"),
+        "--models-dir",
+        str(models),
+    )
+    assert again.returncode == 0, again.stderr
+    assert "(1 were there already)" in again.stdout
+    # A different file of that name is never replaced without --force.
+    (models / file).write_bytes(b"someone else's file")
+    refused = _cli(
+        server,
+        "restore",
+        str(archive),
+        "--data-dir",
+        str(tmp_path / "d3"),
+        "--models-dir",
+        str(models),
+    )
+    assert refused.returncode == 1 and f"holds {file} already" in refused.stderr, refused.stderr
+    assert not (tmp_path / "d3").exists()
+    assert (models / file).read_bytes() == b"someone else's file"
+    forced = _cli(
+        server,
+        "restore",
+        str(archive),
+        "--data-dir",
+        str(tmp_path / "d3"),
+        "--models-dir",
+        str(models),
+        "--force",
+    )
+    assert forced.returncode == 0, forced.stderr
+    assert (models / file).read_bytes() == WEIGHTS
+
+
+def test_a_tampered_weight_is_refused(tmp_path: Path) -> None:
+    server = _offline(tmp_path)
+    uploaded, _ = _gallery_with_an_uploaded_version(server.data_dir, tmp_path / "models")
+    name = f"models/{uploaded.weights[0].file}"
+    archive = tmp_path / "backup.tar"
+    assert _cli(server, "backup", "--out", str(archive)).returncode == 0
+    verify_archive(archive)
+
+    changed = tmp_path / "changed.tar"
+    _tampered(archive, changed, name)
+    with pytest.raises(BackupError, match=f"damaged: {name} does not match its checksum"):
+        verify_archive(changed)
+    # the manifest made to agree with the changed file: the database's record still refuses it
+    agreeing = tmp_path / "agreeing.tar"
+    _rewritten(archive, agreeing, {name: WEIGHTS.replace(b"bytes", b"BYTES")})
+    verify_archive(agreeing)
+    for copy, said in ((changed, "damaged"), (agreeing, "the sha256 that cats v1 records")):
+        data, models = tmp_path / f"{copy.stem}-data", tmp_path / f"{copy.stem}-models"
+        refused = _cli(
+            server, "restore", str(copy), "--data-dir", str(data), "--models-dir", str(models)
+        )
+        assert refused.returncode == 1, refused.stdout
+        assert name in refused.stderr and said in refused.stderr, refused.stderr
+        assert not data.exists() and not models.exists()  # nothing was written
+
+
+def test_a_changed_or_missing_weight_is_named_and_the_rest_backed_up(
+    tmp_path: Path,
+) -> None:
+    server = _offline(tmp_path)
+    models = tmp_path / "models"
+    uploaded, _ = _gallery_with_an_uploaded_version(server.data_dir, models)
+    lost = StoredWeight(file="0123456789abcdef-lost.pt", sha256="0" * 64, size=1)
+    _records(
+        server.data_dir / "modelgallery.sqlite3",
+        "create",
+        ModelVersion(model="cats", number=2, weights=[lost], created_by=ADMIN_EMAIL),
+    )
+    file = uploaded.weights[0].file
+    (models / file).write_bytes(WEIGHTS + b"!")  # changed after the upload
+
+    archive = tmp_path / "backup.tar"
+    made = _cli(server, "backup", "--out", str(archive))
+    assert made.returncode == 3, (made.stdout, made.stderr)
+    assert f"NOT BACKED UP: {file} (cats v1): its sha256 is {_sha(WEIGHTS + b'!')[:12]}" in (
+        made.stderr
+    )
+    assert f"NOT BACKED UP: {lost.file} (cats v2): not in the models folder" in made.stderr
+    manifest = verify_archive(archive)  # the weight taken back out left a sound archive
+    names = {e["path"] for e in manifest["files"]}
+    assert not any(n.startswith("models/") for n in names)
+    assert {"modelgallery.sqlite3", f"model-examples/{uploaded.id}/example.png"} <= names
+    assert {(w["file"], w["reason"]) for w in manifest["models_left_out"]} == {
+        (file, "mismatch"),
+        (lost.file, "missing"),
+        ("dogs.pt", "refetch"),
+    }
+    data = tmp_path / "restored"
+    restored = _cli(
+        server, "restore", str(archive), "--data-dir", str(data), "--models-dir", str(data / "m")
+    )
+    assert restored.returncode == 0, restored.stderr
+    assert f"not restored: {file} (cats v1): not in the models folder" in restored.stderr
+
+
+def test_an_archive_from_before_the_weights_still_restores(tmp_path: Path) -> None:
+    server = _offline(tmp_path)
+    uploaded, _ = _gallery_with_an_uploaded_version(server.data_dir, tmp_path / "models")
+    file = uploaded.weights[0].file
+    archive = tmp_path / "backup.tar"
+    assert _cli(server, "backup", "--out", str(archive)).returncode == 0
+    # What format 1 wrote: the database, the key and the job files; no model files and no
+    # `models_left_out` in the manifest.
+    old = tmp_path / "format-1.tar"
+    example = f"model-examples/{uploaded.id}/example.png"
+    _rewritten(
+        archive,
+        old,
+        {f"models/{file}": None, example: None},
+        format_version=1,
+        models_left_out=None,
+    )
+    with tarfile.open(old) as tar:
+        assert json.load(tar.extractfile("manifest.json"))["format_version"] == 1
+        assert tar.getnames() == ["modelgallery.sqlite3", "manifest.json"]
+
+    data, models = tmp_path / "restored", tmp_path / "restored-models"
+    restored = _cli(
+        server, "restore", str(old), "--data-dir", str(data), "--models-dir", str(models)
+    )
+    assert restored.returncode == 0, restored.stderr
+    assert _records(data / "modelgallery.sqlite3", "get", uploaded.id) == uploaded
+    assert f"not restored: {file} (cats v1)" in restored.stderr  # said, to be copied by hand
+    assert not models.exists()
+    # Over a folder that has the example inputs (the same machine): they are kept, the
+    # archive had none to replace them with.
+    shutil.copytree(server.data_dir / "model-examples", data / "model-examples")
+    forced = _cli(server, "restore", str(old), "--data-dir", str(data), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert (data / "model-examples" / uploaded.id / "example.png").read_bytes() == EXAMPLE

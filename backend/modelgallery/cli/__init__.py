@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     node.add_argument("--models", default="", help="models to serve, e.g. yolov8n,face-gender")
 
     backup = commands.add_parser(
-        "backup", help="write the SQLite database and the job files into one .tar archive"
+        "backup",
+        help="write the SQLite database, the job files and the uploaded model weights into"
+        " one .tar archive",
     )
     backup.add_argument(
         "--out", type=Path, help="the archive to write (default: ./modelgallery-backup-TIME.tar)"
@@ -55,9 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     restore.add_argument("archive", type=Path)
     restore.add_argument("--data-dir", type=Path, help="where to restore (default: DATA_DIR)")
     restore.add_argument(
+        "--models-dir", type=Path, help="where the weights go (default: MODELS_DIR)"
+    )
+    restore.add_argument(
         "--force",
         action="store_true",
-        help="replace the database, secret key and job files of a folder that is not empty",
+        help="replace the database, secret key and job files of a folder that is not empty,"
+        " and weights of the same name with other content",
     )
 
     train = commands.add_parser(
@@ -230,7 +236,7 @@ def _backup(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     out = args.out or Path(default_archive_name(datetime.now(UTC)))
     try:
-        summary = create_backup(settings.data_dir, out.absolute())
+        summary = create_backup(settings.data_dir, out.absolute(), settings.models_dir.absolute())
     except BackupError as exc:
         print(f"backup failed: {exc}", file=sys.stderr)
         return 1
@@ -239,12 +245,24 @@ def _backup(settings: Settings, args: argparse.Namespace) -> int:
     print(f"  {summary.describe()}")
     for name in summary.missing:
         print(f"  left out {name}: deleted while the backup ran", file=sys.stderr)
+    for weight in summary.left_out:
+        if weight.problem:
+            print(f"  NOT BACKED UP: {weight.sentence()}", file=sys.stderr)
+        else:
+            print(f"  left out {weight.sentence()}")
     if settings.storage_url:
         print(
             f"  not included: the job files in object storage ({settings.storage_url});"
             " the bucket's own versioning or backup covers them",
             file=sys.stderr,
         )
+    if any(w.problem for w in summary.left_out):
+        print(
+            "  the archive was written without the weights named above: after a restore, the"
+            " versions that use them run only once the right files are put back by hand",
+            file=sys.stderr,
+        )
+        return 3
     return 0
 
 
@@ -260,12 +278,28 @@ def _restore(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 2
     data_dir = (args.data_dir or settings.data_dir).absolute()
+    models_dir = (args.models_dir or settings.models_dir).absolute()
     try:
-        summary = restore_backup(args.archive, data_dir, force=args.force)
+        summary = restore_backup(args.archive, data_dir, models_dir, force=args.force)
     except BackupError as exc:
         print(f"restore failed: {exc}", file=sys.stderr)
         return 1
     print(f"restored into {summary.path} ({summary.seconds:.1f} s): {summary.describe()}")
+    if summary.weights:
+        kept = f" ({summary.weights_present} were there already)" if summary.weights_present else ""
+        print(f"  {summary.weights} weight files into {models_dir}{kept}")
+    refetch = [w.file for w in summary.left_out if w.reason == "refetch"]
+    if refetch:
+        print(f"  `modelgallery fetch-models` fetches again: {', '.join(refetch)}")
+    for weight in summary.left_out:
+        if weight.problem:  # e.g. an archive of a version before weights were backed up
+            print(
+                f"  not restored: {weight.sentence()}; copy it into {models_dir} from where"
+                " the backup was taken",
+                file=sys.stderr,
+            )
+        elif weight.reason != "refetch":
+            print(f"  {weight.sentence()}", file=sys.stderr)
     return 0
 
 

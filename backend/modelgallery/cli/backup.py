@@ -11,13 +11,20 @@ changed byte is then named by the file it falls in. It holds
   of the files its finished jobs recorded. The files are chosen from the copy, so a job that
   starts after it is not half in the backup; a job that had not finished runs again after a
   restore (as after a restart), and a deferred annotated image is drawn again on demand;
-- `manifest.json` last: format, app version, time, record counts, and the size and sha256 of
-  every other file.
+- `models/<file>`: the weights the store's model versions name in the models folder
+  (`MODELS_DIR`), each checked against the sha256 the store records, and
+  `model-examples/<version>/<file>`, their example inputs (`cli/backup_models.py`); weights
+  that `fetch-models` fetches again are left out, and a weight that is missing or differs from
+  its record is named instead, the rest of the backup going on;
+- `manifest.json` last: format, app version, time, record counts, the weights left out, and
+  the size and sha256 of every other file.
 
 A restore reads the archive twice: once to check every file against the manifest before
 anything is written, then to write into a staging folder inside the target, which replaces
-the target's database, key and job files only once all of it is written and checked again.
-Files are streamed in 1 MiB blocks; none is held in memory whole.
+the target's database, key and job files only once all of it is written and checked again;
+the weights go into the models folder beside the files already there (a different file of the
+same name is replaced only with `--force`). An archive of format 1 (before the weights were
+in it) restores as before. Files are streamed in 1 MiB blocks; none is held in memory whole.
 """
 
 from __future__ import annotations
@@ -41,10 +48,13 @@ from typing import IO, Any
 
 from ..core.release import app_version
 from ..files.storage import JobFiles, UnsafePathError
+from ..store.model_records import ModelVersion
 from ..store.sqlite import SCHEMA_VERSION
+from . import backup_models
+from .backup_models import EXAMPLES, LeftOut, ModelFile
 
 FORMAT = "modelgallery-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: model files (models/, model-examples/); 1 restores too
 MANIFEST = "manifest.json"
 DATABASE = "modelgallery.sqlite3"
 SECRET_KEY = "secret.key"
@@ -59,6 +69,7 @@ _TERMINAL = {"succeeded", "failed", "cancelled"}
 _BLOCK = 1 << 20
 _MAX_MANIFEST = 256 << 20
 _NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
+
 
 def mongodb_howto(
     db: str, data_dir: Path, storage_url: str | None, secret_in_settings: bool
@@ -132,12 +143,20 @@ class Summary:
     bytes: int
     seconds: float = 0.0
     missing: list[str] = field(default_factory=list)
+    # backup: the weights not in the archive; restore: those not in the models folder after it
+    left_out: list[LeftOut] = field(default_factory=list)
+    weights: int = 0  # weight files in the archive (of `files`)
+    weight_bytes: int = 0
+    weights_present: int = 0  # restore: already in the models folder, as they were
 
     def describe(self) -> str:
         records = ", ".join(
             f"{n} {_TABLES[t][n != 1]}" for t, n in self.counts.items() if t in _TABLES
         )
-        return f"{records}; {self.files} files ({_human(self.bytes)})"
+        text = f"{records}; {self.files} files ({_human(self.bytes)})"
+        if self.weights:
+            text += f", {self.weights} of them weights ({_human(self.weight_bytes)})"
+        return text
 
 
 def default_archive_name(now: datetime) -> str:
@@ -147,7 +166,7 @@ def default_archive_name(now: datetime) -> str:
 # --- backup -------------------------------------------------------------------------------
 
 
-def create_backup(data_dir: Path, out: Path) -> Summary:
+def create_backup(data_dir: Path, out: Path, models_dir: Path) -> Summary:
     started = time.monotonic()
     database = data_dir / DATABASE
     if not database.is_file():
@@ -165,7 +184,7 @@ def create_backup(data_dir: Path, out: Path) -> Summary:
     try:
         taken = datetime.now(UTC)
         _copy_database(database, snapshot)
-        summary = _write_archive(data_dir, snapshot, partial, taken)
+        summary = _write_archive(data_dir, models_dir, snapshot, partial, taken)
         if out.exists():
             raise BackupError(f"{out} appeared while the backup ran; it was left as it is")
         os.replace(partial, out)
@@ -198,7 +217,9 @@ def _copy_database(database: Path, snapshot: Path) -> None:
         source.close()
 
 
-def _write_archive(data_dir: Path, snapshot: Path, partial: Path, taken: datetime) -> Summary:
+def _write_archive(
+    data_dir: Path, models_dir: Path, snapshot: Path, partial: Path, taken: datetime
+) -> Summary:
     files = JobFiles(data_dir / "jobs")
     entries: list[Entry] = []
     missing: list[str] = []
@@ -206,6 +227,8 @@ def _write_archive(data_dir: Path, snapshot: Path, partial: Path, taken: datetim
     try:
         counts = {t: int(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in _TABLES}
         schema = int(db.execute("PRAGMA user_version").fetchone()[0])
+        versions = backup_models.versions_of(db)
+        model_files, left_out = backup_models.to_back_up(versions, models_dir, data_dir)
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with (
             os.fdopen(fd, "wb") as raw,
@@ -220,6 +243,10 @@ def _write_archive(data_dir: Path, snapshot: Path, partial: Path, taken: datetim
                         entries.append(_add_file(tar, path, name))
                     except FileNotFoundError:
                         missing.append(name)  # deleted after the copy: the record stays
+            for model_file in model_files:
+                entry, why = _add_model_file(tar, raw, model_file)
+                entries += [entry] if entry else []
+                left_out += [why] if why else []
             manifest = {
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
@@ -229,6 +256,7 @@ def _write_archive(data_dir: Path, snapshot: Path, partial: Path, taken: datetim
                 "schema_version": schema,
                 "counts": counts,
                 "missing": missing,
+                "models_left_out": [vars(w) for w in left_out],
                 "files": [vars(e) for e in entries],
             }
             _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=1).encode())
@@ -237,7 +265,51 @@ def _write_archive(data_dir: Path, snapshot: Path, partial: Path, taken: datetim
             os.fsync(raw.fileno())
     finally:
         db.close()
-    return Summary(partial, counts, len(entries), sum(e.size for e in entries), missing=missing)
+    weights = [e for e in entries if backup_models.weight_file(e.path) is not None]
+    return Summary(
+        partial,
+        counts,
+        len(entries),
+        sum(e.size for e in entries),
+        missing=missing,
+        left_out=left_out,
+        weights=len(weights),
+        weight_bytes=sum(e.size for e in weights),
+    )
+
+
+def _add_model_file(
+    tar: tarfile.TarFile, raw: IO[bytes], file: ModelFile
+) -> tuple[Entry | None, LeftOut | None]:
+    """A weight or an example into the archive, or why not. A weight is hashed as it is
+    copied: one whose content is not what the store records, or that changes while it is
+    read, is taken back out (the archive is cut back to where its member began), so that
+    it is named and the backup of the rest goes on."""
+    start = tar.offset  # where tarfile writes the next member (the file's position too)
+    try:
+        entry = _add_file(tar, file.path, file.name)
+    except FileNotFoundError:
+        return None, _left_out(file, "missing")
+    except PermissionError as exc:  # raised on opening it: nothing was written yet
+        return None, _left_out(file, "missing", f"cannot be read ({exc.strerror})")
+    except BackupError:  # it changed while it was read
+        entry = None
+    why = (
+        backup_models.mismatch(file, entry.sha256)
+        if entry
+        else _left_out(file, "mismatch", "it changed while it was read; not backed up")
+    )
+    if why is not None:
+        raw.seek(start)
+        raw.truncate()
+        tar.offset = start
+        return None, why
+    return entry, None
+
+
+def _left_out(file: ModelFile, reason: str, detail: str = "") -> LeftOut:
+    name = backup_models.weight_file(file.name) or file.name
+    return LeftOut(name, reason, file.versions, detail)
 
 
 def _job_files(files: JobFiles, job_id: str, status: str, data: str) -> Iterator[tuple[Path, str]]:
@@ -309,42 +381,65 @@ def _os_error(exc: OSError, target: Path) -> BackupError:
 # --- restore ------------------------------------------------------------------------------
 
 
-def restore_backup(archive: Path, data_dir: Path, force: bool = False) -> Summary:
+def restore_backup(archive: Path, data_dir: Path, models_dir: Path, force: bool = False) -> Summary:
     started = time.monotonic()
     if not archive.is_file():
         raise BackupError(f"{archive} is not a file")
     manifest = verify_archive(archive)
-    if data_dir.exists() and not data_dir.is_dir():
-        raise BackupError(f"{data_dir} is not a folder")
+    for folder in (data_dir, models_dir):
+        if folder.exists() and not folder.is_dir():
+            raise BackupError(f"{folder} is not a folder")
     if data_dir.is_dir() and any(data_dir.iterdir()) and not force:
         raise BackupError(
             f"{data_dir} is not empty; restore into an empty folder, or add --force to replace"
             " its database, secret key and job files (stop the server first)"
         )
     expected = {e["path"]: Entry(**e) for e in manifest["files"]}
+    weights = {
+        file: entry
+        for name, entry in expected.items()
+        if (file := backup_models.weight_file(name)) is not None
+    }
+    present = _weights_in_place(weights, models_dir, force)
     needed = sum(e.size for e in expected.values())
-    existing = next(p for p in (data_dir, *data_dir.parents) if p.exists())
-    free = shutil.disk_usage(existing).free
-    if free < needed:
-        raise BackupError(
-            f"not enough space in {existing}: the backup needs {_human(needed)},"
-            f" {_human(free)} are free"
-        )
+    weights_needed = sum(e.size for f, e in weights.items() if f not in present)
+    data_needed = needed - sum(e.size for e in weights.values())
+    _check_space([(data_dir, data_needed), (models_dir, weights_needed)])
     staging = data_dir / ".restore-partial"
-    created = not data_dir.exists()
+    weight_staging = models_dir / ".restore-partial-weights"
+    created = [d for d in (data_dir, models_dir) if not d.exists()]
+
+    def destination(name: str) -> Path | None:
+        file = backup_models.weight_file(name)
+        if file is None:
+            return staging / name
+        return None if file in present else weight_staging / file
+
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
-        _extract(archive, expected, staging)
-        counts = _check_database(staging / DATABASE, manifest)
-        _replace(staging, data_dir)
+        if len(present) < len(weights):
+            models_dir.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(weight_staging, ignore_errors=True)
+            weight_staging.mkdir()
+        _extract(archive, expected, destination)
+        counts, versions = _check_database(staging / DATABASE, manifest)
+        unrecorded = backup_models.unrecorded(versions, {f: e.sha256 for f, e in weights.items()})
+        if unrecorded:
+            raise BackupError(f"{archive} does not hold what its database records: {unrecorded}")
+        # the weights first: a restored database never names a file not there yet
+        for file in weights.keys() - present:
+            os.replace(weight_staging / file, models_dir / file)
+        _replace(staging, data_dir, examples=manifest["format_version"] >= 2)
     except OSError as exc:
         raise _os_error(exc, data_dir) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        if created and data_dir.is_dir() and not any(data_dir.iterdir()):
-            data_dir.rmdir()  # a failed restore leaves no empty folder behind either
+        shutil.rmtree(weight_staging, ignore_errors=True)
+        for folder in sorted(created, key=lambda d: len(d.parts), reverse=True):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()  # a failed restore leaves no empty folder behind either
     return Summary(
         data_dir,
         counts,
@@ -352,7 +447,47 @@ def restore_backup(archive: Path, data_dir: Path, force: bool = False) -> Summar
         needed,
         time.monotonic() - started,
         list(manifest["missing"]),
+        left_out=backup_models.not_in_place(versions, models_dir),
+        weights=len(weights),
+        weight_bytes=sum(e.size for e in weights.values()),
+        weights_present=len(present),
     )
+
+
+def _weights_in_place(weights: dict[str, Entry], models_dir: Path, force: bool) -> set[str]:
+    """The weights the models folder holds already as the archive does (not written again).
+    A different file of the same name is refused, unless `force` replaces it."""
+    present, different = set(), []
+    for file, entry in weights.items():
+        same = backup_models.same_file(models_dir / file, entry.size, entry.sha256)
+        if same:
+            present.add(file)
+        elif same is False:
+            different.append(file)
+    if different and not force:
+        more = f" (and {len(different) - 1} more)" if len(different) > 1 else ""
+        raise BackupError(
+            f"{models_dir} holds {different[0]}{more} already, with other content than the"
+            " backup's; move it away, or add --force to replace it"
+        )
+    return present
+
+
+def _check_space(needs: list[tuple[Path, int]]) -> None:
+    """Room for each folder's share, added up where folders share a file system."""
+    by_device: dict[int, tuple[Path, int]] = {}
+    for folder, size in needs:
+        existing = next(p for p in (folder, *folder.parents) if p.exists())
+        device = existing.stat().st_dev
+        where, total = by_device.get(device, (existing, 0))
+        by_device[device] = (where, total + size)
+    for where, needed in by_device.values():
+        free = shutil.disk_usage(where).free
+        if free < needed:
+            raise BackupError(
+                f"not enough space in {where}: the backup needs {_human(needed)},"
+                f" {_human(free)} are free"
+            )
 
 
 def verify_archive(archive: Path) -> dict[str, Any]:
@@ -444,13 +579,15 @@ def _parse_manifest(content: bytes, archive: Path) -> dict[str, Any]:
             Entry(**entry)
         if not isinstance(manifest["counts"], dict) or not isinstance(manifest["missing"], list):
             raise ValueError("counts or missing")
+        for item in manifest.setdefault("models_left_out", []):  # format 2
+            LeftOut(**item)
     except (ValueError, KeyError, TypeError) as exc:
         raise BackupError(f"{archive} is damaged: {MANIFEST} cannot be read ({exc})") from None
     return manifest
 
 
 def _check_name(name: str, archive: Path) -> None:
-    if name in (DATABASE, SECRET_KEY):
+    if name in (DATABASE, SECRET_KEY) or backup_models.valid_name(name):
         return
     parts = name.split("/")
     try:
@@ -462,14 +599,20 @@ def _check_name(name: str, archive: Path) -> None:
         raise BackupError(f"{archive} lists {name!r}, which is no file of a data folder") from None
 
 
-def _extract(archive: Path, expected: dict[str, Entry], staging: Path) -> None:
+def _extract(
+    archive: Path, expected: dict[str, Entry], destination: Callable[[str], Path | None]
+) -> None:
+    """Writes each file of the archive where `destination` says (None: nowhere)."""
+
     def write(name: str, stream: IO[bytes]) -> None:
         if name == MANIFEST:
             return
         entry = expected.get(name)
         if entry is None:
             raise BackupError(f"{archive} changed while it was restored ({name} is new)")
-        target = staging / name
+        target = destination(name)
+        if target is None:
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
@@ -480,7 +623,9 @@ def _extract(archive: Path, expected: dict[str, Entry], staging: Path) -> None:
     _walk(archive, write)
 
 
-def _check_database(path: Path, manifest: dict[str, Any]) -> dict[str, int]:
+def _check_database(
+    path: Path, manifest: dict[str, Any]
+) -> tuple[dict[str, int], list[ModelVersion]]:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         version_ = int(db.execute("PRAGMA user_version").fetchone()[0])
@@ -491,7 +636,8 @@ def _check_database(path: Path, manifest: dict[str, Any]) -> dict[str, int]:
             )
         counts = {t: int(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in _TABLES}
         job_ids = [row[0] for row in db.execute("SELECT id FROM jobs")]
-    except sqlite3.DatabaseError as exc:
+        versions = backup_models.versions_of(db)
+    except (sqlite3.DatabaseError, ValueError) as exc:  # ValueError: a version record
         raise BackupError(f"the backup's database cannot be read: {exc}") from None
     finally:
         db.close()
@@ -505,14 +651,18 @@ def _check_database(path: Path, manifest: dict[str, Any]) -> dict[str, int]:
             files.create(job_id)  # a job with no files yet still has its folders
         except UnsafePathError:
             continue
-    return counts
+    return counts, versions
 
 
-def _replace(staging: Path, data_dir: Path) -> None:
-    """Moves what was staged into place; what it replaces goes only now."""
+def _replace(staging: Path, data_dir: Path, examples: bool) -> None:
+    """Moves what was staged into place; what it replaces goes only now. The versions'
+    example inputs are replaced by an archive that holds them (format 2); one of format 1
+    leaves those of the folder as they are."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         (data_dir / f"{DATABASE}{suffix}").unlink(missing_ok=True)
     shutil.rmtree(data_dir / "jobs", ignore_errors=True)
+    if examples:
+        shutil.rmtree(data_dir / EXAMPLES, ignore_errors=True)
     for item in staging.iterdir():
         os.replace(item, data_dir / item.name)
 
