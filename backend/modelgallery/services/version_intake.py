@@ -7,6 +7,7 @@ validation. The staging folder goes whatever happens."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 import shutil
@@ -58,6 +59,23 @@ class VersionUpload:
             raise InsufficientStorage()
 
 
+def _name_prefixes(parts: list[UploadedFile]) -> list[str]:
+    """What each uploaded weight's stored name starts with: the start of its sha256, so
+    that files of the same name and other content never meet. An OpenVINO IR's `.xml` and
+    `.bin` of one stem share a prefix made from both digests, because OpenVINO reads the
+    `.bin` named as the `.xml` (and a new `.bin` under an unchanged `.xml` gets its own)."""
+    prefixes = [part.sha256[:16] for part in parts]
+    stems = [Path(part.name.lower()) for part in parts]
+    for i, xml in enumerate(stems):
+        if xml.suffix != ".xml":
+            continue
+        for j, other in enumerate(stems):
+            if other.suffix == ".bin" and other.stem == xml.stem:
+                pair = hashlib.sha256(f"{parts[i].sha256}:{parts[j].sha256}".encode())
+                prefixes[i] = prefixes[j] = pair.hexdigest()[:16]
+    return prefixes
+
+
 class VersionIntake:
     def __init__(
         self, settings: Settings, disk: DiskGuard, manager: ModelManager, remote: Remote | None
@@ -91,8 +109,9 @@ class VersionIntake:
         weights = [await self._existing(n) for n in existing]
         moved: list[Path] = []
         try:
-            for part in parts:
-                weight, target, new = await self._place(part.path, part.name, part.sha256)
+            prefixes = _name_prefixes(parts)
+            for part, prefix in zip(parts, prefixes, strict=True):
+                weight, target, new = await self._place(part, prefix)
                 weights.append(weight.model_copy(update={"size": part.size}))
                 moved += [target] if new else []
             await self._publish(weights)
@@ -105,14 +124,14 @@ class VersionIntake:
                 path.unlink(missing_ok=True)
             raise
 
-    async def _place(self, path: Path, shown: str, sha256: str) -> tuple[StoredWeight, Path, bool]:
-        clean = "".join(c if _PLAIN.fullmatch(c) else "_" for c in shown)[-80:].lstrip(".")
-        target = self._settings.models_dir / f"{sha256[:16]}-{clean or 'weights'}"
+    async def _place(self, part: UploadedFile, prefix: str) -> tuple[StoredWeight, Path, bool]:
+        clean = "".join(c if _PLAIN.fullmatch(c) else "_" for c in part.name)[-80:].lstrip(".")
+        target = self._settings.models_dir / f"{prefix}-{clean or 'weights'}"
         new = not target.exists()
         if new:
             target.parent.mkdir(parents=True, exist_ok=True)
-            await asyncio.to_thread(shutil.move, path, target)
-        return StoredWeight(file=target.name, sha256=sha256), target, new
+            await asyncio.to_thread(shutil.move, part.path, target)
+        return StoredWeight(file=target.name, sha256=part.sha256), target, new
 
     async def _publish(self, weights: list[StoredWeight]) -> None:
         """Into object storage by sha256, for the worker nodes (no-op without it)."""
