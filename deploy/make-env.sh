@@ -47,6 +47,7 @@ secret() { openssl rand -hex 32; }
 # NAME=VALUE for each line of .env.example that assigns NAME; other lines stay as they are.
 values=(
   "SERVER_NAME=$server_name"
+  "PUBLIC_URL=https://$server_name"
   "ADMIN_EMAIL=$admin_email"
   "LETSENCRYPT_EMAIL=$le_email"
   "MONGO_ROOT_PASSWORD=$(secret)"

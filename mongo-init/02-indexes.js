@@ -19,6 +19,7 @@
     "jobs": [
       {"key": {"timings.created": -1}},
       {"key": {"user_id": 1, "timings.created": -1}},
+      {"key": {"owner": 1}},
       {"key": {"model": 1, "timings.created": -1}},
       {"key": {"status": 1, "timings.created": -1}},
       {"key": {"model": 1, "timings.finished": 1}}
@@ -30,7 +31,8 @@
     "audit": [
       {"key": {"at": -1}}
     ],
-    "revoked_tokens": [
+    "sessions": [
+      {"key": {"user_id": 1, "created_at": -1}},
       {"key": {"expires_at": 1}, "expireAfterSeconds": 0}
     ],
     "model_versions": [

@@ -20,6 +20,7 @@ from .api.errors import install_error_handlers, method_not_allowed
 from .api.middleware import ObserveMiddleware
 from .api.openapi import install_openapi
 from .api.routes import (
+    account,
     admin,
     auth,
     contact,
@@ -48,6 +49,7 @@ from .jobs.lifecycle.recovery import Recovery
 from .jobs.lifecycle.retention import Retention
 from .jobs.lifecycle.service import JobService
 from .jobs.local.executor import LocalExecutor
+from .services.account_mail import AccountMail
 from .services.accounts import AccountService
 from .services.admin import AdminService
 from .services.contact import ContactService
@@ -92,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_openapi(app)
-    routers = (health, auth, models, predictions, legacy, contact, model_versions, admin)
+    routers = (health, auth, account, models, predictions, legacy, contact, model_versions, admin)
     for router in routers:
         app.include_router(router.router)
     _serve_frontend(app, settings.frontend_dist)
@@ -163,11 +165,10 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     jobs = JobService(settings, store.jobs, files, executor, recorder, bus)
     recovery = Recovery(settings, store.jobs, files, registry, executor, recorder, bus)
     limits = throttle_storage(settings)
-    accounts = AccountService(settings, store, limits)
+    mailer = Mailer(settings) if settings.mail_configured else None
+    accounts = AccountService(settings, store, limits, AccountMail(settings, mailer))
     await accounts.ensure_first_admin()
-    outbox = Outbox(
-        store.messages, Mailer(settings) if settings.smtp_configured else None, settings
-    )
+    outbox = Outbox(store.messages, mailer if settings.smtp_configured else None, settings)
     disk = DiskGuard(settings.data_dir, settings.disk_reserve_bytes)
     retention = Retention(settings, store.jobs, files, registry)
     catalog = ModelCatalog(registry, executor)

@@ -420,6 +420,7 @@ def test_volumes_without_skin_through_the_api(skin_server: BackendServer, tmp_pa
         job = response.json()
         assert job["status"] == "succeeded", job
         assert job["result"]["skin_found"] is False
+        assert job["outcome"] == "nothing_found"  # shown as such, not as a success
         assert job["result"]["finding"].startswith("No skin layer found: the volume looks skull")
         assert {a["name"] for a in job["artifacts"]} == {"skin_preview.jpg", "skin_stats.json"}
         legacy = http.post("/api/predict_skinseg", files={"file": ("brain.nii.gz", brain)})

@@ -12,7 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
+from modelgallery.jobs.distributed.cluster import PROC_PREFIX, Beat
 from tests.support.cluster import WorkerNode, nodes_serving, release_checkout, wait_until
 from tests.support.jobs import png_bytes, submit, wait_for
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD
@@ -138,7 +140,7 @@ def job_metrics(http: httpx.Client) -> dict[str, float]:
     return samples
 
 
-def test_a_version_added_through_one_replica_is_fetched_checked_and_served_by_both_nodes(
+def test_versions_added_through_one_replica_are_fetched_checked_and_adopted_in_place_by_both_nodes(
     cluster: Cluster,
 ) -> None:
     first, second = cluster.http
@@ -190,6 +192,67 @@ def test_a_version_added_through_one_replica_is_fetched_checked_and_served_by_bo
         fetched = node.data_dir / "models" / version["weights"][0]["file"]
         assert hashlib.sha256(fetched.read_bytes()).hexdigest() == digest
         assert "fetched" in node.log() and "from object storage" in node.log()
+
+    # Version 2 made live while jobs of version 1 run on both nodes and one waits: every
+    # process adopts it in place between two jobs (the same pids), the jobs of version 1 end
+    # on version 1, the next ones run version 2, and none is lost or run twice.
+    processes = toy_processes(cluster)
+    assert {node for node, _ in processes} == set(cluster.nodes), processes
+    files[0] = ("weights", ("factor.txt", b"0.75", "text/plain"))
+    newer = first.post("/api/admin/catalog/byo-toy/versions", files=files, headers=cluster.admin)
+    assert newer.status_code == 202, newer.text
+
+    def newer_state() -> str:
+        model = second.get("/api/admin/catalog/byo-toy", headers=cluster.admin).json()
+        return str(next(v for v in model["versions"] if v["number"] == 2)["state"])
+
+    wait_until(lambda: newer_state() == "ready", 120, "version 2 to validate")
+    older = [accepted(submit(http, model="byo-toy", params=LONG)) for http in cluster.http]
+    for job in older:
+        wait_for(first, job["id"], statuses=("running",), timeout_s=30)
+    older.append(accepted(submit(first, model="byo-toy")))  # waits for a process
+    switched = second.post(
+        f"/api/admin/catalog/byo-toy/versions/{newer.json()['id']}/live", headers=cluster.admin
+    )
+    assert switched.status_code == 200, switched.text
+    ran_on.clear()
+    newer_jobs = []
+    for _ in range(12):  # through the replica that made it live: its registry has it now
+        job = wait_for(second, accepted(submit(second, model="byo-toy"))["id"])
+        newer_jobs.append(job)
+        ran_on.add(admin_view(cluster, job["id"])["worker"].split("/")[0])
+        if ran_on == set(cluster.nodes):
+            break
+    assert ran_on == set(cluster.nodes), ran_on
+    for job in newer_jobs:
+        assert job["status"] == "succeeded" and job["model_version"] == 2, job
+        assert job["result"]["factor"] == 0.75  # version 2's weights ran it
+    older_ended = [wait_for(first, job["id"], timeout_s=60) for job in older]
+    for done in older_ended:
+        assert done["status"] == "succeeded" and done["model_version"] == 1, (done, cluster.logs())
+        assert done["result"]["factor"] == 0.25  # version 1's weights, kept beside version 2
+        assert admin_view(cluster, done["id"])["attempts"] == 1
+    wait_until(lambda: adopted(cluster, "byo-toy") == {2}, 60, "every process to serve version 2")
+    assert toy_processes(cluster) == processes  # none restarted
+    ran_in = {job["result"]["pid"] for job in newer_jobs + older_ended}
+    assert ran_in <= {pid for _, pid in processes}, (ran_in, processes)
+
+
+def toy_processes(cluster: Cluster) -> set[tuple[str, int]]:
+    """The live processes of group toy, by node and pid."""
+    workers = cluster.http[0].get("/api/admin/models", headers=cluster.admin).json()["workers"]
+    return {(w["node"], w["pid"]) for w in workers if w["group"] == "toy"}
+
+
+def adopted(cluster: Cluster, model: str) -> set[int | None]:
+    """The live version numbers of `model` that the processes of group toy serve, as their
+    heartbeats in Redis say."""
+    client = redis.Redis.from_url(cluster.redis.url, decode_responses=True)
+    try:
+        beats = [Beat.loads(v) for k in client.scan_iter(f"{PROC_PREFIX}*") if (v := client.get(k))]
+    finally:
+        client.close()
+    return {b.versions.get(model) for b in beats if b.group == "toy"}
 
 
 def test_every_replica_shows_the_jobs_that_ended_on_any_node(cluster: Cluster) -> None:
@@ -292,9 +355,13 @@ def test_a_node_killed_mid_job_hands_the_job_to_the_other(cluster: Cluster) -> N
 
 def test_a_job_cancelled_through_one_replica_stops_on_its_node(cluster: Cluster) -> None:
     first, second = cluster.http
-    job = submit(first, params={"sleep_s": 60, "steps": 100}).json()
+    made = submit(first, params={"sleep_s": 60, "steps": 100})
+    job = made.json()
     wait_for(first, job["id"], statuses=("running",), timeout_s=30)
-    assert second.post(f"/api/predictions/{job['id']}/cancel").status_code == 200
+    # The visitor's owner token, sent back as an API client does.
+    owner = {"X-Owner-Token": made.headers["X-Owner-Token"]}
+    cancel = second.post(f"/api/predictions/{job['id']}/cancel", headers=owner)
+    assert cancel.status_code == 200, cancel.text
     done = wait_for(first, job["id"], timeout_s=30)
     assert done["status"] == "cancelled", done
     assert submit(second, wait=30).json()["status"] == "succeeded"  # its node serves on
@@ -373,6 +440,9 @@ def test_while_redis_is_away_every_path_that_needs_it_says_so_and_recovers_at_on
     first, second = cluster.http
     user = signed_up(second, "redis-away@example.org")
     job = submit(first, wait=30).json()
+    # Logging in below would take this visitor's job into the admin's account (it would
+    # then be private): `first` logs in as a fresh browser.
+    first.cookies.clear()
     message = {
         "name": "Ada",
         "email": "ada@example.org",

@@ -55,6 +55,7 @@ ORDER = [
     "test_bad_file",
     "test_contact",
     "test_accounts",
+    "test_account",
     "test_detection",
     "test_video",
     "test_admin",
@@ -292,7 +293,9 @@ def upload(page: Page, model: str, files: list[Path] | list[dict[str, Any]]) -> 
 def wait_for_job(page: Page, timeout_s: float = 300) -> str:
     """Wait until the job page shows a final state; returns it."""
     status = page.locator(".meta-row .badge")  # the page's "Status" entry
-    final = status.filter(has_text=re.compile(r"^(Succeeded|Failed|Cancelled)$"))
+    final = status.filter(
+        has_text=re.compile(r"^(Succeeded|Failed|Cancelled|Nothing to segment)$")
+    )
     final.first.wait_for(timeout=timeout_s * 1000)
     return final.first.inner_text()
 

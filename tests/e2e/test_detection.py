@@ -60,7 +60,11 @@ def test_gallery_then_detection_on_an_image(page: Page, samples: Path) -> None:
     expect(table).to_contain_text("bus")
     shot(page, "04-detection-result")
 
-    link = result.get_by_role("link", name=re.compile(r"^Download .*\.jpe?g$", re.I)).first
+    # every file is offered once, in the Files section: the main output (the annotated
+    # image) first, as a button
+    files = page.locator("section[aria-labelledby=files-heading]")
+    expect(result.get_by_role("link", name=re.compile("^Download"))).to_have_count(0)
+    link = files.get_by_role("link", name=re.compile(r"^Download .*\.jpe?g$", re.I)).first
     with page.expect_download() as info:
         link.click()
     download = info.value

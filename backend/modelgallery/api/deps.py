@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..core.settings import Settings
+from ..services import owners
 from ..services.accounts import AccountService
 from ..services.admin import AdminService
 from ..services.contact import ContactService
@@ -127,3 +128,14 @@ def client_address(request: Request) -> str:
 
 
 ClientAddress = Annotated[str, Depends(client_address)]
+
+
+def owner_token(request: Request) -> str | None:
+    """The anonymous visitor's owner token (services/owners.py): the header API clients
+    send, else the browser's cookie."""
+    return owners.well_formed(
+        request.headers.get(owners.OWNER_HEADER) or request.cookies.get(owners.OWNER_COOKIE)
+    )
+
+
+Owner = Annotated[str | None, Depends(owner_token)]

@@ -13,6 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 
 from .deps import need_login
+from .sessions import read_session
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -27,7 +28,7 @@ def install_openapi(app: FastAPI) -> None:
             if dependant is None or not route.include_in_schema:
                 continue
             calls = _calls(dependant)
-            if need_login in calls:
+            if need_login in calls or read_session in calls:
                 continue
             for method in route.methods or ():
                 operation = schema["paths"].get(route.path_format, {}).get(method.lower())

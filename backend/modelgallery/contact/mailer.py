@@ -51,18 +51,28 @@ class Mailer:
         mail["Date"] = format_datetime(message.created_at)
         # Stable per stored message: a resend after a lost acknowledgement is recognisable
         # as the same mail (and mail systems that de-duplicate on Message-ID will).
-        mail["Message-ID"] = f"<contact-{message.id}@{_sender_domain(settings.smtp_from)}>"
+        mail["Message-ID"] = f"<contact-{message.id}@{sender_domain(settings.smtp_from)}>"
         mail["X-Model-Gallery-Message-Id"] = message.id
         mail.set_content(_body(message))
         return mail
 
     async def send(self, message: ContactMessage) -> None:
         """Send one message; raises DeliveryError (with a readable text) on any failure."""
-        settings = self._settings
         if not self.configured:
             raise DeliveryError("SMTP is not configured (SMTP_HOST and CONTACT_TO)")
         try:
             mail = self.build(message)
+        except Exception as exc:
+            raise DeliveryError(describe_error(exc, self.target)) from exc
+        await self.deliver(mail)
+
+    async def deliver(self, mail: EmailMessage) -> None:
+        """Hand one built mail to the server (needs only SMTP_HOST; the account mails use
+        it too); raises DeliveryError on any failure."""
+        settings = self._settings
+        if not settings.smtp_host:
+            raise DeliveryError("SMTP is not configured (SMTP_HOST)")
+        try:
             await aiosmtplib.send(
                 mail,
                 hostname=settings.smtp_host,
@@ -79,8 +89,6 @@ class Mailer:
                 tls_context=self._tls_context if settings.smtp_security != "none" else None,
                 timeout=settings.smtp_timeout_s,
             )
-        except DeliveryError:
-            raise
         except Exception as exc:
             raise DeliveryError(describe_error(exc, self.target)) from exc
 
@@ -106,7 +114,7 @@ def _reply_address(name: str, email: str) -> Address | None:
     return Address(display_name=name, username=local, domain=domain)
 
 
-def _sender_domain(smtp_from: str) -> str:
+def sender_domain(smtp_from: str) -> str:
     _, address = parseaddr(smtp_from)
     domain = address.rpartition("@")[2]
     try:

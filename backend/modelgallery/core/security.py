@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 import uuid
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 from limits import parse
@@ -77,6 +79,45 @@ def decode_token(token: str, key: str) -> TokenClaims:
         jti=payload["jti"],
         expires_at=datetime.fromtimestamp(payload["exp"], UTC),
     )
+
+
+class ExpiredLinkError(InvalidTokenError):
+    pass
+
+
+def create_link_token(
+    purpose: str, subject: str, claims: dict[str, str], key: str, minutes: float
+) -> tuple[str, datetime]:
+    """A signed token for a link sent by e-mail (a password reset, an address to confirm):
+    `purpose` is its audience, so it is never taken for an access token or another link's
+    token, nor an access token for it. Returns the token and when it expires."""
+    now = datetime.now(UTC)
+    expires = now + timedelta(minutes=minutes)
+    payload = {"sub": subject, "aud": purpose, "exp": expires, "iat": now, **claims}
+    return jwt.encode(payload, key, algorithm=_ALGORITHM), expires
+
+
+def decode_link_token(token: str, purpose: str, key: str) -> dict[str, Any]:
+    """The claims of a link's token; ExpiredLinkError or InvalidTokenError otherwise."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[_ALGORITHM],
+            audience=purpose,
+            options={"require": ["sub", "aud", "exp"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise ExpiredLinkError("this link has expired") from None
+    except jwt.PyJWTError:
+        raise InvalidTokenError("this link is not valid") from None
+    return claims
+
+
+def fingerprint(value: str) -> str:
+    """A short digest of a value a link's token must still find unchanged when it is used
+    (the password hash: a reset link works once, and not after another change)."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
 def throttle_storage(settings: Settings) -> Storage:

@@ -75,6 +75,23 @@ class Settings(BaseSettings):
     require_login: bool = Field(False, description="Refuse predictions from anonymous users.")
     allow_signup: bool = True
     login_attempts_per_15min: int = Field(10, ge=1, description="Per client and e-mail.")
+    public_url: str | None = Field(
+        None,
+        description=(
+            "The site's address as people reach it, e.g. https://gallery.example.org: the "
+            "links in account e-mails start with it. Unset: nobody can ask for a password-"
+            "reset mail on the log-in page (its link must not come from an anonymous "
+            "request); an administrator's or an e-mail change's link follows the page's "
+            "address."
+        ),
+    )
+    password_reset_minutes: int = Field(30, ge=1, description="How long a reset link works.")
+    email_confirm_minutes: int = Field(
+        24 * 60, ge=1, description="How long a link confirming a new e-mail address works."
+    )
+    password_resets_per_hour: int = Field(
+        3, ge=1, description="Reset links asked for per e-mail address (5x per client)."
+    )
     # Quotas on predictions, per client address for anonymous visitors and per account for
     # users (0: no limit); administrators have none.
     uploads_per_minute_anonymous: int = Field(10, ge=0)
@@ -274,6 +291,11 @@ class Settings(BaseSettings):
     @property
     def smtp_configured(self) -> bool:
         return bool(self.smtp_host and self.contact_to)
+
+    @property
+    def mail_configured(self) -> bool:
+        """Account mails (reset links, address confirmations) need only the server."""
+        return bool(self.smtp_host)
 
     @cached_property
     def jwt_key(self) -> str:

@@ -65,13 +65,12 @@ def annotate(image: Any, result_kind: str, items: list[dict[str, Any]]) -> Any:
         text, colour = label_of(item)
         cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness)
         (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
-        # Above the box, or inside it when the box touches the top of the image.
-        top = y1 - th - base - 4 if y1 - th - base - 4 >= 0 else y1
-        cv2.rectangle(out, (x1, top), (x1 + tw + 6, top + th + base + 4), colour, -1)
+        left, top = label_corner((x1, y1), (tw + 6, th + base + 4), (w, h))
+        cv2.rectangle(out, (left, top), (left + tw + 6, top + th + base + 4), colour, -1)
         cv2.putText(
             out,
             text,
-            (x1 + 3, top + th + 2),
+            (left + 3, top + th + 2),
             cv2.FONT_HERSHEY_SIMPLEX,
             font_scale,
             _WHITE,
@@ -81,9 +80,19 @@ def annotate(image: Any, result_kind: str, items: list[dict[str, Any]]) -> Any:
     return out
 
 
-def draw_result(
-    source: Path, result_kind: str, items: list[dict[str, Any]], target: Path
-) -> None:
+def label_corner(
+    box_corner: tuple[int, int], label: tuple[int, int], image: tuple[int, int]
+) -> tuple[int, int]:
+    """Where a label of size `label` (width, height) goes for a box whose top left corner is
+    `box_corner`: above the box, or inside it when the box touches the top of the image;
+    moved left or up as far as needed to stay inside the image (a box at its right or
+    bottom edge), never past its left or top edge."""
+    (x, y), (width, height), (image_w, image_h) = box_corner, label, image
+    top = y - height if y - height >= 0 else y
+    return max(0, min(x, image_w - width)), max(0, min(top, image_h - height))
+
+
+def draw_result(source: Path, result_kind: str, items: list[dict[str, Any]], target: Path) -> None:
     """The annotated JPEG of a one-image result, drawn from its input and its items, unless
     it was drawn already."""
     if target.is_file():

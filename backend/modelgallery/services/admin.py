@@ -7,7 +7,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ..catalog.registry import synced_registry
 from ..contact.outbox import Outbox
@@ -22,6 +22,27 @@ from ..vision.registry import RegistryError
 from . import audit
 from .errors import Conflict, Invalid, NotFound
 from .models import ModelCatalog, ModelView
+
+AuditTargetKind = Literal["prediction", "model", "user", "message"]
+# An action's first word names what its target is ("prediction.delete": a job's id).
+_TARGET_KINDS: dict[str, AuditTargetKind] = {
+    "prediction": "prediction",
+    "model": "model",
+    "user": "user",
+    "account": "user",
+    "message": "message",
+}
+
+
+@dataclass
+class AuditTarget:
+    """What an audit entry's target is, by the name a person knows it by: a prediction's
+    file, a model's title, a user's e-mail, a message's subject. `exists`: it is still
+    there to be opened (a deleted one keeps the name its entry recorded, if any)."""
+
+    kind: AuditTargetKind | None
+    name: str | None
+    exists: bool
 
 
 class AdminService:
@@ -214,6 +235,25 @@ class AdminService:
     async def audit_log(self, action: str | None, offset: int, limit: int) -> Page[AuditEntry]:
         return await self.store.audit.page(offset, limit, action)
 
+    async def audit_target(self, entry: AuditEntry) -> AuditTarget:
+        kind = _TARGET_KINDS.get(entry.action.partition(".")[0])
+        target = entry.target
+        if kind is None or not target or target == "*":
+            return AuditTarget(kind if target else None, None, False)
+        if kind == "model":
+            spec = self.catalog.registry.models.get(target)
+            return AuditTarget(kind, spec.title if spec else target, spec is not None)
+        if kind == "prediction":
+            job = await self.store.jobs.get(target) if len(target) == 32 else None
+            recorded = entry.details.get("file")
+            name = _files_label(job) if job else recorded if isinstance(recorded, str) else None
+            return AuditTarget(kind, name, job is not None)
+        if kind == "user":
+            user = await self.store.users.get(target)
+            return AuditTarget(kind, user.email if user else None, user is not None)
+        message = await self.store.messages.get(target)
+        return AuditTarget(kind, message.subject if message else None, message is not None)
+
     async def users(self, offset: int, limit: int) -> Page[User]:
         return await self.store.users.page(offset, limit)
 
@@ -245,6 +285,14 @@ class AdminService:
             **{k: str(v.value if hasattr(v, "value") else v) for k, v in changes.items()},
         )
         return updated
+
+
+def _files_label(job: Job) -> str | None:
+    """ "bus.jpg", or "bus.jpg and 2 more", as the web UI names a prediction."""
+    if not job.inputs:
+        return None
+    first, more = job.inputs[0].name, len(job.inputs) - 1
+    return f"{first} and {more} more" if more else first
 
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:

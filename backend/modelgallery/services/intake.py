@@ -47,6 +47,7 @@ class UploadRequest:
     client: str  # the address of an anonymous visitor (their quotas)
     declared_bytes: int | None  # the request's Content-Length, parsed once
     wait_s: float = 0  # how long the caller waits for the result
+    owner: str | None = None  # an anonymous visitor's owner token, its sha256 (owners.py)
 
 
 @dataclass
@@ -205,6 +206,7 @@ class Intake:
             model_version_number=upload.spec.version_number,
             user_id=request.user.id if request.user else None,
             user_email=request.user.email if request.user else None,
+            owner=request.owner,
             inputs=upload.inputs,
             params=upload.params,
             result_kind=upload.spec.result_kind_for(upload.kinds),

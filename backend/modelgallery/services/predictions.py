@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from ..core.disk import out_of_space
 from ..core.settings import Settings
@@ -18,13 +19,18 @@ from ..jobs.lifecycle.retention import Retention
 from ..jobs.lifecycle.service import JobService
 from ..media.annotate import draw_result
 from ..store.base import JobRepo
-from ..store.records import Job, JobQuery, Page, Role, User
+from ..store.records import Job, JobQuery, JobStatus, Page, Role, User
 from ..vision.registry import ModelSpec, Registry
-from .errors import NO_FILE_STORAGE, Gone, InsufficientStorage, NotFound, Unavailable
+from .errors import NO_FILE_STORAGE, Forbidden, Gone, InsufficientStorage, NotFound, Unavailable
+from .owners import digest, may_change
 
 log = logging.getLogger(__name__)
 
 _GONE = "no such prediction (it may have been deleted)"
+_NOT_YOURS = (
+    "Only the browser that made this prediction, or its owner's account, can cancel or "
+    "delete it; its link lets others view it."
+)
 
 
 @dataclass(frozen=True)
@@ -105,17 +111,32 @@ class PredictionService:
 
     # --- changing --------------------------------------------------------------------
 
-    async def cancel(self, job_id: str, user: User | None) -> Job:
-        await self.visible(job_id, user)
+    async def _changeable(self, job_id: str, user: User | None, owner: str | None) -> None:
+        job = await self.visible(job_id, user)
+        if not may_change(job, user, owner):
+            raise Forbidden(_NOT_YOURS)
+
+    async def cancel(self, job_id: str, user: User | None, owner: str | None) -> Job:
+        """Stop a queued or running prediction; `owner`: the caller's owner token."""
+        await self._changeable(job_id, user, owner)
         job = await self.jobs.cancel(job_id)
         if job is None:
             raise NotFound(_GONE)
         return job
 
-    async def delete(self, job_id: str, user: User | None) -> None:
+    async def delete(self, job_id: str, user: User | None, owner: str | None) -> None:
         """Delete a prediction with its files (stopping it first if it is running)."""
-        await self.visible(job_id, user)
+        await self._changeable(job_id, user, owner)
         await self.jobs.delete(job_id)
+
+    async def adopt(self, owner: str | None, user: User) -> int:
+        """The anonymous predictions made with this owner token join the user's history."""
+        if owner is None:
+            return 0
+        moved = await self.records.adopt(digest(owner), user.id, user.email)
+        if moved:
+            log.info("%d anonymous predictions joined account %s", moved, user.id)
+        return moved
 
     async def delete_mine(self, user: User) -> int:
         """Delete every prediction of this user with its files (stopping the ones queued or
@@ -213,6 +234,21 @@ class PredictionService:
 
 
 _PRIMARY_ROLES = ("annotated", "mask", "archive")
+
+
+Outcome = Literal["found", "nothing_found"]
+
+
+def outcome(job: Job) -> Outcome | None:
+    """A finished job's outcome: `nothing_found` when the model found nothing in the file
+    to work on (its result says so, and `finding` says why: a skull-stripped volume for the
+    skin model), else `found`; None until it succeeded."""
+    if job.status != JobStatus.succeeded:
+        return None
+    result = job.result or {}
+    # `skin_found`: the skin model's results from before `nothing_found` was written
+    nothing = result.get("nothing_found") is True or result.get("skin_found") is False
+    return "nothing_found" if nothing else "found"
 
 
 def main_output(job: Job) -> str | None:

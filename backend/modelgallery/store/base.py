@@ -28,6 +28,7 @@ from .records import (
     ModelStorage,
     Page,
     Role,
+    Session,
     User,
 )
 
@@ -55,8 +56,15 @@ class UserRepo(Protocol):
     async def get_by_email(self, email: str) -> User | None:
         """Case-insensitive lookup."""
 
-    async def update(self, user_id: str, changes: dict[str, Any]) -> User | None:
-        """Set top-level fields; returns the updated user, None when there is no such user."""
+    async def update(
+        self, user_id: str, changes: dict[str, Any], only_if: dict[str, str] | None = None
+    ) -> User | None:
+        """Set top-level fields; returns the updated user, None when there is no such user.
+        With `only_if` (field -> value, for text fields), only while the user's fields still
+        hold those values (a compare-and-set: a password-reset link works once). Raises
+        DuplicateError when a new e-mail is taken."""
+
+    async def delete(self, user_id: str) -> bool: ...
 
     async def page(self, offset: int = 0, limit: int = 50) -> Page[User]:
         """Newest first."""
@@ -83,6 +91,11 @@ class JobRepo(Protocol):
         Returns the updated job, or None when nothing matched."""
 
     async def delete(self, job_id: str) -> bool: ...
+
+    async def adopt(self, owner: str, user_id: str, user_email: str) -> int:
+        """Give the anonymous jobs of this owner (the token's sha256) to an account; how
+        many moved."""
+        ...
 
     async def query(self, q: JobQuery) -> Page[Job]:
         """Filter, sort (ties broken by id) and paginate; `count` is the total match."""
@@ -139,11 +152,25 @@ class AuditRepo(Protocol):
         """Newest first; `action` filters by exact action or by prefix ending in '.'."""
 
 
-class TokenRepo(Protocol):
-    async def revoke(self, jti: str, expires_at: datetime) -> None:
-        """Remember a logged-out token until it would have expired anyway."""
+class SessionRepo(Protocol):
+    """Signed-in sessions: a token is accepted while its session is here and unexpired."""
 
-    async def is_revoked(self, jti: str) -> bool: ...
+    async def create(self, session: Session) -> Session: ...
+
+    async def get(self, session_id: str) -> Session | None:
+        """None when there is no such session or it has expired."""
+
+    async def of_user(self, user_id: str) -> list[Session]:
+        """The user's unexpired sessions, newest first."""
+
+    async def touch(self, session_id: str, at: datetime) -> None:
+        """Record when the session was last seen."""
+
+    async def delete(self, session_id: str, user_id: str | None = None) -> bool:
+        """End one session (only when it is that user's, when `user_id` is given)."""
+
+    async def delete_user(self, user_id: str, keep: str | None = None) -> int:
+        """End every session of the user but `keep`; how many ended."""
 
 
 class ModelRepo(Protocol):
@@ -207,7 +234,7 @@ class Store(Protocol):
     def audit(self) -> AuditRepo: ...
 
     @property
-    def tokens(self) -> TokenRepo: ...
+    def sessions(self) -> SessionRepo: ...
 
     @property
     def models(self) -> ModelRepo: ...
@@ -239,8 +266,8 @@ __all__ = [
     "MessageRepo",
     "MigrationRepo",
     "ModelRepo",
+    "SessionRepo",
     "Store",
-    "TokenRepo",
     "UserRepo",
     "VersionRepo",
 ]

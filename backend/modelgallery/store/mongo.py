@@ -18,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from . import mongo_models
+from .base import field_adapter
 from .mongo_collection import Derived, Document, Documents
 from .records import (
     AuditEntry,
@@ -32,6 +33,7 @@ from .records import (
     ModelStorage,
     Page,
     Role,
+    Session,
     Timings,
     User,
 )
@@ -47,6 +49,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "jobs": [
         IndexModel([("timings.created", DESCENDING)]),
         IndexModel([("user_id", ASCENDING), ("timings.created", DESCENDING)]),
+        IndexModel([("owner", ASCENDING)]),
         IndexModel([("model", ASCENDING), ("timings.created", DESCENDING)]),
         IndexModel([("status", ASCENDING), ("timings.created", DESCENDING)]),
         IndexModel([("model", ASCENDING), ("timings.finished", ASCENDING)]),
@@ -56,9 +59,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("created_at", DESCENDING)]),
     ],
     "audit": [IndexModel([("at", DESCENDING)])],
-    # The server drops an entry once expires_at has passed; is_revoked checks the time too,
+    # The server drops a session once expires_at has passed; reads check the time too,
     # because that sweep runs only every minute or so.
-    "revoked_tokens": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
+    "sessions": [
+        IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+    ],
     **mongo_models.INDEXES,
 }
 
@@ -100,10 +106,18 @@ class MongoUsers:
     async def get_by_email(self, email: str) -> User | None:
         return await self._c.find_one({"email": email.lower()})
 
-    async def update(self, user_id: str, changes: dict[str, Any]) -> User | None:
+    async def update(
+        self, user_id: str, changes: dict[str, Any], only_if: dict[str, str] | None = None
+    ) -> User | None:
         if isinstance(changes.get("email"), str):
             changes = {**changes, "email": changes["email"].lower()}
-        return await self._c.update(user_id, changes)
+        for field in only_if or {}:
+            field_adapter(User, field)  # a known field, as the SQLite store checks
+        return await self._c.update(user_id, changes, only_if)
+
+    async def delete(self, user_id: str) -> bool:
+        result = await self._c.coll.delete_one({"_id": user_id})
+        return result.deleted_count > 0
 
     async def page(self, offset: int = 0, limit: int = 50) -> Page[User]:
         return await self._c.page(
@@ -160,6 +174,13 @@ class MongoJobs:
     async def delete(self, job_id: str) -> bool:
         result = await self._c.coll.delete_one({"_id": job_id})
         return result.deleted_count > 0
+
+    async def adopt(self, owner: str, user_id: str, user_email: str) -> int:
+        result = await self._c.coll.update_many(
+            {"owner": owner, "user_id": None},
+            {"$set": {"user_id": user_id, "user_email": user_email, "owner": None}},
+        )
+        return result.modified_count
 
     async def query(self, q: JobQuery) -> Page[Job]:
         query: dict[str, Any] = {}
@@ -305,22 +326,36 @@ class MongoAudit:
         return await self._c.page(query, [("at", DESCENDING), ("_id", DESCENDING)], offset, limit)
 
 
-class MongoTokens:
+class MongoSessions:
     def __init__(self, store: MongoStore):
-        self._store = store
+        self._c = Documents(store, "sessions", Session)
 
-    @property
-    def _coll(self) -> AsyncCollection[Document]:
-        return self._store.db["revoked_tokens"]
+    async def create(self, session: Session) -> Session:
+        return await self._c.insert(session)
 
-    async def revoke(self, jti: str, expires_at: datetime) -> None:
-        await self._coll.update_one(
-            {"_id": jti}, {"$set": {"expires_at": _utc(expires_at)}}, upsert=True
+    async def get(self, session_id: str) -> Session | None:
+        return await self._c.find_one({"_id": session_id, **_unexpired()})
+
+    async def of_user(self, user_id: str) -> list[Session]:
+        return await self._c.find(
+            {"user_id": user_id, **_unexpired()}, [("created_at", DESCENDING), ("_id", DESCENDING)]
         )
 
-    async def is_revoked(self, jti: str) -> bool:
-        doc = await self._coll.find_one({"_id": jti, "expires_at": {"$gt": datetime.now(UTC)}})
-        return doc is not None
+    async def touch(self, session_id: str, at: datetime) -> None:
+        await self._c.update(session_id, {"last_seen_at": at})
+
+    async def delete(self, session_id: str, user_id: str | None = None) -> bool:
+        query = {"_id": session_id} if user_id is None else {"_id": session_id, "user_id": user_id}
+        result = await self._c.coll.delete_one(query)
+        return result.deleted_count > 0
+
+    async def delete_user(self, user_id: str, keep: str | None = None) -> int:
+        result = await self._c.coll.delete_many({"user_id": user_id, "_id": {"$ne": keep}})
+        return result.deleted_count
+
+
+def _unexpired() -> dict[str, Any]:
+    return {"expires_at": {"$gt": datetime.now(UTC)}}
 
 
 class MongoMigrations:
@@ -352,7 +387,7 @@ class MongoStore:
         self.jobs = MongoJobs(self)
         self.messages = MongoMessages(self)
         self.audit = MongoAudit(self)
-        self.tokens = MongoTokens(self)
+        self.sessions = MongoSessions(self)
         self.migrations = MongoMigrations(self)
         self.models = mongo_models.MongoModels(self)
         self.versions = mongo_models.MongoVersions(self)

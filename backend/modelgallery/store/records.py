@@ -35,6 +35,19 @@ class User(BaseModel):
     disabled: bool = False
 
 
+class Session(BaseModel):
+    """One log-in: a token works while its session is stored (log-out and "sign out"
+    delete it). The id is the token's `jti`."""
+
+    id: str
+    user_id: str
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime  # the token's; the store forgets the session after it
+    last_seen_at: datetime | None = None  # updated at most every few minutes
+    user_agent: str | None = None
+    client: str | None = None  # the client address at log-in
+
+
 class JobStatus(StrEnum):
     queued = "queued"
     running = "running"
@@ -89,6 +102,10 @@ class Job(BaseModel):
     model_version_number: int | None = None
     user_id: str | None = None
     user_email: str | None = None  # copied so the dashboard can filter without a join
+    # An anonymous visitor's job: the sha256 of the owner token their browser holds, which
+    # cancelling and deleting it require (the link alone lets people view it). None once
+    # the job belongs to an account.
+    owner: str | None = None
     status: JobStatus = JobStatus.queued
     progress: float = 0.0
     message: str = ""

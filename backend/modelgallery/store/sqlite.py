@@ -19,6 +19,7 @@ import aiosqlite
 from pydantic import BaseModel
 
 from . import sqlite_models
+from .base import field_adapter
 from .records import (
     AuditEntry,
     ContactMessage,
@@ -32,6 +33,7 @@ from .records import (
     ModelStorage,
     Page,
     Role,
+    Session,
     Timings,
     User,
 )
@@ -104,6 +106,22 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
     ],
     sqlite_models.TABLES,  # models and their versions, managed at run time
+    [  # an anonymous visitor's jobs, by the owner token their browser holds
+        "ALTER TABLE jobs ADD COLUMN owner TEXT",
+        "CREATE INDEX jobs_owner ON jobs (owner) WHERE owner IS NOT NULL",
+    ],
+    [  # signed-in sessions replace the list of logged-out tokens
+        """CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            data TEXT NOT NULL
+        )""",
+        "CREATE INDEX sessions_user ON sessions (user_id, created_at)",
+        "CREATE INDEX sessions_expires ON sessions (expires_at)",
+        "DROP TABLE revoked_tokens",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -115,6 +133,7 @@ def _lower(value: str | None) -> str | None:
 
 
 USER_COLUMNS: Columns = {"email": "email", "role": "role", "created_at": "created_at"}
+SESSION_COLUMNS: Columns = {name: name for name in ("user_id", "created_at", "expires_at")}
 
 
 def _timings_columns(t: Timings) -> dict[str, Any]:
@@ -137,6 +156,7 @@ JOB_COLUMNS: Columns = {
     "inputs": _inputs_columns,
     "pinned": "pinned",
     "files_expired_at": "files_expired_at",
+    "owner": "owner",
 }
 
 MESSAGE_COLUMNS: Columns = {
@@ -163,10 +183,23 @@ class SqliteUsers:
         )
         return self._t.load(rows[0][0]) if rows else None
 
-    async def update(self, user_id: str, changes: dict[str, Any]) -> User | None:
+    async def update(
+        self, user_id: str, changes: dict[str, Any], only_if: dict[str, str] | None = None
+    ) -> User | None:
         if isinstance(changes.get("email"), str):
             changes = {**changes, "email": changes["email"].lower()}
-        return await self._t.update(user_id, changes)
+        where, params = "", Params()
+        for field, value in (only_if or {}).items():
+            field_adapter(User, field)  # a known field: its name may go into the SQL
+            where += f" AND json_extract(data, '$.{field}') = ?"
+            params = (*params, value)
+        return await self._t.update(user_id, changes, where, params)
+
+    async def delete(self, user_id: str) -> bool:
+        cursor = await self._t.db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        deleted = cursor.rowcount > 0
+        await cursor.close()
+        return deleted
 
     async def page(self, offset: int = 0, limit: int = 50) -> Page[User]:
         return await self._t.page("", (), "created_at DESC, id DESC", offset, limit)
@@ -223,6 +256,17 @@ class SqliteJobs:
         deleted = cursor.rowcount > 0
         await cursor.close()
         return deleted
+
+    async def adopt(self, owner: str, user_id: str, user_email: str) -> int:
+        cursor = await self._t.db.execute(
+            "UPDATE jobs SET user_id = ?, user_email = ?, owner = NULL, data = json_set(data, "
+            "'$.user_id', ?, '$.user_email', ?, '$.owner', json('null')) "
+            "WHERE owner = ? AND user_id IS NULL",
+            (user_id, user_email, user_id, user_email, owner),
+        )
+        moved = cursor.rowcount
+        await cursor.close()
+        return moved
 
     async def query(self, q: JobQuery) -> Page[Job]:
         conditions: list[str] = []
@@ -372,27 +416,47 @@ class SqliteAudit:
         return await self._t.page(where, params, "at DESC, id DESC", offset, limit)
 
 
-class SqliteTokens:
+class SqliteSessions:
     def __init__(self, store: SqliteStore):
-        self._store = store
+        self._t = Table(store, "sessions", Session, SESSION_COLUMNS)
 
-    async def revoke(self, jti: str, expires_at: datetime) -> None:
-        db = self._store.db
-        # Forgetting expired entries here keeps the table small without a sweeper task.
-        await db.execute("DELETE FROM revoked_tokens WHERE expires_at <= ?", (ts(_now()),))
-        await db.execute(
-            "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?)"
-            " ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at",
-            (jti, ts(expires_at)),
+    async def create(self, session: Session) -> Session:
+        # Forgetting expired sessions here keeps the table small without a sweeper task.
+        await self._t.db.execute("DELETE FROM sessions WHERE expires_at <= ?", (ts(_now()),))
+        return await self._t.insert(session)
+
+    async def get(self, session_id: str) -> Session | None:
+        found = await self._t.select(
+            "WHERE id = ? AND expires_at > ?", (session_id, ts(_now())), "id"
+        )
+        return found[0] if found else None
+
+    async def of_user(self, user_id: str) -> list[Session]:
+        return await self._t.select(
+            "WHERE user_id = ? AND expires_at > ?",
+            (user_id, ts(_now())),
+            "created_at DESC, id DESC",
         )
 
-    async def is_revoked(self, jti: str) -> bool:
-        rows = await fetch_all(
-            self._store.db,
-            "SELECT 1 FROM revoked_tokens WHERE jti = ? AND expires_at > ?",
-            (jti, ts(_now())),
+    async def touch(self, session_id: str, at: datetime) -> None:
+        await self._t.update(session_id, {"last_seen_at": at})
+
+    async def delete(self, session_id: str, user_id: str | None = None) -> bool:
+        sql, params = "DELETE FROM sessions WHERE id = ?", Params((session_id,))
+        if user_id is not None:
+            sql, params = f"{sql} AND user_id = ?", (session_id, user_id)
+        cursor = await self._t.db.execute(sql, params)
+        deleted = cursor.rowcount > 0
+        await cursor.close()
+        return deleted
+
+    async def delete_user(self, user_id: str, keep: str | None = None) -> int:
+        cursor = await self._t.db.execute(
+            "DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", (user_id, keep)
         )
-        return bool(rows)
+        deleted = cursor.rowcount
+        await cursor.close()
+        return deleted
 
 
 class SqliteMigrations:
@@ -424,7 +488,7 @@ class SqliteStore:
         self.jobs = SqliteJobs(self)
         self.messages = SqliteMessages(self)
         self.audit = SqliteAudit(self)
-        self.tokens = SqliteTokens(self)
+        self.sessions = SqliteSessions(self)
         self.migrations = SqliteMigrations(self)
         self.models = sqlite_models.SqliteModels(self)
         self.versions = sqlite_models.SqliteVersions(self)

@@ -35,7 +35,8 @@ class Param(BaseModel):
     min: float | None = None
     max: float | None = None
     choices: list[str] | None = None  # for str, or the allowed items of a list
-    description: str = ""
+    label: str = ""  # as a person reads it ("Minimum confidence"); empty: from the key
+    description: str = ""  # one sentence of help under the field
 
 
 class Output(BaseModel):
@@ -45,6 +46,7 @@ class Output(BaseModel):
     media_type: str
     role: Literal["annotated", "mask", "preview", "data", "archive"]
     when: str | None = None  # e.g. "image" or "video": only for inputs of that kind
+    description: str = ""  # what the file holds, in words ("the image with the boxes drawn")
 
     def matches(self, name: str) -> bool:
         pattern = "".join(

@@ -1,17 +1,12 @@
-// Accounts: the session lives in the HttpOnly cookie; /api/auth/me says who is logged in.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+// Accounts: the session lives in the HttpOnly cookie; /api/auth/session says who is logged in
+// (null for a visitor: never a 401, which the browser would log as an error on every page).
+import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
-import { ApiError } from "./errors";
 import { queryKeys } from "./keys";
 import type { User } from "./types";
 
 export async function getMe(): Promise<User | null> {
-  try {
-    return await unwrap(api.GET("/api/auth/me"));
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return null;
-    throw error;
-  }
+  return (await unwrap(api.GET("/api/auth/session"))).user ?? null;
 }
 
 export function useMe() {
@@ -45,14 +40,19 @@ export function useSignup() {
   });
 }
 
+/** Forget who was signed in, and what only they may see (log-out, a deleted account, a
+ * password reset that ended every session). */
+export function forgetSignedIn(client: QueryClient) {
+  client.setQueryData(queryKeys.me, null);
+  client.removeQueries({ queryKey: queryKeys.myPredictions });
+  client.removeQueries({ queryKey: queryKeys.admin });
+  client.removeQueries({ queryKey: queryKeys.account });
+}
+
 export function useLogout() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: () => unwrap(api.POST("/api/auth/logout")),
-    onSettled: () => {
-      client.setQueryData(queryKeys.me, null);
-      client.removeQueries({ queryKey: queryKeys.myPredictions });
-      client.removeQueries({ queryKey: queryKeys.admin });
-    },
+    onSettled: () => forgetSignedIn(client),
   });
 }

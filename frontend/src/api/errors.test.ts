@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, apiErrorFrom, describeError, parseRetryAfter } from "./errors";
 
-const MB = 1024 * 1024;
-
 describe("apiErrorFrom", () => {
   it("reads the backend's {detail, code} and Retry-After", () => {
     const error = apiErrorFrom(503, { detail: "The server is busy", code: "unavailable" }, "30");
@@ -27,7 +25,7 @@ describe("apiErrorFrom", () => {
 
 describe("describeError", () => {
   it("413: choose a smaller file, with the model's limit", () => {
-    const d = describeError(new ApiError(413, "The file is too large: this model accepts up to 2 MB.", "too_large"), { maxUploadBytes: 2 * MB });
+    const d = describeError(new ApiError(413, "The file is too large: this model accepts up to 2 MB.", "too_large"), { uploadLimit: "2 MB" });
     expect(d.title).toBe("The file is too large");
     expect(d.action).toBe("Choose a smaller file (limit 2 MB).");
     expect(d.detail).toMatch(/up to 2 MB/);

@@ -56,8 +56,8 @@ function defaultDetail(status: number): string {
 }
 
 export interface ErrorContext {
-  /** the model's size limit, for 413 */
-  maxUploadBytes?: number;
+  /** the model's size limit as the page writes it ("2 MB"), for 413 */
+  uploadLimit?: string;
   /** what the model takes, in words, for 415 */
   accepts?: string;
 }
@@ -71,11 +71,6 @@ export interface DescribedError {
   /** show a log-in link */
   login: boolean;
   retryAfter: number | null;
-}
-
-export function formatMegabytes(bytes: number): string {
-  const mb = bytes / 1024 / 1024;
-  return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`;
 }
 
 function seconds(n: number): string {
@@ -122,8 +117,8 @@ export function describeError(error: unknown, context: ErrorContext = {}): Descr
         ...base,
         title: "The file is too large",
         action:
-          context.maxUploadBytes !== undefined
-            ? `Choose a smaller file (limit ${formatMegabytes(context.maxUploadBytes)}).`
+          context.uploadLimit !== undefined
+            ? `Choose a smaller file (limit ${context.uploadLimit}).`
             : "Choose a smaller file.",
       };
     case status === 415:

@@ -9,4 +9,6 @@ export const queryKeys = {
   myPredictions: ["predictions", "mine"] as const,
   /** everything under /api/admin; cleared at log-out */
   admin: ["admin"] as const,
+  /** the signed-in user's account page (sessions); cleared at log-out */
+  account: ["account"] as const,
 };

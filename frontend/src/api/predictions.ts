@@ -4,7 +4,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import { queryKeys } from "./keys";
-import type { Artifact, Job } from "./types";
+import type { Artifact, Job, JobStatus } from "./types";
 
 export function useDeletePrediction() {
   const client = useQueryClient();
@@ -28,4 +28,20 @@ export function downloadUrl(url: string): string {
 export function mainOutput(job: Pick<Job, "artifacts" | "main_output" | "files_expired_at">): Artifact | undefined {
   if (job.files_expired_at || !job.main_output) return undefined;
   return job.artifacts.find((artifact) => artifact.name === job.main_output);
+}
+
+/** A job's state as a person should read it: a succeeded job whose model found nothing to
+ * work on (e.g. a skull-stripped volume, refused with its `finding`) is "nothing-found", not a
+ * green success. The API decides it (`outcome`), never the wording of a message. */
+export type JobOutcome = JobStatus | "nothing-found";
+
+export function jobOutcome(job: Pick<Job, "status" | "outcome">): JobOutcome {
+  return job.outcome === "nothing_found" ? "nothing-found" : job.status;
+}
+
+/** Why a "nothing-found" job has no result, in the model's words (its `finding`). */
+export function nothingFoundReason(job: Pick<Job, "status" | "outcome" | "result">): string | null {
+  if (jobOutcome(job) !== "nothing-found") return null;
+  const finding = job.result?.finding;
+  return typeof finding === "string" && finding ? finding : "The model found nothing to work on in this file.";
 }

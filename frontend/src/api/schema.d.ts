@@ -55,7 +55,8 @@ export interface paths {
         put?: never;
         /**
          * Signup
-         * @description Create an account (role `user`) and log in.
+         * @description Create an account (role `user`) and log in. The predictions the browser made as a
+         *     visitor (its owner token) join the account's history.
          */
         post: operations["auth-signup"];
         delete?: never;
@@ -75,7 +76,9 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description Log in with e-mail and password; repeated failures are slowed down (429).
+         * @description Log in with e-mail and password; repeated failures are slowed down (429). Each
+         *     log-in is a session of its own (`/api/account/sessions`). The predictions the browser
+         *     made as a visitor join the account's history.
          */
         post: operations["auth-login"];
         delete?: never;
@@ -95,9 +98,30 @@ export interface paths {
         put?: never;
         /**
          * Logout
-         * @description End this session: the token stops working at once.
+         * @description End this session: the token stops working at once, on every replica.
          */
         post: operations["auth-logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Session
+         * @description Who is signed in on this browser: the user, or null for a visitor or an ended
+         *     session (whose cookie goes). Never 401, so that pages can ask without an error.
+         */
+        get: operations["auth-session"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -116,6 +140,196 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Password Reset
+         * @description Mail a link to set a new password. The answer is the same whether or not an account
+         *     uses the address; asking is limited per address and per client (429).
+         */
+        post: operations["auth-password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Password Reset Confirm
+         * @description Set the password a reset link was sent for; every session of the account ends. A
+         *     link works once, until it expires (410), and only as sent (422).
+         */
+        post: operations["auth-password_reset_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sessions
+         * @description Every session of this account (one per log-in), newest first; `current` marks the
+         *     one this request was made with.
+         */
+        get: operations["account-sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End Session
+         * @description Sign one session out: its token stops working at once. Ending the current one is
+         *     logging out.
+         */
+        delete: operations["account-end_session"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/sign-out-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign Out Others
+         * @description Sign out every session of this account but the current one. (Not under
+         *     `/sessions/`, where it would read as a session's id.)
+         */
+        post: operations["account-sign_out_others"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Password
+         * @description Set a new password, given the current one (wrong ones count with the failed
+         *     log-ins: 429). Every other session is signed out; this one stays.
+         */
+        post: operations["account-change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Email
+         * @description Mail a link to the new address; the address changes when it is opened
+         *     (`/api/account/email/confirm`). 409 when the address is taken, or when this server
+         *     sends no mail.
+         */
+        post: operations["account-change_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/email/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Email
+         * @description Change the address to the one the link was sent to (no log-in needed: the link is
+         *     the proof). 409 when another account took it meanwhile.
+         */
+        post: operations["account-confirm_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Account
+         * @description Delete this account with all its predictions and their files, given the password;
+         *     every session ends. The only administrator cannot (409).
+         */
+        delete: operations["account-delete_account"];
         options?: never;
         head?: never;
         patch?: never;
@@ -212,13 +426,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Prediction */
+        /**
+         * Get Prediction
+         * @description A prediction: anyone with its link may view an anonymous visitor's; `yours` says
+         *     whether this caller may also cancel and delete it.
+         */
         get: operations["predictions-get_prediction"];
         put?: never;
         post?: never;
         /**
          * Delete Prediction
-         * @description Delete a prediction with its files (stopping it first if it is running).
+         * @description Delete a prediction with its files (stopping it first if it is running); who may:
+         *     as for cancelling.
          */
         delete: operations["predictions-delete_prediction"];
         options?: never;
@@ -257,7 +476,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel Prediction */
+        /**
+         * Cancel Prediction
+         * @description Stop a queued or running prediction: its account's owner, an administrator, or for
+         *     an anonymous one the browser that made it (its owner token, cookie or header).
+         */
         post: operations["predictions-cancel_prediction"];
         delete?: never;
         options?: never;
@@ -766,7 +989,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Audit */
+        /**
+         * Audit
+         * @description The audit log, newest first, each target named as a person knows it.
+         */
         get: operations["admin-audit"];
         put?: never;
         post?: never;
@@ -813,10 +1039,42 @@ export interface paths {
         patch: operations["admin-update_user"];
         trace?: never;
     };
+    "/api/admin/users/{user_id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Password Reset
+         * @description Mail the user a link to set a new password (it works once, for
+         *     PASSWORD_RESET_MINUTES). Without a mail server, or when the mail fails, the link is in
+         *     the answer, for the administrator to pass on. Audited.
+         */
+        post: operations["admin-send_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountDeleteIn */
+        AccountDeleteIn: {
+            /** Current Password */
+            current_password: string;
+        };
+        /** AccountDeletedOut */
+        AccountDeletedOut: {
+            /** Predictions Deleted */
+            predictions_deleted: number;
+        };
         /** AdminModelsOut */
         AdminModelsOut: {
             /**
@@ -833,6 +1091,23 @@ export interface components {
             queues: {
                 [key: string]: number;
             };
+        };
+        /** AdminResetOut */
+        AdminResetOut: {
+            /** Mailed */
+            mailed: boolean;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Link
+             * @description The one-time link to pass on, when it was not mailed.
+             */
+            link?: string | null;
+            /** Detail */
+            detail: string;
         };
         /** ArtifactPublic */
         ArtifactPublic: {
@@ -855,8 +1130,11 @@ export interface components {
             /** Url */
             url: string;
         };
-        /** AuditEntry */
-        AuditEntry: {
+        /**
+         * AuditEntryPublic
+         * @description An audit entry with its target named as a person knows it.
+         */
+        AuditEntryPublic: {
             /** Id */
             id?: string;
             /**
@@ -876,6 +1154,21 @@ export interface components {
             details?: {
                 [key: string]: unknown;
             };
+            /**
+             * Target Kind
+             * @description What the target is: a prediction (a job's id), a model (its name), a user (an account's id) or a contact message; null for actions without one
+             */
+            target_kind: ("prediction" | "model" | "user" | "message") | null;
+            /**
+             * Target Name
+             * @description The target's name: a prediction's file, a model's title, a user's e-mail, a message's subject; null when unknown (e.g. a deleted account)
+             */
+            target_name: string | null;
+            /**
+             * Target Exists
+             * @description Whether the target is still there to open
+             */
+            target_exists: boolean;
         };
         /** Batching */
         Batching: {
@@ -976,6 +1269,26 @@ export interface components {
          * @enum {string}
          */
         DeliveryState: "pending" | "retrying" | "sent" | "not_configured";
+        /** EmailChangeIn */
+        EmailChangeIn: {
+            /**
+             * New Email
+             * Format: email
+             */
+            new_email: string;
+            /** Current Password */
+            current_password: string;
+        };
+        /** EmailChangeOut */
+        EmailChangeOut: {
+            /** Detail */
+            detail: string;
+            /**
+             * Email
+             * @description The new address, which must be confirmed by its link.
+             */
+            email: string;
+        };
         /** ErrorOut */
         ErrorOut: {
             /** Detail */
@@ -1046,6 +1359,11 @@ export interface components {
              */
             main_output: string | null;
             result_kind: components["schemas"]["ResultKind"];
+            /**
+             * Outcome
+             * @description For a job that succeeded: `nothing_found` when the model found nothing in the file to work on (`result.finding` says why, e.g. a skull-stripped volume for the skin model), else `found`; null otherwise. Clients show `nothing_found` as such, not as a success
+             */
+            outcome?: ("found" | "nothing_found") | null;
             /** Result */
             result: {
                 [key: string]: unknown;
@@ -1059,6 +1377,18 @@ export interface components {
             links: {
                 [key: string]: string;
             };
+            /**
+             * Anonymous
+             * @description Made by a visitor without an account: its link lets anyone view it
+             * @default false
+             */
+            anonymous: boolean;
+            /**
+             * Yours
+             * @description Whether the caller may cancel and delete it: their account's, theirs as the browser that made it (its owner token), or they are an administrator
+             * @default false
+             */
+            yours: boolean;
             /** User Email */
             user_email?: string | null;
             /** Worker */
@@ -1118,6 +1448,11 @@ export interface components {
              */
             main_output: string | null;
             result_kind: components["schemas"]["ResultKind"];
+            /**
+             * Outcome
+             * @description For a job that succeeded: `nothing_found` when the model found nothing in the file to work on (`result.finding` says why, e.g. a skull-stripped volume for the skin model), else `found`; null otherwise. Clients show `nothing_found` as such, not as a success
+             */
+            outcome?: ("found" | "nothing_found") | null;
             /** Result */
             result: {
                 [key: string]: unknown;
@@ -1131,6 +1466,18 @@ export interface components {
             links: {
                 [key: string]: string;
             };
+            /**
+             * Anonymous
+             * @description Made by a visitor without an account: its link lets anyone view it
+             * @default false
+             */
+            anonymous: boolean;
+            /**
+             * Yours
+             * @description Whether the caller may cancel and delete it: their account's, theirs as the browser that made it (its owner token), or they are an administrator
+             * @default false
+             */
+            yours: boolean;
             /** User Email */
             user_email?: string | null;
             /** Worker */
@@ -1154,6 +1501,11 @@ export interface components {
              * @description Pass to the matching GET /api/export_... route to download.
              */
             file_name?: string | null;
+        };
+        /** LinkTokenIn */
+        LinkTokenIn: {
+            /** Token */
+            token: string;
         };
         /** LoginIn */
         LoginIn: {
@@ -1483,11 +1835,16 @@ export interface components {
             role: "annotated" | "mask" | "preview" | "data" | "archive";
             /** When */
             when?: string | null;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
         };
-        /** Page[AuditEntry] */
-        Page_AuditEntry_: {
+        /** Page[AuditEntryPublic] */
+        Page_AuditEntryPublic_: {
             /** Data */
-            data: components["schemas"]["AuditEntry"][];
+            data: components["schemas"]["AuditEntryPublic"][];
             /** Count */
             count: number;
         };
@@ -1524,10 +1881,44 @@ export interface components {
             /** Choices */
             choices?: string[] | null;
             /**
+             * Label
+             * @default
+             */
+            label: string;
+            /**
              * Description
              * @default
              */
             description: string;
+        };
+        /** PasswordChangeIn */
+        PasswordChangeIn: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
+        /** PasswordResetConfirmIn */
+        PasswordResetConfirmIn: {
+            /** Token */
+            token: string;
+            /** New Password */
+            new_password: string;
+        };
+        /** PasswordResetIn */
+        PasswordResetIn: {
+            /** Email */
+            email: string;
+        };
+        /** PasswordResetOut */
+        PasswordResetOut: {
+            /** Detail */
+            detail: string;
+            /**
+             * Mail
+             * @description Whether this server sends mail at all.
+             */
+            mail: boolean;
         };
         /**
          * Percentiles
@@ -1608,6 +1999,52 @@ export interface components {
             chosen: "torch" | "onnxruntime" | "openvino" | "litert" | "tensorflow" | "opencv";
             /** Candidates */
             candidates: components["schemas"]["RuntimeCandidate"][];
+        };
+        /** SessionListOut */
+        SessionListOut: {
+            /** Data */
+            data: components["schemas"]["SessionOut"][];
+            /** Count */
+            count: number;
+        };
+        /** SessionOut */
+        SessionOut: {
+            /** Id */
+            id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Last Seen At */
+            last_seen_at?: string | null;
+            /** User Agent */
+            user_agent?: string | null;
+            /** Client */
+            client?: string | null;
+            /**
+             * Current
+             * @description The session this request was made with.
+             */
+            current: boolean;
+        };
+        /** SignedInOut */
+        SignedInOut: {
+            /** @description Who is signed in; null for a visitor */
+            user: components["schemas"]["UserPublic"] | null;
+        };
+        /** SignedOutOut */
+        SignedOutOut: {
+            /**
+             * Signed Out
+             * @description How many other sessions ended.
+             */
+            signed_out: number;
         };
         /** SignupIn */
         SignupIn: {
@@ -2280,6 +2717,89 @@ export interface operations {
             };
         };
     };
+    "auth-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedInOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     "auth-me": {
         parameters: {
             query?: never;
@@ -2309,6 +2829,793 @@ export interface operations {
             };
             /** @description Not logged in, or the session has ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "auth-password_reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "auth-password_reset_confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirmIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The link has expired, or was used already */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "account-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionListOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "account-end_session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "account-sign_out_others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOutOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "account-change_password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOutOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The current password is not right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "account-change_email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChangeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailChangeOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The current password is not right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "account-confirm_email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkTokenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The link has expired, or was used already */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "account-delete_account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountDeleteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDeletedOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The current password is not right */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2774,6 +4081,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Not found */
             404: {
                 headers: {
@@ -2901,6 +4217,15 @@ export interface operations {
             };
             /** @description Not logged in, or the session has ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5415,7 +6740,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_AuditEntry_"];
+                    "application/json": components["schemas"]["Page_AuditEntryPublic_"];
                 };
             };
             /** @description The request's body could not be read (malformed JSON or form data) */
@@ -5574,6 +6899,91 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-send_password_reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminResetOut"];
                 };
             };
             /** @description The request's body could not be read (malformed JSON or form data) */

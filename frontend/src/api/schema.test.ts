@@ -28,6 +28,7 @@ describe("generated API types", () => {
       "/api/auth/signup",
       "/api/auth/logout",
       "/api/auth/me",
+      "/api/auth/session",
       "/api/admin/predictions",
       "/api/admin/predictions/{job_id}",
       "/api/admin/stats",

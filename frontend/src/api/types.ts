@@ -7,6 +7,8 @@ export type ModelCard = Schemas["ModelPublic"];
 /** The registry's model card: source, license, training data, limitations. */
 export type ModelAbout = Schemas["ModelCard"];
 export type Param = Schemas["Param"];
+/** A file a model writes, with what it holds in words. */
+export type Output = Schemas["Output"];
 export type Job = Schemas["JobPublic"];
 export type JobStatus = Schemas["JobStatus"];
 export type JobList = Schemas["JobListOut"];
@@ -15,10 +17,13 @@ export type InputFile = Schemas["InputPublic"];
 export type User = Schemas["UserPublic"];
 export type Role = Schemas["Role"];
 export type TokenOut = Schemas["TokenOut"];
+/** One signed-in session of the account (GET /api/account/sessions). */
+export type AccountSession = Schemas["SessionOut"];
 export type ContactIn = Schemas["ContactIn"];
 export type ContactOut = Schemas["ContactOut"];
 export type ContactMessage = Schemas["ContactMessage"];
-export type AuditEntry = Schemas["AuditEntry"];
+/** An audit entry with its target named (a file, a title, an e-mail). */
+export type AuditEntry = Schemas["AuditEntryPublic"];
 export type JobSort = Schemas["JobSort"];
 export type ResultKind = Schemas["ResultKind"];
 /** A machine that runs jobs (GET /api/admin/nodes): a worker node, or this server's own workers. */

@@ -5,6 +5,7 @@ import { useLogout, useMe } from "@/api/auth";
 import { queryKeys } from "@/api/keys";
 import { paths } from "@/config/paths";
 import { onUnauthorized } from "@/api/client";
+import { ThemeToggle } from "@/components/ThemeToggle";
 import "./Layout.css";
 
 export function Layout() {
@@ -48,6 +49,7 @@ export function Layout() {
             <img src="/favicon.svg" alt="" width={28} height={28} />
             <span>Model Gallery</span>
           </Link>
+          <ThemeToggle />
           <button
             type="button"
             className="menu-button"
@@ -88,6 +90,9 @@ export function Layout() {
                   <span className="muted small" title={user.email}>
                     {user.name || user.email}
                   </span>
+                  <NavLink to={paths.account.href()} className={link}>
+                    Account
+                  </NavLink>
                   <button
                     type="button"
                     className="link-button nav-link"

@@ -1,5 +1,5 @@
 import { lazy, Suspense, type ReactNode } from "react";
-import { createBrowserRouter, useRouteError } from "react-router";
+import { createBrowserRouter, Navigate, useRouteError } from "react-router";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Spinner";
@@ -9,6 +9,10 @@ import { JobPage } from "@/features/predictions/components/JobPage";
 import { HistoryPage } from "@/features/history/components/HistoryPage";
 import { ContactPage } from "@/features/contact/components/ContactPage";
 import { LoginPage, SignupPage } from "@/features/auth/components/AuthForms";
+import { ForgotPasswordPage, ResetPasswordPage } from "@/features/auth/components/PasswordReset";
+import { AccountPage } from "@/features/account/components/AccountPage";
+import { AccountDeletedPage } from "@/features/account/components/AccountDeletedPage";
+import { ConfirmEmailPage } from "@/features/account/components/ConfirmEmailPage";
 import { RequireAdmin, RequireUser } from "@/features/auth/components/Guards";
 import { Layout, NotFoundPage } from "./Layout";
 
@@ -53,6 +57,21 @@ export const routes = [
       { path: paths.contact.path, element: <ContactPage /> },
       { path: paths.login.path, element: <LoginPage /> },
       { path: paths.signup.path, element: <SignupPage /> },
+      { path: paths.forgotPassword.path, element: <ForgotPasswordPage /> },
+      { path: paths.resetPassword.path, element: <ResetPasswordPage /> },
+      {
+        path: paths.account.path,
+        element: (
+          <RequireUser>
+            <AccountPage />
+          </RequireUser>
+        ),
+      },
+      // where people look for it under other names
+      { path: "/settings", element: <Navigate to={paths.account.href()} replace /> },
+      { path: "/profile", element: <Navigate to={paths.account.href()} replace /> },
+      { path: paths.accountDeleted.path, element: <AccountDeletedPage /> },
+      { path: paths.confirmEmail.path, element: <ConfirmEmailPage /> },
       {
         path: paths.admin.root.path,
         element: (

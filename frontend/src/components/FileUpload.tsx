@@ -1,5 +1,6 @@
 import { useId, useRef, useState, type DragEvent } from "react";
 import { formatBytes } from "@/lib/format";
+import { FileName } from "./FileName";
 import "./FileUpload.css";
 
 interface Props {
@@ -58,6 +59,14 @@ export function FileUpload({ files, onChange, accept, multiple, hint, disabled, 
           multiple={multiple}
           disabled={disabled}
           aria-describedby={[hintId, describedBy].filter(Boolean).join(" ")}
+          onKeyDown={(event) => {
+            // Browsers open the picker on Space only; Enter is what a button takes too (and
+            // would otherwise submit the form with no file).
+            if (event.key === "Enter" && !disabled) {
+              event.preventDefault();
+              event.currentTarget.click();
+            }
+          }}
           onChange={(event) => {
             add(event.target.files);
             event.target.value = ""; // choosing the same file again still fires change
@@ -71,7 +80,9 @@ export function FileUpload({ files, onChange, accept, multiple, hint, disabled, 
         <ul className="file-list" aria-label="Chosen files">
           {files.map((file, index) => (
             <li key={`${file.name}-${file.size}-${index}`}>
-              <span className="file-name">{file.name}</span>
+              <span className="chosen-name">
+                <FileName name={file.name} />
+              </span>
               <span className="file-size">{formatBytes(file.size)}</span>
               <button
                 type="button"

@@ -35,6 +35,23 @@ describe("JobRow", () => {
     expect(screen.getAllByRole("cell").map((cell) => cell.dataset.label)).toEqual(["File", "Model", "Status", undefined]);
   });
 
+  it("shows a model that found nothing to work on as such, not as a success", () => {
+    const finding = "No skin layer found: the volume looks skull-stripped (a brain without scalp).";
+    const job = makeJob({ status: "succeeded", outcome: "nothing_found", inputs: [input], result: { skin_found: false, finding } });
+    table(<JobRow job={job} columns={["file", "status"]} actions={[]} />);
+    const status = screen.getByText("Nothing to segment");
+    expect(status).toHaveClass("badge-nothing-found");
+    expect(screen.queryByText("Succeeded")).not.toBeInTheDocument();
+    expect(status.parentElement).toHaveTextContent(finding);
+  });
+
+  it("names a long file so that it wraps after its separators, not mid-word", () => {
+    const job = makeJob({ status: "succeeded", inputs: [{ ...input, name: "patient_0042-t1_mprage.nii.gz" }] });
+    const { container } = table(<JobRow job={job} columns={["file", "user"]} actions={[]} />);
+    expect(container.querySelectorAll("td")[0].querySelectorAll("wbr")).toHaveLength(5);
+    expect(container.querySelector("td.break")).toHaveTextContent("anonymous");
+  });
+
   it("offers no download once the files have expired, and says so", () => {
     const job = makeJob({ status: "succeeded", inputs: [input], artifacts: [art("annotated.jpg", "annotated")], main_output: "annotated.jpg", files_expired_at: "2025-02-01T00:00:00Z" });
     table(<JobRow job={job} columns={["user", "status"]} actions={jobLinks(job, "Preview")} />);

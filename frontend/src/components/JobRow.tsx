@@ -2,10 +2,11 @@
 // administrators' table): file, model, date, status, duration, and the caller's actions.
 import { Fragment, type ReactNode } from "react";
 import { Link } from "react-router";
-import { downloadUrl, mainOutput } from "@/api/predictions";
+import { downloadUrl, jobOutcome, mainOutput, nothingFoundReason } from "@/api/predictions";
 import type { Job } from "@/api/types";
 import { paths } from "@/config/paths";
 import { formatDateTime, formatDuration } from "@/lib/format";
+import { FileName } from "./FileName";
 import { RowActions, type RowAction } from "./RowActions";
 import { StatusBadge } from "./StatusBadge";
 
@@ -55,8 +56,10 @@ export function JobRow({ job, columns, modelTitle, actions }: Props) {
       </td>
     ),
     file: () => (
-      <td data-label="File" className="break">
-        <Link to={paths.prediction.href(job.id)}>{file}</Link>
+      <td data-label="File">
+        <Link to={paths.prediction.href(job.id)}>
+          <FileName name={file} />
+        </Link>
       </td>
     ),
     model: () => (
@@ -68,7 +71,8 @@ export function JobRow({ job, columns, modelTitle, actions }: Props) {
     created: () => <td data-label="Date">{formatDateTime(job.timings.created)}</td>,
     status: () => (
       <td data-label="Status">
-        <StatusBadge status={job.status} />
+        <StatusBadge status={jobOutcome(job)} />
+        {nothingFoundReason(job) && <span className="visually-hidden">: {nothingFoundReason(job)}</span>}
         {job.error && <span className="visually-hidden">: {job.error}</span>}
         {expired && <span className="muted"> files expired</span>}
         {job.pinned && !expired && <span className="muted"> pinned</span>}

@@ -11,7 +11,14 @@ interface Common {
 
 export type RowAction =
   | (Common & { kind: "route"; to: string })
-  | (Common & { kind: "link"; href: string; download?: boolean; newTab?: boolean })
+  | (Common & {
+      kind: "link";
+      href: string;
+      download?: boolean;
+      newTab?: boolean;
+      /** a text link (default) or a small button: the row's main action */
+      look?: "link" | "button";
+    })
   | (Common & {
       kind: "button";
       onClick: () => void;
@@ -43,16 +50,18 @@ function ActionItem({ action, subject }: { action: RowAction; subject: string })
   switch (action.kind) {
     case "route":
       return <Link to={action.to}>{name}</Link>;
-    case "link":
+    case "link": {
+      const className = action.look === "button" ? "button small" : undefined;
       return action.newTab ? (
-        <a href={action.href} target="_blank" rel="noopener" download={action.download || undefined}>
+        <a className={className} href={action.href} target="_blank" rel="noopener" download={action.download || undefined}>
           {name}
         </a>
       ) : (
-        <a href={action.href} download={action.download || undefined}>
+        <a className={className} href={action.href} download={action.download || undefined}>
           {name}
         </a>
       );
+    }
     case "button": {
       const look = action.look === "button" ? "button small secondary" : "link-button";
       return (

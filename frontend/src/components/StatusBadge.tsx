@@ -1,10 +1,11 @@
-import type { JobStatus } from "@/api/types";
+import type { JobOutcome } from "@/api/predictions";
 import "./StatusBadge.css";
 
 const TEXT: Record<string, string> = {
   queued: "Queued",
   running: "Running",
   succeeded: "Succeeded",
+  "nothing-found": "Nothing to segment",
   failed: "Failed",
   cancelled: "Cancelled",
   loaded: "Ready",
@@ -14,6 +15,7 @@ const TEXT: Record<string, string> = {
   disabled: "Disabled",
 };
 
-export function StatusBadge({ status }: { status: JobStatus | string }) {
+/** A job's outcome (`jobOutcome`), a model's state or a message's delivery, in words. */
+export function StatusBadge({ status }: { status: JobOutcome | string }) {
   return <span className={`badge badge-${status}`}>{TEXT[status] ?? status}</span>;
 }

@@ -1,5 +1,5 @@
 import type { UploadProgress } from "@/api/upload";
-import { formatBytes } from "@/lib/format";
+import { formatBytes, formatPercent } from "@/lib/format";
 import { ProgressBar } from "./ProgressBar";
 import "./UploadStatus.css";
 
@@ -14,7 +14,7 @@ export function UploadStatus({ progress, onCancel }: Props) {
   const text = done
     ? "Uploaded; the server is checking the file…"
     : progress
-      ? `Uploading ${formatBytes(progress.loaded)} of ${formatBytes(progress.total)} (${Math.round((fraction ?? 0) * 100)}%)`
+      ? `Uploading ${formatBytes(progress.loaded)} of ${formatBytes(progress.total)} (${formatPercent(fraction ?? 0)})`
       : "Starting the upload…";
   return (
     <div className="upload-status">

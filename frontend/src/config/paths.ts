@@ -20,14 +20,29 @@ export const paths = {
     path: "/signup",
     href: (next?: string) => (next ? `/signup?next=${encodeURIComponent(next)}` : "/signup"),
   },
+  forgotPassword: { path: "/forgot-password", href: () => "/forgot-password" },
+  /** where a password-reset mail's link leads (?token=…); the backend names the same path */
+  resetPassword: { path: "/reset-password", href: () => "/reset-password" },
+  /** where the link confirming a new e-mail address leads (?token=…) */
+  confirmEmail: { path: "/confirm-email", href: () => "/confirm-email" },
+  account: { path: "/account", href: () => "/account" },
+  accountDeleted: { path: "/account/deleted", href: () => "/account/deleted" },
   admin: {
     root: { path: "/admin", href: () => "/admin" },
     predictions: { path: "/admin", href: () => "/admin" },
     stats: { path: "/admin/stats", href: () => "/admin/stats" },
     models: { path: "/admin/models", href: () => "/admin/models" },
-    catalog: { path: "/admin/catalog", href: () => "/admin/catalog" },
+    catalog: {
+      path: "/admin/catalog",
+      /** with a model's name: its entry, opened */
+      href: (model?: string) => (model ? `/admin/catalog?model=${encodeURIComponent(model)}` : "/admin/catalog"),
+    },
     messages: { path: "/admin/messages", href: () => "/admin/messages" },
-    users: { path: "/admin/users", href: () => "/admin/users" },
+    users: {
+      path: "/admin/users",
+      /** with an e-mail: the table filtered to that user */
+      href: (email?: string) => (email ? `/admin/users?email=${encodeURIComponent(email)}` : "/admin/users"),
+    },
     audit: { path: "/admin/audit", href: () => "/admin/audit" },
   },
 } as const;

@@ -17,6 +17,8 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     duration_ms: null,
     error: null,
     links: {},
+    anonymous: true,
+    yours: true,
     pinned: false,
     files_expired_at: null,
     files_purged: false,

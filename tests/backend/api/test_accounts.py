@@ -191,7 +191,7 @@ def test_logout_revokes_the_token_and_deletes_the_cookie(client: httpx.Client) -
 
     after = client.get("/api/auth/me", headers=_bearer(token))
     assert after.status_code == 401
-    assert after.json()["detail"] == "you have logged out; please log in again"
+    assert after.json()["detail"] == "this session has ended; please log in again"
     # Only that session ends; the same account's other session keeps working.
     assert client.get("/api/auth/me", headers=_bearer(other_session)).status_code == 200
 
@@ -209,17 +209,35 @@ def test_logout_revokes_the_token_and_deletes_the_cookie(client: httpx.Client) -
     assert client.post("/api/auth/logout", headers=_bearer("garbage")).status_code == 204
 
 
+def test_the_session_endpoint_answers_who_is_signed_in_without_a_401(
+    client: httpx.Client,
+) -> None:
+    """Pages ask it on every load: a visitor is `null`, never a 401 (which browsers log)."""
+    client.cookies.clear()
+    assert client.get("/api/auth/session").json() == {"user": None}
+    email = _email()
+    token = _signup(client, email).json()["access_token"]
+    assert client.get("/api/auth/session", headers=_bearer(token)).json()["user"]["email"] == email
+    client.post("/api/auth/logout", headers=_bearer(token))
+    ended = client.get("/api/auth/session", headers=_bearer(token))
+    assert ended.status_code == 200 and ended.json() == {"user": None}
+    client.cookies.clear()
+
+
 def test_expired_forged_and_garbled_tokens_are_refused(
     client: httpx.Client, server: BackendServer
 ) -> None:
-    user_id = _signup(client, _email()).json()["user"]["id"]
+    signed_up = _signup(client, _email()).json()
+    user_id = signed_up["user"]["id"]
     key = _server_key(server)
     now = datetime.now(UTC)
+    # A token works while its session (named by its jti) exists: these share the real one.
+    session = jwt.decode(signed_up["access_token"], key, algorithms=["HS256"])["jti"]
 
     def token(signing_key: str, **claims) -> str:
         payload = {
             "sub": user_id,
-            "jti": uuid.uuid4().hex,
+            "jti": session,
             "exp": now + timedelta(hours=1),
             "iat": now,
             **claims,
@@ -249,7 +267,9 @@ def test_expired_forged_and_garbled_tokens_are_refused(
     unsigned = jwt.encode(
         {"sub": user_id, "jti": "x", "exp": now + timedelta(hours=1)}, None, algorithm="none"
     )
-    for bad in (unsigned, "not-a-token", token(key, sub="no-such-user")):
+    # Signed with the key but for no session (a made-up jti), or for someone else.
+    no_session = token(key, jti=uuid.uuid4().hex)
+    for bad in (unsigned, "not-a-token", token(key, sub="no-such-user"), no_session):
         response = client.get("/api/auth/me", headers=_bearer(bad))
         assert response.status_code == 401, bad
         assert response.json()["detail"]
@@ -356,7 +376,7 @@ def test_require_login_refuses_anonymous_predictions(tmp_path: Path) -> None:
         assert http.get("/api/auth/me", headers=_bearer(token)).status_code == 200
         after = http.get("/api/auth/me", headers=_bearer(ended))
         assert after.status_code == 401
-        assert after.json()["detail"] == "you have logged out; please log in again"
+        assert after.json()["detail"] == "this session has ended; please log in again"
 
 
 SMTP_SECRET = "smtp-secret-do-not-print"

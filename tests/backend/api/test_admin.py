@@ -293,6 +293,12 @@ def test_admin_sees_and_deletes_anyones_prediction(
     assert entry["action"] == "prediction.delete"
     assert entry["actor_email"] == ADMIN_EMAIL
     assert entry["details"] == {"model": "toy", "file": "private.png"}
+    # named by the file its entry recorded; gone, so nothing to open
+    assert (entry["target_kind"], entry["target_name"], entry["target_exists"]) == (
+        "prediction",
+        "private.png",
+        False,
+    )
     assert all(e["action"].startswith("prediction.") for e in entries)
     assert job["id"] in [e["target"] for e in _audit(client, admin_headers, "prediction.delete")]
     assert job["id"] not in [e["target"] for e in _audit(client, admin_headers, "model.")]
@@ -405,6 +411,13 @@ def test_models_unload_load_and_reload(client: httpx.Client, admin_headers: dict
         ("model.load", "toy-queue"),
         ("model.reload", "toy"),
     } <= actions
+    named = next(e for e in entries if e["target"] == "toy")
+    assert named["target_kind"] == "model" and named["target_exists"]
+    assert named["target_name"] == _model(client, "toy")["title"]
+    everything = next(
+        e for e in _audit(client, admin_headers, "model.reload") if e["target"] == "*"
+    )
+    assert (everything["target_name"], everything["target_exists"]) == (None, False)
 
     for url in (
         "/api/admin/models/nope/unload",
@@ -533,6 +546,8 @@ def test_users_are_listed_promoted_and_disabled(
     assert patch(user["id"], {"role": "superuser"}).status_code == 422
     updates = {e["target"] for e in _audit(client, admin_headers, "user.update")}
     assert user["id"] in updates
+    named = next(e for e in _audit(client, admin_headers, "user.") if e["target"] == user["id"])
+    assert (named["target_kind"], named["target_name"]) == ("user", user["email"])
 
 
 # --- contact messages -------------------------------------------------------------------
@@ -566,6 +581,7 @@ def test_contact_messages_are_kept_and_can_be_retried(
     assert any(
         e["action"] == "message.retry"
         and e["target"] == message_id
+        and (e["target_kind"], e["target_name"]) == ("message", subject)
         and e["actor_email"] == ADMIN_EMAIL
         for e in entries
     )

@@ -28,3 +28,20 @@ def test_the_admin_answers_describe_their_fields() -> None:
         assert described, f"{name} describes none of its fields"
     assert schemas["JobPublic"]["properties"]["main_output"]["description"]
     assert schemas["ModelPublic"]["properties"]["extensions"]["description"]
+
+
+def test_a_job_that_found_nothing_to_work_on_says_so_in_its_outcome() -> None:
+    from modelgallery.api.schemas.jobs import JobPublic
+    from modelgallery.store.records import Job, JobStatus
+
+    def answer(status: JobStatus, result: dict[str, object] | None) -> str | None:
+        return JobPublic.of(Job(model="skin", status=status, result=result)).outcome
+
+    assert (
+        answer(JobStatus.succeeded, {"nothing_found": True, "finding": "skull"}) == "nothing_found"
+    )
+    # the skin model's results from before the flag: `skin_found: false` alone
+    assert answer(JobStatus.succeeded, {"skin_found": False}) == "nothing_found"
+    assert answer(JobStatus.succeeded, {"skin_found": True}) == "found"
+    assert answer(JobStatus.succeeded, None) == "found"
+    assert answer(JobStatus.failed, {"nothing_found": True}) is None

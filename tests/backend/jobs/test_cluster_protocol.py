@@ -1,6 +1,7 @@
 """Nodes of two releases side by side (a rolling upgrade): a heartbeat from a newer release
 is read, not dropped, and a node of another cluster protocol is listed but not counted as
-serving, since no job of this release's queues reaches it."""
+serving, since no job of this release's queues reaches it. What the API tells the nodes of a
+change: the generation, and for a reload the restart count of the group."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pydantic import SecretStr
 
 from modelgallery.core.settings import Settings
 from modelgallery.jobs.distributed.celery import CeleryExecutor
-from modelgallery.jobs.distributed.cluster import PROTOCOL, Beat, proc_key
+from modelgallery.jobs.distributed.cluster import GENERATION, PROTOCOL, RESTARTS, Beat, proc_key
 from modelgallery.vision.registry import load_registry
 from tests.support.redis_server import RedisTestServer
 from tests.support.server import TOY_REGISTRY
@@ -59,5 +60,36 @@ async def test_a_node_of_another_protocol_is_listed_but_serves_nothing() -> None
                 "old": PROTOCOL - 1,
                 "new": PROTOCOL,
             }
+        finally:
+            await executor.stop()
+
+
+async def test_a_change_is_announced_to_the_nodes_and_only_a_reload_restarts_them() -> None:
+    """Every change bumps the generation, which node processes adopt in place; an
+    administrator's reload of a model also counts a restart of its group's processes (which
+    nodes of an earlier release, restarting at every change, ignore)."""
+    with RedisTestServer() as redis:
+        settings = Settings(
+            executor="celery",
+            redis_url=SecretStr(redis.url),
+            mongodb_uri="mongodb://127.0.0.1:9/none",
+            secret_key=SecretStr("a key for this test only"),
+        )
+        registry = load_registry(TOY_REGISTRY, TOY_REGISTRY.parent)
+        executor = CeleryExecutor(settings, registry)
+        try:
+
+            async def announced() -> tuple[int, dict[str, str]]:
+                generation = int(await executor._redis.get(GENERATION) or 0)
+                return generation, await executor._redis.hgetall(RESTARTS)
+
+            await executor.reload(registry)  # a version made live, a model added or edited
+            assert await announced() == (1, {})
+            await executor.reload(registry, announce=False)  # another replica announced it
+            assert await announced() == (1, {})
+            await executor.reload(registry, ["toy-queue", "toy-batch"])  # one group: toyq
+            assert await announced() == (2, {"toyq": "1"})
+            await executor.set_loaded("toy", False)
+            assert await announced() == (3, {"toyq": "1"})
         finally:
             await executor.stop()

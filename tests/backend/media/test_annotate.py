@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from modelgallery.media.annotate import annotate, can_annotate, class_colour, draw_result
+from modelgallery.media.annotate import (
+    annotate,
+    can_annotate,
+    class_colour,
+    draw_result,
+    label_corner,
+)
 from modelgallery.media.images import decode_image
 
 cv2 = pytest.importorskip("cv2")
@@ -68,3 +74,25 @@ def test_an_uncertain_face_is_drawn_grey_without_gender_or_percentage() -> None:
     small = annotate(image, "faces", [{**uncertain, "uncertain": ["small_face"]}])
     (wide, _), _ = cv2.getTextSize("uncertain: small face", cv2.FONT_HERSHEY_SIMPLEX, 0.5, 2)
     assert tuple(small[row, 30 + wide + 6]) == grey
+
+
+def test_a_label_stays_inside_the_image_at_its_edges() -> None:
+    # above the box; inside it at the top; moved left at the right edge, up at the bottom
+    assert label_corner((50, 40), (30, 12), (200, 100)) == (50, 28)
+    assert label_corner((50, 5), (30, 12), (200, 100)) == (50, 5)
+    assert label_corner((190, 40), (30, 12), (200, 100)) == (170, 28)
+    assert label_corner((10, 95), (30, 12), (200, 100)) == (10, 83)
+    # wider than the image: from its left edge
+    assert label_corner((10, 40), (300, 12), (200, 100)) == (0, 28)
+
+
+def test_the_label_of_a_box_at_the_right_edge_is_drawn_whole() -> None:
+    image = np.zeros((100, 120, 3), np.uint8)
+    item = {**DETECTION, "box": [100, 40, 119, 80]}
+    drawn = annotate(image, "detections", [item])
+    (width, height), base = cv2.getTextSize("car 0.91", cv2.FONT_HERSHEY_SIMPLEX, 0.5, 2)
+    row = 40 - height - base - 4 + 1
+    colour = class_colour(2)
+    # the chip ends at the image's right edge and starts its full width before it
+    assert tuple(drawn[row, 119]) == colour
+    assert tuple(drawn[row, 120 - width - 6]) == colour

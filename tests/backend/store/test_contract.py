@@ -31,6 +31,7 @@ from modelgallery.store.records import (
     JobSort,
     JobStatus,
     Role,
+    Session,
     Timings,
     User,
 )
@@ -145,6 +146,26 @@ async def test_user_update(store: Store) -> None:
     with pytest.raises(DuplicateError):
         await store.users.update(dave.id, {"email": "ERIN@example.com"})
     assert await store.users.get(erin.id) == erin
+
+
+async def test_user_conditional_update_and_delete(store: Store) -> None:
+    frank = await store.users.create(user("frank@example.com"))
+
+    async def set_hash(new: str, was: str) -> User | None:
+        # A compare-and-set: only while the field still holds the value given.
+        changes, only_if = {"password_hash": new}, {"password_hash": was}
+        return await store.users.update(frank.id, changes, only_if=only_if)
+
+    assert await set_hash("b", was="x") is None
+    changed = await set_hash("b", was="hash")
+    assert changed is not None and changed.password_hash == "b"
+    assert await set_hash("c", was="hash") is None
+    with pytest.raises(ValueError):
+        await store.users.update(frank.id, {"name": "F"}, only_if={"no_such_field": "x"})
+    assert await store.users.delete(frank.id) is True
+    assert await store.users.delete(frank.id) is False
+    assert await store.users.get(frank.id) is None
+    assert await store.users.get_by_email("frank@example.com") is None
 
 
 async def test_user_list_and_count(store: Store) -> None:
@@ -695,24 +716,46 @@ async def test_audit_list(store: Store) -> None:
     assert_utc(entry)
 
 
-# --- revoked tokens ------------------------------------------------------------------------
+# --- sessions ------------------------------------------------------------------------------
 
 
-async def test_tokens(store: Store) -> None:
-    now = datetime.now(UTC)
-    assert await store.tokens.is_revoked("t1") is False
-    await store.tokens.revoke("t1", now + timedelta(hours=1))
-    assert await store.tokens.is_revoked("t1") is True
-    assert await store.tokens.is_revoked("t2") is False
+def session(session_id: str, user_id: str, *, at: float = 0, hours: float = 1) -> Session:
+    now = datetime.now(UTC).replace(microsecond=0)
+    return Session(
+        id=session_id,
+        user_id=user_id,
+        created_at=now + timedelta(minutes=at),
+        expires_at=now + timedelta(hours=hours),
+        user_agent="Firefox",
+        client="203.0.113.5",
+    )
 
-    await store.tokens.revoke("old", now - timedelta(seconds=1))  # already expired
-    assert await store.tokens.is_revoked("old") is False
 
-    # Revoking twice is fine; the later expiry wins.
-    await store.tokens.revoke("t1", now - timedelta(minutes=1))
-    assert await store.tokens.is_revoked("t1") is False
-    await store.tokens.revoke("t1", now + timedelta(hours=1))
-    assert await store.tokens.is_revoked("t1") is True
+async def test_sessions(store: Store) -> None:
+    first = await store.sessions.create(session("s1", "u1", at=0))
+    second = await store.sessions.create(session("s2", "u1", at=1))
+    await store.sessions.create(session("s3", "u2"))
+    await store.sessions.create(session("old", "u1", hours=-1))  # already expired
+    assert await store.sessions.get("s1") == first
+    assert_utc(first)
+    assert await store.sessions.get("old") is None
+    assert await store.sessions.get("missing") is None
+    assert ids(await store.sessions.of_user("u1")) == ["s2", "s1"]  # newest first
+
+    seen = datetime.now(UTC).replace(microsecond=0)
+    await store.sessions.touch("s2", seen)
+    touched = await store.sessions.get("s2")
+    assert touched == second.model_copy(update={"last_seen_at": seen})
+
+    assert await store.sessions.delete("s3", "u1") is False  # another user's
+    assert await store.sessions.delete("s1", "u1") is True
+    assert await store.sessions.delete("s1") is False
+    await store.sessions.create(session("s4", "u1"))
+    assert await store.sessions.delete_user("u1", keep="s4") == 1
+    assert ids(await store.sessions.of_user("u1")) == ["s4"]
+    assert await store.sessions.delete_user("u1") == 1
+    assert await store.sessions.of_user("u1") == []
+    assert ids(await store.sessions.of_user("u2")) == ["s3"]
 
 
 # --- the store itself ----------------------------------------------------------------------
@@ -737,7 +780,7 @@ async def test_reopening_keeps_data(make_store: Callable[[], Store]) -> None:
     await first.open()
     saved = await first.jobs.create(full_job())
     await first.users.create(user("keep@example.com"))
-    await first.tokens.revoke("jti", datetime.now(UTC) + timedelta(hours=1))
+    await first.sessions.create(session("jti", "u1"))
     await first.close()
 
     second = make_store()
@@ -745,7 +788,7 @@ async def test_reopening_keeps_data(make_store: Callable[[], Store]) -> None:
     try:
         assert await second.jobs.get(saved.id) == saved
         assert (await second.users.get_by_email("KEEP@example.com")) is not None
-        assert await second.tokens.is_revoked("jti") is True
+        assert await second.sessions.get("jti") is not None
         with pytest.raises(DuplicateError):
             await second.users.create(user("keep@example.com"))
     finally:
@@ -833,7 +876,7 @@ async def test_mongo_open_on_a_database_set_up_by_the_init_script(
                 assert {m.document["name"] for m in models} | {"_id_"} == set(info)
             users = await client[db_name]["users"].index_information()
             assert users["email_1"]["unique"] is True
-            tokens = await client[db_name]["revoked_tokens"].index_information()
+            tokens = await client[db_name]["sessions"].index_information()
             assert tokens["expires_at_1"]["expireAfterSeconds"] == 0
             await client[db_name]["users"].insert_one({"email": "a"})
             with pytest.raises(DuplicateKeyError):

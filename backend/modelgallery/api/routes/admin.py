@@ -7,12 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from ...store.records import AuditEntry, ContactMessage, JobQuery, JobSort, JobStatus, Page
-from ..deps import Admin, AdminUser, Status, require_admin
+from ...store.records import ContactMessage, JobQuery, JobSort, JobStatus, Page
+from ..deps import Accounts, Admin, AdminUser, Status, require_admin
 from ..errors import ApiError
 from ..query import Moment, Offset
 from ..schemas import (
     AdminModelsOut,
+    AdminResetOut,
+    AuditEntryPublic,
     JobListOut,
     JobPublic,
     MessageRetryOut,
@@ -28,6 +30,7 @@ from ..schemas import (
     WorkerOut,
     errors,
 )
+from ..sessions import LinkOrigin
 
 router = APIRouter(
     prefix="/api/admin",
@@ -193,14 +196,17 @@ async def retry_message(message_id: str, admin: Admin, actor: AdminUser) -> Mess
     return MessageRetryOut(id=message_id, status="retry scheduled")
 
 
-@router.get("/audit", response_model=Page[AuditEntry])
+@router.get("/audit", response_model=Page[AuditEntryPublic])
 async def audit(
     admin: Admin,
     action: str | None = None,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> Page[AuditEntry]:
-    return await admin.audit_log(action, offset, limit)
+) -> Page[AuditEntryPublic]:
+    """The audit log, newest first, each target named as a person knows it."""
+    page = await admin.audit_log(action, offset, limit)
+    entries = [AuditEntryPublic.of(e, await admin.audit_target(e)) for e in page.data]
+    return Page[AuditEntryPublic](data=entries, count=page.count)
 
 
 @router.get("/users", response_model=Page[UserPublic])
@@ -219,3 +225,22 @@ async def update_user(
 ) -> UserPublic:
     """Change a user's role or disable the account."""
     return UserPublic.of(await admin.update_user(actor, user_id, body.role, body.disabled))
+
+
+@router.post("/users/{user_id}/password-reset", response_model=AdminResetOut, responses=errors(507))
+async def send_password_reset(
+    user_id: str, accounts: Accounts, actor: AdminUser, origin: LinkOrigin
+) -> AdminResetOut:
+    """Mail the user a link to set a new password (it works once, for
+    PASSWORD_RESET_MINUTES). Without a mail server, or when the mail fails, the link is in
+    the answer, for the administrator to pass on. Audited."""
+    reset = await accounts.admin_password_reset(actor, user_id, origin)
+    if reset.mailed:
+        detail = "A link to set a new password was mailed to the user."
+    elif reset.error:
+        detail = f"The mail could not be sent ({reset.error}); pass this link on yourself."
+    else:
+        detail = "This server sends no mail: pass this link on to the user yourself."
+    return AdminResetOut(
+        mailed=reset.mailed, expires_at=reset.expires_at, link=reset.link, detail=detail
+    )

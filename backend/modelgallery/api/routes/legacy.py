@@ -28,7 +28,10 @@ async def legacy_predict(
     """Run the model behind `service` (skinseg, objectdetection, facegender) and wait for
     the result. `file_name` names the main output for the export route."""
     spec = predictions.legacy_model(service)
-    job = await submit_upload(request, intake, spec, user, predictions.settings.max_wait_s)
+    settings = predictions.settings
+    job, _ = await submit_upload(
+        request, response, intake, spec, user, settings.max_wait_s, settings.secure_cookies
+    )
     response.status_code = 200 if job.status.terminal else 202
     primary = main_output(job)
     return LegacyPredictionOut(

@@ -7,10 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
+from ...services import owners
 from ...services.intake import Intake, UploadRequest
 from ...store.records import Job, Role, User
 from ...vision.registry import ModelSpec
-from ..deps import CurrentUser, OptionalUser, Predictions, Uploads, client_address
+from ..deps import (
+    CurrentUser,
+    OptionalUser,
+    Owner,
+    Predictions,
+    Uploads,
+    client_address,
+    owner_token,
+)
 from ..downloads import send_file
 from ..middleware import add_server_timing
 from ..query import Offset
@@ -37,6 +46,7 @@ UPLOAD_BODY: dict[str, Any] = {
         },
     }
 }
+_OWNER_COOKIE_S = 365 * 24 * 3600
 Wait = Annotated[
     float,
     Query(ge=0, le=3600, description="Seconds to wait for the result before answering."),
@@ -44,18 +54,45 @@ Wait = Annotated[
 
 
 async def submit_upload(
-    request: Request, intake: Intake, spec: ModelSpec, user: User | None, wait_s: float
-) -> Job:
+    request: Request,
+    response: Response,
+    intake: Intake,
+    spec: ModelSpec,
+    user: User | None,
+    wait_s: float,
+    secure_cookies: bool,
+) -> tuple[Job, str | None]:
     """Stream the request's files into a new job of `spec`'s model, queue it and wait up
-    to `wait_s` for its end (every route that takes an upload goes through here)."""
+    to `wait_s` for its end (every route that takes an upload goes through here). With
+    the job, an anonymous visitor's owner token, handed to them in a cookie and a header."""
     declared = request.headers.get("content-length", "")
     size = int(declared) if declared.isdigit() else None
-    upload = UploadRequest(spec, user, client_address(request), size, wait_s)
-    return await intake.submit(upload, functools.partial(receive, request))
+    token = None
+    if user is None:
+        token = owner_token(request) or owners.new_token()
+    owner = owners.digest(token) if token else None
+    upload = UploadRequest(spec, user, client_address(request), size, wait_s, owner)
+    job = await intake.submit(upload, functools.partial(receive, request))
+    if token is not None:
+        response.set_cookie(
+            owners.OWNER_COOKIE,
+            token,
+            max_age=_OWNER_COOKIE_S,
+            httponly=True,
+            samesite="strict",
+            secure=secure_cookies,
+            path="/api",
+        )
+        response.headers[owners.OWNER_HEADER] = token
+    return job, token
 
 
-def public(job: Job, user: User | None) -> JobPublic:
-    return JobPublic.of(job, admin=user is not None and user.role == Role.admin)
+def public(job: Job, user: User | None, owner: str | None) -> JobPublic:
+    return JobPublic.of(
+        job,
+        admin=user is not None and user.role == Role.admin,
+        yours=owners.may_change(job, user, owner),
+    )
 
 
 @router.post(
@@ -80,11 +117,13 @@ async def create_prediction(
 ) -> JobPublic:
     """Upload a file to a model. Answers at once with the queued job, or with the result
     when it is ready within `wait` seconds."""
-    job = await submit_upload(request, intake, predictions.model(name), user, wait)
+    spec = predictions.model(name)
+    secure = predictions.settings.secure_cookies
+    job, owner = await submit_upload(request, response, intake, spec, user, wait, secure)
     add_server_timing(request, job.timings.stages)
     response.status_code = 200 if job.status.terminal else 202
     response.headers["Location"] = f"/api/predictions/{job.id}"
-    return public(job, user)
+    return public(job, user, owner)
 
 
 @router.get("/predictions", response_model=JobListOut)
@@ -98,7 +137,7 @@ async def my_predictions(
     """The signed-in user's own predictions, newest first (administrators: see
     /api/admin/predictions for everyone's)."""
     page = await predictions.mine(user, offset, limit)
-    return JobListOut(data=[public(j, user) for j in page.data], count=page.count)
+    return JobListOut(data=[public(j, user, None) for j in page.data], count=page.count)
 
 
 @router.delete("/predictions", response_model=DeletedOut, responses=errors(507))
@@ -109,8 +148,12 @@ async def delete_my_predictions(predictions: Predictions, user: CurrentUser) -> 
 
 
 @router.get("/predictions/{job_id}", response_model=JobPublic)
-async def get_prediction(job_id: str, predictions: Predictions, user: OptionalUser) -> JobPublic:
-    return public(await predictions.visible(job_id, user), user)
+async def get_prediction(
+    job_id: str, predictions: Predictions, user: OptionalUser, owner: Owner
+) -> JobPublic:
+    """A prediction: anyone with its link may view an anonymous visitor's; `yours` says
+    whether this caller may also cancel and delete it."""
+    return public(await predictions.visible(job_id, user), user, owner)
 
 
 async def _followable_job(job_id: str, predictions: Predictions, user: OptionalUser) -> Job:
@@ -123,24 +166,36 @@ async def _followable_job(job_id: str, predictions: Predictions, user: OptionalU
     responses=json_errors(401, 404, 422, 503),
 )
 async def prediction_events(
-    job: Annotated[Job, Depends(_followable_job)], predictions: Predictions, user: OptionalUser
+    job: Annotated[Job, Depends(_followable_job)],
+    predictions: Predictions,
+    user: OptionalUser,
+    owner: Owner,
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-sent events: the job's state now, then on every change until it ends. An
     unknown job is refused (404), and one whose changes cannot reach this server now (503),
     before the stream starts."""
     async for state in predictions.follow(job):
-        yield ServerSentEvent(event="job", data=public(state, user).model_dump(mode="json"))
+        yield ServerSentEvent(event="job", data=public(state, user, owner).model_dump(mode="json"))
 
 
-@router.post("/predictions/{job_id}/cancel", response_model=JobPublic, responses=errors(507))
-async def cancel_prediction(job_id: str, predictions: Predictions, user: OptionalUser) -> JobPublic:
-    return public(await predictions.cancel(job_id, user), user)
+@router.post(
+    "/predictions/{job_id}/cancel", response_model=JobPublic, responses=errors(403, 507)
+)
+async def cancel_prediction(
+    job_id: str, predictions: Predictions, user: OptionalUser, owner: Owner
+) -> JobPublic:
+    """Stop a queued or running prediction: its account's owner, an administrator, or for
+    an anonymous one the browser that made it (its owner token, cookie or header)."""
+    return public(await predictions.cancel(job_id, user, owner), user, owner)
 
 
-@router.delete("/predictions/{job_id}", status_code=204, responses=errors(507))
-async def delete_prediction(job_id: str, predictions: Predictions, user: OptionalUser) -> Response:
-    """Delete a prediction with its files (stopping it first if it is running)."""
-    await predictions.delete(job_id, user)
+@router.delete("/predictions/{job_id}", status_code=204, responses=errors(403, 507))
+async def delete_prediction(
+    job_id: str, predictions: Predictions, user: OptionalUser, owner: Owner
+) -> Response:
+    """Delete a prediction with its files (stopping it first if it is running); who may:
+    as for cancelling."""
+    await predictions.delete(job_id, user, owner)
     return Response(status_code=204)
 
 

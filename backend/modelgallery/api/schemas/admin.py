@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...core.disk import Space
 from ...jobs.lifecycle.executor import ModelStatus, WorkerInfo
-from ...services.admin import NodeView
-from ...store.records import ModelStorage
+from ...services.admin import AuditTarget, AuditTargetKind, NodeView
+from ...store.records import AuditEntry, ModelStorage
 from .models import ModelPublic
 
 # --- statistics (GET /api/admin/stats) -------------------------------------------------
@@ -208,4 +208,30 @@ class NodeOut(BaseModel):
                 )
                 for name, state in node.models.items()
             ],
+        )
+
+
+# --- the audit log (GET /api/admin/audit) ------------------------------------------------
+
+
+class AuditEntryPublic(AuditEntry):
+    """An audit entry with its target named as a person knows it."""
+
+    target_kind: AuditTargetKind | None = Field(
+        description="What the target is: a prediction (a job's id), a model (its name), a "
+        "user (an account's id) or a contact message; null for actions without one"
+    )
+    target_name: str | None = Field(
+        description="The target's name: a prediction's file, a model's title, a user's "
+        "e-mail, a message's subject; null when unknown (e.g. a deleted account)"
+    )
+    target_exists: bool = Field(description="Whether the target is still there to open")
+
+    @classmethod
+    def of(cls, entry: AuditEntry, target: AuditTarget) -> AuditEntryPublic:
+        return cls(
+            **entry.model_dump(),
+            target_kind=target.kind,
+            target_name=target.name,
+            target_exists=target.exists,
         )

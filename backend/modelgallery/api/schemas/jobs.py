@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from pydantic import BaseModel, Field
 
-from ...services.predictions import main_output
+from ...services.predictions import Outcome, main_output, outcome
 from ...store.records import Artifact, Job, JobStatus, Timings
 from ...vision.model import ResultKind
 
@@ -42,11 +42,26 @@ class JobPublic(BaseModel):
         "Clients offer it as the job's download"
     )
     result_kind: ResultKind
+    outcome: Outcome | None = Field(
+        None,
+        description="For a job that succeeded: `nothing_found` when the model found nothing in "
+        "the file to work on (`result.finding` says why, e.g. a skull-stripped volume for "
+        "the skin model), else `found`; null otherwise. Clients show `nothing_found` as such, "
+        "not as a success",
+    )
     result: dict[str, Any] | None
     timings: Timings
     duration_ms: float | None
     error: str | None
     links: dict[str, str]
+    anonymous: bool = Field(
+        False, description="Made by a visitor without an account: its link lets anyone view it"
+    )
+    yours: bool = Field(
+        False,
+        description="Whether the caller may cancel and delete it: their account's, theirs as "
+        "the browser that made it (its owner token), or they are an administrator",
+    )
     # shown to administrators only
     user_email: str | None = None
     worker: str | None = None
@@ -56,7 +71,7 @@ class JobPublic(BaseModel):
     files_purged: bool = False  # deleted by an administrator rather than by the retention sweep
 
     @classmethod
-    def of(cls, job: Job, admin: bool = False) -> JobPublic:
+    def of(cls, job: Job, admin: bool = False, yours: bool | None = None) -> JobPublic:
         base = f"/api/predictions/{job.id}"
         return cls(
             id=job.id,
@@ -82,11 +97,14 @@ class JobPublic(BaseModel):
             ],
             main_output=main_output(job),
             result_kind=cast(ResultKind, job.result_kind or "generic"),
+            outcome=outcome(job),
             result=job.result,
             timings=job.timings,
             duration_ms=job.timings.total_ms,
             error=job.error,
             links={"self": base, "events": f"{base}/events"},
+            anonymous=job.user_id is None,
+            yours=admin if yours is None else yours,
             user_email=job.user_email if admin else None,
             worker=job.worker if admin else None,
             attempts=job.attempts if admin else None,

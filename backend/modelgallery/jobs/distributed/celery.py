@@ -19,6 +19,7 @@ from ..lifecycle.executor import JobListener, JobRun, QueueFullError
 from .cluster import (
     CANCEL_TTL_S,
     GENERATION,
+    RESTARTS,
     UNLOADED,
     cancel_key,
     celery_task_id,
@@ -177,8 +178,13 @@ class CeleryExecutor(ClusterView):
     async def reload(
         self, registry: Registry, models: list[str] | None = None, *, announce: bool = True
     ) -> None:
-        """Each node's processes read the registry of live versions from the store again,
-        restarting one by one after their current job, when the generation changes."""
+        """Each node process adopts the change in place between two jobs (`node_models.py`)
+        when the generation changes: it reads the live versions from the store again and
+        loads only what changed. `models` (an administrator's reload of them) restarts the
+        processes of their groups instead, when idle."""
         self._registry = registry
         if announce:
+            groups = {registry.models[m].group for m in models or [] if m in registry.models}
+            for group in sorted(groups):
+                await self._redis.hincrby(RESTARTS, group, 1)
             await self._redis.incr(GENERATION)

@@ -1,6 +1,7 @@
 """What API replicas and worker nodes share in Redis, besides Celery's own queues: each
 worker process's heartbeat (a key that expires), cancel requests, and the models an
-administrator unloaded with the generation that tells nodes to reload.
+administrator unloaded, the generation that tells nodes to look at their models again, and
+the groups whose processes an administrator's reload restarts.
 
 A heartbeat is per worker process (`<node>/<group>-<n> (pid <pid>)`, the name a running
 job's record carries): the admin page groups them by node, and a running job whose
@@ -17,7 +18,8 @@ from ..lifecycle.executor import ModelState
 
 PROC_PREFIX = "mg:proc:"
 UNLOADED = "mg:unloaded"  # a set of model names
-GENERATION = "mg:generation"  # a counter: a change makes every node's processes reload
+GENERATION = "mg:generation"  # a counter: a change, which every node's processes adopt
+RESTARTS = "mg:restarts"  # a hash, group: count; a change restarts the group's processes
 CANCEL_PREFIX = "mg:cancel:"
 CANCEL_TTL_S = 24 * 3600
 MISSED_BEATS = 3  # a process is gone after this many heartbeats without one
@@ -63,7 +65,8 @@ class Beat:
     job_id: str | None = None
     task_id: str | None = None  # the Celery id of the job it runs (to kill it)
     jobs_done: int = 0
-    generation: int = 0
+    generation: int = 0  # the last one it adopted
+    versions: dict[str, int | None] = field(default_factory=dict)  # the live ones it serves
     version: str = "unknown"  # the node's release
     protocol: int = 1  # a beat without one is from a node of protocol 1
 

@@ -5,13 +5,15 @@ process), taking from Redis the queues of the group's models that it can run (on
 per model: a model whose weights are missing here is left to the other nodes). Each pool
 process (`node_process.py`) loads the group's models once at start, announces itself with
 a heartbeat (`cluster.py`), and runs one job at a time, recording it exactly as the API's
-recorder does on one machine.
+recorder does on one machine, on the version the job was submitted to.
 
 Cancelling: the process stops at the job's next progress report once the cancel key is
 set; the API kills it (Celery's revoke) if it does not. Its time limit: the same check
 at each progress report, and Celery's hard limit kills and replaces a process stuck
-past it. Admin load, unload and reload change the generation in Redis: each process
-exits when idle and Celery starts a fresh one, which loads what is wanted now."""
+past it. A change to the models (a version made live, a model added, edited, loaded or
+unloaded) changes the generation in Redis: each process adopts it in place after its job at
+hand, loading only what changed (`node_models.py`). An administrator's reload of a model
+restarts its group's processes when idle; Celery starts fresh ones, which load it again."""
 
 from __future__ import annotations
 
@@ -25,19 +27,46 @@ import time
 from typing import Any
 
 from celery import signals
+from celery.worker.control import control_command
 
 from ...catalog.registry import read_registry
 from ...core.settings import Settings
 from ...vision.registry import Registry
 from .celery import RUN_TASK, celery_app
 from .cluster import model_queue
-from .node_process import NodeProcess, missing_reason
+from .node_models import missing_reason
+from .node_process import NodeProcess
 
 log = logging.getLogger(__name__)
 
 
+CONSUME = "modelgallery_consume"  # the remote control command below
+
+
 class NodeSelectionError(ValueError):
     pass
+
+
+@control_command(  # type: ignore[untyped-decorator]
+    name=CONSUME, args=[("queue", str), ("wanted", bool)], signature="<queue> <wanted>"
+)
+def _consume(state: Any, queue: str, wanted: bool, **_: Any) -> dict[str, str]:
+    """Celery's `add_consumer` and `cancel_consumer` in one, run by the node's worker. A
+    queue consumed again after a cancel (a model unloaded, then loaded) must stay among
+    those a reconnection to Redis consumes from: Celery's `add_consumer` leaves it out of
+    that selection (the queue is known, so it is not selected again)."""
+    consumer = state.consumer
+
+    def add() -> None:
+        consumer.add_task_queue(queue)
+        queues = consumer.app.amqp.queues
+        queues.select_add(queues[queue])
+
+    if wanted:
+        consumer.call_soon(add)
+    else:
+        consumer.call_soon(consumer.cancel_task_queue, queue)
+    return {"ok": f"{'consuming' if wanted else 'not consuming'} {queue}"}
 
 
 def hosted(registry: Registry, groups: list[str], models: list[str]) -> dict[str, list[str]]:
@@ -120,9 +149,9 @@ def _run_group(settings: Settings, group: str, names: list[str], whole: bool) ->
         """What a process could load decides what the node takes (a model that failed to
         load, or whose weights were fetched since the node started)."""
         queue = model_queue(group, model)
-        control = app.control.add_consumer if wanted else app.control.cancel_consumer
+        arguments = {"queue": queue, "wanted": wanted}
         try:
-            control(queue, destination=[hostname])
+            app.control.broadcast(CONSUME, arguments=arguments, destination=[hostname])
         except Exception as exc:  # Redis away: the next process start tries again
             log.warning("could not %s %s: %s", "consume" if wanted else "leave", queue, exc)
 

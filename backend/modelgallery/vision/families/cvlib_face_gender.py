@@ -85,7 +85,8 @@ class FaceGenderModel(ImagePipeline[FaceSettings]):
             default=0.5,
             min=0.05,
             max=1.0,
-            description="faces detected with less confidence are left out",
+            label="Minimum face confidence",
+            description="Faces the detector is less sure of than this are left out.",
         ),
         # 0.35, measured on the samples' ten faces with mini-XCEPTION (trained on IMDB-WIKI
         # crops, which keep hair and some background): margins 0.25 to 0.4 give the most
@@ -95,8 +96,9 @@ class FaceGenderModel(ImagePipeline[FaceSettings]):
             default=0.35,
             min=0.0,
             max=1.0,
-            description="context added around each face before its gender is classified, "
-            "as a fraction of the face box on every side",
+            label="Context around each face",
+            description="How much of the picture around each face the gender classifier "
+            "also sees, as a fraction of the face box on every side.",
         ),
         # 0.85, calibrated on the samples' ten faces (nine men, one woman, labelled by eye)
         # with mini-XCEPTION and the three detectors (docs/models.md): over crop margins 0
@@ -107,8 +109,9 @@ class FaceGenderModel(ImagePipeline[FaceSettings]):
             default=0.85,
             min=0.5,
             max=1.0,
-            description="below this probability the gender is labelled 'uncertain' "
-            "instead of a guess (0.5: always a guess)",
+            label="Minimum gender certainty",
+            description="Below this probability the gender is shown as 'uncertain' "
+            "instead of a guess (0.5: always a guess).",
         ),
     }
     csv_columns: ClassVar[tuple[str, ...]] = ("faces", "women", "men", "uncertain")

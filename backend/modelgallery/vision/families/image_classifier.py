@@ -60,22 +60,29 @@ class Ranking(list[Item]):
 class ImageClassifier(ImagePipeline[ClassifySettings]):
     params: ClassVar[dict[str, Param]] = {
         "top_k": Param(
-            type="int", default=5, min=1, max=20, description="how many classes to list"
+            type="int",
+            default=5,
+            min=1,
+            max=20,
+            label="Labels to list",
+            description="How many of the likeliest labels to list.",
         ),
         "min_probability": Param(
             type="float",
             default=0.5,
             min=0.0,
             max=1.0,
-            description="below this probability the answer is 'uncertain' instead of a "
-            "guess (one label per image)",
+            label="Minimum probability",
+            description="One label per image: below this probability the answer is "
+            "'uncertain' instead of a guess.",
         ),
         "threshold": Param(
             type="float",
             default=0.5,
             min=0.01,
             max=0.99,
-            description="several labels per image: a class is found from this probability",
+            label="Label threshold",
+            description="Several labels per image: a label applies from this probability.",
         ),
     }
     result_kinds: ClassVar[dict[str, ResultKind]] = {

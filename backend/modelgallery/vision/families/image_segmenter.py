@@ -76,15 +76,37 @@ class ImageSegmenter(ImagePipeline[SegmentSettings]):
             default=0.0,
             min=0.0,
             max=0.99,
-            description="pixels whose best class is less likely than this are background "
-            "(0: every pixel gets its best class)",
+            label="Minimum probability",
+            description="Pixels whose likeliest class is less likely than this count as "
+            "background (0: every pixel gets its likeliest class).",
         ),
     }
     outputs: ClassVar[tuple[Output, ...]] = (
-        Output(name="mask.png", media_type="image/png", role="mask"),
-        Output(name="annotated.jpg", media_type="image/jpeg", role="annotated"),
-        Output(name="result.json", media_type="application/json", role="data"),
-        Output(name="{NNN}-{file}-mask.png", media_type="image/png", role="mask", when="zip"),
+        Output(
+            name="mask.png",
+            media_type="image/png",
+            role="mask",
+            description="The class of every pixel, as an image of class numbers (PNG)",
+        ),
+        Output(
+            name="annotated.jpg",
+            media_type="image/jpeg",
+            role="annotated",
+            description="Your image with the classes coloured over it",
+        ),
+        Output(
+            name="result.json",
+            media_type="application/json",
+            role="data",
+            description="The classes found and the share of the image each covers (JSON)",
+        ),
+        Output(
+            name="{NNN}-{file}-mask.png",
+            media_type="image/png",
+            role="mask",
+            when="zip",
+            description="The mask of each image, numbered in upload order (PNG)",
+        ),
         *(o for o in ImagePipeline.outputs if o.when == "zip"),
     )
     result_kinds: ClassVar[dict[str, ResultKind]] = {

@@ -64,7 +64,12 @@ class SkinSegmenter(VolumePipeline):
             progress(1.0, "no skin layer found")
             return Segmentation(
                 None,
-                {"skin_found": False, "finding": survey.finding, "checks": survey.measures},
+                {
+                    "skin_found": False,
+                    "nothing_found": True,  # the outcome clients show (`predictions.outcome`)
+                    "finding": survey.finding,
+                    "checks": survey.measures,
+                },
             )
         mask = self.segment_skin(volume, survey, params, lambda f, m: progress(0.45 + 0.45 * f, m))
         progress(0.92, "measuring the mask")
@@ -110,21 +115,26 @@ class ClassicalSkinSegmenter(SkinSegmenter):
             default=3.0,
             min=1.0,
             max=10.0,
-            description="thickness of the skin layer measured inward from the head's surface",
+            label="Skin thickness (mm)",
+            description="How deep the skin layer reaches, measured inward from the head's surface.",
         ),
         "threshold_fraction": Param(
             type="float",
             default=0.1,
             min=0.02,
             max=0.5,
-            description="head/air threshold as a fraction of the robust intensity range",
+            label="Head and air threshold",
+            description="Where the head starts and the air around it ends, as a fraction "
+            "of the volume's intensity range.",
         ),
         "closing_mm": Param(
             type="float",
             default=4.0,
             min=0.0,
             max=15.0,
-            description="radius of the closing that bridges gaps in the head's surface",
+            label="Gap bridging (mm)",
+            description="Radius of the morphological closing that bridges gaps in the head's "
+            "surface.",
         ),
     }
 

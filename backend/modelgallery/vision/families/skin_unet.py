@@ -54,7 +54,9 @@ class UnetSkinSegmenter(SkinSegmenter):
             default=0.5,
             min=0.05,
             max=0.95,
-            description="probability above which a voxel is skin",
+            label="Skin probability threshold",
+            description="Voxels the network finds skin with at least this probability are "
+            "in the mask.",
         ),
     }
 

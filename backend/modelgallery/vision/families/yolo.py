@@ -51,23 +51,33 @@ if TYPE_CHECKING:
 class YoloDetector(VideoPipeline[BoxFilter]):
     params: ClassVar[dict[str, Param]] = {
         "conf": Param(
-            type="float", default=0.25, min=0.01, max=0.99, description="minimum confidence"
+            type="float",
+            default=0.25,
+            min=0.01,
+            max=0.99,
+            label="Minimum confidence",
+            description="Boxes the model is less sure of than this are left out.",
         ),
         "iou": Param(
             type="float",
             default=0.45,
             min=0.1,
             max=0.95,
-            description="overlap (IoU) above which the weaker of two boxes is dropped",
+            label="Box overlap allowed",
+            description="When two boxes overlap more than this (intersection over union), "
+            "only the more confident one is kept.",
         ),
         "classes": Param(
-            type="list", description="class names to keep, e.g. person,car (default: all)"
+            type="list",
+            label="Only these classes",
+            description="Class names to keep, e.g. person,car; empty: every class.",
         ),
         "track": Param(
             type="bool",
             default=True,
-            description="videos: follow objects across frames and count each once "
-            "(ignored for images)",
+            label="Follow objects in videos",
+            description="Videos: follow each object across frames and count it once "
+            "(images ignore this).",
         ),
     }
     result_kinds: ClassVar[dict[str, ResultKind]] = {

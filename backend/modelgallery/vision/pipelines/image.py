@@ -48,12 +48,46 @@ class ImagePipeline(Model, Generic[S]):
     kinds: ClassVar[tuple[str, ...]] = ("image", "zip")
     result_kinds: ClassVar[dict[str, ResultKind]] = {"image": "generic", "zip": "batch"}
     outputs: ClassVar[tuple[Output, ...]] = (
-        Output(name="annotated.jpg", media_type="image/jpeg", role="annotated"),
-        Output(name="result.json", media_type="application/json", role="data"),
-        Output(name="{NNN}-{file}.jpg", media_type="image/jpeg", role="annotated", when="zip"),
-        Output(name="results.json", media_type="application/json", role="data", when="zip"),
-        Output(name="summary.csv", media_type="text/csv", role="data", when="zip"),
-        Output(name="results.zip", media_type="application/zip", role="archive", when="zip"),
+        Output(
+            name="annotated.jpg",
+            media_type="image/jpeg",
+            role="annotated",
+            description="Your image with the results drawn on it",
+        ),
+        Output(
+            name="result.json",
+            media_type="application/json",
+            role="data",
+            description="Everything found, as data (JSON)",
+        ),
+        Output(
+            name="{NNN}-{file}.jpg",
+            media_type="image/jpeg",
+            role="annotated",
+            when="zip",
+            description="Each image with its results drawn on it, numbered in upload order",
+        ),
+        Output(
+            name="results.json",
+            media_type="application/json",
+            role="data",
+            when="zip",
+            description="Everything found in every image, as data (JSON)",
+        ),
+        Output(
+            name="summary.csv",
+            media_type="text/csv",
+            role="data",
+            when="zip",
+            description="A table with one row per image, for spreadsheets (CSV)",
+        ),
+        Output(
+            name="results.zip",
+            media_type="application/zip",
+            role="archive",
+            when="zip",
+            description="All of these files in one ZIP archive",
+        ),
     )
     csv_columns: ClassVar[tuple[str, ...]] = ("items",)
     # True when `draw` is `media.annotate` for this family's image result kind: then one

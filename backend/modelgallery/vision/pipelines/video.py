@@ -42,11 +42,27 @@ class VideoPipeline(ImagePipeline[S]):
     }
     outputs: ClassVar[tuple[Output, ...]] = (
         *ImagePipeline.outputs,
-        Output(name="annotated.webm", media_type="video/webm", role="annotated", when="video"),
         Output(
-            name="detections.jsonl", media_type="application/x-ndjson", role="data", when="video"
+            name="annotated.webm",
+            media_type="video/webm",
+            role="annotated",
+            when="video",
+            description="Your video with the boxes drawn on every frame (WebM)",
         ),
-        Output(name="summary.json", media_type="application/json", role="data", when="video"),
+        Output(
+            name="detections.jsonl",
+            media_type="application/x-ndjson",
+            role="data",
+            when="video",
+            description="The boxes of every frame, one line of JSON per frame",
+        ),
+        Output(
+            name="summary.json",
+            media_type="application/json",
+            role="data",
+            when="video",
+            description="Counts per class and the objects over time, as data (JSON)",
+        ),
     )
 
     def label_of(self, item: Item) -> str | None:

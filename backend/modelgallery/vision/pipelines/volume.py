@@ -37,9 +37,24 @@ AXIS_NAMES = {
 def volume_outputs(label: str) -> tuple[Output, ...]:
     """The three files of a volume pipeline, named after what the mask shows."""
     return (
-        Output(name=f"{label}_mask.nii.gz", media_type="application/gzip", role="mask"),
-        Output(name=f"{label}_preview.jpg", media_type="image/jpeg", role="preview"),
-        Output(name=f"{label}_stats.json", media_type="application/json", role="data"),
+        Output(
+            name=f"{label}_mask.nii.gz",
+            media_type="application/gzip",
+            role="mask",
+            description=f"The {label} mask, a volume aligned with yours (NIfTI)",
+        ),
+        Output(
+            name=f"{label}_preview.jpg",
+            media_type="image/jpeg",
+            role="preview",
+            description="A picture of three slices through the volume with the mask in red",
+        ),
+        Output(
+            name=f"{label}_stats.json",
+            media_type="application/json",
+            role="data",
+            description="The mask's volume, its quality measures and any warnings (JSON)",
+        ),
     )
 
 

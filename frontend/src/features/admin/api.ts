@@ -82,6 +82,13 @@ export function useAdminModels() {
   });
 }
 
+/** A model's title by its name, for the administrators' tables (every model of the registry,
+ * disabled ones too; the name only for a model no longer there). Shares the models' query. */
+export function useModelTitles(): (name: string) => string {
+  const models = useQuery({ queryKey: adminKeys.models, queryFn: () => unwrap(api.GET("/api/admin/models")) });
+  return (name: string) => models.data?.models.find((m) => m.name === name)?.title ?? name;
+}
+
 /** The machines that run jobs, each model's state there; refreshed like the models. */
 export function useAdminNodes() {
   return useQuery({
@@ -149,6 +156,15 @@ export function useAdminUsers(offset: number, limit: number) {
     queryKey: adminKeys.usersPage(offset),
     queryFn: () => unwrap(api.GET("/api/admin/users", { params: { query: { offset, limit } } })),
     placeholderData: keepPreviousData,
+  });
+}
+
+/** Mail a user a link to set a new password; without a mail server the answer holds the
+ * link, for the administrator to pass on (it works once). */
+export function useSendResetLink() {
+  return useMutation({
+    mutationFn: (id: string) =>
+      unwrap(api.POST("/api/admin/users/{user_id}/password-reset", { params: { path: { user_id: id } } })),
   });
 }
 

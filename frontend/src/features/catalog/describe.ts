@@ -1,6 +1,7 @@
 // What a version's record says, in words: its state, the runtime chosen and why, what the
 // validation measured and what the example's prediction found. The validation record is an
 // open object in the API (`VersionOut.validation`), so every field is checked before use.
+import { countOf, formatPercent, formatQuantity } from "@/lib/format";
 import type { ManagedModel, ModelVersion, VersionState } from "./types";
 
 export const STATE_TEXT: Record<VersionState, string> = {
@@ -116,13 +117,13 @@ export function runtimeReason(runtime: RuntimeFacts | null): string {
 }
 
 export function candidateText(candidate: Candidate): string {
-  if (candidate.ms !== null) return `${candidate.name}: ${candidate.ms.toFixed(1)} ms per image`;
+  if (candidate.ms !== null) return `${candidate.name}: ${formatQuantity(candidate.ms, "ms", 1)} per image`;
   return `${candidate.name}: does not work (${candidate.error ?? "no reason given"})`;
 }
 
 function percent(value: unknown): string {
   const n = num(value);
-  return n === null ? "" : ` (${Math.round(n * 100)}%)`;
+  return n === null ? "" : ` (${formatPercent(n)})`;
 }
 
 /** What the example's prediction found, in one sentence. */
@@ -156,7 +157,7 @@ export function exampleText(example: Json | null): string | null {
     return `Classes${on}: ${parts.join(", ")}.`;
   }
   const count = num(example.count);
-  if (count !== null) return `${count} ${count === 1 ? "result" : "results"}${on}.`;
+  if (count !== null) return `${countOf(count, "result")}${on}.`;
   return `The example ran${on}.`;
 }
 
@@ -165,5 +166,5 @@ export function classesText(classes: string[] | null, shown = 5): string | null 
   if (!classes || classes.length === 0) return null;
   const head = classes.slice(0, shown).join(", ");
   const rest = classes.length - shown;
-  return rest > 0 ? `${classes.length} classes: ${head} and ${rest} more` : `${classes.length} ${classes.length === 1 ? "class" : "classes"}: ${head}`;
+  return rest > 0 ? `${classes.length} classes: ${head} and ${rest} more` : `${countOf(classes.length, "class", "classes")}: ${head}`;
 }

@@ -92,11 +92,11 @@ describe("file count", () => {
 });
 
 describe("parameters", () => {
-  const conf: Param = { type: "float", default: 0.25, min: 0.05, max: 0.95, description: "" };
-  const steps: Param = { type: "int", default: 4, min: 1, max: 100, description: "" };
-  const behaviour: Param = { type: "str", default: "ok", choices: ["ok", "fail"], description: "" };
-  const classes: Param = { type: "list", default: null, choices: ["person", "car"], description: "" };
-  const flag: Param = { type: "bool", default: false, description: "" };
+  const conf: Param = { type: "float", default: 0.25, min: 0.05, max: 0.95, label: "", description: "" };
+  const steps: Param = { type: "int", default: 4, min: 1, max: 100, label: "", description: "" };
+  const behaviour: Param = { type: "str", default: "ok", choices: ["ok", "fail"], label: "", description: "" };
+  const classes: Param = { type: "list", default: null, choices: ["person", "car"], label: "", description: "" };
+  const flag: Param = { type: "bool", default: false, label: "", description: "" };
 
   it("accepts values within bounds and an empty value (the default)", () => {
     expect(validateParam(conf, "0.5")).toBeNull();

@@ -1,7 +1,7 @@
 // Checks made in the browser before an upload: the server checks again (and sniffs the bytes),
 // but a person learns at once that a file is too large or of the wrong type.
 import type { ModelCard, Param } from "@/api/types";
-import { formatMegabytes } from "@/api/errors";
+import { formatMegabytes } from "@/lib/format";
 
 const KIND_OF_TYPE = (mediaType: string): string | null => {
   if (mediaType.startsWith("image/")) return "image";

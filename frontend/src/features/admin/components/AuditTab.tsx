@@ -1,5 +1,8 @@
 import { useId, useState } from "react";
+import { Link } from "react-router";
 import { useAdminAudit } from "../api";
+import type { AuditEntry } from "@/api/types";
+import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Pagination } from "@/components/Pagination";
 import { Loading } from "@/components/Spinner";
@@ -61,7 +64,9 @@ export function AuditTab() {
                     <td data-label="When">{formatDateTime(entry.at)}</td>
                     <td data-label="Who" className="break">{entry.actor_email ?? "system"}</td>
                     <td data-label="Action" className="mono">{entry.action}</td>
-                    <td data-label="Target" className="mono break">{entry.target ?? "–"}</td>
+                    <td data-label="Target" className="break">
+                      <AuditTarget entry={entry} />
+                    </td>
                     <td data-label="Details" className="mono small break">
                       {entry.details && Object.keys(entry.details).length
                         ? Object.entries(entry.details)
@@ -79,4 +84,29 @@ export function AuditTab() {
       )}
     </section>
   );
+}
+
+/** An entry's target by its name, as a link to it while it exists: a prediction's page, a
+ * model's entry in "Manage models", the users table filtered to the user, the messages. */
+export function targetLink(entry: Pick<AuditEntry, "target" | "target_kind" | "target_name" | "target_exists">): { text: string; to: string | null } {
+  const { target, target_name: name, target_exists: exists } = entry;
+  if (!target) return { text: "–", to: null };
+  switch (entry.target_kind) {
+    case "prediction":
+      return { text: `${name ?? "a prediction"}${exists ? "" : " (deleted)"}`, to: exists ? paths.prediction.href(target) : null };
+    case "model":
+      if (target === "*") return { text: "every model", to: null };
+      return { text: `${name ?? target}${exists ? "" : " (deleted)"}`, to: exists ? paths.admin.catalog.href(target) : null };
+    case "user":
+      return name && exists ? { text: name, to: paths.admin.users.href(name) } : { text: name ?? "a deleted account", to: null };
+    case "message":
+      return { text: name ? `“${name}”` : "a deleted message", to: exists ? paths.admin.messages.href() : null };
+    default:
+      return { text: target, to: null };
+  }
+}
+
+function AuditTarget({ entry }: { entry: AuditEntry }) {
+  const { text, to } = targetLink(entry);
+  return to ? <Link to={to}>{text}</Link> : <>{text}</>;
 }

@@ -4,7 +4,7 @@ import { ErrorMessage } from "@/components/ErrorMessage";
 import { Pagination } from "@/components/Pagination";
 import { Loading } from "@/components/Spinner";
 import { usePageTitle } from "@/components/PageTitle";
-import { formatDateTime } from "@/lib/format";
+import { countOf, formatDateTime } from "@/lib/format";
 import "@/components/StatusBadge.css";
 import "../admin.css";
 
@@ -43,8 +43,7 @@ export function MessagesTab() {
                   <span className={`badge badge-delivery-${message.delivery}`}>{DELIVERY[message.delivery] ?? message.delivery}</span>
                 </div>
                 <p className="small muted">
-                  From {message.name} &lt;<a href={`mailto:${message.email}`}>{message.email}</a>&gt; · {formatDateTime(message.created_at)} · {message.attempts}{" "}
-                  attempt{message.attempts === 1 ? "" : "s"}
+                  From {message.name} &lt;<a href={`mailto:${message.email}`}>{message.email}</a>&gt; · {formatDateTime(message.created_at)} · {countOf(message.attempts, "attempt")}
                   {message.sent_at ? ` · sent ${formatDateTime(message.sent_at)}` : ""}
                   {message.next_attempt_at ? ` · next attempt ${formatDateTime(message.next_attempt_at)}` : ""}
                 </p>

@@ -2,14 +2,15 @@ import { Link } from "react-router";
 import { useAdminModels, useModelAction, useReloadRegistry, type ModelAction } from "../api";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
+import { ScrollTable } from "@/components/ScrollTable";
 import { RowActions } from "@/components/RowActions";
 import { Loading } from "@/components/Spinner";
 import { StatusBadge } from "@/components/StatusBadge";
 import { usePageTitle } from "@/components/PageTitle";
-import { formatDuration } from "@/lib/format";
+import { countOf, formatDuration } from "@/lib/format";
 import { NodesSection } from "./NodesSection";
 import { RuntimeCell } from "./RuntimeCell";
-import type { WorkerInfo } from "@/api/types";
+import type { ModelCard, WorkerInfo } from "@/api/types";
 import "../admin.css";
 
 const ACTIONS: { action: ModelAction; label: string }[] = [
@@ -17,6 +18,56 @@ const ACTIONS: { action: ModelAction; label: string }[] = [
   { action: "unload", label: "Unload" },
   { action: "reload", label: "Reload" },
 ];
+
+/** Which actions apply to a model in `state`: load what is unloaded, unload what is loaded
+ * or loading, reload what is loaded or failed to load (unavailable); nothing for a model
+ * disabled in the registry. */
+export function actionApplies(action: ModelAction, state: string): boolean {
+  switch (action) {
+    case "load":
+      return state === "unloaded";
+    case "unload":
+      return state === "loaded" || state === "loading";
+    case "reload":
+      return state === "loaded" || state === "unavailable";
+  }
+}
+
+/** The other models of `name`'s worker group, read from the worker processes (a group's
+ * processes host all its models). */
+export function groupSiblings(name: string, workers: WorkerInfo[]): string[] {
+  const groups = new Set(workers.filter((w) => name in w.models).map((w) => w.group));
+  const names = new Set(workers.filter((w) => groups.has(w.group)).flatMap((w) => Object.keys(w.models)));
+  names.delete(name);
+  return [...names].sort();
+}
+
+/** "A", "A and B", "A, B and C" */
+function listText(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** What the administrator confirms before an unload or a reload, as the executors do it:
+ * an unload leaves the group's other models serving (its processes stop only when nothing
+ * is left to run); a reload restarts the group's processes, so every model of it loads again. */
+export function confirmText(action: ModelAction, model: ModelCard, models: ModelCard[], workers: WorkerInfo[]): string | undefined {
+  const title = (name: string) => models.find((m) => m.name === name)?.title ?? name;
+  const siblings = groupSiblings(model.name, workers);
+  if (action === "unload") {
+    const serving = siblings.filter((name) => ["loaded", "loading"].includes(models.find((m) => m.name === name)?.state ?? ""));
+    const rest = serving.length
+      ? `The other models of its worker group keep serving: ${listText(serving.map(title))}.`
+      : "No other model of its worker group is serving, so the group's worker processes stop.";
+    return `Unload ${model.title}? Jobs waiting for it will fail. ${rest}`;
+  }
+  if (action === "reload") {
+    const all = [model.name, ...siblings].map(title);
+    return siblings.length
+      ? `Reload ${model.title}? Its worker group restarts after its current jobs, so ${listText(all)} load again; new jobs for them wait meanwhile.`
+      : `Reload ${model.title}? Its worker processes restart after their current job; new jobs for it wait meanwhile.`;
+  }
+  return undefined;
+}
 
 export function ModelsTab() {
   usePageTitle("Models · Administration");
@@ -69,7 +120,6 @@ export function ModelsTab() {
                   <tr key={model.name}>
                     <td data-label="Model">
                       <Link to={paths.model.href(model.name)}>{model.title}</Link>
-                      <div className="muted small mono">{model.name}</div>
                     </td>
                     <td data-label="State">
                       <StatusBadge status={model.state} />
@@ -77,16 +127,16 @@ export function ModelsTab() {
                     </td>
                     <td data-label="Load time">{formatDuration(model.load_ms)}</td>
                     <td data-label="Runtime">
-                      <RuntimeCell runtime={model.runtime} />
+                      <RuntimeCell runtime={model.runtime} state={model.state} />
                     </td>
                     <RowActions
-                      subject={model.name}
+                      subject={model.title}
                       actions={ACTIONS.map(({ action, label }) => ({
                         kind: "button",
                         look: "button",
                         label,
-                        disabled: act.isPending,
-                        confirm: action === "unload" ? `Unload ${model.name}? Jobs waiting for it will fail.` : undefined,
+                        disabled: act.isPending || !actionApplies(action, model.state),
+                        confirm: confirmText(action, model, data.data.models, data.data.workers),
                         onClick: () => act.mutate({ name: model.name, action }),
                       }))}
                     />
@@ -100,9 +150,11 @@ export function ModelsTab() {
 
           <h3>Worker nodes and processes</h3>
           <p className="muted">{nodesLine(data.data.workers)}</p>
-          <div className="table-wrap">
+          <ScrollTable captionId="worker-processes-caption">
             <table className="table">
-              <caption className="visually-hidden">Worker processes</caption>
+              <caption id="worker-processes-caption" className="visually-hidden">
+                Worker processes
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">Node</th>
@@ -124,7 +176,7 @@ export function ModelsTab() {
                     <td>{worker.group}</td>
                     <td className="num">{worker.pid ?? "–"}</td>
                     <td>{worker.alive ? "yes" : <strong className="text-error">no</strong>}</td>
-                    <td>{modelsText(worker.models)}</td>
+                    <td>{modelsText(worker.models, data.data.models)}</td>
                     <td className="mono">{worker.job_id ? <Link to={paths.prediction.href(worker.job_id)}>{worker.job_id.slice(0, 8)}…</Link> : "idle"}</td>
                     <td className="num">{worker.jobs_done}</td>
                     <td className="num">{worker.restarts}</td>
@@ -132,7 +184,7 @@ export function ModelsTab() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollTable>
 
           <h3>Queues</h3>
           {Object.keys(data.data.queues).length === 0 ? (
@@ -162,12 +214,14 @@ export function nodesLine(workers: WorkerInfo[]): string {
   if (counts.size === 0) return "No worker process is running.";
   const parts = [...counts.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([node, n]) => `${node} (${n} ${n === 1 ? "process" : "processes"})`);
-  return `${counts.size} ${counts.size === 1 ? "node" : "nodes"}: ${parts.join(", ")}`;
+    .map(([node, n]) => `${node} (${countOf(n, "process", "processes")})`);
+  return `${countOf(counts.size, "node")}: ${parts.join(", ")}`;
 }
 
-function modelsText(models: Record<string, string>): string {
+/** A process's models by their titles, with the state of those not loaded. */
+export function modelsText(models: Record<string, string>, cards: Pick<ModelCard, "name" | "title">[] = []): string {
   const entries = Object.entries(models);
   if (entries.length === 0) return "–";
-  return entries.map(([name, status]) => (status === "loaded" ? name : `${name} (${status})`)).join(", ");
+  const title = (name: string) => cards.find((m) => m.name === name)?.title ?? name;
+  return entries.map(([name, status]) => (status === "loaded" ? title(name) : `${title(name)} (${status})`)).join(", ");
 }

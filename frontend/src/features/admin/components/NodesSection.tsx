@@ -1,16 +1,17 @@
 import { Link } from "react-router";
-import { useAdminNodes } from "../api";
+import { useAdminNodes, useModelTitles } from "../api";
 import type { NodeInfo, NodeModel } from "@/api/types";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Spinner";
 import { StatusBadge } from "@/components/StatusBadge";
-import { formatDuration } from "@/lib/format";
+import { formatDuration, formatNumber } from "@/lib/format";
 
 /** The machines that run jobs (worker nodes, or this server's own worker processes) and
  * each model's state on each of them, refreshed every 5 s like the models. */
 export function NodesSection() {
   const nodes = useAdminNodes();
+  const modelTitle = useModelTitles();
   return (
     <section aria-labelledby="admin-nodes-heading">
       <h3 id="admin-nodes-heading">Nodes</h3>
@@ -18,12 +19,13 @@ export function NodesSection() {
       {nodes.isPending && <Loading />}
       {nodes.isError && <ErrorMessage error={nodes.error} onRetry={() => nodes.refetch()} />}
       {nodes.data &&
-        (nodes.data.length === 0 ? <p className="muted">No node is running.</p> : <NodesTable nodes={nodes.data} />)}
+        (nodes.data.length === 0 ? <p className="muted">No node is running.</p> : <NodesTable nodes={nodes.data} modelTitle={modelTitle} />)}
     </section>
   );
 }
 
-export function NodesTable({ nodes }: { nodes: NodeInfo[] }) {
+/** `modelTitle`: a model's title by its name (the name itself when not given). */
+export function NodesTable({ nodes, modelTitle = (name) => name }: { nodes: NodeInfo[]; modelTitle?: (name: string) => string }) {
   return (
     <div className="table-wrap">
       <table className="table responsive">
@@ -49,13 +51,13 @@ export function NodesTable({ nodes }: { nodes: NodeInfo[] }) {
               <td data-label="Groups">{node.groups.join(", ") || "–"}</td>
               <td data-label="Processes">{readyText(node.ready, node.processes)}</td>
               <td data-label="Models">
-                <NodeModels models={node.models} />
+                <NodeModels models={node.models} modelTitle={modelTitle} />
               </td>
               <td data-label="Running" className="mono">
                 <RunningJobs ids={node.running} />
               </td>
               <td data-label="Jobs done" className="num">
-                {node.jobs_done}
+                {formatNumber(node.jobs_done)}
               </td>
             </tr>
           ))}
@@ -65,16 +67,16 @@ export function NodesTable({ nodes }: { nodes: NodeInfo[] }) {
   );
 }
 
-function NodeModels({ models }: { models: NodeModel[] }) {
+function NodeModels({ models, modelTitle }: { models: NodeModel[]; modelTitle: (name: string) => string }) {
   if (models.length === 0) return <span className="muted">–</span>;
-  const sorted = [...models].sort((a, b) => a.name.localeCompare(b.name));
+  const sorted = [...models].sort((a, b) => modelTitle(a.name).localeCompare(modelTitle(b.name)));
   return (
     <ul className="plain-list">
       {sorted.map((model) => {
         const facts = modelFacts(model);
         return (
           <li key={model.name}>
-            <span className="mono">{model.name}</span> <StatusBadge status={model.state} />
+            <span className="node-model">{modelTitle(model.name)}</span> <StatusBadge status={model.state} />
             {facts && <div className="small muted">{facts}</div>}
             {model.reason && (
               <div className="small">

@@ -1,9 +1,10 @@
 import { useSearchParams } from "react-router";
-import { useAdminDeletePrediction, useAdminFilesAction, useAdminPredictions } from "../api";
+import { useAdminDeletePrediction, useAdminFilesAction, useAdminPredictions, useModelTitles } from "../api";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Pagination } from "@/components/Pagination";
 import { Loading } from "@/components/Spinner";
 import { usePageTitle } from "@/components/PageTitle";
+import { countOf } from "@/lib/format";
 import { filtersFromSearch, filtersProblem, filtersToSearch, nextSort, toApiQuery, type AdminFilters } from "../filters";
 import { PredictionsFilters } from "./PredictionsFilters";
 import { PredictionsTable } from "./PredictionsTable";
@@ -17,6 +18,7 @@ export function PredictionsTab() {
   const list = useAdminPredictions(toApiQuery(filters), problem === null);
   const remove = useAdminDeletePrediction();
   const files = useAdminFilesAction();
+  const modelTitle = useModelTitles();
   const apply = (next: AdminFilters) => setSearch(filtersToSearch(next));
 
   return (
@@ -32,11 +34,12 @@ export function PredictionsTab() {
       {list.data && (
         <>
           <p className="muted" aria-live="polite">
-            {list.data.count === 1 ? "1 prediction matches." : `${list.data.count} predictions match.`}
+            {countOf(list.data.count, "prediction")} {list.data.count === 1 ? "matches" : "match"}.
             {list.isFetching && " Updating…"}
           </p>
           <PredictionsTable
             jobs={list.data.data}
+            modelTitle={modelTitle}
             sort={filters.sort}
             order={filters.order}
             onSort={(column) => apply(nextSort(filters, column))}

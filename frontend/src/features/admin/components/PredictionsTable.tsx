@@ -23,6 +23,8 @@ const COLUMNS: { key: JobSort | null; label: string }[] = [
 
 interface Props {
   jobs: Job[];
+  /** a model's title by its name */
+  modelTitle: (name: string) => string;
   sort: AdminFilters["sort"];
   order: AdminFilters["order"];
   /** a column header was clicked */
@@ -36,7 +38,7 @@ interface Props {
 }
 
 /** Every user's predictions, one page, with sortable columns. */
-export function PredictionsTable({ jobs, sort, order, onSort, onDelete, deleting, onFiles, filesBusy }: Props) {
+export function PredictionsTable({ jobs, modelTitle, sort, order, onSort, onDelete, deleting, onFiles, filesBusy }: Props) {
   return (
     <div className="table-wrap">
       <table className="table responsive">
@@ -74,6 +76,7 @@ export function PredictionsTable({ jobs, sort, order, onSort, onDelete, deleting
                 key={job.id}
                 job={job}
                 columns={JOB_COLUMNS}
+                modelTitle={modelTitle}
                 actions={[
                   ...jobLinks(job, "Preview"),
                   !expired && {

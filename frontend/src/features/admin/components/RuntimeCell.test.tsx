@@ -23,8 +23,14 @@ describe("RuntimeCell", () => {
     expect(screen.getByText("openvino: not usable (ImportError: No module named 'openvino')")).toBeInTheDocument();
   });
 
-  it("says when a model has no runtimes to choose from", () => {
-    render(<RuntimeCell runtime={null} />);
-    expect(screen.getByText("its own")).toBeInTheDocument();
+  it("says what runs a loaded model without a runtime, in words", () => {
+    render(<RuntimeCell runtime={null} state="loaded" />);
+    expect(screen.getByText("No network: plain Python code (NumPy, SciPy)")).toBeInTheDocument();
+  });
+
+  it("shows a dash for a model that has not loaded yet", () => {
+    const { container } = render(<RuntimeCell runtime={null} state="unloaded" />);
+    expect(container).toHaveTextContent("–chosen when it loads");
+    expect(screen.queryByText(/its own/)).not.toBeInTheDocument();
   });
 });

@@ -1,11 +1,21 @@
 import type { ModelCard } from "@/api/types";
+import { formatQuantity } from "@/lib/format";
 
 type Runtime = NonNullable<ModelCard["runtime"]>;
 
 /** The runtime a model serves on, and the per-image time each candidate measured at load
- * (or why it could not run). */
-export function RuntimeCell({ runtime }: { runtime: ModelCard["runtime"] }) {
-  if (!runtime) return <span className="muted">its own</span>;
+ * (or why it could not run). A loaded model without one runs no network (the classical skin
+ * segmenter: its own NumPy and SciPy code); one not loaded has not chosen yet: a dash. */
+export function RuntimeCell({ runtime, state }: { runtime: ModelCard["runtime"]; state?: string }) {
+  if (!runtime) {
+    if (state === "loaded") return <span className="muted">No network: plain Python code (NumPy, SciPy)</span>;
+    return (
+      <>
+        <span aria-hidden="true">–</span>
+        <span className="visually-hidden">chosen when it loads</span>
+      </>
+    );
+  }
   return (
     <>
       <strong>{runtime.chosen}</strong>
@@ -20,6 +30,6 @@ export function RuntimeCell({ runtime }: { runtime: ModelCard["runtime"] }) {
 }
 
 export function describe(candidate: Runtime["candidates"][number]): string {
-  if (candidate.ms != null) return `${candidate.name}: ${candidate.ms.toFixed(1)} ms per image`;
+  if (candidate.ms != null) return `${candidate.name}: ${formatQuantity(candidate.ms, "ms", 1)} per image`;
   return `${candidate.name}: not usable (${candidate.error ?? "unknown reason"})`;
 }

@@ -1,16 +1,25 @@
 import { useId, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { useAdminStats } from "../api";
+import { useAdminStats, useModelTitles } from "../api";
 import { ErrorMessage } from "@/components/ErrorMessage";
+import { ScrollTable } from "@/components/ScrollTable";
 import { Loading } from "@/components/Spinner";
 import { usePageTitle } from "@/components/PageTitle";
-import { formatBytes, formatDuration, formatPercent } from "@/lib/format";
+import { countOf, formatBytes, formatDuration, formatNumber, formatPercent } from "@/lib/format";
 import { localToIso } from "../filters";
 import { dailyTotals } from "../stats";
 import { StorageLine } from "./StorageLine";
 import "../admin.css";
 
-const COLORS = { succeeded: "#047857", failed: "#b91c1c", other: "#6b7280", p50: "#1d4ed8", p90: "#7c3aed", p99: "#b45309" };
+// the theme's colours (styles/theme.css), light or dark
+const COLORS = {
+  succeeded: "var(--series-3)",
+  failed: "var(--series-2)",
+  other: "var(--series-neutral)",
+  p50: "var(--series-1)",
+  p90: "var(--series-5)",
+  p99: "var(--series-4)",
+};
 
 export function StatsTab() {
   usePageTitle("Statistics · Administration");
@@ -19,10 +28,11 @@ export function StatsTab() {
   const [until, setUntil] = useState("");
   const [model, setModel] = useState("");
   const stats = useAdminStats(localToIso(since) || undefined, localToIso(until) || undefined);
+  const titleOf = useModelTitles();
 
   const days = stats.data ? dailyTotals(stats.data.per_day, model) : [];
   const latency = (stats.data?.models ?? []).map((m) => ({
-    model: m.model,
+    model: titleOf(m.model),
     p50: m.latency_ms.p50 ?? 0,
     p90: m.latency_ms.p90 ?? 0,
     p99: m.latency_ms.p99 ?? 0,
@@ -46,7 +56,7 @@ export function StatsTab() {
             <option value="">All models</option>
             {stats.data?.models.map((m) => (
               <option key={m.model} value={m.model}>
-                {m.model}
+                {titleOf(m.model)}
               </option>
             ))}
           </select>
@@ -57,7 +67,7 @@ export function StatsTab() {
       {stats.data && (
         <>
           <p>
-            {stats.data.total} prediction{stats.data.total === 1 ? "" : "s"} in this period.
+            {countOf(stats.data.total, "prediction")} in this period.
           </p>
           <StorageLine storage={stats.data.storage} />
           <div className="chart-grid">
@@ -104,9 +114,9 @@ export function StatsTab() {
               )}
             </figure>
           </div>
-          <div className="table-wrap">
+          <ScrollTable captionId={`${id}-per-model`}>
             <table className="table">
-              <caption>Per model</caption>
+              <caption id={`${id}-per-model`}>Per model</caption>
               <thead>
                 <tr>
                   <th scope="col">Model</th>
@@ -121,10 +131,10 @@ export function StatsTab() {
               <tbody>
                 {stats.data.models.map((m) => (
                   <tr key={m.model}>
-                    <td>{m.model}</td>
-                    <td className="num">{m.count}</td>
-                    <td className="num">{m.succeeded}</td>
-                    <td className="num">{m.failed}</td>
+                    <td>{titleOf(m.model)}</td>
+                    <td className="num">{formatNumber(m.count)}</td>
+                    <td className="num">{formatNumber(m.succeeded)}</td>
+                    <td className="num">{formatNumber(m.failed)}</td>
                     <td className="num">{formatPercent(m.failure_rate, 1)}</td>
                     <td className="num">
                       {[m.latency_ms.p50, m.latency_ms.p90, m.latency_ms.p99].map((v) => formatDuration(v)).join(" / ")}
@@ -134,10 +144,10 @@ export function StatsTab() {
                 ))}
               </tbody>
             </table>
-          </div>
-          <div className="table-wrap">
+          </ScrollTable>
+          <ScrollTable captionId={`${id}-storage`}>
             <table className="table">
-              <caption>Storage per model (kept files, all time)</caption>
+              <caption id={`${id}-storage`}>Storage per model (kept files, all time)</caption>
               <thead>
                 <tr>
                   <th scope="col">Model</th>
@@ -149,15 +159,15 @@ export function StatsTab() {
               <tbody>
                 {stats.data.storage_per_model.map((s) => (
                   <tr key={s.model}>
-                    <td>{s.model}</td>
-                    <td className="num">{s.jobs}</td>
+                    <td>{titleOf(s.model)}</td>
+                    <td className="num">{formatNumber(s.jobs)}</td>
                     <td className="num">{formatBytes(s.bytes)}</td>
-                    <td className="num">{s.retention_days > 0 ? `${s.retention_days} day${s.retention_days === 1 ? "" : "s"}` : "for ever"}</td>
+                    <td className="num">{s.retention_days > 0 ? countOf(s.retention_days, "day") : "for ever"}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollTable>
         </>
       )}
     </section>

@@ -1,9 +1,10 @@
 import { useState } from "react";
-import { useAdminUsers, useUpdateUser } from "../api";
+import { useAdminUsers, useSendResetLink, useUpdateUser } from "../api";
 import { useMe } from "@/api/auth";
 import type { Role } from "@/api/types";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Pagination } from "@/components/Pagination";
+import { RowActions } from "@/components/RowActions";
 import { Loading } from "@/components/Spinner";
 import { usePageTitle } from "@/components/PageTitle";
 import { formatDateTime } from "@/lib/format";
@@ -16,11 +17,15 @@ export function UsersTab() {
   const [offset, setOffset] = useState(0);
   const users = useAdminUsers(offset, LIMIT);
   const update = useUpdateUser();
+  const reset = useSendResetLink();
+  const [resetFor, setResetFor] = useState<string | null>(null);
   const me = useMe();
   return (
     <section aria-labelledby="users-heading">
       <h2 id="users-heading">Users</h2>
       {update.isError && <ErrorMessage error={update.error} />}
+      {reset.isError && <ErrorMessage error={reset.error} />}
+      {reset.isSuccess && resetFor && <ResetSent email={resetFor} link={reset.data.link ?? null} detail={reset.data.detail} expires={reset.data.expires_at} />}
       {users.isPending && <Loading />}
       {users.isError && <ErrorMessage error={users.error} onRetry={() => users.refetch()} />}
       {users.data && (
@@ -36,6 +41,9 @@ export function UsersTab() {
                   <th scope="col">Disabled</th>
                   <th scope="col">Created</th>
                   <th scope="col">Last log-in</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -76,6 +84,21 @@ export function UsersTab() {
                       </td>
                       <td data-label="Created">{formatDateTime(user.created_at)}</td>
                       <td data-label="Last log-in">{formatDateTime(user.last_login_at)}</td>
+                      <RowActions
+                        subject={`to ${user.email}`}
+                        actions={[
+                          {
+                            kind: "button",
+                            label: "Send reset link",
+                            disabled: reset.isPending,
+                            confirm: `Send ${user.email} a link to set a new password? Their current password keeps working until the link is used.`,
+                            onClick: () => {
+                              setResetFor(user.email);
+                              reset.mutate(user.id);
+                            },
+                          },
+                        ]}
+                      />
                     </tr>
                   );
                 })}
@@ -86,5 +109,35 @@ export function UsersTab() {
         </>
       )}
     </section>
+  );
+}
+
+/** What a reset did: mailed, or the one-time link to pass on (selected, ready to copy). */
+function ResetSent({ email, link, detail, expires }: { email: string; link: string | null; detail: string; expires: string }) {
+  const [copied, setCopied] = useState(false);
+  if (!link) {
+    return (
+      <p className="alert alert-success" role="status">
+        A link to set a new password was mailed to {email}.
+      </p>
+    );
+  }
+  return (
+    <div className="alert alert-warning" role="status">
+      <p className="alert-title">Reset link for {email}</p>
+      <p>{detail}</p>
+      <p>It works once, until {formatDateTime(expires)}; whoever has it can set the password.</p>
+      <label htmlFor="reset-link">One-time link</label>
+      <input id="reset-link" type="text" readOnly value={link} onFocus={(event) => event.target.select()} />
+      <div className="alert-actions">
+        <button
+          type="button"
+          className="button secondary"
+          onClick={() => navigator.clipboard?.writeText(link).then(() => setCopied(true), () => setCopied(false))}
+        >
+          {copied ? "Copied" : "Copy the link"}
+        </button>
+      </div>
+    </div>
   );
 }

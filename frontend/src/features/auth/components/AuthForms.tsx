@@ -47,6 +47,9 @@ export function LoginPage() {
         <div className="field">
           <label htmlFor="login-password">Password</label>
           <input id="login-password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          <p className="hint">
+            <Link to={paths.forgotPassword.href()}>Forgot password?</Link>
+          </p>
         </div>
         {login.isError && <ErrorMessage error={login.error} />}
         <button type="submit" className="button primary" disabled={login.isPending}>

@@ -9,7 +9,7 @@ const user = (role: "user" | "admin") => ({ id: "u1", email: "u@example.org", na
 
 describe("RequireAdmin", () => {
   it("shows a plain user the 'administrators only' page", async () => {
-    vi.stubGlobal("fetch", stubFetch({ "GET /api/auth/me": () => ({ body: user("user") }) }).fetchStub);
+    vi.stubGlobal("fetch", stubFetch({ "GET /api/auth/session": () => ({ body: { user: user("user") } }) }).fetchStub);
     renderWithProviders(
       <RequireAdmin>
         <p>secret dashboard</p>
@@ -20,7 +20,7 @@ describe("RequireAdmin", () => {
   });
 
   it("lets an administrator in", async () => {
-    vi.stubGlobal("fetch", stubFetch({ "GET /api/auth/me": () => ({ body: user("admin") }) }).fetchStub);
+    vi.stubGlobal("fetch", stubFetch({ "GET /api/auth/session": () => ({ body: { user: user("admin") } }) }).fetchStub);
     renderWithProviders(
       <RequireAdmin>
         <p>secret dashboard</p>
@@ -30,7 +30,7 @@ describe("RequireAdmin", () => {
   });
 
   it("sends an anonymous visitor to log in, and back afterwards", async () => {
-    vi.stubGlobal("fetch", stubFetch({ "GET /api/auth/me": () => ({ status: 401, body: { detail: "log in", code: "not_authenticated" } }) }).fetchStub);
+    vi.stubGlobal("fetch", stubFetch({ "GET /api/auth/session": () => ({ body: { user: null } }) }).fetchStub);
     const { router } = renderWithProviders(
       <RequireAdmin>
         <p>secret dashboard</p>

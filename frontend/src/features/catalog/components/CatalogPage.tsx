@@ -1,4 +1,5 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { useSearchParams } from "react-router";
 import { usePageTitle } from "@/components/PageTitle";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { Loading } from "@/components/Spinner";
@@ -16,7 +17,17 @@ export function CatalogPage() {
   const catalog = useCatalog();
   const [adding, setAdding] = useState(false);
   const [created, setCreated] = useState<string | null>(null);
-  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  // ?model=NAME (a link from the audit log): that model's entry opened, and scrolled to
+  const [search] = useSearchParams();
+  const linked = search.get("model");
+  const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set(linked ? [linked] : []));
+  const scrolled = useRef<string | null>(null);
+  useEffect(() => {
+    if (linked && scrolled.current !== linked && catalog.data?.some((model) => model.id === linked)) {
+      scrolled.current = linked;
+      document.getElementById(`model-${linked}`)?.scrollIntoView?.({ block: "start" });
+    }
+  }, [linked, catalog.data]);
   const models = catalog.data ?? [];
   const toggle = (id: string) =>
     setOpen((current) => {

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { ErrorMessage } from "@/components/ErrorMessage";
+import { countOf } from "@/lib/format";
 import { useDeleteModel, useVersionAction, type VersionAction } from "../api";
 import { liveVersion } from "../describe";
 import type { ManagedModel } from "../types";
@@ -52,8 +53,8 @@ export function ModelItem({ model, expanded, onToggle }: Props) {
           <ul className="catalog-badges" aria-label={`State of ${model.title}`}>
             {live ? <li className="catalog-badge catalog-badge-live">Live: version {live.number}</li> : <li className="catalog-badge catalog-badge-none">No live version</li>}
             {!model.enabled && <li className="catalog-badge catalog-badge-disabled">Disabled</li>}
-            {checking > 0 && <li className="catalog-badge catalog-badge-validating">{checking === 1 ? "1 version being checked" : `${checking} versions being checked`}</li>}
-            {failed > 0 && <li className="catalog-badge catalog-badge-failed">{failed === 1 ? "1 failed version" : `${failed} failed versions`}</li>}
+            {checking > 0 && <li className="catalog-badge catalog-badge-validating">{countOf(checking, "version")} being checked</li>}
+            {failed > 0 && <li className="catalog-badge catalog-badge-failed">{countOf(failed, "failed version")}</li>}
             {model.from_file && <li className="catalog-badge catalog-badge-file">From models.toml</li>}
           </ul>
         </div>

@@ -1,13 +1,30 @@
 import { useRef, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { useSendContact } from "../api";
+import type { ContactOut } from "@/api/types";
 import { useMe } from "@/api/auth";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { usePageTitle } from "@/components/PageTitle";
+import { countOf } from "@/lib/format";
 import { CONTACT_LIMITS, charCount, normaliseContact, validateContact, type ContactErrors, type ContactValues } from "../validation";
 
 const EMPTY: ContactValues = { name: "", email: "", subject: "", message: "" };
+
+/** What happens to the message, as the server says it can (its `delivery`): an answer by
+ * e-mail is promised only where the server mails messages on; without a mail server they
+ * wait on this site for the team to read. */
+export function deliveryText(delivery: ContactOut["delivery"]): string {
+  switch (delivery) {
+    case "sent":
+      return "It has been passed on to the team by e-mail; they will answer at the address you gave.";
+    case "pending":
+    case "retrying":
+      return "It is stored and is being passed on to the team by e-mail; they will answer at the address you gave.";
+    case "not_configured":
+      return "It is stored on this site for the team to read. This site sends no e-mail, so it is not forwarded and you will get no confirmation by e-mail.";
+  }
+}
 
 export function ContactPage() {
   usePageTitle("Contact");
@@ -45,11 +62,7 @@ export function ContactPage() {
         <h1>Thank you</h1>
         <div className="alert alert-success" role="status">
           <p className="alert-title">Your message was received.</p>
-          <p>
-            {send.data.delivery === "sent"
-              ? "It has been passed on; we will answer by e-mail."
-              : "It is stored and will be passed on shortly; we will answer by e-mail."}
-          </p>
+          <p>{deliveryText(send.data.delivery)}</p>
           <p className="small muted">Reference: {send.data.id}</p>
         </div>
         <div className="button-row">
@@ -104,7 +117,7 @@ export function ContactPage() {
         {errorCount > 0 && (
           <div ref={firstError} tabIndex={-1} className="alert alert-error" role="alert">
             <p className="alert-title">
-              Please correct {errorCount === 1 ? "1 field" : `${errorCount} fields`} below.
+              Please correct {countOf(errorCount, "field")} below.
             </p>
           </div>
         )}

@@ -2,13 +2,13 @@ import { Link } from "react-router";
 import type { ModelCard } from "@/api/types";
 import { paths } from "@/config/paths";
 import { StatusBadge } from "@/components/StatusBadge";
-import { formatMegabytes } from "@/api/errors";
-import { taskLabel } from "@/lib/format";
+import { formatMegabytes, taskSubtitle } from "@/lib/format";
 import { TaskIcon } from "./TaskIcon";
 import "../gallery.css";
 
 export function ModelCardView({ model }: { model: ModelCard }) {
   const headingId = `model-${model.name}`;
+  const subtitle = taskSubtitle(model.task, model.title);
   return (
     <li className="card model-card">
       <article aria-labelledby={headingId}>
@@ -21,7 +21,7 @@ export function ModelCardView({ model }: { model: ModelCard }) {
             {model.title}
           </Link>
         </h2>
-        <p className="muted small">{taskLabel(model.task)}</p>
+        {subtitle && <p className="muted small">{subtitle}</p>}
         {model.description && <p>{model.description}</p>}
         <p className="small">
           Takes {model.takes}, up to {formatMegabytes(model.max_upload_bytes)}.

@@ -1,4 +1,5 @@
 import type { ModelAbout } from "@/api/types";
+import { countOf } from "@/lib/format";
 
 const FIELDS: [keyof ModelAbout, string][] = [
   ["source", "Source"],
@@ -40,7 +41,7 @@ export function AboutModel({ about, classes }: { about?: ModelAbout | null; clas
       {classes && classes.length > 0 && (
         <details>
           <summary>
-            What it can find ({classes.length} {classes.length === 1 ? "class" : "classes"}); anything else it does not see
+            What it can find ({countOf(classes.length, "class", "classes")}); anything else it does not see
           </summary>
           <p>{classes.join(", ")}</p>
         </details>

@@ -1,4 +1,6 @@
 import type { Param } from "@/api/types";
+import { formatNumber } from "@/lib/format";
+import { sentence } from "@/lib/sentence";
 import "../models.css";
 
 interface Props {
@@ -9,7 +11,10 @@ interface Props {
   disabled?: boolean;
 }
 
-function labelOf(name: string): string {
+/** The parameter's name as the model declares it for people ("Minimum confidence"), else
+ * made from its key. */
+export function labelOf(name: string, param?: Pick<Param, "label">): string {
+  if (param?.label) return param.label;
   const text = name.replace(/_/g, " ");
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -17,10 +22,28 @@ function labelOf(name: string): string {
 function bounds(param: Param): string {
   const hasMin = param.min !== null && param.min !== undefined;
   const hasMax = param.max !== null && param.max !== undefined;
-  if (hasMin && hasMax) return `from ${param.min} to ${param.max}`;
-  if (hasMin) return `at least ${param.min}`;
-  if (hasMax) return `at most ${param.max}`;
+  const n = (value: number) => formatNumber(value, 4);
+  if (hasMin && hasMax) return `From ${n(param.min!)} to ${n(param.max!)}`;
+  if (hasMin) return `At least ${n(param.min!)}`;
+  if (hasMax) return `At most ${n(param.max!)}`;
   return "";
+}
+
+function defaultText(param: Param): string {
+  const value = param.default;
+  if (value === null || value === undefined || value === "") return "";
+  if (Array.isArray(value)) return value.length ? value.join(", ") : "";
+  if (typeof value === "boolean") return value ? "on" : "off";
+  if (typeof value === "number") return formatNumber(value, 4);
+  return String(value);
+}
+
+/** The help under a field: the model's sentence, then the bounds and the default. */
+export function hintOf(param: Param): string {
+  const range = bounds(param);
+  const fallback = defaultText(param);
+  const limits = [range, fallback ? `${range ? "default" : "Default"} ${fallback}` : ""].filter(Boolean).join(", ");
+  return [param.description ? sentence(param.description) : "", limits ? `${limits}.` : ""].filter(Boolean).join(" ");
 }
 
 /** One input per model parameter, with its bounds as attributes and in words. */
@@ -36,10 +59,7 @@ export function ParamsFields({ params, values, errors, onChange, disabled }: Pro
         const hintId = `${id}-hint`;
         const errorId = `${id}-error`;
         const error = errors[name];
-        const range = bounds(param);
-        const hint = [param.description, range, param.default !== null && param.default !== undefined && param.default !== "" ? `default ${Array.isArray(param.default) ? param.default.join(",") : String(param.default)}` : ""]
-          .filter(Boolean)
-          .join("; ");
+        const hint = hintOf(param);
         const describedBy = [hint ? hintId : "", error ? errorId : ""].filter(Boolean).join(" ") || undefined;
         const common = {
           id,
@@ -57,7 +77,7 @@ export function ParamsFields({ params, values, errors, onChange, disabled }: Pro
                 checked={(values[name] ?? "").toLowerCase() === "true"}
                 onChange={(event) => onChange(name, event.target.checked ? "true" : "false")}
               />
-              <label htmlFor={id}>{labelOf(name)}</label>
+              <label htmlFor={id}>{labelOf(name, param)}</label>
               {hint && (
                 <p id={hintId} className="hint">
                   {hint}
@@ -104,7 +124,7 @@ export function ParamsFields({ params, values, errors, onChange, disabled }: Pro
         }
         return (
           <div className="field" key={name}>
-            <label htmlFor={id}>{labelOf(name)}</label>
+            <label htmlFor={id}>{labelOf(name, param)}</label>
             {input}
             {hint && (
               <p id={hintId} className="hint">

@@ -23,8 +23,8 @@ const toy: ModelCard = {
   max_upload_bytes: 2 * MB,
   max_files: 1,
   params: {
-    steps: { type: "int", default: 4, min: 1, max: 100, description: "" },
-    behaviour: { type: "str", default: "ok", choices: ["ok", "fail"], description: "" },
+    steps: { type: "int", default: 4, min: 1, max: 100, label: "", description: "" },
+    behaviour: { type: "str", default: "ok", choices: ["ok", "fail"], label: "", description: "" },
   },
   outputs: [],
   result_kinds: { image: "generic" },

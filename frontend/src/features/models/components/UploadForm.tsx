@@ -2,12 +2,12 @@ import { useMemo, useRef, useState, type FormEvent } from "react";
 import { useNavigate } from "react-router";
 import type { ModelCard } from "@/api/types";
 import { useCreatePrediction } from "../api";
-import { formatMegabytes } from "@/api/errors";
 import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { FileUpload } from "@/components/FileUpload";
 import { UploadStatus } from "@/components/UploadStatus";
 import type { UploadProgress } from "@/api/upload";
+import { formatMegabytes } from "@/lib/format";
 import {
   acceptAttribute,
   defaultParamValues,
@@ -125,7 +125,7 @@ export function UploadForm({ model }: { model: ModelCard }) {
       />
       {busy && <UploadStatus progress={progress} onCancel={() => abort.current?.abort()} />}
       {create.isError && !aborted && (
-        <ErrorMessage error={create.error} context={{ maxUploadBytes: model.max_upload_bytes, accepts: model.takes }} />
+        <ErrorMessage error={create.error} context={{ uploadLimit: formatMegabytes(model.max_upload_bytes), accepts: model.takes }} />
       )}
       {aborted && <p role="status">The upload was cancelled.</p>}
       <div className="button-row">

@@ -1,5 +1,5 @@
 import { Link, useNavigate, useParams } from "react-router";
-import { useDeletePrediction } from "@/api/predictions";
+import { jobOutcome, useDeletePrediction } from "@/api/predictions";
 import { useCancelPrediction, usePrediction } from "../api";
 import { useModels } from "@/api/models";
 import { isTerminal } from "@/api/types";
@@ -26,7 +26,7 @@ export function JobPage() {
   const job = events.job ?? query.data;
   const model = models.data?.find((m) => m.name === job?.model);
   const title = job ? (job.inputs.length > 1 ? `${job.inputs.length} files` : (job.inputs[0]?.name ?? "Prediction")) : "Prediction";
-  usePageTitle(job ? `${title} (${job.status})` : "Prediction");
+  usePageTitle(job ? `${title} (${jobOutcome(job) === "nothing-found" ? "nothing to segment" : job.status})` : "Prediction");
 
   if (query.isPending) return <Loading label="Loading the prediction…" />;
   if (query.isError || !job) return <ErrorMessage error={query.error} onRetry={() => query.refetch()} />;
@@ -56,7 +56,7 @@ export function JobPage() {
           <div>
             <dt>Status</dt>
             <dd>
-              <StatusBadge status={job.status} />
+              <StatusBadge status={jobOutcome(job)} />
             </dd>
           </div>
           <div>
@@ -92,7 +92,7 @@ export function JobPage() {
         <JobProgress
           job={job}
           connection={events.connection}
-          onCancel={() => cancel.mutate(job.id)}
+          onCancel={job.yours ? () => cancel.mutate(job.id) : undefined}
           cancelling={cancel.isPending}
         />
       )}
@@ -125,10 +125,19 @@ export function JobPage() {
         <Link className="button secondary" to={paths.model.href(job.model)}>
           Run {model?.title ?? job.model} on another file
         </Link>
-        <button type="button" className="button danger" onClick={onDelete} disabled={remove.isPending}>
-          {remove.isPending ? "Deleting…" : "Delete this prediction"}
-        </button>
+        {job.yours && (
+          <button type="button" className="button danger" onClick={onDelete} disabled={remove.isPending}>
+            {remove.isPending ? "Deleting…" : "Delete this prediction"}
+          </button>
+        )}
       </div>
+      {job.anonymous && (
+        <p className="muted" role="note">
+          {job.yours
+            ? "Anyone with this page's link can view this prediction. Only this browser can cancel or delete it; sign up or log in to keep it in your history."
+            : "You are viewing a prediction shared by its link. Only the browser that made it can cancel or delete it."}
+        </p>
+      )}
       {remove.isError && <ErrorMessage error={remove.error} />}
     </>
   );

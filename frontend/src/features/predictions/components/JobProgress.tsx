@@ -1,6 +1,7 @@
 import { isTerminal, type Job } from "@/api/types";
 import { ProgressBar } from "@/components/ProgressBar";
 import { StatusBadge } from "@/components/StatusBadge";
+import { formatPercent } from "@/lib/format";
 import { progressView, type Connection } from "../hooks/jobEvents";
 import "./JobProgress.css";
 
@@ -22,7 +23,7 @@ export function JobProgress({ job, connection, onCancel, cancelling }: Props) {
       </h2>
       <div className="job-progress-row">
         <StatusBadge status={job.status} />
-        {running && <span className="muted">{Math.round(job.progress * 100)}%</span>}
+        {running && <span className="muted">{formatPercent(job.progress)}</span>}
       </div>
       {running && <ProgressBar value={job.status === "queued" ? null : job.progress} label="Job progress" />}
       <p className="job-message" role="status" aria-live="polite">

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import type { Artifact, Job } from "@/api/types";
-import { downloadUrl } from "@/api/predictions";
-import { DownloadButtons } from "./ArtifactList";
+import { FileName } from "@/components/FileName";
+import { countOf, formatNumber, formatQuantity } from "@/lib/format";
 import { SummaryList } from "./SummaryList";
 import { countMap, num, record, str } from "./shape";
 import "./results.css";
@@ -12,7 +12,6 @@ export function BatchResult({ job }: { job: Job }) {
   const perFile = Array.isArray(result.per_file) ? result.per_file.map(record) : [];
   const byName = new Map(job.artifacts.map((a) => [a.name, a]));
   const [open, setOpen] = useState<number | null>(null);
-  const main = job.artifacts.filter((a) => a.role === "archive" || a.name.endsWith(".csv"));
   const isFaces = perFile.some((f) => "faces" in f);
   return (
     <section className="panel" aria-labelledby="result-heading">
@@ -25,7 +24,6 @@ export function BatchResult({ job }: { job: Job }) {
           { label: "Failed", value: num(result.failed) },
         ]}
       />
-      <DownloadButtons artifacts={main} />
       <div className="table-wrap">
         <table className="table responsive">
           <caption>Every file of the batch</caption>
@@ -43,26 +41,23 @@ export function BatchResult({ job }: { job: Job }) {
               const error = str(file.error);
               return (
                 <tr key={index}>
-                  <td data-label="File" className="break">{str(file.file) ?? `file ${index + 1}`}</td>
+                  <td data-label="File">
+                    <FileName name={str(file.file) ?? `file ${index + 1}`} />
+                  </td>
                   <td data-label={isFaces ? "Faces" : "Objects"} className="num">{error ? "–" : (num(file.count) ?? num(file.faces) ?? "–")}</td>
                   <td data-label="Details">{error ? <span className="text-error">Failed: {error}</span> : details(file)}</td>
                   <td className="actions">
                     {annotated ? (
-                      <>
-                        <button
-                          type="button"
-                          className="link-button"
-                          aria-expanded={open === index}
-                          aria-controls={`batch-preview-${index}`}
-                          onClick={() => setOpen(open === index ? null : index)}
-                        >
-                          {open === index ? "Hide" : "View"}
-                          <span className="visually-hidden"> {str(file.file)}</span>
-                        </button>
-                        <a href={downloadUrl(annotated.url)} download>
-                          Download<span className="visually-hidden"> {annotated.name}</span>
-                        </a>
-                      </>
+                      <button
+                        type="button"
+                        className="link-button"
+                        aria-expanded={open === index}
+                        aria-controls={`batch-preview-${index}`}
+                        onClick={() => setOpen(open === index ? null : index)}
+                      >
+                        {open === index ? "Hide" : "View"}
+                        <span className="visually-hidden"> {str(file.file)}</span>
+                      </button>
                     ) : (
                       "–"
                     )}
@@ -83,12 +78,12 @@ function details(file: Record<string, unknown>): string {
     const women = num(file.women);
     const men = num(file.men);
     const uncertain = num(file.uncertain);
-    const rest = uncertain ? `, ${uncertain} uncertain` : "";
-    return women !== null && men !== null ? `${women} women, ${men} men${rest}` : "";
+    const rest = uncertain ? `, ${formatNumber(uncertain)} uncertain` : "";
+    return women !== null && men !== null ? `${countOf(women, "woman", "women")}, ${countOf(men, "man", "men")}${rest}` : "";
   }
   const counts = countMap(file.counts);
-  if (counts.length) return counts.map(([label, n]) => `${label} ${n}`).join(", ");
-  return num(file.width) && num(file.height) ? `${file.width} × ${file.height} px` : "";
+  if (counts.length) return counts.map(([label, n]) => `${label} ${formatNumber(n)}`).join(", ");
+  return num(file.width) && num(file.height) ? `${formatNumber(num(file.width))} × ${formatQuantity(num(file.height), "px")}` : "";
 }
 
 function Preview({ file, artifact, index }: { file: Record<string, unknown>; artifact?: Artifact; index: number }) {

@@ -11,6 +11,7 @@ import {
   type Detection,
   type Size,
 } from "./boxes";
+import { countOf, formatPercent } from "@/lib/format";
 import "./BoxViewer.css";
 
 interface Props {
@@ -27,15 +28,30 @@ interface Props {
   noun: string;
   /** the slider's label */
   confidenceLabel?: string;
+  /** the minimum confidence the run itself used (the job's parameter): nothing below it was
+   * kept, so the slider starts there and cannot go lower */
+  runConfidence?: number | null;
 }
 
-export function BoxViewer({ imageUrl, imageName, original, detections, colors = {}, renderTable, noun, confidenceLabel = "Minimum confidence" }: Props) {
+export function BoxViewer({
+  imageUrl,
+  imageName,
+  original,
+  detections,
+  colors = {},
+  renderTable,
+  noun,
+  confidenceLabel = "Minimum confidence",
+  runConfidence,
+}: Props) {
+  const floor = runConfidence != null && runConfidence >= 0 && runConfidence < 1 ? runConfidence : 0;
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const [minConfidence, setMinConfidence] = useState(0);
+  const [minConfidence, setMinConfidence] = useState(floor);
   const sliderId = useId();
+  const sliderHint = useId();
   const shown = useMemo(() => visibleDetections(detections, { hidden, minConfidence }), [detections, hidden, minConfidence]);
   const classes = useMemo(() => classCounts(detections, minConfidence), [detections, minConfidence]);
-  const plural = (n: number) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+  const plural = (n: number) => countOf(n, noun);
 
   return (
     <div className="box-viewer">
@@ -72,18 +88,24 @@ export function BoxViewer({ imageUrl, imageName, original, detections, colors = 
           </fieldset>
           <div className="field">
             <label htmlFor={sliderId}>
-              {confidenceLabel}: <strong>{Math.round(minConfidence * 100)}%</strong>
+              {confidenceLabel}: <strong>{formatPercent(minConfidence)}</strong>
             </label>
             <input
               id={sliderId}
               type="range"
-              min={0}
+              min={floor}
               max={1}
               step={0.01}
               value={minConfidence}
-              aria-valuetext={`${Math.round(minConfidence * 100)} percent`}
+              aria-valuetext={formatPercent(minConfidence)}
+              aria-describedby={floor > 0 ? sliderHint : undefined}
               onChange={(event) => setMinConfidence(Number(event.target.value))}
             />
+            {floor > 0 && (
+              <p id={sliderHint} className="hint">
+                This run kept what it found from {formatPercent(floor)} up; raise it to hide the less confident.
+              </p>
+            )}
           </div>
           <p className="muted" aria-live="polite">
             Showing {plural(shown.length)} of {detections.length}.
@@ -141,14 +163,12 @@ export function BoxCanvas({ imageUrl, alt, original, detections, colors }: Canva
       context.strokeRect(rect.x - 1, rect.y - 1, rect.width + 2, rect.height + 2);
       context.strokeStyle = color;
       context.strokeRect(rect.x, rect.y, rect.width, rect.height);
-      const chipHeight = font + 6;
-      const textWidth = context.measureText(detection.caption).width + 8;
-      const at = captionPosition(rect, chipHeight);
-      const x = Math.min(at.x, Math.max(0, displayed.width - textWidth));
+      const chip = { width: context.measureText(detection.caption).width + 8, height: font + 6 };
+      const at = captionPosition(rect, chip, displayed);
       context.fillStyle = color;
-      context.fillRect(x, at.y, textWidth, chipHeight);
+      context.fillRect(at.x, at.y, chip.width, chip.height);
       context.fillStyle = "#ffffff";
-      context.fillText(detection.caption, x + 4, at.y + 3);
+      context.fillText(detection.caption, at.x + 4, at.y + 3, displayed.width - 8);
     }
   }, [detections, displayed, space, colors]);
 

@@ -1,7 +1,6 @@
 import { useId, useState } from "react";
 import type { Job } from "@/api/types";
 import { formatPercent } from "@/lib/format";
-import { DownloadButtons } from "./ArtifactList";
 import { SummaryList } from "./SummaryList";
 import { imageSpace, num, record, str, type Dict } from "./shape";
 import "./results.css";
@@ -75,7 +74,6 @@ export function ClassificationResult({ job }: { job: Job }) {
         {guesses.length === 0 ? <p>The model gave no labels for this image.</p> : <RankedLabels guesses={guesses} applies={applies} />}
       </div>
       <SummaryList label="Image" items={[{ label: "Image size", value: imageSpace(result) ? `${result.width} × ${result.height} px` : null }]} />
-      <DownloadButtons artifacts={job.artifacts.filter((a) => a.role === "annotated" || a.role === "data")} />
     </section>
   );
 }

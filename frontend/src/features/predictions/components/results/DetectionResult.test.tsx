@@ -52,6 +52,28 @@ describe("object detection result", () => {
     expect(rows()).toHaveLength(2);
     expect(screen.getByRole("checkbox", { name: /person/ }).parentElement).toHaveTextContent("(1 of 2)");
   });
+
+  it("starts the slider at the confidence the run used, not at 0 %", () => {
+    renderWithProviders(<ResultView job={{ ...job, params: { conf: 0.25, iou: 0.45 } }} />);
+    const slider = screen.getByRole("slider", { name: /minimum confidence/i });
+    expect(slider).toHaveValue("0.25");
+    expect(slider).toHaveAttribute("min", "0.25");
+    expect(slider).toHaveAccessibleDescription(/kept what it found from 25% up/);
+    expect(rows()).toHaveLength(3);
+  });
+});
+
+describe("the files of a result", () => {
+  it("shows a dash for the size of a file not drawn yet, and says why", () => {
+    const deferred = { ...job.artifacts[0], size: 0, deferred: true };
+    renderWithProviders(<ResultView job={{ ...job, artifacts: [deferred], main_output: "annotated.jpg" }} />);
+    const files = screen.getByRole("region", { name: "Files" });
+    const row = within(files).getAllByRole("row")[1];
+    expect(within(row).getByText("–")).toHaveAttribute("aria-hidden", "true");
+    expect(row).toHaveTextContent("not known until the file is first opened");
+    expect(files).toHaveTextContent("drawn the first time it is opened or downloaded");
+    expect(files).not.toHaveTextContent("drawn when first opened");
+  });
 });
 
 describe("unknown result shapes", () => {
@@ -115,7 +137,7 @@ describe("unknown result shapes", () => {
     const table = screen.getByRole("table", { name: "Faces" });
     const row = within(table).getAllByRole("row")[1];
     expect(within(row).getByText("uncertain")).toBeInTheDocument();
-    expect(within(row).getByText("(probability below the margin)")).toBeInTheDocument();
+    expect(within(row).getByText("(less sure than the minimum gender certainty)")).toBeInTheDocument();
     expect(within(row).getByText("leans man: 64.0%")).toBeInTheDocument();
     expect(screen.getByText("Uncertain")).toBeInTheDocument();
   });
@@ -130,6 +152,6 @@ describe("unknown result shapes", () => {
       },
     });
     renderWithProviders(<ResultView job={batch} />);
-    expect(screen.getByText("1 women, 3 men, 2 uncertain")).toBeInTheDocument();
+    expect(screen.getByText("1 woman, 3 men, 2 uncertain")).toBeInTheDocument();
   });
 });

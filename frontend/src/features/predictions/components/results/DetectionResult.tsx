@@ -1,8 +1,8 @@
 import type { Job } from "@/api/types";
 import { BoxViewer } from "./BoxViewer";
 import { detectionsFromObjects, type Detection } from "./boxes";
-import { DownloadButtons } from "./ArtifactList";
 import { LookedFor } from "./LookedFor";
+import { formatNumber, formatPercent, formatQuantity } from "@/lib/format";
 import { SummaryList } from "./SummaryList";
 import { imageSpace, num, record } from "./shape";
 import "./results.css";
@@ -19,8 +19,11 @@ export function DetectionResult({ job }: { job: Job }) {
         label="Summary"
         items={[
           { label: "Objects found", value: num(result.count) ?? detections.length },
-          { label: "Classes", value: Object.keys(counts).length ? Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(", ") : null },
-          { label: "Image size", value: imageSpace(result) ? `${result.width} × ${result.height} px` : null },
+          {
+            label: "Classes",
+            value: Object.keys(counts).length ? Object.entries(counts).map(([k, v]) => `${k} ${typeof v === "number" ? formatNumber(v) : String(v)}`).join(", ") : null,
+          },
+          { label: "Image size", value: imageSpace(result) ? `${formatNumber(num(result.width))} × ${formatQuantity(num(result.height), "px")}` : null },
         ]}
       />
       <LookedFor classes={result.model_classes} />
@@ -31,12 +34,12 @@ export function DetectionResult({ job }: { job: Job }) {
           original={imageSpace(result)}
           detections={detections}
           noun="object"
+          runConfidence={num(job.params.conf)}
           renderTable={(shown) => <DetectionTable detections={shown} />}
         />
       ) : (
         <DetectionTable detections={detections} />
       )}
-      <DownloadButtons artifacts={job.artifacts.filter((a) => a.role === "annotated" || a.role === "data")} />
     </section>
   );
 }
@@ -60,7 +63,7 @@ export function DetectionTable({ detections, caption = "Detections" }: { detecti
             <tr key={d.index}>
               <td>{d.index + 1}</td>
               <td>{d.label}</td>
-              <td className="num">{(d.confidence * 100).toFixed(1)}%</td>
+              <td className="num">{formatPercent(d.confidence, 1)}</td>
               <td className="mono hide-narrow">{d.box.map((v) => Math.round(v)).join(", ")}</td>
             </tr>
           ))}

@@ -1,7 +1,9 @@
+import { useId } from "react";
 import type { Job } from "@/api/types";
+import { ScrollTable } from "@/components/ScrollTable";
 import { BoxViewer } from "./BoxViewer";
 import { detectionsFromFaces, UNCERTAIN_REASONS, type Detection } from "./boxes";
-import { DownloadButtons } from "./ArtifactList";
+import { formatPercent } from "@/lib/format";
 import { SummaryList } from "./SummaryList";
 import { imageSpace, num, record, type Dict } from "./shape";
 import "./results.css";
@@ -34,12 +36,12 @@ export function FaceResult({ job }: { job: Job }) {
           colors={FACE_COLORS}
           noun="face"
           confidenceLabel="Minimum face confidence"
+          runConfidence={num(job.params.min_confidence)}
           renderTable={(shown) => <FaceTable faces={shown} items={items} />}
         />
       ) : (
         <FaceTable faces={faces} items={items} />
       )}
-      <DownloadButtons artifacts={job.artifacts.filter((a) => a.role === "annotated" || a.role === "data")} />
     </section>
   );
 }
@@ -53,7 +55,7 @@ function uncertainWhy(item: Dict): string {
 /** The probability cell: for an uncertain face, which gender it leaned to, and how much. */
 function probabilityText(item: Dict, label: string, probability: number | null): string {
   if (probability === null) return "–";
-  const percent = `${(probability * 100).toFixed(1)}%`;
+  const percent = formatPercent(probability, 1);
   if (label !== "uncertain") return percent;
   const both = Object.entries(record(item.probabilities)).filter((e): e is [string, number] => typeof e[1] === "number");
   const likelier = both.sort((a, b) => b[1] - a[1])[0]?.[0];
@@ -61,11 +63,12 @@ function probabilityText(item: Dict, label: string, probability: number | null):
 }
 
 function FaceTable({ faces, items }: { faces: Detection[]; items: Record<string, unknown>[] }) {
+  const captionId = useId();
   if (faces.length === 0) return <p>No faces to list.</p>;
   return (
-    <div className="table-wrap">
+    <ScrollTable captionId={captionId}>
       <table className="table">
-        <caption>Faces</caption>
+        <caption id={captionId}>Faces</caption>
         <thead>
           <tr>
             <th scope="col">#</th>
@@ -87,13 +90,13 @@ function FaceTable({ faces, items }: { faces: Detection[]; items: Record<string,
                   {face.label === "uncertain" ? <span className="muted small"> ({uncertainWhy(item)})</span> : null}
                 </td>
                 <td className="num">{probabilityText(item, face.label, probability)}</td>
-                <td className="num">{(face.confidence * 100).toFixed(1)}%</td>
+                <td className="num">{formatPercent(face.confidence, 1)}</td>
                 <td className="mono hide-narrow">{face.box.map((v) => Math.round(v)).join(", ")}</td>
               </tr>
             );
           })}
         </tbody>
       </table>
-    </div>
+    </ScrollTable>
   );
 }

@@ -1,3 +1,5 @@
+import { countOf } from "@/lib/format";
+
 /** The classes a detector looked for (the result's `model_classes`): what is not among
  * them it cannot see, which the boxes alone do not tell. */
 export function LookedFor({ classes }: { classes: unknown }) {
@@ -6,7 +8,7 @@ export function LookedFor({ classes }: { classes: unknown }) {
   return (
     <details className="looked-for">
       <summary>
-        It looked for {names.length} {names.length === 1 ? "class" : "classes"} only; anything else is not detected
+        It looked for {countOf(names.length, "class", "classes")} only; anything else is not detected
       </summary>
       <p>{names.join(", ")}</p>
     </details>

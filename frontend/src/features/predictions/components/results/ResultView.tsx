@@ -15,8 +15,8 @@ export function ResultView({ job }: { job: Job }) {
       <ViewerBoundary fallback={<GenericResult job={job} />} resetKey={`${job.id}:${kind}`}>
         <Viewer job={job} />
       </ViewerBoundary>
+      <ArtifactList job={job} />
       {job.result && <JsonView value={job.result} />}
-      <ArtifactList artifacts={job.artifacts} inputs={job.inputs} />
     </div>
   );
 }

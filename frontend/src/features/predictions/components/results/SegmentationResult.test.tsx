@@ -77,11 +77,16 @@ describe("segmentation result", () => {
     expect(rows()[0].querySelector("rect")?.getAttribute("fill")).toMatch(/^#[0-9a-f]{6}$/);
   });
 
-  it("offers the mask as a PNG first, then the other files", () => {
-    renderWithProviders(<SegmentationResult job={segmentationJob()} />);
-    const links = screen.getAllByRole("link", { name: /^Download / });
-    expect(links.map((link) => link.textContent)).toEqual(["Download mask.png", "Download annotated.jpg", "Download result.json"]);
+  it("offers each file once, the API's main output (the mask) first and as a button", () => {
+    renderWithProviders(<ResultView job={{ ...segmentationJob(), main_output: "mask.png" }} />);
+    const links = screen.getAllByRole("link", { name: /^Download/ });
+    expect(links.map((link) => link.textContent)).toEqual(["Download mask.png", "Download annotated.jpg", "Download result.json", "Download street.jpg"]);
     expect(links[0]).toHaveAttribute("href", "/api/predictions/x/files/mask.png?download=true");
+    expect(links[0]).toHaveClass("button");
+    expect(links[1]).not.toHaveClass("button");
+    // the viewer itself offers no second set of downloads
+    const viewer = screen.getByRole("region", { name: "Segmentation" });
+    expect(within(viewer).queryByRole("link", { name: /^Download/ })).not.toBeInTheDocument();
   });
 
   it("hints that the table scrolls when it is wider than the screen", () => {

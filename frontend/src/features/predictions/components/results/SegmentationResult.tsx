@@ -1,7 +1,7 @@
-import { useEffect, useId, useRef, useState, type RefObject } from "react";
+import { useId, useState } from "react";
 import type { Job } from "@/api/types";
-import { formatPercent } from "@/lib/format";
-import { DownloadButtons } from "./ArtifactList";
+import { ScrollTable } from "@/components/ScrollTable";
+import { formatNumber, formatPercent } from "@/lib/format";
 import { colorFor } from "./boxes";
 import { SummaryList } from "./SummaryList";
 import { imageSpace, num, record, str, type Dict } from "./shape";
@@ -47,7 +47,6 @@ export function SegmentationResult({ job }: { job: Job }) {
   const areas = readAreas(result);
   const input = job.inputs[0];
   const mask = job.artifacts.find((a) => a.role === "mask") ?? job.artifacts.find((a) => a.name === "mask.png");
-  const others = job.artifacts.filter((a) => a !== mask && (a.role === "annotated" || a.role === "data"));
   const covered = areas.every((a) => a.fraction !== null) && areas.length > 0 ? areas.reduce((sum, a) => sum + (a.fraction ?? 0), 0) : null;
   return (
     <section className="panel" aria-labelledby="result-heading">
@@ -63,7 +62,6 @@ export function SegmentationResult({ job }: { job: Job }) {
       {input && mask && <MaskOverlay imageUrl={input.url} maskUrl={mask.url} alt={`${input.name}, with the area of each class coloured over it. The table below names the colours.`} />}
       {input && !mask && <p>This job has no mask to lay over the image; the files below are what it has.</p>}
       {areas.length === 0 ? <p>The model found none of its classes in this image.</p> : <AreaTable areas={areas} />}
-      <DownloadButtons artifacts={mask ? [mask, ...others] : others} />
     </section>
   );
 }
@@ -99,7 +97,7 @@ function MaskOverlay({ imageUrl, maskUrl, alt }: { imageUrl: string; maskUrl: st
       ) : (
         <div className="field mask-opacity">
           <label htmlFor={sliderId}>
-            Mask opacity: <strong>{opacity}%</strong>
+            Mask opacity: <strong>{formatPercent(opacity / 100)}</strong>
           </label>
           <input
             id={sliderId}
@@ -108,7 +106,7 @@ function MaskOverlay({ imageUrl, maskUrl, alt }: { imageUrl: string; maskUrl: st
             max={100}
             step={5}
             value={opacity}
-            aria-valuetext={`${opacity} percent`}
+            aria-valuetext={formatPercent(opacity / 100)}
             onChange={(event) => setOpacity(Number(event.target.value))}
           />
         </div>
@@ -121,61 +119,34 @@ function MaskOverlay({ imageUrl, maskUrl, alt }: { imageUrl: string; maskUrl: st
  * scrolls sideways, and says so while it does. */
 function AreaTable({ areas }: { areas: Area[] }) {
   const captionId = useId();
-  const wrap = useRef<HTMLDivElement>(null);
-  const overflows = useOverflows(wrap);
   return (
-    <>
-      {overflows && (
-        <p className="scroll-hint muted small" aria-hidden="true">
-          Scroll the table sideways to see all of it.
-        </p>
-      )}
-      <div ref={wrap} className="table-wrap scroll-shadows" role="region" aria-labelledby={captionId} tabIndex={overflows ? 0 : undefined}>
-        <table className="table area-table">
-          <caption id={captionId}>Area of each class</caption>
-          <thead>
-            <tr>
-              <th scope="col">Class</th>
-              <th scope="col" className="num">% of the image</th>
-              <th scope="col" className="num">Pixels</th>
+    <ScrollTable captionId={captionId}>
+      <table className="table area-table">
+        <caption id={captionId}>Area of each class</caption>
+        <thead>
+          <tr>
+            <th scope="col">Class</th>
+            <th scope="col" className="num">% of the image</th>
+            <th scope="col" className="num">Pixels</th>
+          </tr>
+        </thead>
+        <tbody>
+          {areas.map((area, index) => (
+            <tr key={`${area.label}-${index}`}>
+              <td>
+                <span className="area-class">
+                  <svg className="area-swatch" viewBox="0 0 10 10" aria-hidden="true" focusable="false">
+                    <rect width="10" height="10" rx="2" fill={area.color} />
+                  </svg>
+                  {area.label}
+                </span>
+              </td>
+              <td className="num">{areaText(area.fraction)}</td>
+              <td className="num">{formatNumber(area.pixels)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {areas.map((area, index) => (
-              <tr key={`${area.label}-${index}`}>
-                <td>
-                  <span className="area-class">
-                    <svg className="area-swatch" viewBox="0 0 10 10" aria-hidden="true" focusable="false">
-                      <rect width="10" height="10" rx="2" fill={area.color} />
-                    </svg>
-                    {area.label}
-                  </span>
-                </td>
-                <td className="num">{areaText(area.fraction)}</td>
-                <td className="num">{area.pixels !== null ? area.pixels.toLocaleString() : "–"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </>
+          ))}
+        </tbody>
+      </table>
+    </ScrollTable>
   );
-}
-
-/** Whether the element is wider inside than it shows (it scrolls sideways), kept up to date
- * as its size changes. */
-function useOverflows(ref: RefObject<HTMLElement | null>): boolean {
-  const [overflows, setOverflows] = useState(false);
-  useEffect(() => {
-    const element = ref.current;
-    if (!element) return;
-    const check = () => setOverflows(element.scrollWidth > element.clientWidth + 1);
-    check();
-    if (typeof ResizeObserver === "undefined") return;
-    const observer = new ResizeObserver(check);
-    observer.observe(element);
-    if (element.firstElementChild) observer.observe(element.firstElementChild);
-    return () => observer.disconnect();
-  }, [ref]);
-  return overflows;
 }

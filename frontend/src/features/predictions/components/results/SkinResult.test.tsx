@@ -47,9 +47,13 @@ describe("skin segmentation result", () => {
     expect(warnings).toHaveTextContent("12.4 mm thick (median)");
     const quality = screen.getByLabelText("Mask quality");
     expect(quality).toHaveTextContent("12.4 mm median (2.2–30.0 mm, 5th–95th percentile)");
-    expect(quality).toHaveTextContent("42 %");
-    expect(quality).toHaveTextContent("7 (the largest holds 80 %)");
-    expect(within(screen.getByLabelText("Statistics")).getByText("286.325 mL")).toBeInTheDocument();
+    expect(quality).toHaveTextContent("42%");
+    expect(quality).toHaveTextContent("7 (the largest holds 80%)");
+    // in the reader's locale, with a sensible number of digits (not "286.325 mL", read as 286,325)
+    const statistics = within(screen.getByLabelText("Statistics"));
+    expect(statistics.getByText("286.3 mL")).toBeInTheDocument();
+    expect(statistics.getByText("286,325")).toBeInTheDocument();
+    expect(statistics.getByText("8.00 s")).toBeInTheDocument();
     expect(await screen.findByText("volume viewer")).toBeInTheDocument();
     expect(screen.queryByRole("status")).not.toBeInTheDocument();
   });
@@ -59,12 +63,15 @@ describe("skin segmentation result", () => {
     const job = makeJob({
       status: "succeeded",
       result_kind: "volume-mask",
+      outcome: "nothing_found",
       inputs: [input],
       artifacts: [preview, stats],
       result: { ...geometry, skin_found: false, finding, voxels: 0, volume_ml: 0, checks: { neighbour_correlation: 0.98 } },
     });
     renderWithProviders(<SkinResult job={job} />);
-    expect(screen.getByRole("status")).toHaveTextContent(finding);
+    // a warning, not a success: the model found nothing to work on
+    expect(screen.getByRole("status")).toHaveTextContent(`Nothing to segment${finding}`);
+    expect(screen.getByRole("status")).toHaveClass("alert-warning");
     const statistics = screen.getByLabelText("Statistics");
     expect(statistics).not.toHaveTextContent("Skin volume");
     expect(statistics).toHaveTextContent("181 × 217 × 181 voxels");

@@ -1,7 +1,8 @@
 import { lazy, Suspense } from "react";
 import type { Job } from "@/api/types";
 import { Loading } from "@/components/Spinner";
-import { DownloadButtons } from "./ArtifactList";
+import { nothingFoundReason } from "@/api/predictions";
+import { formatDuration, formatNumber, formatPercent, formatQuantity } from "@/lib/format";
 import { SummaryList } from "./SummaryList";
 import { num, record, str } from "./shape";
 import "./results.css";
@@ -17,12 +18,13 @@ export function SkinResult({ job }: { job: Job }) {
   const withSkin = record(result.slices_with_skin);
   const slices = record(result.slices);
   const sliceText = Object.keys(withSkin)
-    .map((axis) => `${axis} ${String(withSkin[axis])}${num(slices[axis]) !== null ? ` of ${String(slices[axis])}` : ""}`)
+    .map((axis) => `${axis} ${formatNumber(num(withSkin[axis]))}${num(slices[axis]) !== null ? ` of ${formatNumber(num(slices[axis]))}` : ""}`)
     .join(", ");
-  const voxelSize = Array.isArray(result.voxel_size_mm) ? (result.voxel_size_mm as number[]).map((v) => Number(v).toFixed(2)).join(" × ") : null;
-  const shape = Array.isArray(result.shape) ? (result.shape as number[]).join(" × ") : null;
+  const voxelSize = Array.isArray(result.voxel_size_mm) ? (result.voxel_size_mm as number[]).map((v) => formatNumber(Number(v), 2)).join(" × ") : null;
+  const shape = Array.isArray(result.shape) ? (result.shape as number[]).map((v) => formatNumber(Number(v))).join(" × ") : null;
   // results from before the checks have no skin_found: they had a mask
-  const found = result.skin_found !== false;
+  const nothing = nothingFoundReason(job);
+  const found = nothing === null;
   const warnings = Array.isArray(result.warnings) ? result.warnings.filter((w): w is string => typeof w === "string") : [];
   return (
     <section className="panel" aria-labelledby="result-heading">
@@ -32,10 +34,10 @@ export function SkinResult({ job }: { job: Job }) {
           {str(result.note)}
         </p>
       )}
-      {!found && (
-        <div className="alert" role="status">
+      {nothing && (
+        <div className="alert alert-warning" role="status">
           <p className="alert-title">Nothing to segment</p>
-          <p>{str(result.finding) ?? "No skin layer found in this volume."}</p>
+          <p>{nothing}</p>
         </div>
       )}
       {warnings.length > 0 && (
@@ -62,14 +64,14 @@ export function SkinResult({ job }: { job: Job }) {
       <SummaryList
         label="Statistics"
         items={[
-          { label: "Skin voxels", value: found ? num(result.voxels)?.toLocaleString() : null },
-          { label: "Skin volume", value: found && num(result.volume_ml) !== null ? `${result.volume_ml} mL` : null },
+          { label: "Skin voxels", value: found ? num(result.voxels) : null },
+          { label: "Skin volume", value: found && num(result.volume_ml) !== null ? formatQuantity(num(result.volume_ml), "mL", 1) : null },
           { label: "Slices with skin", value: found ? sliceText || null : null },
           { label: "Volume size", value: shape ? `${shape} voxels` : null },
           { label: "Voxel size", value: voxelSize ? `${voxelSize} mm` : null },
           { label: "Orientation", value: str(result.orientation) },
-          { label: "Model", value: [str(result.model), str(result.method)].filter(Boolean).join(" — ") || null },
-          { label: "Segmentation time", value: num(result.segment_ms) !== null ? `${Math.round(num(result.segment_ms)!)} ms` : null },
+          { label: "Method", value: str(result.method) },
+          { label: "Segmentation time", value: num(result.segment_ms) !== null ? formatDuration(num(result.segment_ms)) : null },
         ]}
       />
       {found && <QualityList quality={record(result.quality)} />}
@@ -79,7 +81,6 @@ export function SkinResult({ job }: { job: Job }) {
           <figcaption>{found ? "Preview: the middle slices with the mask in red." : "Preview: the middle slices of the volume; nothing was segmented."}</figcaption>
         </figure>
       )}
-      <DownloadButtons artifacts={job.artifacts} />
     </section>
   );
 }
@@ -91,8 +92,9 @@ function QualityList({ quality }: { quality: Record<string, unknown> }) {
   const median = num(thickness.median);
   const p5 = num(thickness.p5);
   const p95 = num(thickness.p95);
-  const percent = (value: unknown) => (num(value) !== null ? `${Math.round(num(value)! * 100)} %` : null);
+  const percent = (value: unknown) => (num(value) !== null ? formatPercent(num(value)) : null);
   const pieces = num(quality.components);
+  const tenths = { min: 1, max: 1 };
   const largest = percent(quality.largest_component_share);
   return (
     <>
@@ -104,11 +106,11 @@ function QualityList({ quality }: { quality: Record<string, unknown> }) {
             label: "Skin thickness",
             value:
               median !== null
-                ? `${median.toFixed(1)} mm median${p5 !== null && p95 !== null ? ` (${p5.toFixed(1)}–${p95.toFixed(1)} mm, 5th–95th percentile)` : ""}`
+                ? `${formatQuantity(median, "mm", tenths)} median${p5 !== null && p95 !== null ? ` (${formatNumber(p5, tenths)}–${formatQuantity(p95, "mm", tenths)}, 5th–95th percentile)` : ""}`
                 : null,
           },
           { label: "Head surface covered", value: percent(quality.surface_coverage) },
-          { label: "Connected pieces", value: pieces !== null ? `${pieces}${largest ? ` (the largest holds ${largest})` : ""}` : null },
+          { label: "Connected pieces", value: pieces !== null ? `${formatNumber(pieces)}${largest ? ` (the largest holds ${largest})` : ""}` : null },
           { label: "Outside the head", value: percent(quality.outside_head_share) },
         ]}
       />

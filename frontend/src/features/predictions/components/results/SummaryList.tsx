@@ -1,4 +1,6 @@
 // A definition list of the scalar values of a result (numbers, text, flags).
+import { formatNumber } from "@/lib/format";
+
 export interface SummaryItem {
   label: string;
   value: string | number | null | undefined;
@@ -12,7 +14,7 @@ export function SummaryList({ items, label }: { items: SummaryItem[]; label?: st
       {shown.map((item) => (
         <div key={item.label}>
           <dt>{item.label}</dt>
-          <dd>{item.value}</dd>
+          <dd>{typeof item.value === "number" ? formatNumber(item.value, 3) : item.value}</dd>
         </div>
       ))}
     </dl>

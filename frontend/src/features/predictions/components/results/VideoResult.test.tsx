@@ -44,6 +44,8 @@ describe("video result", () => {
     const person = within(table).getByRole("row", { name: /person/ });
     expect(within(person).getAllByRole("cell").map((c) => c.textContent)).toEqual(["person", "2", "1", "170 (93%)", "170"]);
     expect(screen.getByText(/^Unique objects: distinct objects followed/)).toHaveTextContent("tracks seen in fewer than 8 frames");
+    // a region named by its caption, that the keyboard can scroll on a phone
+    expect(screen.getByRole("region", { name: "Objects per class" })).toContainElement(screen.getByRole("table", { name: "Objects per class" }));
     const chart = screen.getByRole("img", { name: /Objects in view over 2.0 s: person: up to 1, chair: up to 2/ });
     expect(chart.querySelectorAll("polyline")).toHaveLength(2);
     expect(within(screen.getByRole("list", { name: "Classes" })).getAllByRole("listitem").map((li) => li.textContent?.trim())).toEqual(["person", "chair"]);

@@ -1,5 +1,6 @@
 import type { Job } from "@/api/types";
-import { DownloadButtons } from "./ArtifactList";
+import { ScrollTable } from "@/components/ScrollTable";
+import { formatNumber, formatPercent, formatQuantity } from "@/lib/format";
 import { SummaryList } from "./SummaryList";
 import { countMap, num, record, str } from "./shape";
 import { VideoTimeline } from "./VideoTimeline";
@@ -35,56 +36,57 @@ export function VideoResult({ job }: { job: Job }) {
         label="Video"
         items={[
           { label: "Frames", value: frames },
-          { label: "Duration", value: num(result.duration_s) !== null ? `${result.duration_s} s` : null },
-          { label: "Frame rate", value: num(result.fps) !== null ? `${result.fps} fps` : null },
-          { label: "Size", value: num(result.width) && num(result.height) ? `${result.width} × ${result.height} px` : null },
-          { label: "Time per frame", value: num(result.ms_per_frame) !== null ? `${result.ms_per_frame} ms` : null },
+          { label: "Duration", value: num(result.duration_s) !== null ? formatQuantity(num(result.duration_s), "s", 1) : null },
+          { label: "Frame rate", value: num(result.fps) !== null ? formatQuantity(num(result.fps), "fps", 1) : null },
+          { label: "Size", value: num(result.width) && num(result.height) ? `${formatNumber(num(result.width))} × ${formatQuantity(num(result.height), "px")}` : null },
+          { label: "Time per frame", value: num(result.ms_per_frame) !== null ? formatQuantity(num(result.ms_per_frame), "ms", 1) : null },
         ]}
       />
       <div id="video-summary">
         {counts.length === 0 ? (
           <p>No objects were found in the video.</p>
         ) : (
-          <div className="table-wrap">
-            <table className="table">
-              <caption>Objects per class</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Class</th>
-                  {unique && (
-                    <th scope="col" className="num">
-                      Unique objects
-                    </th>
-                  )}
-                  <th scope="col" className="num">Most in one frame</th>
-                  <th scope="col" className="num">Frames with it</th>
-                  <th scope="col" className="num">Detections (all frames)</th>
-                </tr>
-              </thead>
-              <tbody>
-                {counts.map(([label, count]) => {
-                  const seen = num(framesWith[label]);
-                  return (
-                    <tr key={label}>
-                      <td>{label}</td>
-                      {unique && <td className="num">{num(unique[label]) ?? 0}</td>}
-                      <td className="num">{count}</td>
-                      <td className="num">
-                        {seen ?? "–"}
-                        {seen !== null && frames ? <span className="muted"> ({Math.round((seen / frames) * 100)}%)</span> : null}
-                      </td>
-                      <td className="num">{num(detections[label]) ?? "–"}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+          <>
+            <ScrollTable captionId="video-counts-caption">
+              <table className="table">
+                <caption id="video-counts-caption">Objects per class</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Class</th>
+                    {unique && (
+                      <th scope="col" className="num">
+                        Unique objects
+                      </th>
+                    )}
+                    <th scope="col" className="num">Most in one frame</th>
+                    <th scope="col" className="num">Frames with it</th>
+                    <th scope="col" className="num">Detections (all frames)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {counts.map(([label, count]) => {
+                    const seen = num(framesWith[label]);
+                    return (
+                      <tr key={label}>
+                        <td>{label}</td>
+                        {unique && <td className="num">{formatNumber(num(unique[label]) ?? 0)}</td>}
+                        <td className="num">{formatNumber(count)}</td>
+                        <td className="num">
+                          {formatNumber(seen)}
+                          {seen !== null && frames ? <span className="muted"> ({formatPercent(seen / frames)})</span> : null}
+                        </td>
+                        <td className="num">{formatNumber(num(detections[label]))}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </ScrollTable>
             {unique && uniqueAre && <p className="muted">Unique objects: {uniqueAre}.</p>}
-          </div>
+          </>
         )}
         <VideoTimeline timeline={result.timeline} />
       </div>
-      <DownloadButtons artifacts={job.artifacts} />
     </section>
   );
 }

@@ -1,11 +1,13 @@
 // How many of each class a video shows over time: the summary's `timeline` (one count per
 // bucket of `bucket_s` seconds) as a small step chart, one line per class. Plain SVG with
 // presentation attributes (the CSP allows no inline styles).
+import { formatQuantity } from "@/lib/format";
 import { num, record } from "./shape";
 import "./VideoTimeline.css";
 
-// Distinct on light and dark backgrounds; a class keeps its colour in the chart and legend.
-const COLOURS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#9333ea", "#ea580c"];
+// The theme's series colours (styles/theme.css), distinct in light and dark; a class keeps its
+// colour in the chart and legend.
+const COLOURS = Array.from({ length: 10 }, (_, i) => `var(--series-${i + 1})`);
 const WIDTH = 640;
 const HEIGHT = 160;
 const PAD = { left: 28, right: 8, top: 8, bottom: 22 };
@@ -43,7 +45,7 @@ export function VideoTimeline({ timeline }: { timeline: unknown }) {
   return (
     <figure className="video-timeline">
       <figcaption>In view over time (the most of each class in one frame, per {bucket} s)</figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`Objects in view over ${seconds.toFixed(1)} s: ${description}`}>
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`Objects in view over ${formatQuantity(seconds, "s", { min: 1, max: 1 })}: ${description}`}>
         <line x1={PAD.left} y1={y(0)} x2={WIDTH - PAD.right} y2={y(0)} stroke="currentColor" strokeOpacity={0.4} />
         <line x1={PAD.left} y1={y(0)} x2={PAD.left} y2={PAD.top} stroke="currentColor" strokeOpacity={0.4} />
         <text x={PAD.left - 4} y={y(top) + 4} textAnchor="end" fontSize={11} fill="currentColor">
@@ -54,7 +56,7 @@ export function VideoTimeline({ timeline }: { timeline: unknown }) {
         </text>
         {ticks.map((t, i) => (
           <text key={i} x={x((t / seconds) * buckets)} y={HEIGHT - 6} textAnchor={i === 0 ? "start" : i === 2 ? "end" : "middle"} fontSize={11} fill="currentColor">
-            {`${Number(t.toFixed(1))} s`}
+            {formatQuantity(t, "s", 1)}
           </text>
         ))}
         {series.map((s, i) => (

@@ -1,6 +1,8 @@
 // An interactive NiiVue viewer (WebGL2) of a NIfTI volume with a mask as a red overlay.
 import { useEffect, useId, useRef, useState } from "react";
 import { Niivue, SLICE_TYPE } from "@niivue/niivue";
+import { formatPercent } from "@/lib/format";
+import { describeLocation, type CrosshairLocation } from "./location";
 import "./VolumeViewer.css";
 
 interface Source {
@@ -73,8 +75,10 @@ export default function VolumeViewer({ volume, overlay, fallbackImage }: Props) 
     viewer.current = nv;
     if (import.meta.env.DEV) (window as unknown as { __niivue?: Niivue }).__niivue = nv; // for debugging
     nv.onLocationChange = (data: unknown) => {
-      const text = (data as { string?: string })?.string;
-      if (typeof text === "string") setLocation(text);
+      const scan = nv.volumes[0];
+      // the voxels NiiVue reports are in RAS order, as its dimsRAS ([rank, x, y, z])
+      const dims = Array.from(scan?.dimsRAS ?? scan?.dims ?? []).slice(1, 4);
+      setLocation(describeLocation(data as CrosshairLocation, dims) ?? "");
     };
     (async () => {
       try {
@@ -137,7 +141,7 @@ export default function VolumeViewer({ volume, overlay, fallbackImage }: Props) 
         </fieldset>
         <div className="field">
           <label htmlFor={opacityId}>
-            Mask opacity: <strong>{Math.round(opacity * 100)}%</strong>
+            Mask opacity: <strong>{formatPercent(opacity)}</strong>
           </label>
           <input
             id={opacityId}
@@ -146,7 +150,7 @@ export default function VolumeViewer({ volume, overlay, fallbackImage }: Props) 
             max={1}
             step={0.05}
             value={opacity}
-            aria-valuetext={`${Math.round(opacity * 100)} percent`}
+            aria-valuetext={formatPercent(opacity)}
             onChange={(event) => setOpacity(Number(event.target.value))}
           />
         </div>
@@ -161,7 +165,7 @@ export default function VolumeViewer({ volume, overlay, fallbackImage }: Props) 
       <p className="muted" aria-live="polite">
         {state === "loading" && "Loading the volume and the mask…"}
         {state === "failed" && "The volume could not be shown here; use the preview and the downloads below."}
-        {state === "ready" && (location || "Click in the image to move the crosshair.")}
+        {state === "ready" && (location ? `Crosshair: ${location}` : "Click in the image to move the crosshair and read the position and intensity there.")}
       </p>
     </div>
   );

@@ -109,9 +109,19 @@ describe("filtering", () => {
 });
 
 describe("captionPosition", () => {
+  const chip = { width: 60, height: 16 };
+  const image = { width: 200, height: 100 };
   it("puts the caption above the box, or inside when the box touches the top", () => {
-    expect(captionPosition({ x: 5, y: 40, width: 10, height: 10 }, 16)).toEqual({ x: 5, y: 24 });
-    expect(captionPosition({ x: 5, y: 4, width: 10, height: 10 }, 16)).toEqual({ x: 5, y: 4 });
+    expect(captionPosition({ x: 5, y: 40, width: 10, height: 10 }, chip, image)).toEqual({ x: 5, y: 24 });
+    expect(captionPosition({ x: 5, y: 4, width: 10, height: 10 }, chip, image)).toEqual({ x: 5, y: 4 });
+  });
+
+  it("keeps the caption inside the image at its right and bottom edges", () => {
+    expect(captionPosition({ x: 180, y: 40, width: 20, height: 10 }, chip, image)).toEqual({ x: 140, y: 24 });
+    // inside a box near the top of a short image: moved up to end at its bottom edge
+    expect(captionPosition({ x: 5, y: 10, width: 10, height: 8 }, chip, { width: 200, height: 20 })).toEqual({ x: 5, y: 4 });
+    // a caption wider than the image starts at its left edge
+    expect(captionPosition({ x: 50, y: 40, width: 10, height: 10 }, { width: 300, height: 16 }, image)).toEqual({ x: 0, y: 24 });
   });
 });
 

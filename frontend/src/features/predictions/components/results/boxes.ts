@@ -1,6 +1,7 @@
 // Geometry and filtering of detection boxes drawn in the browser over the input image.
 // Boxes come in the original image's pixels ([x1, y1, x2, y2]); the image is shown at
 // another size, so every box is scaled by displayed / original on each axis.
+import { formatPercent } from "@/lib/format";
 
 export type BoxTuple = [number, number, number, number];
 
@@ -91,10 +92,15 @@ export function colorFor(label: string, fixed: Record<string, string> = {}): str
   return PALETTE[hash % PALETTE.length];
 }
 
-/** Where the caption chip goes: above the box, or inside it when the box touches the top. */
-export function captionPosition(rect: Rect, captionHeight: number): { x: number; y: number } {
-  const y = rect.y - captionHeight >= 0 ? rect.y - captionHeight : rect.y;
-  return { x: rect.x, y };
+/** Where the caption chip goes: above the box, or inside it when the box touches the top;
+ * moved left or up as far as needed to stay inside the image (a box at its right or bottom
+ * edge), never past its left or top edge. */
+export function captionPosition(rect: Rect, caption: Size, image: Size): { x: number; y: number } {
+  const above = rect.y - caption.height >= 0 ? rect.y - caption.height : rect.y;
+  return {
+    x: Math.max(0, Math.min(rect.x, image.width - caption.width)),
+    y: Math.max(0, Math.min(above, image.height - caption.height)),
+  };
 }
 
 // --- reading model results into detections ---------------------------------------------
@@ -113,14 +119,14 @@ export function detectionsFromObjects(items: unknown): Detection[] {
     if (!isBox(r.box)) return;
     const label = typeof r.label === "string" ? r.label : r.class_id !== undefined ? `class ${String(r.class_id)}` : "object";
     const confidence = typeof r.confidence === "number" ? r.confidence : 1;
-    out.push({ label, confidence, box: r.box, caption: `${label} ${Math.round(confidence * 100)}%`, index });
+    out.push({ label, confidence, box: r.box, caption: `${label} ${formatPercent(confidence)}`, index });
   });
   return out;
 }
 
 /** Why a face's gender is "uncertain" (the item's `uncertain` reasons), in words. */
 export const UNCERTAIN_REASONS: Record<string, string> = {
-  low_probability: "probability below the margin",
+  low_probability: "less sure than the minimum gender certainty",
   small_face: "face too small",
 };
 
@@ -141,7 +147,7 @@ export function detectionsFromFaces(items: unknown): Detection[] {
       const small = Array.isArray(r.uncertain) && r.uncertain.includes("small_face");
       caption = small ? "uncertain: small face" : "uncertain";
     } else {
-      const probability = typeof r.probability === "number" ? ` ${Math.round(r.probability * 100)}%` : "";
+      const probability = typeof r.probability === "number" ? ` ${formatPercent(r.probability)}` : "";
       caption = `${label}${probability}`;
     }
     out.push({ label, confidence, box: r.box, caption, index });
