@@ -89,9 +89,9 @@ def test_class_filter_and_confidence(which: str, request, samples: Path) -> None
     assert all(item["confidence"] >= 0.9 for item in confident)
     with pytest.raises(ValueError, match="unknown class.*unicorn.*It detects: person, bicycle"):
         model.predict_image(image, {"classes": ["unicorn"]})
-    with pytest.raises(ValueError, match="the parameter 'conf' must be at most 0.99"):
+    with pytest.raises(ValueError, match=r"Minimum confidence \('conf'\) must be at most 0.99"):
         model.predict_image(image, {"conf": 1.5})
-    with pytest.raises(ValueError, match="the parameter 'iou' must be at least 0.1"):
+    with pytest.raises(ValueError, match=r"Box overlap allowed \('iou'\) must be at least 0.1"):
         model.predict_image(image, {"iou": 0})
 
 
@@ -223,7 +223,7 @@ def test_parameters_are_checked(http: httpx.Client, samples: Path) -> None:
     bus = (samples / "bus.jpg").read_bytes()
     bad = submit(http, model="object-detection", content=bus, name="bus.jpg", params={"conf": 2})
     assert bad.status_code == 422
-    assert bad.json()["detail"] == "the parameter 'conf' must be at most 0.99"
+    assert bad.json()["detail"] == "Minimum confidence ('conf') must be at most 0.99"
     job = submit(
         http,
         model="object-detection",

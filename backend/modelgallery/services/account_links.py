@@ -180,6 +180,9 @@ class AccountLinks:
             raise Conflict(f"{_TAKEN} now; ask for a link to another address") from None
         if changed is None:
             raise Gone(_USED_EMAIL)
+        # The dashboard filters predictions by the address they were made with.
+        await self.store.jobs.set_user_email(user.id, changed.email)
+        self.mail.send_later(self.mail.email_changed(user.email, changed.email))
         return changed
 
     # --- both ------------------------------------------------------------------------------

@@ -56,6 +56,16 @@ class AccountMail:
             "If you did not ask for this, ignore this mail: nothing changes.\n",
         )
 
+    def email_changed(self, to: str, new_email: str) -> EmailMessage:
+        return self._mail(
+            to,
+            "Your e-mail address was changed",
+            f"Your Model Gallery account now logs in with {new_email}, not with this "
+            "address.\n\n"
+            "If you did not make this change, someone else can use your account: ask the "
+            "site's administrator to send you a link to set a new password.\n",
+        )
+
     async def send(self, mail: EmailMessage) -> None:
         """Send now; raises DeliveryError (a readable sentence) when it fails."""
         if self._mailer is None or not self.configured:

@@ -254,8 +254,8 @@ class AdminService:
         message = await self.store.messages.get(target)
         return AuditTarget(kind, message.subject if message else None, message is not None)
 
-    async def users(self, offset: int, limit: int) -> Page[User]:
-        return await self.store.users.page(offset, limit)
+    async def users(self, offset: int, limit: int, email: str | None = None) -> Page[User]:
+        return await self.store.users.page(offset, limit, email.strip() if email else None)
 
     async def retry_message(self, actor: User, message_id: str) -> None:
         if await self.store.messages.get(message_id) is None:

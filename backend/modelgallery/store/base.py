@@ -66,8 +66,8 @@ class UserRepo(Protocol):
 
     async def delete(self, user_id: str) -> bool: ...
 
-    async def page(self, offset: int = 0, limit: int = 50) -> Page[User]:
-        """Newest first."""
+    async def page(self, offset: int = 0, limit: int = 50, email: str | None = None) -> Page[User]:
+        """Newest first; `email`: only addresses containing it (any case)."""
 
     async def count(self, role: Role | None = None) -> int: ...
 
@@ -91,6 +91,10 @@ class JobRepo(Protocol):
         Returns the updated job, or None when nothing matched."""
 
     async def delete(self, job_id: str) -> bool: ...
+
+    async def set_user_email(self, user_id: str, user_email: str) -> int:
+        """The address copied onto every job of this user (after they changed it)."""
+        ...
 
     async def adopt(self, owner: str, user_id: str, user_email: str) -> int:
         """Give the anonymous jobs of this owner (the token's sha256) to an account; how

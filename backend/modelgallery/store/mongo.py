@@ -119,9 +119,10 @@ class MongoUsers:
         result = await self._c.coll.delete_one({"_id": user_id})
         return result.deleted_count > 0
 
-    async def page(self, offset: int = 0, limit: int = 50) -> Page[User]:
+    async def page(self, offset: int = 0, limit: int = 50, email: str | None = None) -> Page[User]:
+        query = {"email": _substring(email.lower())} if email else {}
         return await self._c.page(
-            {}, [("created_at", DESCENDING), ("_id", DESCENDING)], offset, limit
+            query, [("created_at", DESCENDING), ("_id", DESCENDING)], offset, limit
         )
 
     async def count(self, role: Role | None = None) -> int:
@@ -174,6 +175,12 @@ class MongoJobs:
     async def delete(self, job_id: str) -> bool:
         result = await self._c.coll.delete_one({"_id": job_id})
         return result.deleted_count > 0
+
+    async def set_user_email(self, user_id: str, user_email: str) -> int:
+        result = await self._c.coll.update_many(
+            {"user_id": user_id}, {"$set": {"user_email": user_email}}
+        )
+        return result.modified_count
 
     async def adopt(self, owner: str, user_id: str, user_email: str) -> int:
         result = await self._c.coll.update_many(

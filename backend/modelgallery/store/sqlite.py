@@ -201,8 +201,9 @@ class SqliteUsers:
         await cursor.close()
         return deleted
 
-    async def page(self, offset: int = 0, limit: int = 50) -> Page[User]:
-        return await self._t.page("", (), "created_at DESC, id DESC", offset, limit)
+    async def page(self, offset: int = 0, limit: int = 50, email: str | None = None) -> Page[User]:
+        where, params = ("WHERE instr(email, ?) > 0", (email.lower(),)) if email else ("", ())
+        return await self._t.page(where, params, "created_at DESC, id DESC", offset, limit)
 
     async def count(self, role: Role | None = None) -> int:
         if role is None:
@@ -256,6 +257,16 @@ class SqliteJobs:
         deleted = cursor.rowcount > 0
         await cursor.close()
         return deleted
+
+    async def set_user_email(self, user_id: str, user_email: str) -> int:
+        cursor = await self._t.db.execute(
+            "UPDATE jobs SET user_email = ?, data = json_set(data, '$.user_email', ?) "
+            "WHERE user_id = ?",
+            (user_email, user_email, user_id),
+        )
+        changed = cursor.rowcount
+        await cursor.close()
+        return changed
 
     async def adopt(self, owner: str, user_id: str, user_email: str) -> int:
         cursor = await self._t.db.execute(

@@ -45,7 +45,8 @@ def check_params(declared: Mapping[str, Param], values: Mapping[str, Any]) -> di
         try:
             checked[key] = validate_param(param, value)
         except ValueError as exc:
-            raise ParamError(f"the parameter '{key}' {exc}") from None
+            named = f"{param.label} ('{key}')" if param.label else f"the parameter '{key}'"
+            raise ParamError(f"{named} {exc}") from None
     return checked
 
 

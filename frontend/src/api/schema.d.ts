@@ -1009,7 +1009,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users */
+        /**
+         * Users
+         * @description Accounts, newest first.
+         */
         get: operations["admin-users"];
         put?: never;
         post?: never;
@@ -6805,6 +6808,8 @@ export interface operations {
                 /** @description items to skip */
                 offset?: number;
                 limit?: number;
+                /** @description Only addresses containing this, any case */
+                email?: string | null;
             };
             header?: never;
             path?: never;

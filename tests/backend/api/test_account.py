@@ -336,11 +336,17 @@ def test_change_email_after_confirming_it(http: httpx.Client, mailbox: SmtpServe
     assert asked.json()["email"] == new
     link = _token_in(_mail_to(mailbox, new), "/confirm-email")
     assert _me(http, token).json()["email"] == email  # not before the link is opened
+    job = submit(http, wait=30, headers=_bearer(token)).json()
 
     confirmed = http.post("/api/account/email/confirm", json={"token": link})
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["email"] == new
     assert _me(http, token).json()["email"] == new
+    # The old address is told; the dashboard finds the user's predictions by the new one.
+    assert f"now logs in with {new}" in _mail_to(mailbox, email)
+    admin = login(http, ADMIN_EMAIL, ADMIN_PASSWORD)
+    seen = http.get(f"/api/admin/predictions/{job['id']}", headers=admin).json()
+    assert seen["user_email"] == new
     _login(http, new)
     again = http.post("/api/account/email/confirm", json={"token": link})
     assert again.status_code == 410

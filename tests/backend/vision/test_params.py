@@ -117,3 +117,7 @@ def test_form_fields_take_defaults_and_refuse_unknown_names() -> None:
         parse_params(declared, {"cof": "0.5"})
     with pytest.raises(ParamError, match="the parameter 'conf' must be at most 0.99"):
         check_params(declared, {"conf": 2})
+    # a parameter with a label is named as people read it, and by its key for API clients
+    labelled = {"conf": Param(type="float", default=0.25, max=0.99, label="Minimum confidence")}
+    with pytest.raises(ParamError, match=r"^Minimum confidence \('conf'\) must be at most 0.99$"):
+        check_params(labelled, {"conf": 2})

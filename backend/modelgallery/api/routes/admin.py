@@ -214,8 +214,12 @@ async def users(
     admin: Admin,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    email: Annotated[
+        str | None, Query(max_length=254, description="Only addresses containing this, any case")
+    ] = None,
 ) -> Page[UserPublic]:
-    page = await admin.users(offset, limit)
+    """Accounts, newest first."""
+    page = await admin.users(offset, limit, email)
     return Page[UserPublic](data=[UserPublic.of(u) for u in page.data], count=page.count)
 
 

@@ -29,7 +29,7 @@ const adminKeys = {
   messagesPage: (offset: number) => [...queryKeys.admin, "messages", offset] as const,
   audit: (action: string, offset: number) => [...queryKeys.admin, "audit", action, offset] as const,
   users: [...queryKeys.admin, "users"] as const,
-  usersPage: (offset: number) => [...queryKeys.admin, "users", offset] as const,
+  usersPage: (offset: number, email: string) => [...queryKeys.admin, "users", offset, email] as const,
 };
 
 export function useAdminPredictions(query: AdminPredictionQuery, enabled = true) {
@@ -151,10 +151,12 @@ export function useAdminAudit(action: string, offset: number, limit: number) {
   });
 }
 
-export function useAdminUsers(offset: number, limit: number) {
+/** Accounts, newest first; `email`: only addresses containing it. */
+export function useAdminUsers(offset: number, limit: number, email = "") {
   return useQuery({
-    queryKey: adminKeys.usersPage(offset),
-    queryFn: () => unwrap(api.GET("/api/admin/users", { params: { query: { offset, limit } } })),
+    queryKey: adminKeys.usersPage(offset, email),
+    queryFn: () =>
+      unwrap(api.GET("/api/admin/users", { params: { query: { offset, limit, ...(email ? { email } : {}) } } })),
     placeholderData: keepPreviousData,
   });
 }

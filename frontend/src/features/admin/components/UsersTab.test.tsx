@@ -32,4 +32,23 @@ describe("UsersTab", () => {
     expect(screen.getByRole("status")).toHaveTextContent("pass this link on");
     expect(calls.some((c) => c.method === "POST" && c.url.endsWith("/api/admin/users/u1/password-reset"))).toBe(true);
   });
+
+  it("finds users by their address, as the audit log links them", async () => {
+    const asked: string[] = [];
+    const { fetchStub } = stubFetch({
+      "GET /api/auth/session": () => ({ body: { user: admin } }),
+      "GET /api/admin/users": (request) => {
+        asked.push(new URL(request.url).searchParams.get("email") ?? "");
+        return { body: { data: [ada], count: 1 } };
+      },
+    });
+    vi.stubGlobal("fetch", fetchStub);
+    const user = userEvent.setup();
+    renderWithProviders(<UsersTab />, { route: "/?email=ada%40example.org" });
+    expect(await screen.findByText("ada@example.org")).toBeInTheDocument();
+    expect(screen.getByLabelText("E-mail contains")).toHaveValue("ada@example.org");
+    expect(asked).toContain("ada@example.org");
+    await user.click(screen.getByRole("button", { name: "Show everyone" }));
+    await vi.waitFor(() => expect(asked.at(-1)).toBe(""));
+  });
 });

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { useSearchParams } from "react-router";
 import { useAdminUsers, useSendResetLink, useUpdateUser } from "../api";
 import { useMe } from "@/api/auth";
 import type { Role } from "@/api/types";
@@ -15,7 +16,10 @@ const LIMIT = 50;
 export function UsersTab() {
   usePageTitle("Users · Administration");
   const [offset, setOffset] = useState(0);
-  const users = useAdminUsers(offset, LIMIT);
+  // `?email=`: the audit log links a user here by their address
+  const [search, setSearch] = useSearchParams();
+  const email = search.get("email") ?? "";
+  const users = useAdminUsers(offset, LIMIT, email);
   const update = useUpdateUser();
   const reset = useSendResetLink();
   const [resetFor, setResetFor] = useState<string | null>(null);
@@ -23,6 +27,32 @@ export function UsersTab() {
   return (
     <section aria-labelledby="users-heading">
       <h2 id="users-heading">Users</h2>
+      <form
+        className="filters"
+        role="search"
+        aria-label="Find users"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const typed = String(new FormData(e.currentTarget).get("email") ?? "").trim();
+          setOffset(0);
+          setSearch(typed ? { email: typed } : {});
+        }}
+      >
+        <div className="field">
+          <label htmlFor="users-email">E-mail contains</label>
+          <input id="users-email" name="email" type="search" defaultValue={email} key={email} />
+        </div>
+        <div className="filters-actions">
+          <button type="submit" className="button primary">
+            Find
+          </button>
+          {email && (
+            <button type="button" className="button secondary" onClick={() => setSearch({})}>
+              Show everyone
+            </button>
+          )}
+        </div>
+      </form>
       {update.isError && <ErrorMessage error={update.error} />}
       {reset.isError && <ErrorMessage error={reset.error} />}
       {reset.isSuccess && resetFor && <ResetSent email={resetFor} link={reset.data.link ?? null} detail={reset.data.detail} expires={reset.data.expires_at} />}
