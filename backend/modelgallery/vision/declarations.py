@@ -77,3 +77,8 @@ class RuntimeChoice(BaseModel):
     requested: RuntimeRequest
     chosen: RuntimeName
     candidates: list[RuntimeCandidate]
+    # When `auto` measured them (UTC, ISO 8601): once per model and machine, kept beside
+    # the weights (`runtimes/remembered.py`); `reused`: this load read that record rather
+    # than measuring again, so every worker serves on the same runtime.
+    measured_at: str | None = None
+    reused: bool = False

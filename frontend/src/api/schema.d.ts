@@ -2002,6 +2002,13 @@ export interface components {
             chosen: "torch" | "onnxruntime" | "openvino" | "litert" | "tensorflow" | "opencv";
             /** Candidates */
             candidates: components["schemas"]["RuntimeCandidate"][];
+            /** Measured At */
+            measured_at?: string | null;
+            /**
+             * Reused
+             * @default false
+             */
+            reused: boolean;
         };
         /** SessionListOut */
         SessionListOut: {

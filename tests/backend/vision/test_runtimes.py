@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from modelgallery.vision.runtimes.exports import exported
+from modelgallery.vision.runtimes.remembered import remembered
 from modelgallery.vision.runtimes.selection import PerThreadCount, choose
 
 
@@ -110,3 +111,61 @@ def test_a_net_keeps_one_session_per_thread_count() -> None:
     assert nets("y") == (1, "y")
     nets.use(4)
     assert nets("z") == (4, "z") and built == [1, 4]
+
+
+def test_auto_measures_once_per_model_and_machine_and_every_later_load_reuses_it(
+    tmp_path: Path,
+) -> None:
+    """The first load times every runtime and keeps the choice beside the weights; later
+    loads (the group's other workers, the next start) build only the chosen runtime."""
+    weights = tmp_path / "net.onnx"
+    weights.write_bytes(b"weights")
+    built: list[str] = []
+
+    def builders(broken: str = "") -> dict[Any, Any]:
+        def build(name: str) -> Any:
+            def make() -> Any:
+                built.append(name)
+                if name == broken:
+                    raise RuntimeError(f"{name} is gone")
+                return net(name)
+
+            return make
+
+        return {"onnxruntime": build("onnxruntime"), "openvino": build("openvino")}
+
+    first, choice = choose("auto", builders(), run, remembered(weights, 1, "(1, 3, 8, 8)"))
+    assert sorted(built) == ["onnxruntime", "openvino"] and not choice.reused
+    assert choice.measured_at is not None
+    [record] = tmp_path.glob("net.*.runtime.json")
+
+    built.clear()
+    again, reused = choose("auto", builders(), run, remembered(weights, 1, "(1, 3, 8, 8)"))
+    assert built == [choice.chosen] and again(None) == first(None)
+    assert reused.reused and reused.candidates == choice.candidates
+    assert reused.measured_at == choice.measured_at
+
+    # The chosen runtime no longer loads: measured again, and the record follows.
+    built.clear()
+    _, remeasured = choose(
+        "auto", builders(broken=choice.chosen), run, remembered(weights, 1, "(1, 3, 8, 8)")
+    )
+    assert remeasured.chosen != choice.chosen and not remeasured.reused
+    assert choice.chosen in built
+
+    # Other weights, threads or trial input: a record of their own.
+    assert remembered(weights, 2, "(1, 3, 8, 8)") != remembered(weights, 1, "(1, 3, 8, 8)")
+    assert remembered(weights, 1, "(1, 3, 9, 9)") != remembered(weights, 1, "(1, 3, 8, 8)")
+    weights.write_bytes(b"new weights")
+    assert remembered(weights, 1, "(1, 3, 8, 8)").path != record  # type: ignore[union-attr]
+
+
+def test_a_requested_runtime_or_a_single_one_is_never_remembered(tmp_path: Path) -> None:
+    weights = tmp_path / "net.onnx"
+    weights.write_bytes(b"weights")
+    remember = remembered(weights, 1, "")
+    choose(
+        "openvino", {"onnxruntime": lambda: net("o"), "openvino": lambda: net("v")}, run, remember
+    )
+    choose("auto", {"onnxruntime": lambda: net("o")}, run, remember)
+    assert not list(tmp_path.glob("*.runtime.json"))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..declarations import RuntimeCandidate, RuntimeChoice, RuntimeName, RuntimeRequest
 from ..runtimes.keras_openvino import openvino_ir
 from ..runtimes.openvino import OpenVinoNet
+from ..runtimes.remembered import remembered
 from ..runtimes.selection import Net, PerThreadCount, choose
 
 if TYPE_CHECKING:
@@ -76,7 +77,8 @@ class KerasGender(GenderClassifier):
         }
         # Two faces: the usual case of a group photo, and what Keras traces its graph for.
         sample = self._batch([np.full((80, 64, 3), 128, np.uint8)] * 2)
-        self.net, self.runtime = choose(requested, builders, lambda net: net(sample))
+        remember = remembered(path, threads, f"{sample.shape}")
+        self.net, self.runtime = choose(requested, builders, lambda net: net(sample), remember)
         self.net.prepare(1)
         self.input_side = min(self.size)
 

@@ -18,6 +18,7 @@ from ..model import Progress
 from ..pipelines.volume import normalise_intensity
 from ..runtimes.keras_openvino import openvino_ir
 from ..runtimes.openvino import OpenVinoNet
+from ..runtimes.remembered import remembered
 from ..runtimes.selection import Net, PerThreadCount, choose, thread_budget
 from .skin_checks import HeadSurvey
 from .skin_classical import SkinSegmenter
@@ -89,7 +90,10 @@ class UnetSkinSegmenter(SkinSegmenter):
         size = self.input_size
         sample = np.zeros((self.batch_size, size, size, 3), dtype=np.float32)
         self.network, self.runtime = choose(
-            self.spec.runtime or "auto", builders, lambda net: net(sample)
+            self.spec.runtime or "auto",
+            builders,
+            lambda net: net(sample),
+            remembered(weights, threads, f"{sample.shape}"),
         )
         self.network.prepare(1)
 

@@ -241,7 +241,7 @@ def exported_engine(
         "openvino": lambda n: OpenVinoNet(onnx(), n),
     }
     layout = Layout(size, stride, network.names, objectness=False, channels_first=True)
-    return serve_network(requested, builds, threads, layout)
+    return serve_network(requested, builds, threads, layout, weights)
 
 
 def file_engine(
@@ -270,7 +270,7 @@ def file_engine(
     out = output_layout(raw, path.name, len(found.names) if found.names else None)
     names, problems = classes_of(out.classes, found.names, options.get("labels"), weights)
     layout = Layout(size, stride, names, out.objectness, out.channels_first, square, out.normalized)
-    return (*serve_network(requested, builds, threads, layout), problems)
+    return (*serve_network(requested, builds, threads, layout, path), problems)
 
 
 def ultralytics_engine(

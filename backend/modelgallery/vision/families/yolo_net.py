@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..declarations import RuntimeChoice, RuntimeName, RuntimeRequest
 from ..pipelines.image import Item
+from ..runtimes.remembered import remembered
 from ..runtimes.selection import Net, PerThreadCount, choose, median_ms
 
 if TYPE_CHECKING:
@@ -272,9 +274,11 @@ def serve_network(
     builds: dict[RuntimeName, Callable[[int], Net]],
     threads: int,
     layout: Layout,
+    weights: Path | None = None,
 ) -> tuple[YoloNet, RuntimeChoice]:
     """The network on the runtime `requested` (or the fastest with `auto`, timed on a blank
-    image), given how to build it on each runtime at a thread count."""
+    image once per machine for these `weights`), given how to build it on each runtime at
+    a thread count."""
     import numpy as np
 
     def engine(build: Callable[[int], Net]) -> Callable[[], YoloNet]:
@@ -282,6 +286,7 @@ def serve_network(
 
     builders = {name: engine(build) for name, build in builds.items()}
     sample = np.zeros((layout.imgsz, layout.imgsz, 3), np.uint8)
-    chosen, choice = choose(requested, builders, lambda e: e(sample, TRIAL_FILTER))
+    remember = remembered(weights, threads, f"yolo {sample.shape}") if weights else None
+    chosen, choice = choose(requested, builders, lambda e: e(sample, TRIAL_FILTER), remember)
     chosen.net.prepare(1)  # a job's share when the machine is busy
     return chosen, choice

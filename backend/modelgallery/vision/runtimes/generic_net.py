@@ -31,6 +31,7 @@ from .keras_openvino import openvino_ir
 from .litert import LiteRtNet
 from .onnxruntime import OnnxRuntimeNet
 from .openvino import OpenVinoNet
+from .remembered import remembered
 from .selection import Net, PerThreadCount, choose
 
 if TYPE_CHECKING:
@@ -92,7 +93,8 @@ def open_network(
         for name, build in _builds(path, facts.format).items()
     }
     sample = to_batch(blank(net_input), net_input).batch
-    net, choice = choose(requested, builders, lambda n: n(sample))
+    remember = remembered(path, threads, f"{sample.shape}")
+    net, choice = choose(requested, builders, lambda n: n(sample), remember)
     net.prepare(1)  # a job's share when the machine is busy
     return Network(facts, net_input, labels, choice, net)
 

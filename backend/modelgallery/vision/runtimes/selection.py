@@ -10,9 +10,11 @@ import os
 import statistics
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..declarations import RuntimeCandidate, RuntimeChoice, RuntimeName, RuntimeRequest
+from .remembered import Remembered
 
 if TYPE_CHECKING:
     import numpy as np
@@ -62,10 +64,51 @@ def choose(
     requested: RuntimeRequest,
     builders: Mapping[RuntimeName, Callable[[], N]],
     trial: Callable[[N], object],
+    remember: Remembered | None = None,
 ) -> tuple[N, RuntimeChoice]:
     """The net to serve with, and the record of the choice. `builders` is in order of
     preference; the first is the fallback when the requested one cannot load. `trial(net)`
-    runs the warm-up input once: what is timed."""
+    runs the warm-up input once: what is timed. With `auto` and `remember`, the choice is
+    measured once per model and machine and read back at every other load."""
+    if requested != "auto" or remember is None or len(builders) < 2:
+        return _measured(requested, builders, trial)
+    known = _reused(remember, builders, trial)
+    if known is not None:
+        return known
+    with remember.measuring():  # the group's other workers wait for this one's record
+        known = _reused(remember, builders, trial)
+        if known is not None:
+            return known
+        net, choice = _measured(requested, builders, trial)
+        choice.measured_at = datetime.now(UTC).isoformat(timespec="seconds")
+        remember.write(choice)
+        return net, choice
+
+
+def _reused(
+    remember: Remembered,
+    builders: Mapping[RuntimeName, Callable[[], N]],
+    trial: Callable[[N], object],
+) -> tuple[N, RuntimeChoice] | None:
+    """The remembered runtime's net, built and tried; None when there is no record, or the
+    runtime no longer loads (then it is measured again)."""
+    choice = remember.read(builders)
+    if choice is None:
+        return None
+    try:
+        net = builders[choice.chosen]()
+        trial(net)
+    except Exception as exc:
+        log.warning("runtime %s, chosen before, is not usable now: %s", choice.chosen, exc)
+        return None
+    return net, choice.model_copy(update={"reused": True})
+
+
+def _measured(
+    requested: RuntimeRequest,
+    builders: Mapping[RuntimeName, Callable[[], N]],
+    trial: Callable[[N], object],
+) -> tuple[N, RuntimeChoice]:
     names = list(builders) if requested == "auto" else [requested]
     fallback = next(iter(builders))
     if requested != "auto" and requested != fallback:

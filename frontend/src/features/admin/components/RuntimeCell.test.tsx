@@ -14,6 +14,8 @@ describe("RuntimeCell", () => {
             { name: "onnxruntime", ms: 90.29, error: null },
             { name: "openvino", ms: null, error: "ImportError: No module named 'openvino'" },
           ],
+          measured_at: "2026-12-07T01:00:00+00:00",
+          reused: true,
         }}
       />,
     );
@@ -21,6 +23,8 @@ describe("RuntimeCell", () => {
     expect(screen.getByText("(fastest)", { exact: false })).toBeInTheDocument();
     expect(screen.getByText("torch: 154.1 ms per image")).toBeInTheDocument();
     expect(screen.getByText("openvino: not usable (ImportError: No module named 'openvino')")).toBeInTheDocument();
+    // why every worker serves on the same runtime
+    expect(screen.getByText(/^Measured once on this machine \(.+\); every worker and later start serves on it\.$/)).toBeInTheDocument();
   });
 
   it("says what runs a loaded model without a runtime, in words", () => {

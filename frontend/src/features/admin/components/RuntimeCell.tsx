@@ -1,5 +1,5 @@
 import type { ModelCard } from "@/api/types";
-import { formatQuantity } from "@/lib/format";
+import { formatDateTime, formatQuantity } from "@/lib/format";
 
 type Runtime = NonNullable<ModelCard["runtime"]>;
 
@@ -25,8 +25,17 @@ export function RuntimeCell({ runtime, state }: { runtime: ModelCard["runtime"];
           <li key={candidate.name}>{describe(candidate)}</li>
         ))}
       </ul>
+      {runtime.measured_at && <p className="small muted">{measuredWhen(runtime)}</p>}
     </>
   );
+}
+
+/** Why every worker serves on the same runtime: `auto` measured once on this machine. */
+export function measuredWhen(runtime: Runtime): string {
+  const when = runtime.measured_at ? formatDateTime(runtime.measured_at) : "";
+  return runtime.reused
+    ? `Measured once on this machine (${when}); every worker and later start serves on it.`
+    : `Measured at this load (${when}); kept for the other workers and later starts.`;
 }
 
 export function describe(candidate: Runtime["candidates"][number]): string {
