@@ -165,6 +165,17 @@ def test_versions_added_through_one_replica_are_fetched_checked_and_adopted_in_p
         return str(model["versions"][0]["state"])
 
     wait_until(lambda: state() == "ready", 120, "the version to validate")
+    # Validated on a node's process of the group (the API replicas load no model): its
+    # record names that process, one of those the heartbeats list, and what the example
+    # found there (the toy says which process ran it).
+    validation = second.get("/api/admin/catalog/byo-toy", headers=cluster.admin).json()[
+        "versions"
+    ][0]["validation"]
+    ran_on = validation["ran_on"]
+    assert (ran_on["node"], ran_on["pid"]) in toy_processes(cluster), (ran_on, cluster.logs())
+    assert ran_on["worker"] == f"{ran_on['node']}/toy pid {ran_on['pid']}"
+    assert validation["example"]["pid"] == ran_on["pid"]
+    assert ran_on["pid"] not in {api.process.pid for api in cluster.apis if api.process}
     live = second.post(
         f"/api/admin/catalog/byo-toy/versions/{version['id']}/live", headers=cluster.admin
     )
@@ -236,6 +247,35 @@ def test_versions_added_through_one_replica_are_fetched_checked_and_adopted_in_p
     assert toy_processes(cluster) == processes  # none restarted
     ran_in = {job["result"]["pid"] for job in newer_jobs + older_ended}
     assert ran_in <= {pid for _, pid in processes}, (ran_in, processes)
+
+
+def test_a_version_whose_group_no_node_serves_fails_validation_and_says_which_to_start(
+    cluster: Cluster,
+) -> None:
+    """The nodes serve group toy only: a version of a model of group toyq cannot be tried
+    anywhere, and says so at once rather than waiting (the API replicas never load it)."""
+    first, second = cluster.http
+    body = {
+        "id": "byo-toyq",
+        "title": "A toy of a group no node serves",
+        "task": "image-to-image",
+        "family": "tests.support.toy_models:ToyInvert",
+        "group": "toyq",
+    }
+    assert first.post("/api/admin/catalog", json=body, headers=cluster.admin).status_code == 201
+    files = [("weights", ("factor.txt", b"0.5", "text/plain"))]
+    added = first.post("/api/admin/catalog/byo-toyq/versions", files=files, headers=cluster.admin)
+    assert added.status_code == 202, added.text
+
+    def version() -> dict[str, Any]:
+        model = second.get("/api/admin/catalog/byo-toyq", headers=cluster.admin).json()
+        return dict(model["versions"][0])
+
+    wait_until(lambda: version()["state"] != "validating", 30, "the validation to end")
+    assert version()["state"] == "failed", version()
+    assert version()["reason"] == (
+        "no worker node serves the group 'toyq'; start one with `modelgallery worker --groups toyq`"
+    )
 
 
 def toy_processes(cluster: Cluster) -> set[tuple[str, int]]:

@@ -1,5 +1,7 @@
-"""Validating a new version of a model before it can go live, in a process of its own (so
-that the API process stays free of ML frameworks and a crash takes only that process): the
+"""Validating a new version of a model before it can go live, in a process that may load
+it: one spawned for it by the local executor (`validate_apart`: the API process stays free of
+ML frameworks and a crash takes only that process), or a worker node's pool process of the
+model's group, between two jobs (`jobs/distributed/node_process.py`). The
 weights are checked against their sha256, loaded and checked against their declaration as
 a worker loads them (`runner.load_checked`: the label count, the input shape), warmed up
 and tried on the example input when there is one. The runtime chosen, the load and warm-up
@@ -10,51 +12,40 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import socket
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..vision.model import InputItem, RuntimeChoice
+from ..vision.model import InputItem
 from ..vision.params import with_defaults
 from ..vision.registry import ModelSpec, family_class
 from ..vision.weights import verify_weights
+from .lifecycle.executor import Validated, ValidationFailed
 from .runner import load_checked, set_thread_env
+
+__all__ = ["Validated", "ValidationFailed", "validate_apart", "validate_version"]
 
 _MAX_ITEMS = 10  # of the example's result, kept with the version
 
 
-class ValidationFailed(Exception):
-    """The version cannot go live; the message says why, for people."""
-
-
-@dataclass(frozen=True)
-class Validated:
-    runtime: RuntimeChoice | None
-    load_ms: float
-    warmup_ms: float
-    latency_ms: float | None  # the example's prediction
-    example: dict[str, Any] | None  # what the example's prediction found (items cut short)
-    classes: list[str] | None
-
-    def as_record(self) -> dict[str, Any]:
-        return {
-            "runtime": self.runtime.model_dump(mode="json") if self.runtime else None,
-            "load_ms": round(self.load_ms, 1),
-            "warmup_ms": round(self.warmup_ms, 1),
-            "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
-            "example": self.example,
-            "classes": self.classes[:1000] if self.classes else None,
-        }
-
-
 def validate_version(
-    spec: ModelSpec, example: InputItem | None, outdir: Path, threads: int
+    spec: ModelSpec,
+    example: InputItem | None,
+    outdir: Path,
+    threads: int,
+    node: str = "",
+    label: str = "validation",
 ) -> Validated:
-    """In the validating process: ValidationFailed, or what was measured."""
+    """In the validating process: ValidationFailed, or what was measured, with where it ran
+    (`node`, and the worker's name `<node>/<label> pid <pid>`, as jobs record theirs)."""
     set_thread_env(threads)
+    host, pid = socket.gethostname(), os.getpid()
+    node = node or host
+    ran_on = {"node": node, "host": host, "pid": pid, "worker": f"{node}/{label} pid {pid}"}
     try:
         verify_weights(spec)
     except Exception as exc:
@@ -96,17 +87,23 @@ def validate_version(
         latency_ms=latency_ms,
         example=found,
         classes=model.classes,
+        ran_on=ran_on,
     )
 
 
 async def validate_apart(
-    spec: ModelSpec, example: InputItem | None, outdir: Path, threads: int, timeout_s: float
+    spec: ModelSpec,
+    example: InputItem | None,
+    outdir: Path,
+    threads: int,
+    timeout_s: float,
+    node: str = "",
 ) -> Validated:
     """`validate_version` in a fresh process (spawned: no state of this one carried over)."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         loop = asyncio.get_running_loop()
-        call = loop.run_in_executor(pool, validate_version, spec, example, outdir, threads)
+        call = loop.run_in_executor(pool, validate_version, spec, example, outdir, threads, node)
         try:
             return await asyncio.wait_for(call, timeout_s)
         except TimeoutError:

@@ -1,9 +1,10 @@
 """Models managed at run time: an administrator creates a model, adds versions (weights, their
-options and parameter defaults, an example input), and each version is validated in a process
-of its own before it can go live. Edit, make live, retire and delete are one action each,
-refused while they would break queued or running jobs, and written to the audit log. After a
-change to what runs, the registry of live versions is read again and the model's workers take
-it (`Executor.reload`)."""
+options and parameter defaults, an example input), and each version is validated where its
+group's models run (`Executor.validate`: a process of its own on this machine, or a worker
+node of the group) before it can go live. Edit, make live, retire and delete are one action
+each, refused while they would break queued or running jobs, and written to the audit log.
+After a change to what runs, the registry of live versions is read again and the model's
+workers take it (`Executor.reload`)."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ class ModelManager:
     ) -> None:
         self._settings, self._store, self._catalog = settings, store, catalog
         self._executor = executor
-        self._validation = VersionValidation(settings, store)
+        self._validation = VersionValidation(settings, store, executor)
         self._seen: tuple[tuple[str, str | None, bool, str], ...] | None = None
         # Another API replica's changes reach this one within a few seconds.
         self._watch = Periodic("models-watch", self._follow, lambda: _WATCH_S)
@@ -148,7 +149,7 @@ class ModelManager:
         fields: dict[str, Any],
         example: Example | None,
     ) -> ModelVersion:
-        """A new version, `validating` until a process of its own has tried it."""
+        """A new version, `validating` until a worker of its group has tried it."""
         model = await self._model(name)
         version = ModelVersion(
             model=name,
@@ -272,7 +273,10 @@ class ModelManager:
                     self._start_validation(managed.model, version)
 
     def _start_validation(self, model: ModelRecord, version: ModelVersion) -> None:
-        self._validation.validate(model, version, self._spec(model, version))
+        spec = self._spec(model, version).model_copy(
+            update={"version": version.id, "version_number": version.number}
+        )
+        self._validation.validate(model, version, spec)
 
     # --- helpers -----------------------------------------------------------------------
 

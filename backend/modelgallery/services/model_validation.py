@@ -1,7 +1,8 @@
-"""Validating model versions in the background: each new version is tried in a process of
-its own (`jobs/validation.py`) and its record becomes `ready`, with what was measured, or
-`failed`, with the reason. Only a version still `validating` is changed, so a version edited
-or deleted meanwhile is left as it is."""
+"""Validating model versions in the background: each new version is tried where its group's
+models run (`Executor.validate`: a process spawned for it on this machine, or a worker node
+of its group) and its record becomes `ready`, with what was measured and where, or `failed`,
+with the reason. Only a version still `validating` is changed, so a version edited or
+deleted meanwhile is left as it is."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.settings import Settings
-from ..jobs.validation import ValidationFailed, validate_apart
+from ..jobs.lifecycle.executor import Executor, ValidationFailed
 from ..media.sniff import kind_of
 from ..store.base import Store
 from ..store.model_records import ModelRecord, ModelVersion, VersionState
@@ -29,8 +30,8 @@ def example_dir(settings: Settings, version_id: str) -> Path:
 
 
 class VersionValidation:
-    def __init__(self, settings: Settings, store: Store) -> None:
-        self._settings, self._store = settings, store
+    def __init__(self, settings: Settings, store: Store, executor: Executor) -> None:
+        self._settings, self._store, self._executor = settings, store, executor
         self._running: set[asyncio.Task[None]] = set()
 
     def start(self, first: Coroutine[Any, Any, None]) -> None:
@@ -57,12 +58,8 @@ class VersionValidation:
     async def _validate(self, model: ModelRecord, version: ModelVersion, spec: ModelSpec) -> None:
         changes: dict[str, Any]
         try:
-            validated = await validate_apart(
-                spec,
-                self._example(version),
-                example_dir(self._settings, version.id) / "output",
-                threads=1,
-                timeout_s=self._settings.worker_start_timeout_s,
+            validated = await self._executor.validate(
+                spec, self._example(version), timeout_s=self._settings.worker_start_timeout_s
             )
         except ValidationFailed as exc:
             changes = {"state": VersionState.failed, "reason": str(exc)}

@@ -22,6 +22,8 @@ GENERATION = "mg:generation"  # a counter: a change, which every node's processe
 RESTARTS = "mg:restarts"  # a hash, group: count; a change restarts the group's processes
 CANCEL_PREFIX = "mg:cancel:"
 CANCEL_TTL_S = 24 * 3600
+VALIDATION_PREFIX = "mg:validation:"  # a list: a validation's answers, for the API replica
+VALIDATION_TTL_S = 3600
 MISSED_BEATS = 3  # a process is gone after this many heartbeats without one
 # What API replicas and nodes must agree on to work together: the queues' names, the
 # message (`run_job(job id)`), the keys above. Versions of one protocol serve side by side
@@ -34,6 +36,18 @@ def model_queue(group: str, model: str) -> str:
     """A model's Celery queue: a node consumes only the queues of the models it can run, so
     a node missing a model's weights never takes that model's jobs."""
     return f"{group}.{model}"
+
+
+def validation_queue(group: str) -> str:
+    """Where a group's new model versions are tried: every process of every node of the
+    group consumes it (":" is in no model name, so it is no model's queue)."""
+    return f"{group}:validate"
+
+
+def validation_key(reply: str) -> str:
+    """The list a node pushes a validation's answers to: `{"started": worker}` when a
+    process takes it, then `{"validated": record}` or `{"refused": sentence}`."""
+    return VALIDATION_PREFIX + reply
 
 
 def proc_key(worker: str) -> str:
@@ -69,6 +83,7 @@ class Beat:
     versions: dict[str, int | None] = field(default_factory=dict)  # the live ones it serves
     version: str = "unknown"  # the node's release
     protocol: int = 1  # a beat without one is from a node of protocol 1
+    validates: bool = False  # takes its group's validations (a beat of an earlier release: no)
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))

@@ -5,7 +5,9 @@ process), taking from Redis the queues of the group's models that it can run (on
 per model: a model whose weights are missing here is left to the other nodes). Each pool
 process (`node_process.py`) loads the group's models once at start, announces itself with
 a heartbeat (`cluster.py`), and runs one job at a time, recording it exactly as the API's
-recorder does on one machine, on the version the job was submitted to.
+recorder does on one machine, on the version the job was submitted to. Every process also
+takes the group's validations (a queue of their own, `<group>:validate`): a new version is
+loaded and tried there between two jobs before it can go live.
 
 Cancelling: the process stops at the job's next progress report once the cancel key is
 set; the API kills it (Celery's revoke) if it does not. Its time limit: the same check
@@ -32,8 +34,8 @@ from celery.worker.control import control_command
 from ...catalog.registry import read_registry
 from ...core.settings import Settings
 from ...vision.registry import Registry
-from .celery import RUN_TASK, celery_app
-from .cluster import model_queue
+from .celery import RUN_TASK, VALIDATE_TASK, celery_app
+from .cluster import model_queue, validation_queue
 from .node_models import missing_reason
 from .node_process import NodeProcess
 
@@ -140,10 +142,17 @@ def _run_group(settings: Settings, group: str, names: list[str], whole: bool) ->
             queues.append(model_queue(group, name))
     if not queues:  # it still announces itself, with the reasons, on the admin page
         log.error("node %s can run none of %s: it takes no jobs", node, ", ".join(names))
+    queues.append(validation_queue(group))  # new versions of the group's models are tried here
 
     @app.task(name=RUN_TASK, bind=True)  # type: ignore[untyped-decorator]
     def run_job(self: Any, job_id: str) -> None:
         holder["process"].run(job_id, str(self.request.id))
+
+    # Acknowledged when taken: a version that kills its process is not tried again and
+    # again (the API replica waiting for it says so when its time is up).
+    @app.task(name=VALIDATE_TASK, acks_late=False)  # type: ignore[untyped-decorator]
+    def validate(model: str, version: str, example: dict[str, str] | None, reply: str) -> None:
+        holder["process"].validate(model, version, example, reply)
 
     def consume(model: str, wanted: bool) -> None:
         """What a process could load decides what the node takes (a model that failed to
@@ -170,7 +179,7 @@ def _run_group(settings: Settings, group: str, names: list[str], whole: bool) ->
     app.worker_main(
         [
             "worker",
-            "--queues", ",".join(queues or [f"{group}:none"]),  # ":" is in no model name
+            "--queues", ",".join(queues),
             "--concurrency", str(processes),
             "--pool", "prefork",
             "--hostname", hostname,

@@ -125,7 +125,7 @@ class NodeModels:
             if name in unloaded:
                 self._report(name, ModelState("unloaded", "unloaded by an administrator"))
                 continue
-            self._fetch_weights(spec)
+            self.fetch_missing(spec)
             if missing := spec.missing_weights():
                 reason = missing_reason(self.beat.node, name, missing)
                 self._report(name, ModelState("unavailable", reason))
@@ -171,10 +171,10 @@ class NodeModels:
         if held is not None:
             return held, held.spec, None
         try:
-            spec = self.loop.call(self._version_spec(job.model, version))
+            spec = self.loop.call(self.version_spec(job.model, version))
         except (LookupError, RegistryError) as exc:
             return None, None, f"its version cannot run: {exc}"
-        self._fetch_weights(spec)
+        self.fetch_missing(spec)
         log.info("%s: loading version %s for job %s", job.model, spec.version_number, job.id)
         model, reason = self.held.load_older(spec)
         if model is None:
@@ -184,7 +184,7 @@ class NodeModels:
     def _held(self, version: str | None) -> bool:
         return version is not None and version in self.held.older_versions
 
-    async def _version_spec(self, name: str, version_id: str) -> ModelSpec:
+    async def version_spec(self, name: str, version_id: str) -> ModelSpec:
         """A version that is no longer live, as the store has it (`live_registry` builds
         the live ones the same way)."""
         model = await self.store.models.get(name)
@@ -195,7 +195,7 @@ class NodeModels:
         spec = build_spec(name, entry_of(model, version), self.settings.models_dir, where)
         return spec.model_copy(update={"version": version.id, "version_number": version.number})
 
-    def _fetch_weights(self, spec: ModelSpec) -> None:
+    def fetch_missing(self, spec: ModelSpec) -> None:
         """Weights of a version added at run time, from object storage by their sha256;
         a model whose weights stay missing is reported as such, not loaded."""
         for weight, path in zip(spec.weights, spec.weight_paths, strict=True):

@@ -7,13 +7,17 @@ recorder the API uses on one machine."""
 
 from __future__ import annotations
 
+import base64
+import gc
+import json
 import logging
 import os
 import socket
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from celery.exceptions import Reject
@@ -26,15 +30,16 @@ from ...core.settings import Settings
 from ...files import open_job_files
 from ...store import create_store
 from ...store.records import Job
-from ...vision.model import Model
-from ...vision.registry import ModelSpec
+from ...vision.model import InputItem, Model
+from ...vision.registry import ModelSpec, RegistryError
 from .. import runner
 from ..lifecycle.events import RedisEventBus
-from ..lifecycle.executor import Outcome
+from ..lifecycle.executor import Outcome, Validated, ValidationFailed
 from ..lifecycle.recorder import JobRecorder
 from ..lifecycle.runs import run_of, time_limit
 from ..runner import Cancelled, Failed, Progressed, Succeeded
-from .cluster import PROTOCOL, Beat, cancel_key, proc_key
+from ..validation import validate_version
+from .cluster import PROTOCOL, VALIDATION_TTL_S, Beat, cancel_key, proc_key, validation_key
 from .loop import LoopThread
 from .node_models import NodeModels
 from .scratch import scratch_folder
@@ -81,12 +86,14 @@ class NodeProcess:
             started_at=time.time(),
             version=app_version(),
             protocol=PROTOCOL,
+            validates=True,
         )
         self._loop = LoopThread()
         self.redis: aioredis.Redis = async_client(target, decode_responses=True)
         self.store = create_store(settings)
         self.call(self.store.open())
-        self.files = open_job_files(_scratch(settings), settings.storage_url)
+        self.scratch = _scratch(settings)
+        self.files = open_job_files(self.scratch, settings.storage_url)
         # Records what its runs report, exactly as the API's recorder does on one machine.
         self.jobs = JobRecorder(self.store.jobs, self.files, Metrics(target), RedisEventBus(target))
         self.models = NodeModels(
@@ -207,6 +214,68 @@ class NodeProcess:
 
         return check
 
+    # --- a new version, tried before it can go live ---------------------------------
+
+    def validate(
+        self, name: str, version_id: str, example: dict[str, str] | None, reply: str
+    ) -> None:
+        """Load and try a version of one of the group's models, between two jobs (under
+        the lock jobs hold), as the local executor does in a process of its own; the
+        answers go to the API replica that waits for them (`cluster.validation_key`)."""
+        key = validation_key(reply)
+        self._answer(key, {"started": self.beat.worker})
+        try:
+            answer: dict[str, Any] = {"validated": self._validated(name, version_id, example)}
+        except ValidationFailed as exc:
+            answer = {"refused": str(exc)}
+        except Exception as exc:  # the validation itself broke: said, not hidden
+            log.exception("validating %s version %s", name, version_id)
+            answer = {"refused": f"validation could not run on {self.beat.worker}: {exc}"}
+        finally:
+            gc.collect()  # what the model tried held
+        self._answer(key, answer)
+        log.info("%s: %s version %s %s", self.beat.worker, name, version_id, next(iter(answer)))
+
+    def _validated(
+        self, name: str, version_id: str, example: dict[str, str] | None
+    ) -> dict[str, Any]:
+        if not self.models.lock.acquire(timeout=self.settings.worker_start_timeout_s):
+            raise ValidationFailed(f"{self.beat.worker} was busy loading models for too long")
+        try:
+            try:
+                spec = self.call(self.models.version_spec(name, version_id))
+            except (LookupError, RegistryError) as exc:
+                raise ValidationFailed(str(exc)) from None
+            self.models.fetch_missing(spec)  # from the bucket, checked against its sha256
+            if missing := spec.missing_weights():
+                raise ValidationFailed(
+                    f"The weights ({', '.join(missing)}) are not on node {self.beat.node} and "
+                    "could not be fetched from object storage (STORAGE_URL), nor found in a "
+                    "models folder shared with the API."
+                )
+            scratch = self.scratch if self.settings.storage_url else None
+            with tempfile.TemporaryDirectory(prefix="validation-", dir=scratch) as folder:
+                item = _example_item(Path(folder), example)
+                validated: Validated = validate_version(
+                    spec, item, Path(folder) / "output", self.threads, self.beat.node,
+                    self.beat.group,
+                )  # fmt: skip
+            return validated.as_record()
+        finally:
+            self.models.lock.release()
+
+    def _answer(self, key: str, answer: dict[str, Any]) -> None:
+        async def push() -> None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.rpush(key, json.dumps(answer))
+                pipe.expire(key, VALIDATION_TTL_S)
+                await pipe.execute()
+
+        try:
+            self.call(push())
+        except (OSError, aioredis.RedisError) as exc:  # the API replica's wait says it
+            log.warning("%s: the validation's answer was not sent: %s", self.beat.worker, exc)
+
     # --- plumbing --------------------------------------------------------------------
 
     def call(self, awaitable: Awaitable[T]) -> T:
@@ -221,3 +290,14 @@ class NodeProcess:
             self.call(self.store.close())
         except Exception:  # leaving anyway: the heartbeat expires by itself
             log.exception("closing %s", self.beat.worker)
+
+
+def _example_item(folder: Path, example: dict[str, str] | None) -> InputItem | None:
+    """The example input that travelled in the validation's message, as a file."""
+    if example is None:
+        return None
+    path = folder / f"example{example['suffix']}"
+    path.write_bytes(base64.b64decode(example["data"]))
+    return InputItem(
+        path=path, name=example["name"], media_type=example["media_type"], kind=example["kind"]
+    )

@@ -1,6 +1,6 @@
-"""The executor seam: where jobs run. `local.py` runs them in worker processes on this
-machine; a distributed executor (Celery workers on other machines) implements the same
-protocol and reports through the same `JobListener`."""
+"""The executor seam: where jobs run, and where a new model version is tried before it can
+go live. `local/` runs them in worker processes on this machine; `distributed/` on Celery
+worker nodes, which implement the same protocol and report through the same `JobListener`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ...core.metrics import RuntimeInUse
 from ...vision.model import ArtifactOut, InputItem, RuntimeChoice
-from ...vision.registry import Registry
+from ...vision.registry import ModelSpec, Registry
 
 if TYPE_CHECKING:
     from ...store.records import Job
@@ -88,6 +88,50 @@ class QueueFullError(Exception):
         self.reason = reason
 
 
+class ValidationFailed(Exception):
+    """A version cannot go live; the message says why, for people."""
+
+
+@dataclass(frozen=True)
+class Validated:
+    """What trying a new version measured (`jobs/validation.validate_version`)."""
+
+    runtime: RuntimeChoice | None
+    load_ms: float
+    warmup_ms: float
+    latency_ms: float | None  # the example's prediction
+    example: dict[str, Any] | None  # what the example's prediction found (items cut short)
+    classes: list[str] | None
+    # Where it ran: node, host, pid and the worker's name (a node's pool process, or the
+    # process the local executor spawned for it).
+    ran_on: dict[str, Any] | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "runtime": self.runtime.model_dump(mode="json") if self.runtime else None,
+            "load_ms": round(self.load_ms, 1),
+            "warmup_ms": round(self.warmup_ms, 1),
+            "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 1),
+            "example": self.example,
+            "classes": self.classes[:1000] if self.classes else None,
+            "ran_on": self.ran_on,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Validated:
+        """The other way round, for a record that travelled (from a worker node)."""
+        runtime = record.get("runtime")
+        return cls(
+            runtime=RuntimeChoice.model_validate(runtime) if runtime else None,
+            load_ms=float(record["load_ms"]),
+            warmup_ms=float(record["warmup_ms"]),
+            latency_ms=record.get("latency_ms"),
+            example=record.get("example"),
+            classes=record.get("classes"),
+            ran_on=record.get("ran_on"),
+        )
+
+
 class JobListener(Protocol):
     """How an executor reports back; implemented by the job service."""
 
@@ -144,6 +188,14 @@ class Executor(Protocol):
 
     def ready(self) -> tuple[bool, str]:
         """(True, "") when every worker group has a live worker."""
+
+    async def validate(
+        self, spec: ModelSpec, example: InputItem | None, timeout_s: float
+    ) -> Validated:
+        """Try a new version (`spec`, with its version id) where its group's models run:
+        check its weights, load, warm up and run the example; what was measured, or
+        ValidationFailed with the reason in a sentence. `timeout_s`: for loading and trying
+        it, not counting a wait for a busy worker."""
 
 
 def runtimes_in_use(workers: list[WorkerInfo]) -> list[RuntimeInUse]:

@@ -23,12 +23,23 @@ import logging
 import math
 import multiprocessing as mp
 import socket
+import tempfile
 import time
+from pathlib import Path
 
 from ...core.machine import usable_cores
 from ...core.settings import Settings
+from ...vision.model import InputItem
 from ...vision.registry import ModelSpec, Registry
-from ..lifecycle.executor import JobListener, JobRun, ModelState, QueueFullError, WorkerInfo
+from ..lifecycle.executor import (
+    JobListener,
+    JobRun,
+    ModelState,
+    QueueFullError,
+    Validated,
+    WorkerInfo,
+)
+from ..validation import validate_apart
 from .dispatch import Dispatch
 from .messages import Wake
 from .pool import Group, Slot
@@ -112,6 +123,18 @@ class LocalExecutor(Dispatch):
 
     def worker_alive(self, worker: str) -> bool | None:
         return None
+
+    async def validate(
+        self, spec: ModelSpec, example: InputItem | None, timeout_s: float
+    ) -> Validated:
+        """In a process spawned for it on this machine, with the thread count of one of its
+        group's workers; what the example's prediction writes is thrown away."""
+        settings = self._settings
+        threads = settings.worker_threads or max(1, self._cores // settings.workers_for(spec.group))
+        with tempfile.TemporaryDirectory(prefix="validation-") as scratch:
+            return await validate_apart(
+                spec, example, Path(scratch) / "output", threads, timeout_s, node=self._node
+            )
 
     def model_states(self) -> dict[str, ModelState]:
         return dict(self._states)
