@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from modelgallery.cli.backup import BackupError, verify_archive
+from modelgallery.cli.archive import BackupError, verify_archive
 from modelgallery.store.model_records import (
     ModelRecord,
     ModelVersion,

@@ -223,7 +223,8 @@ def _check_registry(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _backup(settings: Settings, args: argparse.Namespace) -> int:
-    from .backup import BackupError, create_backup, default_archive_name, mongodb_howto
+    from .archive import BackupError
+    from .backup import create_backup, default_archive_name, mongodb_howto
 
     if settings.mongodb_uri is not None:
         howto = mongodb_howto(
@@ -267,7 +268,8 @@ def _backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _restore(settings: Settings, args: argparse.Namespace) -> int:
-    from .backup import BackupError, restore_backup
+    from .archive import BackupError
+    from .restore import restore_backup
 
     if settings.mongodb_uri is not None and args.data_dir is None:
         print(
