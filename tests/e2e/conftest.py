@@ -162,6 +162,7 @@ def stack(
         "SMTP_TIMEOUT_S": "10",
     }
     running = SupervisorStack(tmp_path_factory.mktemp("e2e-stack"), FRONTEND_DIST, env=env)
+    running.env["PUBLIC_URL"] = running.proxy.url  # links in mails: the site as people reach it
     running.start(timeout_s=300)
     yield running
     running.stop()

@@ -21,7 +21,7 @@ def test_gallery_then_detection_on_an_image(page: Page, samples: Path) -> None:
     assert cards.count() >= 5
     expect(cards.locator(".badge").first).to_be_visible()
     detection = cards.filter(
-        has=page.get_by_role("link", name=re.compile("Object detection \\(YOLOv8n"))
+        has=page.get_by_role("link", name=re.compile("Object detection \\(YOLOv8 nano"))
     )
     expect(detection.locator(".badge")).to_have_text("Ready")
     shot(page, "01-gallery")
