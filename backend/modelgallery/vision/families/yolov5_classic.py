@@ -63,5 +63,5 @@ class ClassicYolov5Detector(YoloDetector):
         }
         layout = Layout(size, stride, self.names, objectness=True, channels_first=False)
         self._engine, self.runtime = serve_network(
-            self.spec.runtime or "torch", builds, threads, layout
+            self.spec.runtime or "torch", builds, threads, layout, checkpoint
         )
