@@ -22,7 +22,8 @@
       {"key": {"owner": 1}},
       {"key": {"model": 1, "timings.created": -1}},
       {"key": {"status": 1, "timings.created": -1}},
-      {"key": {"model": 1, "timings.finished": 1}}
+      {"key": {"model": 1, "timings.finished": 1}},
+      {"key": {"release": 1}}
     ],
     "messages": [
       {"key": {"delivery": 1, "next_attempt_at": 1}},
@@ -37,6 +38,16 @@
     ],
     "model_versions": [
       {"key": {"model": 1, "number": 1}, "unique": true}
+    ],
+    "releases": [
+      {"key": {"model": 1, "created_at": -1}}
+    ],
+    "replays": [
+      {"key": {"model": 1, "created_at": -1}}
+    ],
+    "flags": [
+      {"key": {"model": 1, "created_at": -1}},
+      {"key": {"job_id": 1}}
     ]
   };
 

@@ -22,13 +22,17 @@ from .api.openapi import install_openapi
 from .api.routes import (
     account,
     admin,
+    admin_drift,
     auth,
+    compare,
     contact,
+    feedback,
     health,
     legacy,
     model_versions,
     models,
     predictions,
+    releases,
 )
 from .catalog.registry import synced_registry
 from .contact.mailer import Mailer
@@ -52,13 +56,20 @@ from .jobs.local.executor import LocalExecutor
 from .services.account_mail import AccountMail
 from .services.accounts import AccountService
 from .services.admin import AdminService
+from .services.comparison import Comparison
 from .services.contact import ContactService
 from .services.container import Services
+from .services.drift import DriftService
+from .services.feedback import FeedbackService
 from .services.intake import Intake
 from .services.model_manager import ModelManager
 from .services.models import ModelCatalog
 from .services.predictions import PredictionService
 from .services.quotas import Quotas, active_jobs
+from .services.releases import Releases
+from .services.replays import Replays
+from .services.rerun import Rerun
+from .services.second_opinion import SecondOpinion
 from .services.status import StatusService
 from .services.version_intake import VersionIntake
 from .store import create_store
@@ -94,7 +105,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_openapi(app)
-    routers = (health, auth, account, models, predictions, legacy, contact, model_versions, admin)
+    routers = (
+        health,
+        auth,
+        account,
+        models,
+        predictions,
+        compare,
+        legacy,
+        contact,
+        model_versions,
+        releases,
+        admin,
+        admin_drift,
+        feedback,
+    )
     for router in routers:
         app.include_router(router.router)
     _serve_frontend(app, settings.frontend_dist)
@@ -131,6 +156,8 @@ class _Running:
         if self.copies is not None:
             await self.copies.stop()
         await self.retention.stop()
+        await self.services.replays.stop()
+        await self.services.releases.stop()
         await self.services.model_manager.stop()
         await self.outbox.stop()
         await self.executor.stop()
@@ -174,10 +201,17 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     catalog = ModelCatalog(registry, executor)
     manager = ModelManager(settings, store, catalog, executor)
     quotas = Quotas(settings, jobs.still_active, limits, active_jobs(settings))
+    rerun = Rerun(jobs, files)
+    release_service = Releases(settings, store, executor, manager, rerun)
+    replay_service = Replays(settings, store, executor, rerun)
+    prediction_service = PredictionService(
+        settings, jobs, store.jobs, files, registry, bus, retention
+    )
+    comparison = Comparison(store, files, registry)
     services = Services(
         settings=settings,
-        intake=Intake(settings, jobs, files, disk, quotas),
-        predictions=PredictionService(settings, jobs, store.jobs, files, registry, bus, retention),
+        intake=Intake(settings, jobs, files, disk, quotas, release_service),
+        predictions=prediction_service,
         models=catalog,
         accounts=accounts,
         admin=AdminService(settings, store, jobs, executor, catalog, outbox, retention),
@@ -185,6 +219,22 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         status=StatusService(store, executor, metrics, disk),
         model_manager=manager,
         version_intake=VersionIntake(settings, disk, manager, files.remote),
+        releases=release_service,
+        replays=replay_service,
+        comparison=comparison,
+        second_opinion=SecondOpinion(
+            settings,
+            store,
+            registry,
+            prediction_service,
+            jobs,
+            executor,
+            quotas,
+            rerun,
+            comparison,
+        ),
+        drift=DriftService(store),
+        feedback=FeedbackService(settings, store, prediction_service, catalog, files),
     )
     metrics.watch_executor(
         ClusterView(
@@ -194,6 +244,8 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         )
     )
     await executor.start(recorder)
+    await release_service.start()  # the versions queued jobs run on, before those are queued
+    await replay_service.start()
     await recovery.recover()
     if settings.executor == "celery":
         interval = settings.node_heartbeat_s

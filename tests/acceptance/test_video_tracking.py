@@ -3,23 +3,33 @@ the people, ByteTrack follows them, and each is counted once. Looked at frame by
 annotated WebM draws each box's track id): a man in a white shirt walks in from the left and
 out at the back (one track, about 0.4 to 5.7 s), his reflection in the TV screen is detected
 for about half a second (a track of its own), and a second man walks in from the right in
-the last half second: 3 person tracks, 2 people. The test allows 2 to 4."""
+the last half second: 3 person tracks, 2 people. The test allows 2 to 4.
+
+The sample is H.264 in MP4, which browsers play: the job encodes nothing, the result page
+plays the upload with the boxes drawn over it, and the annotated WebM is drawn after the
+job (test_detection.py downloads it through the API)."""
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from modelgallery.vision.model import InputItem
 from tests.acceptance.conftest import loaded
+from tests.support.jobs import submit, wait_for
+from tests.support.server import BackendServer
 
 pytestmark = pytest.mark.slow
 cv2 = pytest.importorskip("cv2")
 
 FRAMES = 182
+DRAWN_WITHIN_S = 300  # the background drawing, at the lowest priority on a busy machine
 
 
 def predict(model: Any, video: Path, params: dict[str, Any], outdir: Path) -> Any:
@@ -51,11 +61,26 @@ def test_each_person_walking_past_counts_once(
     assert summary["timeline"]["bucket_s"] == 0.1 and len(person_line) == 62
     assert max(person_line) == summary["counts"]["person"]
 
-    webm = cv2.VideoCapture(str(tmp_path / "out" / "annotated.webm"))
+    assert summary["plays"] == "input"
+    # each frame at the upload's own time: where the page draws its boxes
+    sample = cv2.VideoCapture(str(samples / "people_movement.mp4"))
+    times = []
+    while sample.read()[0]:
+        times.append(round(sample.get(cv2.CAP_PROP_POS_MSEC) / 1000, 3))
+    sample.release()
+    assert [f["time_s"] for f in frames] == times
+
+    # drawn after the job, every frame of it
+    webm = tmp_path / "out" / "annotated.webm"
+    deadline = time.monotonic() + DRAWN_WITHIN_S
+    while not webm.is_file():
+        assert time.monotonic() < deadline, "the annotated video was not drawn"
+        time.sleep(0.2)
+    capture = cv2.VideoCapture(str(webm))
     decoded = 0
-    while webm.read()[0]:
+    while capture.read()[0]:
         decoded += 1
-    webm.release()
+    capture.release()
     assert decoded == FRAMES
 
 
@@ -76,3 +101,37 @@ def test_tracking_off_gives_the_counts_without_ids(
     for key in ("counts", "detections", "frames_with", "timeline"):
         assert summary[key] == tracked[key]
     assert tracked["unique"]["person"] >= 1
+
+
+@pytest.fixture(scope="module")
+def http(vision_server: BackendServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=vision_server.url, timeout=300) as client:
+        yield client
+
+
+def test_the_result_page_plays_the_upload_itself(http: httpx.Client, samples: Path) -> None:
+    sample = samples / "people_movement.mp4"
+    response = submit(
+        http,
+        model="object-detection",
+        content=sample.read_bytes(),
+        name="people.mp4",
+        content_type="video/mp4",
+        params={"track": False},
+    )
+    assert response.status_code == 202, response.text
+    job = wait_for(http, response.json()["id"], timeout_s=300)
+    assert job["status"] == "succeeded", job
+    assert job["result"]["plays"] == "input"
+    assert "encoding" not in job["timings"]["stages"]
+    artifacts = {a["name"]: a for a in job["artifacts"]}
+    assert artifacts["annotated.webm"]["deferred"] and "preview.webm" not in artifacts
+    assert job["main_output"] == "annotated.webm"  # still the file people download
+    # served as it came, in ranges, as a browser's <video> asks for it
+    url = job["inputs"][0]["url"]
+    whole = http.get(url)
+    assert whole.headers["content-type"] == "video/mp4"
+    assert whole.content == sample.read_bytes()
+    part = http.get(url, headers={"Range": "bytes=1000-1999"})
+    assert part.status_code == 206 and part.content == whole.content[1000:2000]
+    assert part.headers["content-range"] == f"bytes 1000-1999/{len(whole.content)}"

@@ -168,9 +168,9 @@ def test_versions_added_through_one_replica_are_fetched_checked_and_adopted_in_p
     # Validated on a node's process of the group (the API replicas load no model): its
     # record names that process, one of those the heartbeats list, and what the example
     # found there (the toy says which process ran it).
-    validation = second.get("/api/admin/catalog/byo-toy", headers=cluster.admin).json()[
-        "versions"
-    ][0]["validation"]
+    validation = second.get("/api/admin/catalog/byo-toy", headers=cluster.admin).json()["versions"][
+        0
+    ]["validation"]
     ran_on = validation["ran_on"]
     assert (ran_on["node"], ran_on["pid"]) in toy_processes(cluster), (ran_on, cluster.logs())
     assert ran_on["worker"] == f"{ran_on['node']}/toy pid {ran_on['pid']}"
@@ -247,6 +247,114 @@ def test_versions_added_through_one_replica_are_fetched_checked_and_adopted_in_p
     assert toy_processes(cluster) == processes  # none restarted
     ran_in = {job["result"]["pid"] for job in newer_jobs + older_ended}
     assert ran_in <= {pid for _, pid in processes}, (ran_in, processes)
+
+
+def test_a_canary_and_its_shadow_copies_run_on_the_nodes_through_either_replica(
+    cluster: Cluster,
+) -> None:
+    """A release started through one replica routes uploads on both; its shadow copies run
+    on the nodes in the background lane; promoting it through the other replica moves every
+    new prediction to the candidate."""
+    first, second = cluster.http
+    body = {
+        "id": "released-toy",
+        "title": "A toy released in steps",
+        "task": "image-to-image",
+        "family": "tests.support.toy_models:ToyInvert",
+        "group": "toy",
+    }
+    assert first.post("/api/admin/catalog", json=body, headers=cluster.admin).status_code == 201
+    ids = []
+    for factor in (b"0.25", b"0.75"):
+        files = [
+            ("weights", ("factor.txt", factor, "text/plain")),
+            ("example", ("tile.png", png_bytes(), "image/png")),
+        ]
+        added = first.post(
+            "/api/admin/catalog/released-toy/versions", files=files, headers=cluster.admin
+        )
+        assert added.status_code == 202, added.text
+        ids.append(added.json()["id"])
+
+    def states() -> list[str]:
+        model = second.get("/api/admin/catalog/released-toy", headers=cluster.admin).json()
+        return [str(v["state"]) for v in model["versions"]]
+
+    wait_until(lambda: states() == ["ready", "ready"], 120, "both versions to validate")
+    live = first.post(
+        f"/api/admin/catalog/released-toy/versions/{ids[0]}/live", headers=cluster.admin
+    )
+    assert live.status_code == 200, live.text
+    wait_until(
+        lambda: all(
+            nodes_serving(http, "released-toy", cluster.admin) == sorted(cluster.nodes)
+            for http in (first, second)
+        ),
+        120,
+        "both nodes to serve the model, as both replicas see it",
+    )
+    release = first.post(
+        "/api/admin/catalog/released-toy/releases",
+        json={"candidate": ids[1], "canary_share": 0.5, "shadow_share": 1.0},
+        headers=cluster.admin,
+    )
+    assert release.status_code == 201, release.text
+    release_id = release.json()["id"]
+
+    def upload_from(n: int, replica: int) -> dict[str, Any]:
+        transport = httpx.HTTPTransport(local_address=f"127.0.0.{n}")
+        url = cluster.apis[replica].url
+        with httpx.Client(base_url=url, transport=transport, timeout=60) as visitor:
+            return accepted(submit(visitor, model="released-toy"))
+
+    # The other replica follows the release within a few seconds: once it has sent a
+    # visitor to the candidate, it routes (and copies) as the first does.
+    probes = iter(range(100, 250))
+    wait_until(lambda: upload_from(next(probes), 1)["model_version"] == 2, 60, "replica 2 to route")
+    versions: dict[int, set[float]] = {}
+    sent = [upload_from(n, n % 2) for n in range(2, 26)]  # visitors, through either replica
+    for job in sent:
+        done = wait_for(first, job["id"], timeout_s=120)
+        assert done["status"] == "succeeded", (done, cluster.logs())
+        versions.setdefault(done["model_version"], set()).add(done["result"]["factor"])
+    assert versions.get(1) == {0.25} and versions.get(2) == {0.75}, versions
+
+    def shadows() -> list[dict[str, Any]]:
+        return first.get(
+            "/api/admin/predictions",
+            params={"release": release_id, "lane": "shadow", "limit": 500},
+            headers=cluster.admin,
+        ).json()["data"]
+
+    baseline_jobs = {j["id"] for j in sent if j["model_version"] == 1}
+    wait_until(
+        lambda: {s["source_job"] for s in shadows() if s["status"] == "succeeded"} >= baseline_jobs,
+        120,
+        f"a shadow copy of every prediction of version 1 to run: {shadows()}",
+    )
+    for shadow in shadows():
+        assert shadow["model_version"] == 2 and shadow["result"]["factor"] == 0.75, shadow
+        assert shadow["worker"].split("/")[0] in cluster.nodes
+        assert first.get(f"/api/predictions/{shadow['id']}").status_code == 404
+    compared = second.get(
+        f"/api/admin/catalog/released-toy/releases/{release_id}/comparison",
+        headers=cluster.admin,
+    )
+    assert compared.status_code == 200, compared.text
+    assert compared.json()["candidate"]["number"] == 2
+
+    promoted = second.post(
+        f"/api/admin/catalog/released-toy/releases/{release_id}/promote", headers=cluster.admin
+    )
+    assert promoted.status_code == 200, promoted.text
+    wait_until(
+        lambda: all(
+            wait_for(http, accepted(submit(http, model="released-toy"))["id"])["model_version"] == 2
+            for http in (first, second)
+        ),
+        60,
+        "every replica to send new predictions to version 2",
+    )
 
 
 def test_a_version_whose_group_no_node_serves_fails_validation_and_says_which_to_start(

@@ -1,9 +1,14 @@
 """A video on object detection (started before the first test, see conftest.video_job):
-progress advances, then the annotated video plays and the per-class summary shows person."""
+progress advances, then the page plays the upload itself (H.264 in MP4, which browsers play)
+with each frame's boxes drawn over it, the timeline's playhead follows the video and a click
+on the timeline seeks it, a class has one colour in the boxes and the legend, and the
+annotated video (drawn after the job) downloads."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -11,6 +16,14 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import VideoJob, progress_seen, shot, wait_for_job
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+COLOURS = Path(__file__).parents[2] / "frontend" / "src" / "lib" / "classColour.examples.json"
+# The canvas over the video has drawn something (a box, its chip) where it is not transparent.
+PAINTED = """c => {
+  const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) return true;
+  return false;
+}"""
 
 
 def test_video_progress_then_playback(video_job: VideoJob) -> None:
@@ -25,15 +38,62 @@ def test_video_progress_then_playback(video_job: VideoJob) -> None:
 
     video = page.locator("video.result-video")
     expect(video).to_be_visible()
+    assert re.search(r"/inputs/[^/]+\.mp4$", video.get_attribute("src") or "")  # the upload
     page.wait_for_function("v => v.readyState >= 2", arg=video.element_handle(), timeout=60_000)
     video.evaluate("v => { v.muted = true; return v.play(); }")
     start = video.evaluate("v => v.currentTime")
     page.wait_for_function(
         f"v => v.currentTime > {start} + 0.3", arg=video.element_handle(), timeout=30_000
     )
+    # the boxes of the frame on screen, drawn over it as it plays
+    canvas = page.locator(".video-stage canvas")
+    page.wait_for_function(
+        "c => Number(c.dataset.frame) > 5", arg=canvas.element_handle(), timeout=30_000
+    )
+    page.wait_for_function(PAINTED, arg=canvas.element_handle(), timeout=30_000)
+    video.evaluate("v => v.pause()")
+
     table = page.get_by_role("table", name="Objects per class")
     expect(table).to_contain_text("person")
     # tracked by default: each object once, and how many were in view over time
     expect(table.get_by_role("columnheader", name="Unique objects")).to_be_visible()
-    expect(page.get_by_role("img", name=re.compile(r"^Objects in view over"))).to_be_visible()
+    chart = page.get_by_role("img", name=re.compile(r"^Objects in view over"))
+    expect(chart).to_be_visible()
+
+    # a click in the middle of the chart takes the video to the middle, with the playhead
+    box = chart.bounding_box()
+    assert box is not None
+    plot_left, plot_right = box["x"] + box["width"] * 28 / 640, box["x"] + box["width"] * 632 / 640
+    page.mouse.click((plot_left + plot_right) / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        "v => !v.seeking && Math.abs(v.currentTime - 3.1) < 0.2", arg=video.element_handle()
+    )
+    playhead = page.locator(".video-timeline .playhead")
+    page.wait_for_function(
+        "l => Math.abs(Number(l.getAttribute('x1')) - 330) < 8", arg=playhead.element_handle()
+    )
+
+    # one colour per class: the legend's, the toggle's and the boxes' rule
+    person = json.loads(COLOURS.read_text())["examples"]["person"]
+    legend = (
+        page.get_by_role("list", name="Classes").get_by_role("listitem").filter(has_text="person")
+    )
+    assert legend.locator("rect").get_attribute("fill") == person
+    toggle = (
+        page.get_by_role("group", name="Boxes drawn").locator("label").filter(has_text="person")
+    )
+    assert toggle.locator("rect").get_attribute("fill") == person
     shot(page, "21-video-result")
+
+    # the annotated video, drawn after the job, is the file to download
+    link = page.get_by_role("link", name=re.compile(r"^Download annotated\.webm"))
+    href = link.first.get_attribute("href")
+    assert href
+    answer = page.evaluate(
+        """async url => {
+          const r = await fetch(url);
+          return [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength];
+        }""",
+        href,
+    )
+    assert answer[0] == 200 and answer[1] == "video/webm" and answer[2] > 10_000, answer

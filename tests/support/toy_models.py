@@ -19,6 +19,7 @@ from modelgallery.vision.model import (
     Param,
     Progress,
     Result,
+    ResultKind,
 )
 
 
@@ -124,3 +125,25 @@ class ToyControlled(ToyInvert):
             if (folder / "fail").exists():
                 raise RuntimeError("the toy was told to fail while loading")
         super().load()
+
+
+class ToyDetector(ToyInvert):
+    """The toy as a detector, for comparing versions: it finds a person, and where its
+    factor is 1 or more a car, else a dog, at the same place."""
+
+    result_kinds: ClassVar[dict[str, ResultKind]] = {"image": "detections"}
+
+    def predict(
+        self,
+        inputs: list[InputItem],
+        params: dict[str, Any],
+        outdir: Path,
+        progress: Progress,
+    ) -> Result:
+        result = super().predict(inputs, params, outdir, progress)
+        second = ("car", 0.8) if self.factor >= 1 else ("dog", 0.7)
+        result.summary["items"] = [
+            {"label": "person", "confidence": 0.9, "box": [0, 0, 10, 10]},
+            {"label": second[0], "confidence": second[1], "box": [20, 20, 30, 30]},
+        ]
+        return result

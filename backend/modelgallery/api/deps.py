@@ -11,12 +11,18 @@ from ..core.settings import Settings
 from ..services import owners
 from ..services.accounts import AccountService
 from ..services.admin import AdminService
+from ..services.comparison import Comparison
 from ..services.contact import ContactService
 from ..services.container import Services
+from ..services.drift import DriftService
+from ..services.feedback import FeedbackService
 from ..services.intake import Intake
 from ..services.model_manager import ModelManager
 from ..services.models import ModelCatalog
 from ..services.predictions import PredictionService
+from ..services.releases import Releases as ReleaseService
+from ..services.replays import Replays as ReplayService
+from ..services.second_opinion import SecondOpinion
 from ..services.status import StatusService
 from ..services.version_intake import VersionIntake
 from ..store.records import Role, User
@@ -75,6 +81,30 @@ def _status(services: _AllServices) -> StatusService:
     return services.status
 
 
+def _drift(services: _AllServices) -> DriftService:
+    return services.drift
+
+
+def _feedback(services: _AllServices) -> FeedbackService:
+    return services.feedback
+
+
+def _releases(services: _AllServices) -> ReleaseService:
+    return services.releases
+
+
+def _replays(services: _AllServices) -> ReplayService:
+    return services.replays
+
+
+def _comparison(services: _AllServices) -> Comparison:
+    return services.comparison
+
+
+def _second_opinion(services: _AllServices) -> SecondOpinion:
+    return services.second_opinion
+
+
 AppSettings = Annotated[Settings, Depends(_settings)]
 Uploads = Annotated[Intake, Depends(_intake)]
 ModelVersions = Annotated[ModelManager, Depends(_model_versions)]
@@ -85,6 +115,12 @@ Accounts = Annotated[AccountService, Depends(_accounts)]
 Admin = Annotated[AdminService, Depends(_admin)]
 Contact = Annotated[ContactService, Depends(_contact)]
 Status = Annotated[StatusService, Depends(_status)]
+Releases = Annotated[ReleaseService, Depends(_releases)]
+Replays = Annotated[ReplayService, Depends(_replays)]
+Comparisons = Annotated[Comparison, Depends(_comparison)]
+SecondOpinions = Annotated[SecondOpinion, Depends(_second_opinion)]
+Drift = Annotated[DriftService, Depends(_drift)]
+Feedback = Annotated[FeedbackService, Depends(_feedback)]
 
 
 def token_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str | None:

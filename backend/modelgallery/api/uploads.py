@@ -58,9 +58,6 @@ def display_name(raw: str) -> str:
     return name.strip()[:255] or "upload"
 
 
-
-
-
 async def receive(request: Request, upload: Destination) -> Received:
     """Parse a multipart/form-data body into the upload's folder. Raises ApiError 413 past
     the model's limit (all files together, the declared length first), 400 for a malformed

@@ -47,6 +47,18 @@ async def live_registry(store: Store, path: Path, models_dir: Path) -> Registry:
     return registry_of(path, specs)
 
 
+async def version_spec(store: Store, name: str, version_id: str, models_dir: Path) -> ModelSpec:
+    """Any version of a model as the store has it, built as `live_registry` builds the live
+    ones. LookupError when it is not in the store, RegistryError when it no longer builds."""
+    model = await store.models.get(name)
+    version = await store.versions.get(version_id)
+    if model is None or version is None or version.model != name:
+        raise LookupError(f"version {version_id} of '{name}' is no longer in the store")
+    where = f"model '{name}' version {version.number}"
+    spec = build_spec(name, entry_of(model, version), models_dir, where)
+    return spec.model_copy(update={"version": version.id, "version_number": version.number})
+
+
 async def synced_registry(store: Store, settings: Settings) -> Registry:
     """`models.toml` synced into the store, then the registry of live versions."""
     await sync_file(store, settings.models_file, settings.models_dir)

@@ -10,34 +10,36 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .colours import bgr, label_colour
 from .images import decode_image, write_jpeg
 
 Colour = tuple[int, int, int]  # BGR
 _WHITE: Colour = (255, 255, 255)
-_GENDER_COLOURS: dict[str, Colour] = {"woman": (180, 60, 255), "man": (255, 150, 30)}
-_UNCERTAIN_COLOUR: Colour = (110, 110, 110)
 _GOLDEN_RATIO = 0.618033988749895  # successive classes get hues far apart on the circle
 
 
 def class_colour(class_id: int) -> Colour:
-    """A class keeps its colour in every image and video frame."""
+    """A class id's colour in the segmentation masks (labelled boxes are coloured by their
+    class name: `colours.label_colour`)."""
     red, green, blue = colorsys.hsv_to_rgb((class_id * _GOLDEN_RATIO) % 1.0, 0.85, 0.95)
     return round(blue * 255), round(green * 255), round(red * 255)
 
 
 def _detection(item: dict[str, Any]) -> tuple[str, Colour]:
-    text = f"{item['label']} {item['confidence']:.2f}"
+    label = str(item["label"])
+    text = f"{label} {item['confidence']:.2f}"
     track = item.get("track_id")  # on a tracked video: which object it is
-    return (text if track is None else f"#{track} {text}"), class_colour(int(item["class_id"]))
+    return (text if track is None else f"#{track} {text}"), bgr(label_colour(label))
 
 
 def _face(item: dict[str, Any]) -> tuple[str, Colour]:
-    gender = item["gender"]
-    if gender in _GENDER_COLOURS:
-        return f"{gender} {item['probability']:.2f}", _GENDER_COLOURS[gender]
+    gender = str(item["gender"])
+    colour = bgr(label_colour(gender))
+    if gender != "uncertain":
+        return f"{gender} {item['probability']:.2f}", colour
     # "uncertain": no gender and no percentage drawn, so that it cannot be read as an answer.
     small = "small_face" in item.get("uncertain", [])
-    return ("uncertain: small face" if small else "uncertain"), _UNCERTAIN_COLOUR
+    return ("uncertain: small face" if small else "uncertain"), colour
 
 
 # How each kind of item is labelled and coloured.

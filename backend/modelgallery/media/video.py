@@ -59,7 +59,8 @@ def open_video(path: Path, label: str = "video") -> VideoReader:
 
 class VideoReader:
     """Opens the video and decodes its first frame at once (so a broken file fails here,
-    not mid-job); iterating yields BGR uint8 frames, each decoded when asked for."""
+    not mid-job); iterating yields BGR uint8 frames, each decoded when asked for; `timed()`
+    yields each with the time it shows at."""
 
     def __init__(self, path: Path, label: str = "video") -> None:
         import cv2
@@ -74,6 +75,7 @@ class VideoReader:
             self._capture.release()
             raise MediaError(f"The {label} has no frame that can be decoded.")
         self._first: Any = first
+        self._first_s = self._position_s()
         height, width = first.shape[:2]
         frames = self._capture.get(cv2.CAP_PROP_FRAME_COUNT)
         fourcc = int(self._capture.get(cv2.CAP_PROP_FOURCC))
@@ -86,14 +88,26 @@ class VideoReader:
         )
 
     def __iter__(self) -> Iterator[Any]:
+        for frame, _ in self.timed():
+            yield frame
+
+    def timed(self) -> Iterator[tuple[Any, float]]:
+        """Each frame with its presentation time in seconds (the container's timestamp, from
+        the stream's start): a player shows it then, whether the frame rate is constant or
+        not."""
         if self._first is not None:
             first, self._first = self._first, None
-            yield first
+            yield first, self._first_s
         while True:
             ok, frame = self._capture.read()
             if not ok:
                 return
-            yield frame
+            yield frame, self._position_s()
+
+    def _position_s(self) -> float:
+        """The time of the frame last read."""
+        ms = float(self._capture.get(self._cv2.CAP_PROP_POS_MSEC))
+        return ms / 1000 if math.isfinite(ms) and ms >= 0 else 0.0
 
     def close(self) -> None:
         self._first = None

@@ -8,11 +8,17 @@ from dataclasses import dataclass
 from ..core.settings import Settings
 from .accounts import AccountService
 from .admin import AdminService
+from .comparison import Comparison
 from .contact import ContactService
+from .drift import DriftService
+from .feedback import FeedbackService
 from .intake import Intake
 from .model_manager import ModelManager
 from .models import ModelCatalog
 from .predictions import PredictionService
+from .releases import Releases
+from .replays import Replays
+from .second_opinion import SecondOpinion
 from .status import StatusService
 from .version_intake import VersionIntake
 
@@ -29,3 +35,9 @@ class Services:
     status: StatusService
     model_manager: ModelManager
     version_intake: VersionIntake
+    releases: Releases
+    replays: Replays
+    comparison: Comparison
+    second_opinion: SecondOpinion
+    drift: DriftService
+    feedback: FeedbackService

@@ -8,6 +8,7 @@ from the moment it is queued, so that it is never read back from the store."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -34,6 +35,7 @@ from .errors import (
     UnsupportedMedia,
 )
 from .quotas import Quotas
+from .releases import Releases
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,7 @@ class Upload:
         self.params: dict[str, Any] = {}
         self.stages: dict[str, float] = {}
         self.queued = False
+        self.release: str | None = None  # the release whose canary chose this version
 
     file_fields = ("file", "files")
 
@@ -120,16 +123,21 @@ class Intake:
         files: JobFiles,
         disk: DiskGuard,
         quotas: Quotas,
+        releases: Releases,
     ) -> None:
         self._settings, self._jobs, self._files = settings, jobs, files
-        self._disk, self._quotas = disk, quotas
+        self._disk, self._quotas, self._releases = disk, quotas, releases
 
     async def submit(self, request: UploadRequest, receive: Receive) -> Job:
         """Admit, receive, check and queue one upload; the job as queued, or as it is when
         it ended or `request.wait_s` (capped by the settings) ran out. The job's folder
         goes again when anything fails before the job is queued."""
+        spec, release = self._releases.route(request.spec, request.user, request.client)
+        if release is not None:
+            request = dataclasses.replace(request, spec=spec)
         waiting = await self._admit(request)
         upload = Upload(request, self._files.create(), waiting, self._disk)
+        upload.release = release
         try:
             received = await receive(upload)
             await self._check(upload, received)
@@ -212,6 +220,7 @@ class Intake:
             result_kind=upload.spec.result_kind_for(upload.kinds),
             message=upload.waiting,
             timings=Timings(stages=upload.stages),
+            release=upload.release,
         )
         wait_s = min(request.wait_s, self._settings.max_wait_s)
         async with self._jobs.following(job.id, wait_s) as follow:
@@ -221,6 +230,7 @@ class Intake:
                 raise busy(exc) from None
             upload.queued = True
             self._quotas.charge(request.user, request.client, queued.id, upload.size)
+            self._releases.shadow(queued)
             return await follow.until_end(queued)
 
 

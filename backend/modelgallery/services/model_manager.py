@@ -322,7 +322,9 @@ class ModelManager:
 
     async def _no_active_jobs(self, name: str, version_id: str | None) -> None:
         for status in (JobStatus.queued, JobStatus.running):
-            page = await self._store.jobs.query(JobQuery(model=name, status=status, limit=500))
+            page = await self._store.jobs.query(
+                JobQuery(model=name, status=status, lane=None, limit=500)
+            )
             if any(version_id in (None, j.model_version) for j in page.data):
                 raise Conflict(
                     f"jobs of '{name}' are {status}: cancel them or wait for them to end first"

@@ -17,6 +17,7 @@ from ..files.storage import JobFiles, Kind, ObjectStoreError, UnsafePathError
 from ..jobs.lifecycle.events import EventBus
 from ..jobs.lifecycle.retention import Retention
 from ..jobs.lifecycle.service import JobService
+from ..media import deferred_video
 from ..media.annotate import draw_result
 from ..store.base import JobRepo
 from ..store.records import Job, JobQuery, JobStatus, Page, Role, User
@@ -80,11 +81,16 @@ class PredictionService:
 
     async def visible(self, job_id: str, user: User | None) -> Job:
         """The job if this caller may see it. Anonymous jobs are reachable by their
-        unguessable id; a signed-in user's jobs only by that user and administrators."""
+        unguessable id; a signed-in user's jobs only by that user and administrators; the
+        background jobs of releases and replays only by administrators."""
         job = await self.records.get(job_id) if len(job_id) == 32 else None
+        admin = user is not None and user.role == Role.admin
         if job is None or (
-            job.user_id is not None
-            and (user is None or (user.id != job.user_id and user.role != Role.admin))
+            not admin
+            and (
+                job.lane.background
+                or (job.user_id is not None and (user is None or user.id != job.user_id))
+            )
         ):
             raise NotFound(_GONE)
         return job
@@ -177,11 +183,19 @@ class PredictionService:
                 source = await self._local(job, "input", job.inputs[0].stored)
                 items = job.result.get("items", [])
                 try:
-                    await asyncio.to_thread(draw_result, source, job.result_kind, items, target)
+                    if deferred_video.can_draw(job.result_kind):
+                        for name in deferred_video.READS:  # read beside the target
+                            await self._local(job, "output", name)
+                        await deferred_video.draw(source, target, job.result_kind)
+                    else:
+                        await asyncio.to_thread(draw_result, source, job.result_kind, items, target)
+                except deferred_video.StillDrawing as exc:
+                    retry = deferred_video.RETRY_AFTER_S
+                    raise Unavailable(str(exc), retry_after_s=retry) from None
                 except (OSError, ValueError, KeyError) as exc:
                     if out_of_space(exc):
                         raise InsufficientStorage() from exc
-                    raise NotFound(f"the annotated image cannot be drawn: {exc}") from None
+                    raise NotFound(f"the annotated file cannot be drawn: {exc}") from None
                 try:
                     await self.files.publish_outputs(job.id, [target.name])
                 except ObjectStoreError as exc:  # served from here; drawn again elsewhere

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, TypeAdapter
 
+from .feedback_records import Flag, FlagQuery
 from .model_records import ModelRecord, ModelVersion, VersionState
 from .records import (
     AuditEntry,
@@ -31,6 +32,7 @@ from .records import (
     Session,
     User,
 )
+from .release_records import Release, ReleaseState, Replay
 
 
 @cache
@@ -212,6 +214,50 @@ class VersionRepo(Protocol):
     async def delete(self, version_id: str) -> bool: ...
 
 
+class ReleaseRepo(Protocol):
+    async def create(self, release: Release) -> Release: ...
+
+    async def get(self, release_id: str) -> Release | None: ...
+
+    async def active(self) -> list[Release]:
+        """Every active release, by model (at most one per model: the service sees to it)."""
+
+    async def of_model(self, model: str) -> list[Release]:
+        """Newest first."""
+
+    async def update(
+        self,
+        release_id: str,
+        changes: dict[str, Any],
+        only_if_state: Collection[ReleaseState] | None = None,
+    ) -> Release | None:
+        """None when there is no such release, or it is no longer in one of those states."""
+
+
+class ReplayRepo(Protocol):
+    async def create(self, replay: Replay) -> Replay: ...
+
+    async def get(self, replay_id: str) -> Replay | None: ...
+
+    async def of_model(self, model: str) -> list[Replay]:
+        """Newest first."""
+
+    async def update(self, replay_id: str, changes: dict[str, Any]) -> Replay | None: ...
+
+
+class FlagRepo(Protocol):
+    """Users' flags on results they think are wrong (`feedback_records.py`)."""
+
+    async def create(self, flag: Flag) -> Flag: ...
+
+    async def get(self, flag_id: str) -> Flag | None: ...
+
+    async def query(self, q: FlagQuery) -> Page[Flag]:
+        """Newest first (ties broken by id); `count` is the total match."""
+
+    async def update(self, flag_id: str, changes: dict[str, Any]) -> Flag | None: ...
+
+
 class MigrationRepo(Protocol):
     """Data migrations that need the program, not only the schema (a job's result kind
     comes from its model's declaration): each runs until it is recorded, then never again."""
@@ -247,6 +293,15 @@ class Store(Protocol):
     def versions(self) -> VersionRepo: ...
 
     @property
+    def releases(self) -> ReleaseRepo: ...
+
+    @property
+    def replays(self) -> ReplayRepo: ...
+
+    @property
+    def flags(self) -> FlagRepo: ...
+
+    @property
     def migrations(self) -> MigrationRepo: ...
 
     @property
@@ -266,9 +321,12 @@ __all__ = [
     "AuditRepo",
     "DeliveryState",
     "DuplicateError",
+    "FlagRepo",
     "JobRepo",
     "MessageRepo",
     "MigrationRepo",
+    "ReleaseRepo",
+    "ReplayRepo",
     "ModelRepo",
     "SessionRepo",
     "Store",

@@ -17,7 +17,7 @@ from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from . import mongo_models
+from . import mongo_feedback, mongo_models, mongo_releases
 from .base import field_adapter
 from .mongo_collection import Derived, Document, Documents
 from .records import (
@@ -26,6 +26,7 @@ from .records import (
     DeliveryState,
     InputFile,
     Job,
+    JobLane,
     JobQuery,
     JobSort,
     JobStatRow,
@@ -53,6 +54,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("model", ASCENDING), ("timings.created", DESCENDING)]),
         IndexModel([("status", ASCENDING), ("timings.created", DESCENDING)]),
         IndexModel([("model", ASCENDING), ("timings.finished", ASCENDING)]),
+        IndexModel([("release", ASCENDING)]),
     ],
     "messages": [
         IndexModel([("delivery", ASCENDING), ("next_attempt_at", ASCENDING)]),
@@ -66,13 +68,17 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
     ],
     **mongo_models.INDEXES,
+    **mongo_releases.INDEXES,
+    **mongo_feedback.INDEXES,
 }
+
+
+# Jobs recorded before lanes existed have none: they are live.
+_NOT_BACKGROUND = {"$nin": [str(lane) for lane in JobLane if lane.background]}
 
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 
 
 def _first_input_name(inputs: list[InputFile]) -> str | None:
@@ -191,9 +197,19 @@ class MongoJobs:
 
     async def query(self, q: JobQuery) -> Page[Job]:
         query: dict[str, Any] = {}
-        for field, value in (("model", q.model), ("user_id", q.user_id), ("status", q.status)):
+        for field, value in (
+            ("model", q.model),
+            ("user_id", q.user_id),
+            ("status", q.status),
+            ("model_version", q.version),
+            ("release", q.release),
+        ):
             if value is not None:
                 query[field] = str(value)
+        if q.lane is JobLane.live:
+            query["lane"] = _NOT_BACKGROUND
+        elif q.lane is not None:
+            query["lane"] = str(q.lane)
         if q.user:
             query["user_email"] = _substring(q.user)
         if q.name:
@@ -229,7 +245,7 @@ class MongoJobs:
 
     async def stat_rows(self, since: datetime | None, until: datetime | None) -> list[JobStatRow]:
         cursor = self._c.coll.find(
-            _created_range(since, until),
+            {**_created_range(since, until), "lane": _NOT_BACKGROUND},
             {"model": 1, "status": 1, "timings.created": 1, "timings.model_ms": 1, "total_ms": 1},
         ).sort([("timings.created", ASCENDING), ("_id", ASCENDING)])
         return [
@@ -398,6 +414,9 @@ class MongoStore:
         self.migrations = MongoMigrations(self)
         self.models = mongo_models.MongoModels(self)
         self.versions = mongo_models.MongoVersions(self)
+        self.releases = mongo_releases.MongoReleases(self)
+        self.replays = mongo_releases.MongoReplays(self)
+        self.flags = mongo_feedback.MongoFlags(self)
 
     @property
     def db(self) -> AsyncDatabase[Document]:

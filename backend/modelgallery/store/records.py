@@ -60,6 +60,20 @@ class JobStatus(StrEnum):
         return self in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
 
 
+class JobLane(StrEnum):
+    """Who a job is for. Only `live` jobs are anyone's predictions; the other lanes run a
+    candidate version on inputs users already sent, at lower priority, and their results
+    are only compared (`releases/`), never shown to the user."""
+
+    live = "live"  # a user's prediction: on the live version, or a canary's candidate
+    shadow = "shadow"  # a copy of a live job's inputs, on a release's candidate
+    replay = "replay"  # a past job's inputs again, on a replay's version
+
+    @property
+    def background(self) -> bool:
+        return self is not JobLane.live
+
+
 class InputFile(BaseModel):
     name: str  # the name the user's file had; metadata only, never a path
     stored: str  # server-chosen file name inside the job's input folder
@@ -123,6 +137,11 @@ class Job(BaseModel):
     # sweep, or by an administrator (`files_purged`).
     files_expired_at: datetime | None = None
     files_purged: bool = False
+    lane: JobLane = JobLane.live
+    # The release (canary or shadow) or replay that sent it to a version other than the
+    # live one; for a shadow or replay job, the job whose inputs it ran again.
+    release: str | None = None
+    source_job: str | None = None
 
 
 class DeliveryState(StrEnum):
@@ -193,6 +212,9 @@ class JobQuery(BaseModel):
     since: datetime | None = None  # created >= since
     until: datetime | None = None  # created < until
     name: str | None = None  # case-insensitive substring of any input's original name
+    version: str | None = None  # the model version's id
+    lane: JobLane | None = JobLane.live  # None: every lane
+    release: str | None = None
     sort: JobSort = JobSort.created
     descending: bool = True
     offset: int = Field(0, ge=0)

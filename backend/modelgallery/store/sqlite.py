@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import aiosqlite
 from pydantic import BaseModel
 
-from . import sqlite_models
+from . import sqlite_feedback, sqlite_models, sqlite_releases
 from .base import field_adapter
 from .records import (
     AuditEntry,
@@ -122,6 +122,16 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX sessions_expires ON sessions (expires_at)",
         "DROP TABLE revoked_tokens",
     ],
+    [  # releases: the lane a job runs in, the version, the release or replay that sent it
+        "ALTER TABLE jobs ADD COLUMN lane TEXT NOT NULL DEFAULT 'live'",
+        "ALTER TABLE jobs ADD COLUMN model_version TEXT",
+        "ALTER TABLE jobs ADD COLUMN release TEXT",
+        "UPDATE jobs SET model_version = json_extract(data, '$.model_version')",
+        "CREATE INDEX jobs_lane_model_created ON jobs (lane, model, created)",
+        "CREATE INDEX jobs_release ON jobs (release) WHERE release IS NOT NULL",
+        *sqlite_releases.TABLES,
+    ],
+    sqlite_feedback.TABLES,  # users' flags on results they think are wrong
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -129,7 +139,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def _lower(value: str | None) -> str | None:
     # Python's lower() is Unicode-aware; SQLite's built-in lower() only folds ASCII.
     return None if value is None else value.lower()
-
 
 
 USER_COLUMNS: Columns = {"email": "email", "role": "role", "created_at": "created_at"}
@@ -157,6 +166,9 @@ JOB_COLUMNS: Columns = {
     "pinned": "pinned",
     "files_expired_at": "files_expired_at",
     "owner": "owner",
+    "lane": "lane",
+    "model_version": "model_version",
+    "release": "release",
 }
 
 MESSAGE_COLUMNS: Columns = {
@@ -282,7 +294,14 @@ class SqliteJobs:
     async def query(self, q: JobQuery) -> Page[Job]:
         conditions: list[str] = []
         params: list[SqlValue] = []
-        for column, value in (("model", q.model), ("user_id", q.user_id), ("status", q.status)):
+        for column, value in (
+            ("model", q.model),
+            ("user_id", q.user_id),
+            ("status", q.status),
+            ("model_version", q.version),
+            ("lane", q.lane),
+            ("release", q.release),
+        ):
             if value is not None:
                 conditions.append(f"{column} = ?")
                 params.append(str(value))
@@ -315,7 +334,7 @@ class SqliteJobs:
         return await self._t.select(f"WHERE {condition}", params, "created ASC, id ASC")
 
     async def stat_rows(self, since: datetime | None, until: datetime | None) -> list[JobStatRow]:
-        conditions: list[str] = ["1"]
+        conditions: list[str] = ["lane = 'live'"]  # releases' background work is not usage
         params: list[SqlValue] = []
         if since is not None:
             conditions.append("created >= ?")
@@ -503,6 +522,9 @@ class SqliteStore:
         self.migrations = SqliteMigrations(self)
         self.models = sqlite_models.SqliteModels(self)
         self.versions = sqlite_models.SqliteVersions(self)
+        self.releases = sqlite_releases.SqliteReleases(self)
+        self.replays = sqlite_releases.SqliteReplays(self)
+        self.flags = sqlite_feedback.SqliteFlags(self)
 
     @property
     def db(self) -> aiosqlite.Connection:

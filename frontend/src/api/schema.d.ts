@@ -528,6 +528,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/models/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Model Versions
+         * @description The versions a prediction of this model can be compared on, newest first.
+         */
+        get: operations["predictions-model_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/predictions/{job_id}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Again
+         * @description Run the same upload on another model or version, as a new prediction of yours.
+         */
+        post: operations["predictions-run_again"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/predictions/{job_id}/agreement/{other_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Agreement
+         * @description How two results of the same upload agree (one ran the other's upload again).
+         */
+        get: operations["predictions-agreement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/predict_{service}": {
         parameters: {
             query?: never;
@@ -715,6 +775,189 @@ export interface paths {
         put?: never;
         /** Retire Version */
         post: operations["admin-retire_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/catalog/{name}/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Releases Of
+         * @description The model's releases, newest first (at most one is active).
+         */
+        get: operations["admin-releases_of"];
+        put?: never;
+        /**
+         * Start Release
+         * @description Release a validated version beside the live one.
+         */
+        post: operations["admin-start_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/catalog/{name}/releases/{release_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Adjust Release
+         * @description Change the canary or the shadow share of an active release.
+         */
+        patch: operations["admin-adjust_release"];
+        trace?: never;
+    };
+    "/api/admin/catalog/{name}/releases/{release_id}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Promote Release
+         * @description The candidate goes live for every new prediction; the release ends.
+         */
+        post: operations["admin-promote_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/catalog/{name}/releases/{release_id}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roll Back Release
+         * @description Every new prediction goes to the live version again; finished ones are unchanged.
+         */
+        post: operations["admin-roll_back_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/catalog/{name}/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Replays Of */
+        get: operations["admin-replays_of"];
+        put?: never;
+        /**
+         * Start Replay
+         * @description Run a filtered set of past predictions again on a version, in the background.
+         */
+        post: operations["admin-start_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/catalog/{name}/replays/{replay_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One Replay */
+        get: operations["admin-one_replay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/catalog/{name}/replays/{replay_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Replay
+         * @description Send no more of its predictions (those sent run to their end).
+         */
+        post: operations["admin-cancel_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/catalog/{name}/releases/{release_id}/comparison": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Release
+         * @description The candidate against the live version: their live predictions since the release
+         *     began, and how their results agree on the shadow copies.
+         */
+        get: operations["admin-compare_release"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/catalog/{name}/replays/{replay_id}/comparison": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Replay
+         * @description The replay's version against the live one, on the replayed predictions.
+         */
+        get: operations["admin-compare_replay"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1064,6 +1307,135 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/models/{name}/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Model Drift
+         * @description The version's users' jobs in a reference window against the recent window, per input
+         *     and output statistic, with the chart's series; a statistic warns when its PSI is above
+         *     0.2 and beyond what chance gives with so few jobs.
+         */
+        get: operations["admin-model_drift"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/predictions/{job_id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Prediction
+         * @description Report the result of a finished prediction of yours as wrong, with a note and
+         *     optionally the right answer: a classification's class, or for detections and faces the
+         *     wrong items and the right boxes. Who may: as for cancelling it (its account, an
+         *     administrator, or the browser that made it). 409 until it has succeeded.
+         */
+        post: operations["predictions-report_prediction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Feedback
+         * @description Flags on results, newest first, each with its prediction.
+         */
+        get: operations["admin-list_feedback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/feedback/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Feedback
+         * @description A model's flagged results as a ZIP dataset: `yolo` (detections), `coco` (detections,
+         *     faces), `folders` (classifications, one folder per class) or `volumes` (NIfTI volumes
+         *     with their masks). Labels are the users' corrections where given, else the model's own
+         *     result; README.txt inside says which, and lists what was left out and why. Audited.
+         */
+        get: operations["admin-export_feedback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/feedback/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Flagged Prediction
+         * @description A flagged prediction with every flag on it.
+         */
+        get: operations["admin-flagged_prediction"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/feedback/{flag_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set Feedback State
+         * @description Mark a flag resolved (dealt with, e.g. trained on), dismissed (the result was right)
+         *     or open again. Audited.
+         */
+        patch: operations["admin-set_feedback_state"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1111,6 +1483,45 @@ export interface components {
             link?: string | null;
             /** Detail */
             detail: string;
+        };
+        /** AgreementOut */
+        AgreementOut: {
+            /** Agreement */
+            agreement: components["schemas"]["DetectionAgreement"] | components["schemas"]["FaceAgreement"] | components["schemas"]["ClassificationAgreement"] | components["schemas"]["MaskAgreement"] | components["schemas"]["BatchAgreement"];
+        };
+        /**
+         * AgreementSummary
+         * @description The agreement of many pairs of one kind (a batch's files count as pairs of their
+         *     own kind). `uncompared`: batch files that only one version has a result for.
+         */
+        AgreementSummary: {
+            /** Kind */
+            kind?: string | null;
+            /**
+             * Pairs
+             * @default 0
+             */
+            pairs: number;
+            /**
+             * Uncompared
+             * @default 0
+             */
+            uncompared: number;
+            /**
+             * Disagreement Sum
+             * @default 0
+             */
+            disagreement_sum: number;
+            boxes?: components["schemas"]["BoxCounts"] | null;
+            /** Per Class */
+            per_class?: {
+                [key: string]: components["schemas"]["BoxCounts"];
+            };
+            genders?: components["schemas"]["LabelAgreement"] | null;
+            top1?: components["schemas"]["LabelAgreement"] | null;
+            masks?: components["schemas"]["MaskTotals"] | null;
+            /** Mean Disagreement */
+            readonly mean_disagreement: number | null;
         };
         /** ArtifactPublic */
         ArtifactPublic: {
@@ -1173,6 +1584,25 @@ export interface components {
              */
             target_exists: boolean;
         };
+        /**
+         * BatchAgreement
+         * @description Two batches of the same images, compared file by file (matched by file name).
+         */
+        BatchAgreement: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "batch";
+            /** Files */
+            files: components["schemas"]["FileAgreement"][];
+            summary: components["schemas"]["AgreementSummary"];
+            /**
+             * Disagreement
+             * @description The mean over the files; a file only one side has a result for counts as 1.
+             */
+            readonly disagreement: number;
+        };
         /** Batching */
         Batching: {
             /**
@@ -1190,6 +1620,78 @@ export interface components {
              * @description Whether jobs that wait together are batched
              */
             active: boolean;
+        };
+        /**
+         * BoxCounts
+         * @description The candidate's boxes against the baseline's: `tp` matched, `fp` only the candidate
+         *     found, `fn` only the baseline found. When neither found anything they agree fully
+         *     (precision, recall and F1 are 1); a ratio with nothing to divide by is null.
+         */
+        BoxCounts: {
+            /**
+             * Tp
+             * @default 0
+             */
+            tp: number;
+            /**
+             * Fp
+             * @default 0
+             */
+            fp: number;
+            /**
+             * Fn
+             * @default 0
+             */
+            fn: number;
+            /** Precision */
+            readonly precision: number | null;
+            /** Recall */
+            readonly recall: number | null;
+            /** F1 */
+            readonly f1: number;
+        };
+        /**
+         * ClassificationAgreement
+         * @description The top-1 label of each version, and whether they agree.
+         */
+        ClassificationAgreement: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "classification";
+            top1: components["schemas"]["LabelAgreement"];
+            /** Disagreement */
+            readonly disagreement: number;
+        };
+        /** ComparisonOut */
+        ComparisonOut: {
+            baseline: components["schemas"]["VersionFiguresOut"];
+            candidate: components["schemas"]["VersionFiguresOut"];
+            /**
+             * Summaries
+             * @description The agreement of the pairs, one summary per result kind
+             */
+            summaries: {
+                [key: string]: components["schemas"]["AgreementSummary"];
+            };
+            /**
+             * Pairs
+             * @description Pairs of results of the same inputs compared
+             */
+            pairs: number;
+            /**
+             * Not Compared
+             * @description Why some pairs were not, and how many
+             */
+            not_compared: {
+                [key: string]: number;
+            };
+            /**
+             * Worst
+             * @description The pairs that disagree most, most first
+             */
+            worst: components["schemas"]["PairOut"][];
         };
         /**
          * ContactIn
@@ -1259,6 +1761,15 @@ export interface components {
              */
             created_at: string;
         };
+        /** Correction */
+        Correction: {
+            /** Label */
+            label?: string | null;
+            /** Boxes */
+            boxes?: components["schemas"]["FlagBox"][];
+            /** Wrong */
+            wrong?: number[];
+        };
         /** DeletedOut */
         DeletedOut: {
             /**
@@ -1272,6 +1783,144 @@ export interface components {
          * @enum {string}
          */
         DeliveryState: "pending" | "retrying" | "sent" | "not_configured";
+        /**
+         * DetectionAgreement
+         * @description Boxes matched per class at IoU >= 0.5; for a video, over all its frames.
+         */
+        DetectionAgreement: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "detections" | "video-detections";
+            boxes: components["schemas"]["BoxCounts"];
+            /** Per Class */
+            per_class: {
+                [key: string]: components["schemas"]["BoxCounts"];
+            };
+            /** Frames */
+            frames?: number | null;
+            /** Disagreement */
+            readonly disagreement: number;
+        };
+        /** DriftClassShare */
+        DriftClassShare: {
+            /** Label */
+            label: string;
+            /** Reference */
+            reference: number;
+            /** Recent */
+            recent: number;
+        };
+        /**
+         * DriftOut
+         * @description Per statistic: the reference and recent windows' mean and size, the PSI between them,
+         *     the threshold (0.2), the PSI chance alone exceeds once in 1000 at these sizes, and the
+         *     verdict (`drift` warns; `not_enough_data` gives none); its mean per hour or day for the
+         *     chart. `versions`: the model's, for choosing another.
+         */
+        DriftOut: {
+            /** Model */
+            model: string;
+            /** Version */
+            version: string;
+            /** Version Number */
+            version_number: number;
+            reference: components["schemas"]["DriftWindow"];
+            recent: components["schemas"]["DriftWindow"];
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "hour" | "day";
+            /** Statistics */
+            statistics: components["schemas"]["DriftStatistic"][];
+            /** Warn */
+            warn: boolean;
+            /**
+             * Versions
+             * @description The model's versions, by number
+             */
+            versions: components["schemas"]["DriftVersionOut"][];
+        };
+        /** DriftPoint */
+        DriftPoint: {
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /** N */
+            n: number;
+            /** Mean */
+            mean: number;
+        };
+        /** DriftStatistic */
+        DriftStatistic: {
+            /** Name */
+            name: string;
+            /** Label */
+            label: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "input" | "output";
+            reference: components["schemas"]["DriftSummary"];
+            recent: components["schemas"]["DriftSummary"];
+            /** Score */
+            score: number | null;
+            /** Threshold */
+            threshold: number;
+            /** Chance */
+            chance: number | null;
+            verdict: components["schemas"]["DriftVerdict"];
+            /** Warn */
+            warn: boolean;
+            /** Note */
+            note: string;
+            /** Shares */
+            shares: components["schemas"]["DriftClassShare"][];
+            /** Series Of */
+            series_of: string;
+            /** Series */
+            series: components["schemas"]["DriftPoint"][];
+        };
+        /** DriftSummary */
+        DriftSummary: {
+            /** N */
+            n: number;
+            /** Mean */
+            mean: number | null;
+        };
+        /**
+         * DriftVerdict
+         * @enum {string}
+         */
+        DriftVerdict: "ok" | "drift" | "not_enough_data";
+        /** DriftVersionOut */
+        DriftVersionOut: {
+            /** Id */
+            id: string;
+            /** Number */
+            number: number;
+            state: components["schemas"]["VersionState"];
+            /** Live */
+            live: boolean;
+        };
+        /** DriftWindow */
+        DriftWindow: {
+            /** Start */
+            start: string | null;
+            /** End */
+            end: string | null;
+            /** Jobs */
+            jobs: number;
+            /** Chosen */
+            chosen: string;
+        };
         /** EmailChangeIn */
         EmailChangeIn: {
             /**
@@ -1299,6 +1948,227 @@ export interface components {
             /** Code */
             code: string;
         };
+        /**
+         * FaceAgreement
+         * @description Faces matched by box at IoU >= 0.5, and the genders of the matched faces.
+         */
+        FaceAgreement: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "faces";
+            boxes: components["schemas"]["BoxCounts"];
+            genders: components["schemas"]["LabelAgreement"];
+            /**
+             * Disagreement
+             * @description 1 - F1 where only a matched face of the same gender counts as found by both.
+             */
+            readonly disagreement: number;
+        };
+        /**
+         * FeedbackIn
+         * @description What is wrong with a result. Everything is optional: a report alone says "wrong".
+         */
+        FeedbackIn: {
+            /**
+             * Note
+             * @description What is wrong, in the user's words
+             * @default
+             */
+            note: string;
+            /**
+             * File
+             * @description Which file of a batch (its index in the result's `per_file`); leave it out for a one-image prediction, or to report the whole batch
+             */
+            file?: number | null;
+            /**
+             * Label
+             * @description A classification's right class: one of the model's classes
+             */
+            label?: string | null;
+            /**
+             * Boxes
+             * @description Detections and faces: the boxes that should be there, each with its class (a face's: woman or man) and (x1, y1, x2, y2) in the image's pixels
+             */
+            boxes?: components["schemas"]["FlagBox"][];
+            /**
+             * Wrong
+             * @description Detections and faces: the predicted items that are wrong, by their index in the result's `items`. A right box with the wrong class: mark it here and give it again in `boxes` with the right class
+             */
+            wrong?: number[];
+        };
+        /**
+         * FileAgreement
+         * @description One file of a batch: its agreement, or why it was not compared.
+         */
+        FileAgreement: {
+            /** File */
+            file: string;
+            /** Agreement */
+            agreement?: (components["schemas"]["DetectionAgreement"] | components["schemas"]["FaceAgreement"] | components["schemas"]["ClassificationAgreement"] | components["schemas"]["MaskAgreement"]) | null;
+            /**
+             * Missing
+             * @default
+             */
+            missing: string;
+            /** Disagreement */
+            readonly disagreement: number;
+        };
+        /** FlagBox */
+        FlagBox: {
+            /** Label */
+            label: string;
+            /** Box */
+            box: number[];
+        };
+        /** FlagListItem */
+        FlagListItem: {
+            /** Id */
+            id: string;
+            /** Job Id */
+            job_id: string;
+            /** Model */
+            model: string;
+            /**
+             * Model Version
+             * @description The number of the version it ran on
+             */
+            model_version?: number | null;
+            /**
+             * Result Kind
+             * @description The prediction's result kind
+             */
+            result_kind: string;
+            /**
+             * Item Kind
+             * @description What one image's result holds (the result kind, or a batch's files' kind)
+             */
+            item_kind: string;
+            /**
+             * File
+             * @description The file of a batch it is about; null: all
+             */
+            file?: number | null;
+            /** Note */
+            note: string;
+            correction: components["schemas"]["Correction"] | null;
+            state: components["schemas"]["FlagState"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Anonymous
+             * @description Reported by a visitor without an account
+             */
+            anonymous: boolean;
+            /** User Email */
+            user_email?: string | null;
+            /** Changed At */
+            changed_at?: string | null;
+            /** Changed By */
+            changed_by?: string | null;
+            /** @description The prediction; null once it was deleted */
+            job: components["schemas"]["FlaggedJobBrief"] | null;
+        };
+        /** FlagListOut */
+        FlagListOut: {
+            /** Data */
+            data: components["schemas"]["FlagListItem"][];
+            /** Count */
+            count: number;
+        };
+        /** FlagOut */
+        FlagOut: {
+            /** Id */
+            id: string;
+            /** Job Id */
+            job_id: string;
+            /** Model */
+            model: string;
+            /**
+             * Model Version
+             * @description The number of the version it ran on
+             */
+            model_version?: number | null;
+            /**
+             * Result Kind
+             * @description The prediction's result kind
+             */
+            result_kind: string;
+            /**
+             * Item Kind
+             * @description What one image's result holds (the result kind, or a batch's files' kind)
+             */
+            item_kind: string;
+            /**
+             * File
+             * @description The file of a batch it is about; null: all
+             */
+            file?: number | null;
+            /** Note */
+            note: string;
+            correction: components["schemas"]["Correction"] | null;
+            state: components["schemas"]["FlagState"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Anonymous
+             * @description Reported by a visitor without an account
+             */
+            anonymous: boolean;
+            /** User Email */
+            user_email?: string | null;
+            /** Changed At */
+            changed_at?: string | null;
+            /** Changed By */
+            changed_by?: string | null;
+        };
+        /**
+         * FlagState
+         * @enum {string}
+         */
+        FlagState: "open" | "resolved" | "dismissed";
+        /** FlagStateIn */
+        FlagStateIn: {
+            state: components["schemas"]["FlagState"];
+        };
+        /** FlaggedJobBrief */
+        FlaggedJobBrief: {
+            /**
+             * Url
+             * @description The prediction (GET)
+             */
+            url: string;
+            status: components["schemas"]["JobStatus"];
+            /**
+             * Input Name
+             * @description The first uploaded file's name
+             */
+            input_name: string | null;
+            /**
+             * Thumbnail
+             * @description An image to show for it: the uploaded image, a batch file's annotated image, a volume's preview; null when there is none or its files expired
+             */
+            thumbnail: string | null;
+            /** Files Expired */
+            files_expired: boolean;
+        };
+        /** FlaggedJobOut */
+        FlaggedJobOut: {
+            /** @description The prediction; null once it was deleted */
+            job: components["schemas"]["JobPublic"] | null;
+            /**
+             * Flags
+             * @description Its flags, newest first
+             */
+            flags: components["schemas"]["FlagOut"][];
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1325,6 +2195,14 @@ export interface components {
             /** Url */
             url: string;
         };
+        /**
+         * JobLane
+         * @description Who a job is for. Only `live` jobs are anyone's predictions; the other lanes run a
+         *     candidate version on inputs users already sent, at lower priority, and their results
+         *     are only compared (`releases/`), never shown to the user.
+         * @enum {string}
+         */
+        JobLane: "live" | "shadow" | "replay";
         /** JobListOut */
         JobListOut: {
             /** Data */
@@ -1410,6 +2288,21 @@ export interface components {
              * @default false
              */
             files_purged: boolean;
+            /**
+             * @description live: a user's prediction; shadow or replay: a release's or a replay's run of earlier inputs on another version, seen by administrators only
+             * @default live
+             */
+            lane: components["schemas"]["JobLane"];
+            /**
+             * Release
+             * @description The release (canary, shadow) or replay that chose its version
+             */
+            release?: string | null;
+            /**
+             * Source Job
+             * @description The prediction whose inputs it ran again
+             */
+            source_job?: string | null;
         };
         /**
          * JobSort
@@ -1421,6 +2314,31 @@ export interface components {
          * @enum {string}
          */
         JobStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+        /**
+         * LabelAgreement
+         * @description The labels both versions gave the same things (images, matched faces): how many
+         *     agree, and the confusion between them, baseline label → candidate label → count.
+         */
+        LabelAgreement: {
+            /**
+             * Compared
+             * @default 0
+             */
+            compared: number;
+            /**
+             * Agreed
+             * @default 0
+             */
+            agreed: number;
+            /** Confusion */
+            confusion?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /** Rate */
+            readonly rate: number | null;
+        };
         /** LegacyPredictionOut */
         LegacyPredictionOut: {
             /** Id */
@@ -1500,6 +2418,21 @@ export interface components {
              */
             files_purged: boolean;
             /**
+             * @description live: a user's prediction; shadow or replay: a release's or a replay's run of earlier inputs on another version, seen by administrators only
+             * @default live
+             */
+            lane: components["schemas"]["JobLane"];
+            /**
+             * Release
+             * @description The release (canary, shadow) or replay that chose its version
+             */
+            release?: string | null;
+            /**
+             * Source Job
+             * @description The prediction whose inputs it ran again
+             */
+            source_job?: string | null;
+            /**
              * File Name
              * @description Pass to the matching GET /api/export_... route to download.
              */
@@ -1562,6 +2495,118 @@ export interface components {
             updated_at: string;
             /** Versions */
             versions: components["schemas"]["VersionOut"][];
+        };
+        /**
+         * MaskAgreement
+         * @description Two masks: Dice over everything that is not background, per class for an image's
+         *     class mask, and the difference in size (candidate - baseline), in voxels (pixels for
+         *     an image) and, where the voxel size is known, in ml.
+         */
+        MaskAgreement: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "segmentation" | "volume-mask";
+            overlap: components["schemas"]["MaskOverlap"];
+            /** Per Class */
+            per_class?: {
+                [key: string]: components["schemas"]["MaskOverlap"];
+            };
+            /** Voxel Ml */
+            voxel_ml?: number | null;
+            /** Dice */
+            readonly dice: number;
+            /** Difference */
+            readonly difference: number;
+            /**
+             * Relative Difference
+             * @description Of the baseline's size; 0 when both are empty, null when only it is.
+             */
+            readonly relative_difference: number | null;
+            /** Difference Ml */
+            readonly difference_ml: number | null;
+            /** Disagreement */
+            readonly disagreement: number;
+        };
+        /**
+         * MaskOverlap
+         * @description Two masks of one input, in voxels (pixels for an image): each one's size and their
+         *     intersection. Two empty masks agree fully (Dice 1).
+         */
+        MaskOverlap: {
+            /**
+             * Intersection
+             * @default 0
+             */
+            intersection: number;
+            /**
+             * Baseline
+             * @default 0
+             */
+            baseline: number;
+            /**
+             * Candidate
+             * @default 0
+             */
+            candidate: number;
+            /** Dice */
+            readonly dice: number;
+        };
+        /**
+         * MaskTotals
+         * @description Mask pairs summed: Dice (mean over pairs, and pooled over all voxels) and the size
+         *     difference |candidate - baseline| per pair, in voxels, relative and in ml.
+         */
+        MaskTotals: {
+            /**
+             * Pairs
+             * @default 0
+             */
+            pairs: number;
+            /**
+             * Dice Sum
+             * @default 0
+             */
+            dice_sum: number;
+            overlap?: components["schemas"]["MaskOverlap"];
+            /** Per Class */
+            per_class?: {
+                [key: string]: components["schemas"]["MaskOverlap"];
+            };
+            /**
+             * Abs Difference Sum
+             * @default 0
+             */
+            abs_difference_sum: number;
+            /**
+             * Relative Pairs
+             * @default 0
+             */
+            relative_pairs: number;
+            /**
+             * Abs Relative Sum
+             * @default 0
+             */
+            abs_relative_sum: number;
+            /**
+             * Ml Pairs
+             * @default 0
+             */
+            ml_pairs: number;
+            /**
+             * Abs Difference Ml Sum
+             * @default 0
+             */
+            abs_difference_ml_sum: number;
+            /** Mean Dice */
+            readonly mean_dice: number | null;
+            /** Mean Abs Difference */
+            readonly mean_abs_difference: number | null;
+            /** Mean Abs Relative Difference */
+            readonly mean_abs_relative_difference: number | null;
+            /** Mean Abs Difference Ml */
+            readonly mean_abs_difference_ml: number | null;
         };
         /** MessageRetryOut */
         MessageRetryOut: {
@@ -1865,6 +2910,13 @@ export interface components {
             /** Count */
             count: number;
         };
+        /** PairOut */
+        PairOut: {
+            baseline: components["schemas"]["JobPublic"];
+            candidate: components["schemas"]["JobPublic"];
+            /** Agreement */
+            agreement: components["schemas"]["DetectionAgreement"] | components["schemas"]["FaceAgreement"] | components["schemas"]["ClassificationAgreement"] | components["schemas"]["MaskAgreement"] | components["schemas"]["BatchAgreement"];
+        };
         /**
          * Param
          * @description A request parameter with its bounds; the registry may narrow bounds and defaults.
@@ -1963,6 +3015,186 @@ export interface components {
              */
             models: string[];
         };
+        /** ReleaseEditIn */
+        ReleaseEditIn: {
+            /** Canary Share */
+            canary_share?: number | null;
+            /** Shadow Share */
+            shadow_share?: number | null;
+        };
+        /** ReleaseIn */
+        ReleaseIn: {
+            /**
+             * Candidate
+             * @description The id of a validated version of the model
+             */
+            candidate: string;
+            /**
+             * Canary Share
+             * @description The share of live predictions it runs, 0 to 1, sticky per account (or, for visitors, client address)
+             * @default 0
+             */
+            canary_share: number;
+            /**
+             * Shadow Share
+             * @description The share of the live version's predictions also run on it in the background, never shown to users
+             * @default 0
+             */
+            shadow_share: number;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** ReleaseOut */
+        ReleaseOut: {
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /** Candidate */
+            candidate: string;
+            /** Candidate Number */
+            candidate_number: number;
+            /** Baseline */
+            baseline: string;
+            /** Baseline Number */
+            baseline_number: number;
+            /** Canary Share */
+            canary_share: number;
+            /** Shadow Share */
+            shadow_share: number;
+            state: components["schemas"]["ReleaseState"];
+            /** Note */
+            note: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Ended By */
+            ended_by: string | null;
+        };
+        /**
+         * ReleaseState
+         * @enum {string}
+         */
+        ReleaseState: "active" | "promoted" | "rolled_back";
+        /**
+         * ReplayIn
+         * @description Which past predictions run again: the filters of the predictions list. Only finished
+         *     live predictions whose files are still kept are chosen, newest first.
+         */
+        ReplayIn: {
+            /**
+             * Version
+             * @description The id of the version they run on
+             */
+            version: string;
+            /**
+             * Limit
+             * @default 100
+             */
+            limit: number;
+            /**
+             * User
+             * @description part of the user's e-mail
+             */
+            user?: string | null;
+            /** Since */
+            since?: string | null;
+            /** Until */
+            until?: string | null;
+            /**
+             * Name
+             * @description part of the uploaded file's name
+             */
+            name?: string | null;
+            /**
+             * Source Version
+             * @description only predictions made by this version (its id)
+             */
+            source_version?: string | null;
+        };
+        /** ReplayOut */
+        ReplayOut: {
+            /** Id */
+            id: string;
+            /** Model */
+            model: string;
+            /** Version */
+            version: string;
+            /** Version Number */
+            version_number: number;
+            /** Filters */
+            filters: {
+                [key: string]: string | number | boolean | null;
+            };
+            /**
+             * Chosen
+             * @description How many predictions the filters chose
+             */
+            chosen: number;
+            /**
+             * Total
+             * @description How many were sent to run again so far
+             */
+            total: number;
+            /**
+             * Skipped
+             * @description Chosen, but their files are gone or they do not fit
+             */
+            skipped: number;
+            state: components["schemas"]["ReplayState"];
+            progress: components["schemas"]["ReplayProgress"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /** ReplayProgress */
+        ReplayProgress: {
+            /**
+             * Queued
+             * @default 0
+             */
+            queued: number;
+            /**
+             * Running
+             * @default 0
+             */
+            running: number;
+            /**
+             * Succeeded
+             * @default 0
+             */
+            succeeded: number;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+            /**
+             * Cancelled
+             * @default 0
+             */
+            cancelled: number;
+        };
+        /**
+         * ReplayState
+         * @enum {string}
+         */
+        ReplayState: "running" | "done" | "cancelled";
         /** @enum {string} */
         ResultKind: "detections" | "faces" | "video-detections" | "volume-mask" | "classification" | "segmentation" | "batch" | "generic";
         /**
@@ -1970,6 +3202,19 @@ export interface components {
          * @enum {string}
          */
         Role: "user" | "admin";
+        /** RunAgainIn */
+        RunAgainIn: {
+            /**
+             * Model
+             * @description The model to run the same upload on
+             */
+            model: string;
+            /**
+             * Version
+             * @description One of its validated versions (its id); its live one when left out
+             */
+            version?: string | null;
+        };
         /**
          * RuntimeCandidate
          * @description One runtime a model was tried on at load: its time per image, or why it cannot run.
@@ -2294,6 +3539,34 @@ export interface components {
             /** Note */
             note?: string | null;
         };
+        /** VersionFiguresOut */
+        VersionFiguresOut: {
+            /** Version */
+            version: string;
+            /** Number */
+            number: number | null;
+            /**
+             * Predictions
+             * @description Live predictions it ended over the period
+             */
+            predictions: number;
+            /** Failed */
+            failed: number;
+            /**
+             * Latency Ms
+             * @description p50, p90, p99 of the whole time
+             */
+            latency_ms: {
+                [key: string]: number;
+            };
+            /**
+             * Model Ms
+             * @description p50, p90, p99 of the model's own time
+             */
+            model_ms: {
+                [key: string]: number;
+            };
+        };
         /** VersionOut */
         VersionOut: {
             /** Id */
@@ -2344,6 +3617,21 @@ export interface components {
             created_by: string | null;
             /** Validated At */
             validated_at: string | null;
+        };
+        /** VersionPublic */
+        VersionPublic: {
+            /** Id */
+            id: string;
+            /** Number */
+            number: number;
+            state: components["schemas"]["VersionState"];
+            /** Note */
+            note: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /**
          * VersionState
@@ -4417,6 +5705,239 @@ export interface operations {
             };
         };
     };
+    "predictions-model_versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionPublic"][];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "predictions-run_again": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunAgainIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPublic"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "predictions-agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+                other_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgreementOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     "legacy-legacy_predict": {
         parameters: {
             query?: never;
@@ -5585,6 +7106,915 @@ export interface operations {
             };
         };
     };
+    "admin-releases_of": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseOut"][];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-start_release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-adjust_release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                release_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseEditIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-promote_release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                release_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-roll_back_release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                release_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-replays_of": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayOut"][];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-start_replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-one_replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                replay_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-cancel_replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                replay_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-compare_release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                release_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComparisonOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-compare_replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                replay_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComparisonOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     "admin-all_predictions": {
         parameters: {
             query?: {
@@ -5596,6 +8026,11 @@ export interface operations {
                 until?: string | null;
                 /** @description part of the uploaded file's name */
                 name?: string | null;
+                /** @description the model version's id */
+                version?: string | null;
+                lane?: components["schemas"]["JobLane"];
+                /** @description the release or replay that sent them */
+                release?: string | null;
                 sort?: components["schemas"]["JobSort"];
                 order?: string;
                 /** @description items to skip */
@@ -7036,6 +9471,473 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-model_drift": {
+        parameters: {
+            query?: {
+                /** @description The version's id or number; by default the live one */
+                version?: string | null;
+                /** @description The recent window: the last so many hours */
+                recent_hours?: number;
+                /** @description A reference period's start, instead of the first jobs */
+                reference_since?: string | null;
+                /** @description A reference period's end; by default where the recent window starts */
+                reference_until?: string | null;
+                /** @description Without a period: the version's first so many */
+                reference_jobs?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DriftOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "predictions-report_prediction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-list_feedback": {
+        parameters: {
+            query?: {
+                model?: string | null;
+                /** @description The model's version number (with model) */
+                version?: number | null;
+                state?: components["schemas"]["FlagState"] | null;
+                /** @description items to skip */
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagListOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-export_feedback": {
+        parameters: {
+            query: {
+                model: string;
+                format: "yolo" | "coco" | "folders" | "volumes";
+                /** @description The model's version number (with model) */
+                version?: number | null;
+                state?: components["schemas"]["FlagState"] | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dataset (ZIP) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The server is out of storage space; try again later */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-flagged_prediction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlaggedJobOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` names the field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    "admin-set_feedback_state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flag_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlagStateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagOut"];
+                };
+            };
+            /** @description The request's body could not be read (malformed JSON or form data) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not logged in, or the session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Administrators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -36,6 +36,23 @@ export type StatsDayRow = Schemas["StatsDay"];
 export type StorageSpace = Schemas["StorageSpace"];
 /** A worker process (GET /api/admin/models). */
 export type WorkerInfo = Schemas["WorkerOut"];
+/** How two results of the same input agree (a user's comparison, one pair of a release). */
+export type Agreement = Schemas["AgreementOut"]["agreement"];
+/** The agreement of many pairs of one result kind, from summed counts. */
+export type AgreementSummary = Schemas["AgreementSummary"];
+export type BoxCounts = Schemas["BoxCounts"];
+export type LabelAgreement = Schemas["LabelAgreement"];
+export type MaskTotals = Schemas["MaskTotals"];
+export type MaskOverlap = Schemas["MaskOverlap"];
+/** A version of a model that a prediction can be compared on (GET /api/models/{name}/versions). */
+export type ModelVersionInfo = Schemas["VersionPublic"];
+/** What a user says is wrong with a result (POST /api/predictions/{id}/feedback). */
+export type FeedbackIn = Schemas["FeedbackIn"];
+/** A user's report on a result (a flag), as its author and administrators see it. */
+export type Flag = Schemas["FlagOut"];
+/** A flag with its prediction, in the administrators' list. */
+export type FlagListItem = Schemas["FlagListItem"];
+export type FlagState = Schemas["FlagState"];
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "cancelled"];
 

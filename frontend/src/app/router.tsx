@@ -25,6 +25,7 @@ const ModelsTab = lazy(() => admin().then((m) => ({ default: m.ModelsTab })));
 const MessagesTab = lazy(() => admin().then((m) => ({ default: m.MessagesTab })));
 const UsersTab = lazy(() => admin().then((m) => ({ default: m.UsersTab })));
 const AuditTab = lazy(() => admin().then((m) => ({ default: m.AuditTab })));
+const FeedbackTab = lazy(() => admin().then((m) => ({ default: m.FeedbackTab })));
 
 function Lazy({ children }: { children: ReactNode }) {
   return <Suspense fallback={<Loading />}>{children}</Suspense>;
@@ -89,6 +90,7 @@ export const routes = [
           { path: relative(paths.admin.messages.path), element: <Lazy><MessagesTab /></Lazy> },
           { path: relative(paths.admin.users.path), element: <Lazy><UsersTab /></Lazy> },
           { path: relative(paths.admin.audit.path), element: <Lazy><AuditTab /></Lazy> },
+          { path: relative(paths.admin.feedback.path), element: <Lazy><FeedbackTab /></Lazy> },
         ],
       },
       { path: "*", element: <NotFoundPage /> },

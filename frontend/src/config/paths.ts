@@ -37,6 +37,21 @@ export const paths = {
       /** with a model's name: its entry, opened */
       href: (model?: string) => (model ? `/admin/catalog?model=${encodeURIComponent(model)}` : "/admin/catalog"),
     },
+    /** a model's releases and replays */
+    releases: {
+      path: "/admin/catalog/:name/releases",
+      href: (model: string) => `/admin/catalog/${encodeURIComponent(model)}/releases`,
+    },
+    /** a release's candidate against the live version */
+    releaseComparison: {
+      path: "/admin/catalog/:name/releases/:id/comparison",
+      href: (model: string, id: string) => `/admin/catalog/${encodeURIComponent(model)}/releases/${encodeURIComponent(id)}/comparison`,
+    },
+    /** a replay's version against the live one, on the replayed predictions */
+    replayComparison: {
+      path: "/admin/catalog/:name/replays/:id/comparison",
+      href: (model: string, id: string) => `/admin/catalog/${encodeURIComponent(model)}/replays/${encodeURIComponent(id)}/comparison`,
+    },
     messages: { path: "/admin/messages", href: () => "/admin/messages" },
     users: {
       path: "/admin/users",
@@ -44,6 +59,7 @@ export const paths = {
       href: (email?: string) => (email ? `/admin/users?email=${encodeURIComponent(email)}` : "/admin/users"),
     },
     audit: { path: "/admin/audit", href: () => "/admin/audit" },
+    feedback: { path: "/admin/feedback", href: () => "/admin/feedback" },
   },
 } as const;
 

@@ -22,6 +22,7 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     pinned: false,
     files_expired_at: null,
     files_purged: false,
+    lane: "live",
     ...overrides,
   };
 }

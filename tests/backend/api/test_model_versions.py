@@ -5,55 +5,17 @@ its version; edits, retire and delete are refused where they would break jobs, a
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from tests.conftest import login
-from tests.support.jobs import png_bytes, submit, wait_for
+from tests.support.catalog import TOY
+from tests.support.catalog import add_version as _add_version
+from tests.support.catalog import create_model as _create
+from tests.support.catalog import settled as _settled
+from tests.support.jobs import submit, wait_for
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, BackendServer
-
-TOY = "tests.support.toy_models:ToyInvert"
-
-
-def _create(client: httpx.Client, headers: dict[str, str], name: str) -> httpx.Response:
-    body = {
-        "id": name,
-        "title": "Brightener",
-        "task": "image-to-image",
-        "family": TOY,
-        "group": "toy",
-    }
-    return client.post("/api/admin/catalog", json=body, headers=headers)
-
-
-def _add_version(
-    client: httpx.Client, headers: dict[str, str], name: str, factor: str, **fields: str
-) -> dict[str, Any]:
-    files = [
-        ("weights", ("factor.txt", factor.encode(), "text/plain")),
-        ("example", ("tile.png", png_bytes(), "image/png")),
-    ]
-    answer = client.post(
-        f"/api/admin/catalog/{name}/versions", files=files, data=fields, headers=headers
-    )
-    assert answer.status_code == 202, answer.text
-    return answer.json()
-
-
-def _settled(
-    client: httpx.Client, headers: dict[str, str], name: str, number: int
-) -> dict[str, Any]:
-    deadline = time.monotonic() + 120
-    while True:
-        model = client.get(f"/api/admin/catalog/{name}", headers=headers).json()
-        version = next(v for v in model["versions"] if v["number"] == number)
-        if version["state"] != "validating":
-            return version
-        assert time.monotonic() < deadline, version
-        time.sleep(0.2)
 
 
 def test_a_model_added_from_the_api_validates_goes_live_and_serves(

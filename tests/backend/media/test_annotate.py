@@ -14,6 +14,7 @@ from modelgallery.media.annotate import (
     draw_result,
     label_corner,
 )
+from modelgallery.media.colours import bgr, label_colour
 from modelgallery.media.images import decode_image
 
 cv2 = pytest.importorskip("cv2")
@@ -21,20 +22,24 @@ np = pytest.importorskip("numpy")
 
 DETECTION = {"class_id": 2, "label": "car", "confidence": 0.91, "box": [10.2, 20.0, 60.7, 50.0]}
 FACE = {"box": [30, 10, 70, 60], "gender": "woman", "probability": 0.88}
+CAR = bgr(label_colour("car"))  # the class name's colour, as the web UI shows it
 
 
-def test_boxes_are_drawn_on_a_copy_in_the_item_colour() -> None:
+def test_boxes_are_drawn_on_a_copy_in_the_colour_of_their_class() -> None:
     image = np.zeros((100, 120, 3), np.uint8)
     drawn = annotate(image, "detections", [DETECTION])
     assert not image.any()  # the input is untouched
     assert drawn.shape == image.shape
-    assert tuple(drawn[50, 35]) == class_colour(2)  # the bottom edge of the box
+    assert tuple(drawn[50, 35]) == CAR  # the bottom edge of the box
+    # by its name, whatever its id in one model or another
+    other = annotate(image, "detections", [{**DETECTION, "class_id": 7}])
+    assert np.array_equal(drawn, other)
     assert not drawn[75:, 80:].any()  # nothing outside the box and its label
 
 
 def test_faces_are_labelled_by_gender() -> None:
     drawn = annotate(np.zeros((100, 120, 3), np.uint8), "faces", [FACE])
-    assert tuple(drawn[60, 50]) == (180, 60, 255)
+    assert tuple(drawn[60, 50]) == bgr(label_colour("woman"))
 
 
 def test_classes_keep_distinct_colours() -> None:
@@ -63,7 +68,7 @@ def test_an_uncertain_face_is_drawn_grey_without_gender_or_percentage() -> None:
     image = np.zeros((100, 240, 3), np.uint8)
     uncertain = {"box": [30, 40, 70, 90], "gender": "uncertain", "probability": 0.64}
     drawn = annotate(image, "faces", [{**uncertain, "uncertain": ["low_probability"]}])
-    grey = (110, 110, 110)
+    grey = bgr(label_colour("uncertain"))
     assert tuple(drawn[90, 50]) == grey  # the bottom edge of the box
     # The chip holds "uncertain" only: as wide as that text, the same whatever the probability.
     (width, height), base = cv2.getTextSize("uncertain", cv2.FONT_HERSHEY_SIMPLEX, 0.5, 2)
@@ -92,7 +97,7 @@ def test_the_label_of_a_box_at_the_right_edge_is_drawn_whole() -> None:
     drawn = annotate(image, "detections", [item])
     (width, height), base = cv2.getTextSize("car 0.91", cv2.FONT_HERSHEY_SIMPLEX, 0.5, 2)
     row = 40 - height - base - 4 + 1
-    colour = class_colour(2)
+    colour = CAR
     # the chip ends at the image's right edge and starts its full width before it
     assert tuple(drawn[row, 119]) == colour
     assert tuple(drawn[row, 120 - width - 6]) == colour

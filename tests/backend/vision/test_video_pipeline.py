@@ -1,7 +1,9 @@
 """The video path runs decoding, the model and encoding at once (threads joined by small
 queues): the output is what one frame after the other gives, a few frames at most are held,
 and a failure anywhere (the model, the encoder, the decoder, cancellation) comes out as
-itself with no thread left behind. The family here finds a moving white square."""
+itself with no thread left behind. The family here finds a moving white square and draws
+its own way, so its annotated video is encoded while the job runs (the families that draw
+with `media.annotate` leave it for later: test_video_playback.py)."""
 
 from __future__ import annotations
 
@@ -141,11 +143,11 @@ def test_the_decoder_stays_a_few_frames_ahead(
     """Frames in memory stay bounded however long the video: the decoder waits for the
     model, the model for the encoder."""
     decoded, written, lags = [0], [0], []
-    reader_iter = media_video.VideoReader.__iter__
+    reader_timed = media_video.VideoReader.timed
     writer_write = WebmWriter.write
 
-    def counting_iter(self: Any) -> Iterator[Any]:
-        for frame in reader_iter(self):
+    def counting_timed(self: Any) -> Iterator[Any]:
+        for frame in reader_timed(self):
             decoded[0] += 1
             yield frame
 
@@ -153,7 +155,7 @@ def test_the_decoder_stays_a_few_frames_ahead(
         writer_write(self, frame)
         written[0] += 1
 
-    monkeypatch.setattr(media_video.VideoReader, "__iter__", counting_iter)
+    monkeypatch.setattr(media_video.VideoReader, "timed", counting_timed)
     monkeypatch.setattr(WebmWriter, "write", counting_write)
     model = make_model(tmp_path)
     model.seen = lambda index: lags.append((decoded[0] - index, index - written[0]))
@@ -201,15 +203,15 @@ def test_an_encoder_error_comes_out_as_itself(
 def test_a_decoder_error_comes_out_as_itself(
     clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_threads_left: None
 ) -> None:
-    reader_iter = media_video.VideoReader.__iter__
+    reader_timed = media_video.VideoReader.timed
 
-    def failing_iter(self: Any) -> Iterator[Any]:
-        for n, frame in enumerate(reader_iter(self)):
+    def failing_timed(self: Any) -> Iterator[Any]:
+        for n, frame in enumerate(reader_timed(self)):
             if n == 7:
                 raise OSError("the disk went away")
             yield frame
 
-    monkeypatch.setattr(media_video.VideoReader, "__iter__", failing_iter)
+    monkeypatch.setattr(media_video.VideoReader, "timed", failing_timed)
     with pytest.raises(OSError, match="the disk went away"):
         run(make_model(tmp_path), clip, tmp_path / "out")
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from ...store.records import ContactMessage, JobQuery, JobSort, JobStatus, Page
+from ...store.records import ContactMessage, JobLane, JobQuery, JobSort, JobStatus, Page
 from ..deps import Accounts, Admin, AdminUser, Status, require_admin
 from ..errors import ApiError
 from ..query import Moment, Offset
@@ -55,6 +55,11 @@ async def all_predictions(
     since: Moment | None = None,
     until: Moment | None = None,
     name: Annotated[str | None, Query(description="part of the uploaded file's name")] = None,
+    version: Annotated[str | None, Query(description="the model version's id")] = None,
+    lane: JobLane = JobLane.live,
+    release: Annotated[
+        str | None, Query(description="the release or replay that sent them")
+    ] = None,
     sort: JobSort = JobSort.created,
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
     offset: Offset = 0,
@@ -69,6 +74,9 @@ async def all_predictions(
             since=_utc(since),
             until=_utc(until),
             name=name,
+            version=version,
+            lane=lane,
+            release=release,
             sort=sort,
             descending=order == "desc",
             offset=offset,

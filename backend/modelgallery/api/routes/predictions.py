@@ -178,9 +178,7 @@ async def prediction_events(
         yield ServerSentEvent(event="job", data=public(state, user, owner).model_dump(mode="json"))
 
 
-@router.post(
-    "/predictions/{job_id}/cancel", response_model=JobPublic, responses=errors(403, 507)
-)
+@router.post("/predictions/{job_id}/cancel", response_model=JobPublic, responses=errors(403, 507))
 async def cancel_prediction(
     job_id: str, predictions: Predictions, user: OptionalUser, owner: Owner
 ) -> JobPublic:

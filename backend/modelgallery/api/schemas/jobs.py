@@ -8,7 +8,7 @@ from typing import Any, cast
 from pydantic import BaseModel, Field
 
 from ...services.predictions import Outcome, main_output, outcome
-from ...store.records import Artifact, Job, JobStatus, Timings
+from ...store.records import Artifact, Job, JobLane, JobStatus, Timings
 from ...vision.model import ResultKind
 
 
@@ -69,6 +69,15 @@ class JobPublic(BaseModel):
     pinned: bool = False  # kept past the retention period by an administrator
     files_expired_at: datetime | None = None  # when its files were deleted; the record stays
     files_purged: bool = False  # deleted by an administrator rather than by the retention sweep
+    lane: JobLane = Field(
+        JobLane.live,
+        description="live: a user's prediction; shadow or replay: a release's or a replay's "
+        "run of earlier inputs on another version, seen by administrators only",
+    )
+    release: str | None = Field(
+        None, description="The release (canary, shadow) or replay that chose its version"
+    )
+    source_job: str | None = Field(None, description="The prediction whose inputs it ran again")
 
     @classmethod
     def of(cls, job: Job, admin: bool = False, yours: bool | None = None) -> JobPublic:
@@ -111,6 +120,9 @@ class JobPublic(BaseModel):
             pinned=job.pinned,
             files_expired_at=job.files_expired_at,
             files_purged=job.files_purged,
+            lane=job.lane,
+            release=job.release if admin else None,
+            source_job=job.source_job if admin else None,
         )
 
 

@@ -46,6 +46,7 @@ _POLL_S = 1.0
 _POLL_AWAY_S = 0.2  # while Redis is away: uploads go through again as soon as it is back
 _CANCEL_GRACE_S = 5.0
 _STATE_RANK = {"loaded": 0, "loading": 1, "unavailable": 2}
+BACKGROUND_PRIORITY = 9
 
 
 def celery_app(settings: Settings) -> Celery:
@@ -134,7 +135,7 @@ class CeleryExecutor(ClusterView):
 
     def submit(self, run: JobRun, *, force: bool = False) -> None:
         group = self._group_of(run.model)
-        if not force:
+        if not force and not run.background:
             self.check_room(run.model)
         try:
             self._app.send_task(
@@ -145,6 +146,9 @@ class CeleryExecutor(ClusterView):
                 # Past its limit the node's process is killed and replaced (Celery's hard
                 # limit); the grace lets the job's own clock stop it first.
                 time_limit=run.timeout_s + 2,
+                # kombu's Redis transport keeps one list per priority step and a node polls
+                # them in order, 0 first: background work is taken when no live job waits.
+                priority=BACKGROUND_PRIORITY if run.background else 0,
             )
         except (OSError, kombu.exceptions.OperationalError) as exc:
             log.warning("job %s not queued: %s", run.job_id, exc)
@@ -271,6 +275,9 @@ class CeleryExecutor(ClusterView):
         if spec is None:
             raise KeyError(f"no workers host the model '{model}'")
         return spec.group
+
+    def add_version(self, spec: ModelSpec) -> None:
+        """Nothing to do here: a node reads a version it does not hold from the store."""
 
     async def cancel(self, job_id: str) -> bool:
         """Asked of whichever node runs it: its process stops at the job's next progress

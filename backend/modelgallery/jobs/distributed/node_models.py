@@ -22,15 +22,14 @@ from collections.abc import Callable
 
 import redis.asyncio as aioredis
 
-from ...catalog.fields import entry_of
-from ...catalog.registry import live_registry
+from ...catalog.registry import live_registry, version_spec
 from ...core.settings import Settings
 from ...files.storage import ObjectStoreError, Remote
 from ...files.weights import fetch_weights
 from ...store.base import Store
 from ...store.records import Job
 from ...vision.model import Model
-from ...vision.registry import ModelSpec, Registry, RegistryError, build_spec
+from ...vision.registry import ModelSpec, Registry, RegistryError
 from ..lifecycle.executor import ModelState
 from ..runner import ModelReport
 from .cluster import GENERATION, MISSED_BEATS, RESTARTS, UNLOADED, Beat, proc_key, state_fields
@@ -185,15 +184,8 @@ class NodeModels:
         return version is not None and version in self.held.older_versions
 
     async def version_spec(self, name: str, version_id: str) -> ModelSpec:
-        """A version that is no longer live, as the store has it (`live_registry` builds
-        the live ones the same way)."""
-        model = await self.store.models.get(name)
-        version = await self.store.versions.get(version_id)
-        if model is None or version is None or version.model != name:
-            raise LookupError(f"version {version_id} of '{name}' is no longer in the store")
-        where = f"model '{name}' version {version.number}"
-        spec = build_spec(name, entry_of(model, version), self.settings.models_dir, where)
-        return spec.model_copy(update={"version": version.id, "version_number": version.number})
+        """A version other than the live one, as the store has it."""
+        return await version_spec(self.store, name, version_id, self.settings.models_dir)
 
     def fetch_missing(self, spec: ModelSpec) -> None:
         """Weights of a version added at run time, from object storage by their sha256;

@@ -48,6 +48,8 @@ class JobRun:
     timeout_s: float
     attempts: int = 0  # the job's runs begun before this one (a distributed executor's id)
     version: str | None = None  # the model's version it was submitted to (None: the live one)
+    # A shadow or replay job: it runs only when no live job of its group waits.
+    background: bool = False
 
 
 @dataclass
@@ -158,7 +160,13 @@ class Executor(Protocol):
 
     def submit(self, run: JobRun, *, force: bool = False) -> None:
         """Queue a run; raises QueueFullError when its group's queue is full, unless
-        `force` (jobs accepted before a restart are never refused)."""
+        `force` (jobs accepted before a restart are never refused). A background run
+        (`JobRun.background`) waits behind every live one of its group, and does not count
+        toward the room live jobs have; QueueFullError when the background lane is full."""
+
+    def add_version(self, spec: ModelSpec) -> None:
+        """A version other than the live one that jobs may be submitted to (a release's
+        candidate, a replay's version), with its version id."""
 
     async def cancel(self, job_id: str) -> bool:
         """Stop a queued or running job; True when the executor knew it."""

@@ -36,4 +36,5 @@ def run_of(job: Job, spec: ModelSpec, files: JobFiles, settings: Settings) -> Jo
         timeout_s=time_limit(spec, settings),
         attempts=job.attempts,
         version=job.model_version,
+        background=job.lane.background,
     )

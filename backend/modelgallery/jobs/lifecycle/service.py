@@ -143,7 +143,9 @@ class JobService:
         """End every job of `model` still waiting; their slots skip them."""
         count = 0
         while True:
-            page = await self.jobs.query(JobQuery(model=model, status=JobStatus.queued, limit=200))
+            page = await self.jobs.query(
+                JobQuery(model=model, status=JobStatus.queued, lane=None, limit=200)
+            )
             ended = [
                 ended
                 for j in page.data

@@ -47,6 +47,7 @@ from .pool import Group, Slot
 log = logging.getLogger(__name__)
 
 _CANCEL_GRACE_S = 5.0
+BACKGROUND_PER_SLOT = 10  # background runs kept waiting, per live run a group's queue takes
 
 
 class LocalExecutor(Dispatch):
@@ -88,15 +89,24 @@ class LocalExecutor(Dispatch):
 
     def check_room(self, model: str) -> None:
         group = self._group_of(model)
-        if group.queue.qsize() >= group.limit:
+        waiting = group.queue.live_size()
+        if waiting >= group.limit:
             slots = max(1, len(group.slots))
-            wait = math.ceil(group.queue.qsize() * group.avg_job_s / slots)
+            wait = math.ceil(waiting * group.avg_job_s / slots)
             raise QueueFullError(group.name, max(1, min(wait, 300)))
 
     def submit(self, run: JobRun, *, force: bool = False) -> None:
-        if not force:
+        group = self._group_of(run.model)
+        if run.background:
+            if not force and group.queue.background_size() >= BACKGROUND_PER_SLOT * group.limit:
+                raise QueueFullError(group.name, 60, "the background lane is full")
+        elif not force:
             self.check_room(run.model)
-        self._group_of(run.model).queue.put_nowait(run)
+        group.queue.put_nowait(run)
+
+    def add_version(self, spec: ModelSpec) -> None:
+        if spec.version is not None:
+            self._older_specs[spec.version] = spec
 
     def _group_of(self, model: str) -> Group:
         spec = self._registry.models.get(model)

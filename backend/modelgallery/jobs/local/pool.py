@@ -17,6 +17,7 @@ from ...core.settings import Settings
 from ...vision.registry import ModelSpec, Registry
 from ..lifecycle.executor import JobListener, JobRun, ModelState
 from ..runner import ModelReport
+from .lanes import LaneQueue
 from .messages import Adopt, Adopted, Inbox, Stop, WorkerDied, WorkerReady
 from .process import run as worker_main
 
@@ -67,7 +68,7 @@ class Group:
     name: str
     specs: list[ModelSpec]
     limit: int
-    queue: asyncio.Queue[JobRun] = field(default_factory=asyncio.Queue)
+    queue: LaneQueue = field(default_factory=LaneQueue)
     slots: list[Slot] = field(default_factory=list)
     generation: int = 0  # bumped to restart its workers
     specs_version: int = 0  # bumped when its models change: workers adopt them in place

@@ -23,6 +23,16 @@ _KEYFRAME_INTERVAL_S = 2.0  # a keyframe every 2 s: browsers seek to one
 _MAX_RATE_DENOMINATOR = 1_000_000  # the float fps as the encoder's fraction
 
 
+def fit(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`frame` at `size` (width, height): as it is when it has that size already."""
+    if (frame.shape[1], frame.shape[0]) == size:
+        return frame
+    import cv2
+
+    resized: np.ndarray = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+    return resized
+
+
 class WebmWriter:
     """Writes frames (BGR uint8, all of `size`, even sides) to a VP9 WebM (yuv420p) at the
     source's `fps`, one output frame per source frame. `close()` checks that the file

@@ -2,6 +2,7 @@
 // survives a reload) and turned into the query of GET /api/admin/predictions.
 import type { JobSort, JobStatus } from "@/api/types";
 import type { AdminPredictionQuery } from "./api";
+import { LOCAL_DATETIME, localToIso } from "@/lib/datetime";
 
 export const SORTS: readonly JobSort[] = ["created", "model", "status", "user", "name", "duration"];
 export const STATUSES: readonly JobStatus[] = ["queued", "running", "succeeded", "failed", "cancelled"];
@@ -35,14 +36,7 @@ export const EMPTY_FILTERS: AdminFilters = {
   limit: DEFAULT_LIMIT,
 };
 
-const LOCAL_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
-
-/** A datetime-local value (the browser's time zone) as an ISO instant in UTC; "" if invalid. */
-export function localToIso(value: string): string {
-  if (!LOCAL_DATETIME.test(value)) return "";
-  const date = new Date(value); // no zone: ECMAScript reads it as local time
-  return Number.isNaN(date.getTime()) ? "" : date.toISOString();
-}
+export { localToIso };
 
 function positiveInt(value: string | null, fallback: number): number {
   const n = Number(value);

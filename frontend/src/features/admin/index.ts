@@ -5,3 +5,4 @@ export { ModelsTab } from "./components/ModelsTab";
 export { MessagesTab } from "./components/MessagesTab";
 export { UsersTab } from "./components/UsersTab";
 export { AuditTab } from "./components/AuditTab";
+export { FeedbackTab } from "./components/FeedbackTab";

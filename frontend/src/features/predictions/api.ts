@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "@/api/client";
 import { queryKeys } from "@/api/keys";
 import { isTerminal, type Job } from "@/api/types";
+import { parseFrames } from "./components/results/frames";
 
 export function getPrediction(id: string): Promise<Job> {
   return unwrap(api.GET("/api/predictions/{job_id}", { params: { path: { job_id: id } } }));
@@ -32,4 +33,18 @@ export function useCancelPrediction() {
 /** The events stream of a job (server-sent events named `job`). */
 export function eventsUrl(id: string): string {
   return `/api/predictions/${encodeURIComponent(id)}/events`;
+}
+
+/** A video job's boxes frame by frame (its detections.jsonl at `url`), read once. */
+export function useVideoFrames(jobId: string, url: string | undefined) {
+  return useQuery({
+    queryKey: [...queryKeys.prediction(jobId), "frames", url],
+    queryFn: async () => {
+      const response = await fetch(url as string, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(`the boxes of the video could not be read (HTTP ${response.status})`);
+      return parseFrames(await response.text());
+    },
+    enabled: Boolean(url),
+    staleTime: Infinity,
+  });
 }

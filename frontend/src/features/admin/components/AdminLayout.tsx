@@ -10,6 +10,7 @@ const TABS = [
   { to: paths.admin.catalog.href(), label: "Manage models" },
   { to: paths.admin.messages.href(), label: "Messages" },
   { to: paths.admin.users.href(), label: "Users" },
+  { to: paths.admin.feedback.href(), label: "Feedback" },
   { to: paths.admin.audit.href(), label: "Audit log" },
 ];
 

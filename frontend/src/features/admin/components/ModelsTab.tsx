@@ -8,6 +8,7 @@ import { Loading } from "@/components/Spinner";
 import { StatusBadge } from "@/components/StatusBadge";
 import { usePageTitle } from "@/components/PageTitle";
 import { countOf, formatDuration } from "@/lib/format";
+import { DriftSection } from "./DriftSection";
 import { NodesSection } from "./NodesSection";
 import { RuntimeCell } from "./RuntimeCell";
 import type { ModelCard, WorkerInfo } from "@/api/types";
@@ -145,6 +146,8 @@ export function ModelsTab() {
               </tbody>
             </table>
           </div>
+
+          <DriftSection models={data.data.models} />
 
           <NodesSection />
 

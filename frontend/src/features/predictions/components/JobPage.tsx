@@ -13,6 +13,9 @@ import { useJobEvents } from "../hooks/useJobEvents";
 import { JobProgress } from "./JobProgress";
 import { describeProvenance, provenanceOf } from "../provenance";
 import { ResultView } from "./results/ResultView";
+import { CompareSection } from "./compare/CompareSection";
+import { comparable } from "../compare";
+import { ReportResult } from "./ReportResult";
 import "./JobPage.css";
 
 export function JobPage() {
@@ -120,6 +123,8 @@ export function JobPage() {
       ) : (
         job.status === "succeeded" && <ResultView job={job} />
       )}
+      {comparable(job) && <CompareSection job={job} />}
+      {job.status === "succeeded" && job.yours && <ReportResult job={job} model={model} />}
 
       <div className="button-row page-actions">
         <Link className="button secondary" to={paths.model.href(job.model)}>

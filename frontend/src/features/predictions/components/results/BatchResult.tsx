@@ -4,6 +4,7 @@ import { FileName } from "@/components/FileName";
 import { countOf, formatNumber, formatQuantity } from "@/lib/format";
 import { SummaryList } from "./SummaryList";
 import { countMap, num, record, str } from "./shape";
+import { ResultSection } from "./ResultSection";
 import "./results.css";
 
 /** A batch (several files or a ZIP): one row per file, the annotated image on demand. */
@@ -14,8 +15,7 @@ export function BatchResult({ job }: { job: Job }) {
   const [open, setOpen] = useState<number | null>(null);
   const isFaces = perFile.some((f) => "faces" in f);
   return (
-    <section className="panel" aria-labelledby="result-heading">
-      <h2 id="result-heading">Results per file</h2>
+    <ResultSection title="Results per file">
       <SummaryList
         label="Batch"
         items={[
@@ -69,7 +69,7 @@ export function BatchResult({ job }: { job: Job }) {
         </table>
       </div>
       {open !== null && perFile[open] && <Preview file={perFile[open]} artifact={byName.get(str(perFile[open].annotated) ?? "")} index={open} />}
-    </section>
+    </ResultSection>
   );
 }
 

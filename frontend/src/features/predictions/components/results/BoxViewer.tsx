@@ -1,16 +1,8 @@
 // An input image with boxes drawn over it in the browser, from the result's JSON: class
 // toggles and a confidence slider filter the boxes; a table lists what is shown.
 import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
-import {
-  captionPosition,
-  classCounts,
-  colorFor,
-  scaleBox,
-  toggleLabel,
-  visibleDetections,
-  type Detection,
-  type Size,
-} from "./boxes";
+import { classCounts, colorFor, toggleLabel, visibleDetections, type Detection, type Size } from "./boxes";
+import { paintDetections } from "./paint";
 import { countOf, formatPercent } from "@/lib/format";
 import "./BoxViewer.css";
 
@@ -144,32 +136,7 @@ export function BoxCanvas({ imageUrl, alt, original, detections, colors }: Canva
   const space = original ?? natural;
 
   useEffect(() => {
-    const element = canvas.current;
-    const context = element?.getContext("2d");
-    if (!element || !context || !space || displayed.width === 0) return;
-    const ratio = window.devicePixelRatio || 1;
-    element.width = Math.round(displayed.width * ratio);
-    element.height = Math.round(displayed.height * ratio);
-    context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    context.clearRect(0, 0, displayed.width, displayed.height);
-    const font = displayed.width < 420 ? 11 : 13;
-    context.font = `600 ${font}px system-ui, sans-serif`;
-    context.textBaseline = "top";
-    for (const detection of detections) {
-      const rect = scaleBox(detection.box, space, displayed);
-      const color = colorFor(detection.label, colors);
-      context.lineWidth = 2;
-      context.strokeStyle = "rgba(255,255,255,0.85)";
-      context.strokeRect(rect.x - 1, rect.y - 1, rect.width + 2, rect.height + 2);
-      context.strokeStyle = color;
-      context.strokeRect(rect.x, rect.y, rect.width, rect.height);
-      const chip = { width: context.measureText(detection.caption).width + 8, height: font + 6 };
-      const at = captionPosition(rect, chip, displayed);
-      context.fillStyle = color;
-      context.fillRect(at.x, at.y, chip.width, chip.height);
-      context.fillStyle = "#ffffff";
-      context.fillText(detection.caption, at.x + 4, at.y + 3, displayed.width - 8);
-    }
+    if (canvas.current && space) paintDetections(canvas.current, detections, space, displayed, colors);
   }, [detections, displayed, space, colors]);
 
   if (failed) {

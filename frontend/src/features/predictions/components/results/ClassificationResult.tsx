@@ -3,6 +3,7 @@ import type { Job } from "@/api/types";
 import { formatPercent } from "@/lib/format";
 import { SummaryList } from "./SummaryList";
 import { imageSpace, num, record, str, type Dict } from "./shape";
+import { ResultSection } from "./ResultSection";
 import "./results.css";
 import "./LabelResults.css";
 
@@ -50,8 +51,7 @@ export function ClassificationResult({ job }: { job: Job }) {
   const applies = (guess: Guess) => multiLabel && minimum !== null && guess.probability >= minimum;
   const applying = guesses.filter(applies).length;
   return (
-    <section className="panel" aria-labelledby="result-heading">
-      <h2 id="result-heading">Classification</h2>
+    <ResultSection title="Classification">
       {uncertain ? (
         <UncertainAnswer best={guesses[0]} minimum={minimum} reasons={result.uncertain} />
       ) : category !== null ? (
@@ -74,7 +74,7 @@ export function ClassificationResult({ job }: { job: Job }) {
         {guesses.length === 0 ? <p>The model gave no labels for this image.</p> : <RankedLabels guesses={guesses} applies={applies} />}
       </div>
       <SummaryList label="Image" items={[{ label: "Image size", value: imageSpace(result) ? `${result.width} × ${result.height} px` : null }]} />
-    </section>
+    </ResultSection>
   );
 }
 

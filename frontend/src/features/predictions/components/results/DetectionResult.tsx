@@ -5,6 +5,7 @@ import { LookedFor } from "./LookedFor";
 import { formatNumber, formatPercent, formatQuantity } from "@/lib/format";
 import { SummaryList } from "./SummaryList";
 import { imageSpace, num, record } from "./shape";
+import { ResultSection } from "./ResultSection";
 import "./results.css";
 
 export function DetectionResult({ job }: { job: Job }) {
@@ -13,8 +14,7 @@ export function DetectionResult({ job }: { job: Job }) {
   const input = job.inputs[0];
   const counts = record(result.counts);
   return (
-    <section className="panel" aria-labelledby="result-heading">
-      <h2 id="result-heading">Detected objects</h2>
+    <ResultSection title="Detected objects">
       <SummaryList
         label="Summary"
         items={[
@@ -40,7 +40,7 @@ export function DetectionResult({ job }: { job: Job }) {
       ) : (
         <DetectionTable detections={detections} />
       )}
-    </section>
+    </ResultSection>
   );
 }
 

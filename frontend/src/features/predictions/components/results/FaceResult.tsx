@@ -6,9 +6,8 @@ import { detectionsFromFaces, UNCERTAIN_REASONS, type Detection } from "./boxes"
 import { formatPercent } from "@/lib/format";
 import { SummaryList } from "./SummaryList";
 import { imageSpace, num, record, type Dict } from "./shape";
+import { ResultSection } from "./ResultSection";
 import "./results.css";
-
-export const FACE_COLORS: Record<string, string> = { woman: "#be185d", man: "#1d4ed8", uncertain: "#4b5563", face: "#047857" };
 
 export function FaceResult({ job }: { job: Job }) {
   const result = record(job.result);
@@ -16,8 +15,7 @@ export function FaceResult({ job }: { job: Job }) {
   const items = Array.isArray(result.items) ? (result.items as Record<string, unknown>[]) : [];
   const input = job.inputs[0];
   return (
-    <section className="panel" aria-labelledby="result-heading">
-      <h2 id="result-heading">Faces</h2>
+    <ResultSection title="Faces">
       <SummaryList
         label="Summary"
         items={[
@@ -33,7 +31,6 @@ export function FaceResult({ job }: { job: Job }) {
           imageName={input.name}
           original={imageSpace(result)}
           detections={faces}
-          colors={FACE_COLORS}
           noun="face"
           confidenceLabel="Minimum face confidence"
           runConfidence={num(job.params.min_confidence)}
@@ -42,7 +39,7 @@ export function FaceResult({ job }: { job: Job }) {
       ) : (
         <FaceTable faces={faces} items={items} />
       )}
-    </section>
+    </ResultSection>
   );
 }
 

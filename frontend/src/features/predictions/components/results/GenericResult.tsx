@@ -1,6 +1,7 @@
 import type { Job } from "@/api/types";
 import { SummaryList, scalarItems } from "./SummaryList";
 import { record } from "./shape";
+import { ResultSection } from "./ResultSection";
 import "./results.css";
 
 /** Any result whose shape no viewer knows: its plain values, the images the model wrote. */
@@ -9,8 +10,7 @@ export function GenericResult({ job }: { job: Job }) {
   const images = job.artifacts.filter((a) => a.media_type.startsWith("image/"));
   const videos = job.artifacts.filter((a) => a.media_type.startsWith("video/"));
   return (
-    <section className="panel" aria-labelledby="result-heading">
-      <h2 id="result-heading">Result</h2>
+    <ResultSection title="Result">
       <SummaryList label="Result values" items={scalarItems(result)} />
       {images.length > 0 && (
         <div className="gallery-grid compact">
@@ -27,6 +27,6 @@ export function GenericResult({ job }: { job: Job }) {
           <a href={video.url}>Download {video.name}</a>
         </video>
       ))}
-    </section>
+    </ResultSection>
   );
 }

@@ -8,16 +8,23 @@ import { knownKind, VIEWERS } from "./resultKind";
 /** The finished job's result with the viewer of its result kind, the JSON and the files.
  * A viewer that throws on an unexpected shape falls back to the generic view. */
 export function ResultView({ job }: { job: Job }) {
-  const kind = knownKind(job.result_kind);
-  const Viewer = VIEWERS[kind];
   return (
     <div className="result-view">
-      <ViewerBoundary fallback={<GenericResult job={job} />} resetKey={`${job.id}:${kind}`}>
-        <Viewer job={job} />
-      </ViewerBoundary>
+      <ResultViewer job={job} />
       <ArtifactList job={job} />
       {job.result && <JsonView value={job.result} />}
     </div>
+  );
+}
+
+/** The result with the viewer of its kind alone (beside another result in a comparison). */
+export function ResultViewer({ job }: { job: Job }) {
+  const kind = knownKind(job.result_kind);
+  const Viewer = VIEWERS[kind];
+  return (
+    <ViewerBoundary fallback={<GenericResult job={job} />} resetKey={`${job.id}:${kind}`}>
+      <Viewer job={job} />
+    </ViewerBoundary>
   );
 }
 

@@ -5,6 +5,7 @@ import { formatNumber, formatPercent } from "@/lib/format";
 import { colorFor } from "./boxes";
 import { SummaryList } from "./SummaryList";
 import { imageSpace, num, record, str, type Dict } from "./shape";
+import { ResultSection } from "./ResultSection";
 import "./results.css";
 import "./LabelResults.css";
 
@@ -49,8 +50,7 @@ export function SegmentationResult({ job }: { job: Job }) {
   const mask = job.artifacts.find((a) => a.role === "mask") ?? job.artifacts.find((a) => a.name === "mask.png");
   const covered = areas.every((a) => a.fraction !== null) && areas.length > 0 ? areas.reduce((sum, a) => sum + (a.fraction ?? 0), 0) : null;
   return (
-    <section className="panel" aria-labelledby="result-heading">
-      <h2 id="result-heading">Segmentation</h2>
+    <ResultSection title="Segmentation">
       <SummaryList
         label="Summary"
         items={[
@@ -62,7 +62,7 @@ export function SegmentationResult({ job }: { job: Job }) {
       {input && mask && <MaskOverlay imageUrl={input.url} maskUrl={mask.url} alt={`${input.name}, with the area of each class coloured over it. The table below names the colours.`} />}
       {input && !mask && <p>This job has no mask to lay over the image; the files below are what it has.</p>}
       {areas.length === 0 ? <p>The model found none of its classes in this image.</p> : <AreaTable areas={areas} />}
-    </section>
+    </ResultSection>
   );
 }
 

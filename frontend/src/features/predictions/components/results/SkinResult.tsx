@@ -5,6 +5,7 @@ import { nothingFoundReason } from "@/api/predictions";
 import { formatDuration, formatNumber, formatPercent, formatQuantity } from "@/lib/format";
 import { SummaryList } from "./SummaryList";
 import { num, record, str } from "./shape";
+import { ResultSection } from "./ResultSection";
 import "./results.css";
 
 // NiiVue is large: it is loaded only when a skin segmentation result is shown.
@@ -27,8 +28,7 @@ export function SkinResult({ job }: { job: Job }) {
   const found = nothing === null;
   const warnings = Array.isArray(result.warnings) ? result.warnings.filter((w): w is string => typeof w === "string") : [];
   return (
-    <section className="panel" aria-labelledby="result-heading">
-      <h2 id="result-heading">Skin segmentation</h2>
+    <ResultSection title="Skin segmentation">
       {str(result.note) && (
         <p className="alert alert-warning" role="note">
           {str(result.note)}
@@ -81,7 +81,7 @@ export function SkinResult({ job }: { job: Job }) {
           <figcaption>{found ? "Preview: the middle slices with the mask in red." : "Preview: the middle slices of the volume; nothing was segmented."}</figcaption>
         </figure>
       )}
-    </section>
+    </ResultSection>
   );
 }
 

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { screen, within } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { classColour } from "@/lib/classColour";
 import { renderWithProviders } from "@/testing/render";
 import { makeJob } from "@/testing/fixtures";
 import { ResultView } from "./ResultView";
@@ -61,5 +62,69 @@ describe("video result", () => {
   it("draws no chart from a malformed timeline", () => {
     renderWithProviders(<ResultView job={videoJob({ ...base, timeline: { bucket_s: 0, counts: { person: ["x"] } } })} />);
     expect(screen.queryByRole("img", { name: /Objects in view/ })).toBeNull();
+  });
+});
+
+describe("a video played as it was uploaded", () => {
+  const input = { name: "people.mp4", size: 10, sha256: "x", media_type: "video/mp4", url: "/api/predictions/x/inputs/input.mp4" };
+  const lines = [0, 1, 2, 3].map((frame) =>
+    JSON.stringify({ frame, time_s: frame * 0.5, detections: [{ label: "person", class_id: 0, confidence: 0.9, box: [10, 10, 50, 80], track_id: 1 }] }),
+  );
+  const job = makeJob({
+    status: "succeeded",
+    model: "object-detection",
+    result_kind: "video-detections",
+    inputs: [input],
+    artifacts: [
+      { name: "annotated.webm", media_type: "video/webm", role: "annotated", size: 0, deferred: true, url: "/api/predictions/x/files/annotated.webm" },
+      { name: "detections.jsonl", media_type: "application/x-ndjson", role: "data", size: 10, deferred: false, url: "/api/predictions/x/files/detections.jsonl" },
+    ],
+    result: { ...base, fps: 2, plays: "input" },
+  });
+
+  afterEach(() => vi.unstubAllGlobals());
+
+  function renderPlaying() {
+    const fetchStub = vi.fn(async () => new Response(lines.join("\n") + "\n"));
+    vi.stubGlobal("fetch", fetchStub);
+    const view = renderWithProviders(<ResultView job={job} />);
+    const video = view.container.querySelector("video") as HTMLVideoElement;
+    return { ...view, video, fetchStub };
+  }
+
+  it("plays the upload with its boxes drawn over it, read from detections.jsonl", async () => {
+    const { container, video, fetchStub } = renderPlaying();
+    expect(video.getAttribute("src")).toBe(input.url);
+    expect(fetchStub).toHaveBeenCalledWith("/api/predictions/x/files/detections.jsonl", { credentials: "same-origin" });
+    await waitFor(() => expect(container.querySelector("canvas")).not.toBeNull());
+    // the frame on screen follows the video (timeupdate where requestVideoFrameCallback is missing)
+    video.currentTime = 1.1;
+    fireEvent.timeUpdate(video);
+    await waitFor(() => expect(container.querySelector("canvas")?.getAttribute("data-frame")).toBe("2"));
+    const toggles = screen.getByRole("group", { name: "Boxes drawn" });
+    expect(within(toggles).getAllByRole("checkbox").map((c) => (c.parentElement as HTMLElement).textContent)).toEqual(["person", "chair"]);
+  });
+
+  it("gives each class one colour: its boxes, its toggle, its line and its legend", () => {
+    const { container } = renderPlaying();
+    for (const label of ["person", "chair"]) {
+      const colour = classColour(label);
+      expect(container.querySelector(`polyline[data-label="${label}"]`)?.getAttribute("stroke")).toBe(colour);
+      const legend = within(screen.getByRole("list", { name: "Classes" })).getByText(label).closest("li") as HTMLElement;
+      expect(legend.querySelector("rect")?.getAttribute("fill")).toBe(colour);
+      const toggle = screen.getByRole("checkbox", { name: label }).parentElement as HTMLElement;
+      expect(toggle.querySelector("rect")?.getAttribute("fill")).toBe(colour);
+    }
+  });
+
+  it("seeks the video where the timeline is clicked, and moves its playhead with the video", async () => {
+    const { container, video } = renderPlaying();
+    const chart = screen.getByRole("img", { name: /Objects in view over 2.0 s/ });
+    vi.spyOn(chart, "getBoundingClientRect").mockReturnValue({ left: 100, top: 0, width: 640, height: 160, right: 740, bottom: 160, x: 100, y: 0, toJSON: () => ({}) });
+    // the plot runs from x 28 to 632 of 640: its middle is 1 s of the 2 s the chart spans
+    fireEvent.click(chart, { clientX: 100 + 28 + (632 - 28) / 2 });
+    expect(video.currentTime).toBeCloseTo(1);
+    fireEvent(video, new Event("seeked"));
+    await waitFor(() => expect(container.querySelector(".playhead")?.getAttribute("x1")).toBe(String(28 + (632 - 28) / 2)));
   });
 });

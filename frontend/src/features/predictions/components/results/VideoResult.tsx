@@ -3,12 +3,12 @@ import { ScrollTable } from "@/components/ScrollTable";
 import { formatNumber, formatPercent, formatQuantity } from "@/lib/format";
 import { SummaryList } from "./SummaryList";
 import { countMap, num, record, str } from "./shape";
-import { VideoTimeline } from "./VideoTimeline";
+import { VideoViewer } from "./VideoViewer";
+import { ResultSection, useResultId } from "./ResultSection";
 import "./results.css";
 
 export function VideoResult({ job }: { job: Job }) {
   const result = record(job.result);
-  const video = job.artifacts.find((a) => a.media_type.startsWith("video/") && a.role === "annotated") ?? job.artifacts.find((a) => a.media_type.startsWith("video/"));
   const counts = countMap(result.counts);
   const framesWith = record(result.frames_with);
   const detections = record(result.detections);
@@ -17,21 +17,16 @@ export function VideoResult({ job }: { job: Job }) {
   // With tracking: each object once (tracks too short to count are left out).
   const unique = "unique" in result ? record(result.unique) : null;
   const uniqueAre = str(result.unique_are);
+  const summaryId = useResultId("video-summary");
+  const captionId = useResultId("video-counts-caption");
   return (
-    <section className="panel" aria-labelledby="result-heading">
-      <h2 id="result-heading">Annotated video</h2>
+    <ResultSection title="Annotated video">
       {warning && (
         <p className="alert alert-warning" role="note">
           {warning}
         </p>
       )}
-      {video ? (
-        <video className="result-video" controls preload="metadata" src={video.url} aria-describedby="video-summary">
-          <a href={video.url}>Download the annotated video</a>
-        </video>
-      ) : (
-        <p>This job has no video to play.</p>
-      )}
+      <VideoViewer job={job} describedBy={summaryId} />
       <SummaryList
         label="Video"
         items={[
@@ -42,14 +37,14 @@ export function VideoResult({ job }: { job: Job }) {
           { label: "Time per frame", value: num(result.ms_per_frame) !== null ? formatQuantity(num(result.ms_per_frame), "ms", 1) : null },
         ]}
       />
-      <div id="video-summary">
+      <div id={summaryId}>
         {counts.length === 0 ? (
           <p>No objects were found in the video.</p>
         ) : (
           <>
-            <ScrollTable captionId="video-counts-caption">
+            <ScrollTable captionId={captionId}>
               <table className="table">
-                <caption id="video-counts-caption">Objects per class</caption>
+                <caption id={captionId}>Objects per class</caption>
                 <thead>
                   <tr>
                     <th scope="col">Class</th>
@@ -85,8 +80,7 @@ export function VideoResult({ job }: { job: Job }) {
             {unique && uniqueAre && <p className="muted">Unique objects: {uniqueAre}.</p>}
           </>
         )}
-        <VideoTimeline timeline={result.timeline} />
       </div>
-    </section>
+    </ResultSection>
   );
 }

@@ -1,13 +1,13 @@
 // How many of each class a video shows over time: the summary's `timeline` (one count per
-// bucket of `bucket_s` seconds) as a small step chart, one line per class. Plain SVG with
-// presentation attributes (the CSP allows no inline styles).
+// bucket of `bucket_s` seconds) as a small step chart, one line per class in the class's
+// colour (the boxes' colour), with a playhead at the video's time; a click seeks the video
+// there. Plain SVG with presentation attributes (the CSP allows no inline styles).
+import type { MouseEvent } from "react";
+import { classColour } from "@/lib/classColour";
 import { formatQuantity } from "@/lib/format";
 import { num, record } from "./shape";
 import "./VideoTimeline.css";
 
-// The theme's series colours (styles/theme.css), distinct in light and dark; a class keeps its
-// colour in the chart and legend.
-const COLOURS = Array.from({ length: 10 }, (_, i) => `var(--series-${i + 1})`);
 const WIDTH = 640;
 const HEIGHT = 160;
 const PAD = { left: 28, right: 8, top: 8, bottom: 22 };
@@ -28,7 +28,15 @@ export function timelineSeries(value: unknown): { bucket: number; series: Timeli
   return { bucket, series };
 }
 
-export function VideoTimeline({ timeline }: { timeline: unknown }) {
+interface Props {
+  timeline: unknown;
+  /** the video's time, in seconds: where the playhead is (none without) */
+  time?: number | null;
+  /** seeks the video (a click on the chart) */
+  onSeek?: (seconds: number) => void;
+}
+
+export function VideoTimeline({ timeline, time = null, onSeek }: Props) {
   const data = timelineSeries(timeline);
   if (!data) return null;
   const { bucket, series } = data;
@@ -42,10 +50,26 @@ export function VideoTimeline({ timeline }: { timeline: unknown }) {
   const steps = (counts: number[], dy: number) => counts.map((n, i) => `${x(i)},${y(n) + dy} ${x(i + 1)},${y(n) + dy}`).join(" ");
   const ticks = [0, seconds / 2, seconds];
   const description = series.map((s) => `${s.label}: up to ${Math.max(...s.counts)}`).join(", ");
+  const seek = (event: MouseEvent<SVGSVGElement>) => {
+    const box = event.currentTarget.getBoundingClientRect();
+    if (!onSeek || box.width <= 0) return;
+    const at = ((event.clientX - box.left) / box.width) * WIDTH;
+    const fraction = (at - PAD.left) / (WIDTH - PAD.left - PAD.right);
+    onSeek(Math.min(Math.max(fraction, 0), 1) * seconds);
+  };
+  const playhead = time !== null && Number.isFinite(time) ? x((Math.min(Math.max(time, 0), seconds) / seconds) * buckets) : null;
   return (
     <figure className="video-timeline">
-      <figcaption>In view over time (the most of each class in one frame, per {bucket} s)</figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`Objects in view over ${formatQuantity(seconds, "s", { min: 1, max: 1 })}: ${description}`}>
+      <figcaption>
+        In view over time (the most of each class in one frame, per {bucket} s){onSeek ? "; click the chart to go to that moment of the video" : ""}
+      </figcaption>
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        role="img"
+        aria-label={`Objects in view over ${formatQuantity(seconds, "s", { min: 1, max: 1 })}: ${description}`}
+        className={onSeek ? "seekable" : undefined}
+        onClick={onSeek ? seek : undefined}
+      >
         <line x1={PAD.left} y1={y(0)} x2={WIDTH - PAD.right} y2={y(0)} stroke="currentColor" strokeOpacity={0.4} />
         <line x1={PAD.left} y1={y(0)} x2={PAD.left} y2={PAD.top} stroke="currentColor" strokeOpacity={0.4} />
         <text x={PAD.left - 4} y={y(top) + 4} textAnchor="end" fontSize={11} fill="currentColor">
@@ -60,14 +84,15 @@ export function VideoTimeline({ timeline }: { timeline: unknown }) {
           </text>
         ))}
         {series.map((s, i) => (
-          <polyline key={s.label} points={steps(s.counts, nudge(i))} fill="none" stroke={COLOURS[i % COLOURS.length]} strokeWidth={2} data-label={s.label} />
+          <polyline key={s.label} points={steps(s.counts, nudge(i))} fill="none" stroke={classColour(s.label)} strokeWidth={2} data-label={s.label} />
         ))}
+        {playhead !== null && <line className="playhead" x1={playhead} y1={PAD.top} x2={playhead} y2={y(0)} stroke="currentColor" strokeWidth={1.5} data-time={time} />}
       </svg>
       <ul className="video-timeline-legend" aria-label="Classes">
-        {series.map((s, i) => (
+        {series.map((s) => (
           <li key={s.label}>
             <svg width="12" height="12" aria-hidden="true">
-              <rect width="12" height="12" rx="2" fill={COLOURS[i % COLOURS.length]} />
+              <rect width="12" height="12" rx="2" fill={classColour(s.label)} />
             </svg>{" "}
             {s.label}
           </li>

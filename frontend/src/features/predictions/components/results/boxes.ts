@@ -1,6 +1,7 @@
 // Geometry and filtering of detection boxes drawn in the browser over the input image.
 // Boxes come in the original image's pixels ([x1, y1, x2, y2]); the image is shown at
 // another size, so every box is scaled by displayed / original on each axis.
+import { classColour } from "@/lib/classColour";
 import { formatPercent } from "@/lib/format";
 
 export type BoxTuple = [number, number, number, number];
@@ -82,14 +83,10 @@ export function toggleLabel(hidden: ReadonlySet<string>, label: string): Set<str
   return next;
 }
 
-// Colours with at least 4.5:1 contrast against white text on the label chip.
-const PALETTE = ["#b91c1c", "#1d4ed8", "#047857", "#7c3aed", "#b45309", "#be185d", "#0e7490", "#4d7c0f", "#9333ea", "#c2410c"];
-
+/** A box's colour: its class's (the one rule of src/lib/classColour.ts), unless `fixed`
+ * gives that label another. */
 export function colorFor(label: string, fixed: Record<string, string> = {}): string {
-  if (fixed[label]) return fixed[label];
-  let hash = 0;
-  for (const ch of label) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  return PALETTE[hash % PALETTE.length];
+  return fixed[label] ?? classColour(label);
 }
 
 /** Where the caption chip goes: above the box, or inside it when the box touches the top;

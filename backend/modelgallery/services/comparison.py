@@ -1,0 +1,212 @@
+"""Comparing two versions: what each did with live predictions over a period (how many,
+how many failed, latency percentiles) and how their results agree on the same inputs,
+pair by pair (`releases/agreement.py`): a release's shadow copies or a replay's jobs, each
+against the job whose inputs it ran again. The pairs that disagree most come first."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..files.storage import JobFiles, ObjectStoreError
+from ..releases.agreement import Agreement, compare_jobs, files_needed
+from ..releases.figures import NotComparable
+from ..releases.summary import AgreementSummary, summarise
+from ..store.base import Store
+from ..store.records import Job, JobLane, JobQuery, JobStatus
+from ..vision.registry import Registry
+from .errors import NotFound
+
+log = logging.getLogger(__name__)
+
+MAX_PAIRS = 500
+_PAGE = 500
+_WORST = 12
+
+
+@dataclass
+class VersionFigures:
+    version: str
+    number: int | None
+    predictions: int = 0
+    failed: int = 0
+    latency_ms: dict[str, float] = field(default_factory=dict)  # p50, p90, p99 of the total
+    model_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pair:
+    baseline: Job
+    candidate: Job
+    agreement: Agreement
+
+
+@dataclass
+class Compared:
+    baseline: VersionFigures
+    candidate: VersionFigures
+    summaries: dict[str, AgreementSummary]
+    pairs: int  # compared
+    not_compared: dict[str, int]  # why -> how many (files gone, failed on one side, ...)
+    worst: list[Pair]  # the pairs that disagree most, most first
+
+
+class Comparison:
+    def __init__(self, store: Store, files: JobFiles, registry: Registry) -> None:
+        self._store, self._files, self._registry = store, files, registry
+
+    async def of_release(self, name: str, release_id: str) -> Compared:
+        release = await self._store.releases.get(release_id)
+        if release is None or release.model != name:
+            raise NotFound(f"model '{name}' has no release '{release_id}'")
+        return await self._compare(
+            name,
+            (release.baseline, release.baseline_number),
+            (release.candidate, release.candidate_number),
+            JobQuery(release=release.id, lane=JobLane.shadow),
+            release.created_at,
+            release.ended_at,
+        )
+
+    async def of_replay(self, name: str, replay_id: str) -> Compared:
+        replay = await self._store.replays.get(replay_id)
+        if replay is None or replay.model != name:
+            raise NotFound(f"model '{name}' has no replay '{replay_id}'")
+        model = await self._store.models.get(name)
+        live = model.live_version if model else None
+        number = None
+        if live is not None and (version := await self._store.versions.get(live)) is not None:
+            number = version.number
+        return await self._compare(
+            name,
+            (live or "", number),
+            (replay.version, replay.version_number),
+            JobQuery(release=replay.id, lane=JobLane.replay),
+            replay.created_at,
+            replay.finished_at,
+        )
+
+    async def of_jobs(self, baseline: Job, candidate: Job) -> Agreement:
+        """Two finished jobs of the same inputs (a user's comparison of two models or
+        versions). Raises NotComparable with the reason."""
+        return await self._agreement(baseline, candidate)
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    async def _compare(
+        self,
+        name: str,
+        baseline: tuple[str, int | None],
+        candidate: tuple[str, int | None],
+        runs: JobQuery,
+        since: datetime,
+        until: datetime | None,
+    ) -> Compared:
+        figures = [
+            await self._figures(name, version, number, since, until)
+            for version, number in (baseline, candidate)
+        ]
+        pairs: list[Pair] = []
+        not_compared: dict[str, int] = {}
+        async for source, copy in self._pairs(runs.model_copy(update={"model": name})):
+            try:
+                pairs.append(Pair(source, copy, await self._agreement(source, copy)))
+            except NotComparable as exc:
+                reason = str(exc)
+                not_compared[reason] = not_compared.get(reason, 0) + 1
+        pairs.sort(key=lambda p: p.agreement.disagreement, reverse=True)
+        return Compared(
+            baseline=figures[0],
+            candidate=figures[1],
+            summaries=summarise(p.agreement for p in pairs),
+            pairs=len(pairs),
+            not_compared=not_compared,
+            worst=[p for p in pairs[:_WORST] if p.agreement.disagreement > 0],
+        )
+
+    async def _pairs(self, runs: JobQuery) -> AsyncIterator[tuple[Job, Job]]:
+        """(the job whose inputs ran again, its copy) for each copy that succeeded, the
+        newest `MAX_PAIRS` copies."""
+        page = await self._store.jobs.query(
+            runs.model_copy(update={"status": JobStatus.succeeded, "limit": MAX_PAIRS})
+        )
+        for copy in page.data:
+            source = await self._store.jobs.get(copy.source_job) if copy.source_job else None
+            if source is not None and source.status is JobStatus.succeeded:
+                yield source, copy
+
+    async def _agreement(self, baseline: Job, candidate: Job) -> Agreement:
+        kind = baseline.result_kind or "generic"
+        if candidate.result_kind != kind:
+            raise NotComparable(
+                f"the results are of different kinds ({kind}, {candidate.result_kind})"
+            )
+        spec = self._registry.models.get(baseline.model)
+        image_kind = spec.result_kinds.get("image") if spec else None
+        paths: dict[tuple[str, str], Path] = {}
+        for job in (baseline, candidate):
+            if job.files_expired_at is not None:
+                raise NotComparable("the files of one of them are no longer kept")
+            for name in files_needed(kind, job, image_kind=image_kind):
+                try:
+                    paths[(job.id, name)] = await self._files.local_file(job.id, "output", name)
+                except (FileNotFoundError, ObjectStoreError):
+                    raise NotComparable(f"the file {name} of one of them is gone") from None
+
+        def opened(job: Job, name: str) -> Path:
+            return paths.get((job.id, name)) or self._files.output_path(job.id, name)
+
+        return await asyncio.to_thread(
+            compare_jobs, kind, baseline, candidate, opened, image_kind=image_kind
+        )
+
+    async def _figures(
+        self, name: str, version: str, number: int | None, since: datetime, until: datetime | None
+    ) -> VersionFigures:
+        """The version's live predictions over the period (the candidate's: its canary's)."""
+        figures = VersionFigures(version=version, number=number)
+        totals: list[float] = []
+        models: list[float] = []
+        offset = 0
+        while True:
+            page = await self._store.jobs.query(
+                JobQuery(
+                    model=name,
+                    version=version,
+                    since=since,
+                    until=until,
+                    offset=offset,
+                    limit=_PAGE,
+                )
+            )
+            for job in page.data:
+                if not job.status.terminal or job.status is JobStatus.cancelled:
+                    continue
+                figures.predictions += 1
+                if job.status is JobStatus.failed:
+                    figures.failed += 1
+                    continue
+                if job.timings.total_ms is not None:
+                    totals.append(job.timings.total_ms)
+                if job.timings.model_ms is not None:
+                    models.append(job.timings.model_ms)
+            offset += _PAGE
+            if offset >= page.count or offset >= 10 * _PAGE:
+                break
+        figures.latency_ms, figures.model_ms = percentiles(totals), percentiles(models)
+        return figures
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50, p90 and p99 by the nearest rank; nothing for no values."""
+    if not values:
+        return {}
+    ordered = sorted(values)
+    return {
+        f"p{p}": round(ordered[min(len(ordered) - 1, max(0, -(-p * len(ordered) // 100) - 1))], 1)
+        for p in (50, 90, 99)
+    }

@@ -1,0 +1,71 @@
+"""Releases and replays in SQLite (`release_records.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from .release_records import Release, ReleaseState, Replay
+from .sqlite_table import Columns, Connected, Table, sql_in
+
+_COLUMNS: Columns = {"model": "model", "state": "state", "created_at": "created_at"}
+
+# Appended to the store's migrations (sqlite.MIGRATIONS).
+TABLES = [
+    f"""CREATE TABLE {table} (
+        id TEXT PRIMARY KEY,
+        model TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        data TEXT NOT NULL
+    )"""
+    for table in ("releases", "replays")
+] + [
+    "CREATE INDEX releases_model ON releases (model, created_at)",
+    "CREATE INDEX replays_model ON replays (model, created_at)",
+]
+
+
+class SqliteReleases:
+    def __init__(self, store: Connected):
+        self._t = Table(store, "releases", Release, _COLUMNS)
+
+    async def create(self, release: Release) -> Release:
+        return await self._t.insert(release)
+
+    async def get(self, release_id: str) -> Release | None:
+        return await self._t.get(release_id)
+
+    async def active(self) -> list[Release]:
+        return await self._t.select("WHERE state = ?", (str(ReleaseState.active),), "model ASC")
+
+    async def of_model(self, model: str) -> list[Release]:
+        return await self._t.select("WHERE model = ?", (model,), "created_at DESC, id DESC")
+
+    async def update(
+        self,
+        release_id: str,
+        changes: dict[str, Any],
+        only_if_state: Collection[ReleaseState] | None = None,
+    ) -> Release | None:
+        if only_if_state is None:
+            return await self._t.update(release_id, changes)
+        condition, params = sql_in("state", only_if_state)
+        return await self._t.update(release_id, changes, f"AND {condition}", params)
+
+
+class SqliteReplays:
+    def __init__(self, store: Connected):
+        self._t = Table(store, "replays", Replay, _COLUMNS)
+
+    async def create(self, replay: Replay) -> Replay:
+        return await self._t.insert(replay)
+
+    async def get(self, replay_id: str) -> Replay | None:
+        return await self._t.get(replay_id)
+
+    async def of_model(self, model: str) -> list[Replay]:
+        return await self._t.select("WHERE model = ?", (model,), "created_at DESC, id DESC")
+
+    async def update(self, replay_id: str, changes: dict[str, Any]) -> Replay | None:
+        return await self._t.update(replay_id, changes)

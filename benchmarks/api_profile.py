@@ -1,0 +1,306 @@
+"""Where the API process's own time goes per image job: its CPU per job, the answers'
+`Server-Timing` stages, and a sampling profile of it grouped by the project's modules and
+the libraries it calls.
+
+    .venv/bin/python -m benchmarks.api_profile [--model object-detection] [--jobs 200]
+        [--rate 250] [--out FILE]
+
+Starts the real server as `benchmarks.serving` does (the offline registry, the product's
+default workers, no visitor quotas), waits until it is loaded and idle, warms it up, then
+sends `--jobs` sequential uploads (c1, bus.jpg / zidane.jpg alternating, `wait`) twice:
+
+- unprofiled: the API process's CPU time (utime + stime of every thread, from
+  /proc/<pid>/stat) before and after, per job; each answer's `Server-Timing`, p50 per stage;
+  "outside the model" is the answer's `total` less the job's `model_ms`;
+- profiled: py-spy samples the API process only (`--nonblocking`, not its workers) at
+  `--rate` per second; each sample's innermost frame is its self time. Samples are shown as
+  ms of CPU per job, by thread, by module (the project's modules one by one, a library as a
+  whole, the standard library by its top package) and by function.
+
+Prints text; measures and asserts nothing about time. Needs py-spy (`make setup-test`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .serving import (
+    IMAGES,
+    MIRROR,
+    REGISTRY,
+    START_TIMEOUT_S,
+    WAIT_S,
+    fetch_models,
+    request,
+    start_server,
+    wait_idle,
+    wait_loaded,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "backend" / "modelgallery"
+PY_SPY = Path(sys.executable).with_name("py-spy")
+STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
+WARMUP_JOBS = 20
+NONBLOCK = [a for a in os.environ.get("SPY_EXTRA", "").split() if a]
+TOP_MODULES = 25
+TOP_FUNCTIONS = 30
+# py-spy's raw format: "thread (ID): NAME;frame;frame;... COUNT", a frame "function (path:line)"
+_LINE = re.compile(r"^thread \((?P<tid>[^)]*)\): (?P<thread>[^;]*);(?P<stack>.*) (?P<n>\d+)$")
+_FRAME = re.compile(r"^(?P<function>.*) \((?P<path>.*):(?P<line>\d+)\)$")
+_THREAD_NUMBER = re.compile(r"[-_ ]?\d+$")
+
+
+@dataclass
+class Profile:
+    """Self-time samples of the innermost frame, by thread, module and function."""
+
+    samples: int = 0
+    threads: Counter[str] = field(default_factory=Counter)
+    modules: Counter[str] = field(default_factory=Counter)
+    functions: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
+# --- the profile ----------------------------------------------------------------------
+
+
+def module_of(path: str) -> str:
+    """The project's module (`modelgallery.api.middleware`), a library (`starlette`), or a
+    standard-library package (`stdlib asyncio`) a frame's file belongs to."""
+    file = Path(path)
+    if file.is_relative_to(PACKAGE):
+        parts = file.relative_to(PACKAGE.parent).with_suffix("").parts
+        return ".".join(p for p in parts if p != "__init__")
+    if "site-packages" in file.parts:
+        top = file.parts[file.parts.index("site-packages") + 1]
+        return top.removesuffix(".py")
+    if file.is_relative_to(STDLIB):
+        return f"stdlib {file.relative_to(STDLIB).with_suffix('').parts[0]}"
+    return path if path.startswith("<") else file.name
+
+
+def parse_raw(text: str) -> Profile:
+    profile = Profile()
+    for line in text.splitlines():
+        match = _LINE.match(line.strip())
+        if match is None:
+            continue
+        count = int(match["n"])
+        innermost = _FRAME.match(match["stack"].rsplit(";", 1)[-1])
+        if innermost is None:
+            continue
+        module = module_of(innermost["path"])
+        profile.samples += count
+        profile.threads[_THREAD_NUMBER.sub("", match["thread"]) or "?"] += count
+        profile.modules[module] += count
+        profile.functions[(module, innermost["function"])] += count
+    return profile
+
+
+def record(pid: int, rate: int, output: Path) -> subprocess.Popen[bytes]:
+    command = [
+        str(PY_SPY),
+        "record",
+        "--pid",
+        str(pid),
+        "--rate",
+        str(rate),
+        "--format",
+        "raw",
+        "--full-filenames",
+        "--function",
+        "--threads",
+        *NONBLOCK,
+        "--output",
+        str(output),
+    ]
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1.0)  # attached, and sampling
+    if spy.poll() is not None:
+        error = spy.stderr.read().decode(errors="replace") if spy.stderr else ""
+        raise RuntimeError(f"py-spy could not attach to {pid}:\n{error[:2000]}")
+    return spy
+
+
+def stop_recording(spy: subprocess.Popen[bytes], output: Path) -> str:
+    spy.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+    _, error = spy.communicate(timeout=60)
+    if not output.exists():
+        raise RuntimeError(f"py-spy wrote nothing:\n{error.decode(errors='replace')[-2000:]}")
+    return output.read_text()
+
+
+# --- the jobs -------------------------------------------------------------------------
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime: every thread of the process
+
+
+def run_jobs(
+    http: httpx.Client, model: str, images: list[tuple[str, bytes]], count: int
+) -> list[dict[str, Any]]:
+    jobs = []
+    for index in range(count):
+        _, job = request(http, model, images, index)
+        if job["status"] != "succeeded":
+            raise RuntimeError(f"a job did not succeed: {job.get('status')}: {job.get('error')}")
+        jobs.append(job)
+    return jobs
+
+
+def timing_medians(jobs: list[dict[str, Any]]) -> dict[str, float]:
+    """p50 per `Server-Timing` entry, in the header's order, and "outside the model"."""
+    values: dict[str, list[float]] = {}
+    for job in jobs:
+        timing = job["server_timing"]
+        for name, ms in timing.items():
+            values.setdefault(name, []).append(ms)
+        model_ms = job["timings"].get("model_ms")
+        if "total" in timing and model_ms is not None:
+            values.setdefault("outside the model", []).append(timing["total"] - model_ms)
+    return {name: statistics.median(v) for name, v in values.items()}
+
+
+@dataclass
+class Measured:
+    model: str
+    runtime: str
+    jobs: int
+    rate: int
+    cpu_ms_per_job: float
+    timings: dict[str, float]
+    profile: Profile
+    profiled_cpu_ms_per_job: float
+
+
+def measure(args: argparse.Namespace) -> Measured:
+    from modelgallery.vision.registry import load_registry
+
+    group = load_registry(REGISTRY, REPO / "models").models[args.model].group
+    images = [(name, (MIRROR / "samples" / name).read_bytes()) for name in IMAGES]
+    ticks_per_s = os.sysconf("SC_CLK_TCK")
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as name:
+        tmp = Path(name)
+        fetch_models(tmp / "models", tmp / "fetch")
+        server = start_server(tmp / "data", tmp / "models", None, [group])
+        try:
+            with httpx.Client(base_url=server.url, timeout=WAIT_S + 60) as http:
+                listed = wait_loaded(http, [args.model], START_TIMEOUT_S)
+                assert server.process is not None
+                pid = server.process.pid
+                wait_idle(pid, START_TIMEOUT_S)
+                run_jobs(http, args.model, images, WARMUP_JOBS)
+
+                before = cpu_ticks(pid)
+                jobs = run_jobs(http, args.model, images, args.jobs)
+                cpu_ms = (cpu_ticks(pid) - before) * 1000 / ticks_per_s / args.jobs
+
+                output = tmp / "profile.txt"
+                spy = record(pid, args.rate, output)
+                before = cpu_ticks(pid)
+                run_jobs(http, args.model, images, args.jobs)
+                profiled_cpu_ms = (cpu_ticks(pid) - before) * 1000 / ticks_per_s / args.jobs
+                profile = parse_raw(stop_recording(spy, output))
+        finally:
+            server.stop()
+    runtime = (listed[args.model].get("runtime") or {}).get("chosen") or "-"
+    return Measured(
+        args.model,
+        runtime,
+        args.jobs,
+        args.rate,
+        cpu_ms,
+        timing_medians(jobs),
+        profile,
+        profiled_cpu_ms,
+    )
+
+
+# --- the report -----------------------------------------------------------------------
+
+
+def report(m: Measured) -> str:
+    per_job = 1000 / m.rate / m.jobs  # ms of CPU per job that one sample stands for
+    lines = [
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f}",
+        f"- model: {m.model} on {m.runtime}; {m.jobs} sequential image jobs (c1, wait) per "
+        f"pass, after {WARMUP_JOBS} warm-up jobs",
+        "",
+        f"API process CPU per job (utime + stime, unprofiled): {m.cpu_ms_per_job:.2f} ms",
+        f"  (in the profiled pass: {m.profiled_cpu_ms_per_job:.2f} ms; sampled: "
+        f"{m.profile.samples * per_job:.2f} ms, {m.profile.samples} samples at {m.rate}/s)",
+        "",
+        "Server-Timing, p50 ms over the unprofiled pass:",
+        *(f"  {name:<20} {ms:8.2f}" for name, ms in m.timings.items()),
+        "",
+        "Self time by thread, CPU ms per job:",
+        *_rows(m.profile.threads, per_job, m.profile.samples, len(m.profile.threads)),
+        "",
+        "Self time by module (the project's modules, libraries, the standard library), "
+        "CPU ms per job:",
+        *_rows(m.profile.modules, per_job, m.profile.samples, TOP_MODULES),
+        "",
+        "Self time by function, CPU ms per job:",
+        *_rows(
+            Counter({f"{module}: {fn}": n for (module, fn), n in m.profile.functions.items()}),
+            per_job,
+            m.profile.samples,
+            TOP_FUNCTIONS,
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _rows(counts: Counter[str], per_job: float, total: int, top: int) -> list[str]:
+    rows = [
+        f"  {n * per_job:7.3f}  {100 * n / max(1, total):5.1f}%  {name}"
+        for name, n in counts.most_common(top)
+    ]
+    rest = sum(counts.values()) - sum(n for _, n in counts.most_common(top))
+    if rest:
+        rows.append(f"  {rest * per_job:7.3f}  {100 * rest / max(1, total):5.1f}%  (the rest)")
+    return rows
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model", default="object-detection")
+    parser.add_argument("--jobs", type=int, default=200, help="sequential jobs per pass")
+    parser.add_argument("--rate", type=int, default=250, help="py-spy's samples per second")
+    parser.add_argument("--out", type=Path, help="also write the report here")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if not PY_SPY.exists():
+        sys.exit(f"{PY_SPY} is missing: run `make setup-test` (py-spy is a test requirement)")
+    text = report(measure(args))
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+// One colour per class name, wherever a result is shown: the boxes over an image or a video,
+// the class toggles and the video timeline here, and the boxes the server draws on annotated
+// images and videos (backend/modelgallery/media/colours.py follows the same rule; a test
+// holds both to the same examples, classColour.examples.json).
+//
+// A few names have a colour of their own (a face's gender, "uncertain"); any other name gets
+// one of PALETTE by the FNV-1a hash of its UTF-8 bytes, so that a class keeps its colour in
+// every job and every model without a list of classes to agree on.
+
+/** Every colour carries white label text at 4.5:1 contrast or more. */
+export const PALETTE: readonly string[] = [
+  "#b91c1c",
+  "#1d4ed8",
+  "#047857",
+  "#7c3aed",
+  "#b45309",
+  "#be185d",
+  "#0e7490",
+  "#4d7c0f",
+  "#9333ea",
+  "#c2410c",
+  "#a21caf",
+  "#854d0e",
+];
+
+export const FIXED: Readonly<Record<string, string>> = { woman: "#be185d", man: "#1d4ed8", uncertain: "#4b5563", face: "#047857" };
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const encoder = new TextEncoder();
+
+/** The colour of the class named `label`, as `#rrggbb`. */
+export function classColour(label: string): string {
+  if (Object.hasOwn(FIXED, label)) return FIXED[label];
+  let digest = FNV_OFFSET;
+  for (const byte of encoder.encode(label)) digest = Math.imul(digest ^ byte, FNV_PRIME) >>> 0;
+  return PALETTE[digest % PALETTE.length];
+}
