@@ -12,10 +12,13 @@ sends `--jobs` sequential uploads (c1, bus.jpg / zidane.jpg alternating, `wait`)
 - unprofiled: the API process's CPU time (utime + stime of every thread, from
   /proc/<pid>/stat) before and after, per job; each answer's `Server-Timing`, p50 per stage;
   "outside the model" is the answer's `total` less the job's `model_ms`;
-- profiled: py-spy samples the API process only (`--nonblocking`, not its workers) at
-  `--rate` per second; each sample's innermost frame is its self time. Samples are shown as
-  ms of CPU per job, by thread, by module (the project's modules one by one, a library as a
-  whole, the standard library by its top package) and by function.
+- profiled: py-spy samples the API process only (not its workers) at `--rate` per second,
+  the thread that holds the GIL (`--gil`: py-spy cannot tell a thread blocked in C from a
+  running one, so all-thread samples count waits; work in C without the GIL, such as
+  SQLite's statements or a syscall, goes unsampled, and only the CPU figure holds it), without
+  pausing it (`--nonblocking`); each sample's innermost frame is its self time. Samples are
+  shown as ms per job, by thread, by module (the project's modules one by one, a library as
+  a whole, the standard library by its top package) and by function.
 
 Prints text; measures and asserts nothing about time. Needs py-spy (`make setup-test`)."""
 
@@ -58,7 +61,7 @@ PACKAGE = REPO / "backend" / "modelgallery"
 PY_SPY = Path(sys.executable).with_name("py-spy")
 STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
 WARMUP_JOBS = 20
-NONBLOCK = [a for a in os.environ.get("SPY_EXTRA", "").split() if a]
+IDLE_S = 10.0  # the API process's CPU with no request, to tell from the jobs' own
 TOP_MODULES = 25
 TOP_FUNCTIONS = 30
 # py-spy's raw format: "thread (ID): NAME;frame;frame;... COUNT", a frame "function (path:line)"
@@ -126,7 +129,8 @@ def record(pid: int, rate: int, output: Path) -> subprocess.Popen[bytes]:
         "--full-filenames",
         "--function",
         "--threads",
-        *NONBLOCK,
+        "--gil",
+        "--nonblocking",
         "--output",
         str(output),
     ]
@@ -189,6 +193,8 @@ class Measured:
     timings: dict[str, float]
     profile: Profile
     profiled_cpu_ms_per_job: float
+    idle_ms_per_s: float  # the API process's CPU with no request
+    wall_ms_per_job: float
 
 
 def measure(args: argparse.Namespace) -> Measured:
@@ -200,6 +206,7 @@ def measure(args: argparse.Namespace) -> Measured:
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as name:
         tmp = Path(name)
         fetch_models(tmp / "models", tmp / "fetch")
+        _say("starting the server ...")
         server = start_server(tmp / "data", tmp / "models", None, [group])
         try:
             with httpx.Client(base_url=server.url, timeout=WAIT_S + 60) as http:
@@ -208,12 +215,19 @@ def measure(args: argparse.Namespace) -> Measured:
                 pid = server.process.pid
                 wait_idle(pid, START_TIMEOUT_S)
                 run_jobs(http, args.model, images, WARMUP_JOBS)
-
+                _say(f"loaded and warm; idle for {IDLE_S:g} s ...")
                 before = cpu_ticks(pid)
+                time.sleep(IDLE_S)
+                idle_ms_per_s = (cpu_ticks(pid) - before) * 1000 / ticks_per_s / IDLE_S
+                _say(f"{args.jobs} jobs unprofiled ...")
+
+                before, started = cpu_ticks(pid), time.monotonic()
                 jobs = run_jobs(http, args.model, images, args.jobs)
                 cpu_ms = (cpu_ticks(pid) - before) * 1000 / ticks_per_s / args.jobs
+                wall_ms = (time.monotonic() - started) * 1000 / args.jobs
 
                 output = tmp / "profile.txt"
+                _say(f"{args.jobs} jobs profiled ...")
                 spy = record(pid, args.rate, output)
                 before = cpu_ticks(pid)
                 run_jobs(http, args.model, images, args.jobs)
@@ -231,7 +245,13 @@ def measure(args: argparse.Namespace) -> Measured:
         timing_medians(jobs),
         profile,
         profiled_cpu_ms,
+        idle_ms_per_s,
+        wall_ms,
     )
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 # --- the report -----------------------------------------------------------------------
@@ -245,7 +265,10 @@ def report(m: Measured) -> str:
         f"- model: {m.model} on {m.runtime}; {m.jobs} sequential image jobs (c1, wait) per "
         f"pass, after {WARMUP_JOBS} warm-up jobs",
         "",
-        f"API process CPU per job (utime + stime, unprofiled): {m.cpu_ms_per_job:.2f} ms",
+        f"API process CPU per job (utime + stime, unprofiled): {m.cpu_ms_per_job:.2f} ms "
+        f"({m.wall_ms_per_job:.1f} ms apart)",
+        f"  idle, with no request: {m.idle_ms_per_s:.2f} ms per second "
+        f"({m.idle_ms_per_s * m.wall_ms_per_job / 1000:.2f} ms of the figure above)",
         f"  (in the profiled pass: {m.profiled_cpu_ms_per_job:.2f} ms; sampled: "
         f"{m.profile.samples * per_job:.2f} ms, {m.profile.samples} samples at {m.rate}/s)",
         "",

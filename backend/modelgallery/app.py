@@ -189,7 +189,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     )
     local = settings.executor == "local"  # its workers report here, and write outputs here
     recorder = JobRecorder(store.jobs, files, metrics, bus, local=local)
-    jobs = JobService(settings, store.jobs, files, executor, recorder, bus)
+    jobs = JobService(settings, store.jobs, files, executor, recorder, bus, store.flags)
     recovery = Recovery(settings, store.jobs, files, registry, executor, recorder, bus)
     limits = throttle_storage(settings)
     mailer = Mailer(settings) if settings.mail_configured else None

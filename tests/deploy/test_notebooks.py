@@ -14,6 +14,7 @@ from nbclient import NotebookClient
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, REPO, TOY_REGISTRY, BackendServer
 
 NOTEBOOKS = REPO / "notebooks"
+MIRROR = REPO.parent / "shared" / "assets" / "models"
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,13 @@ def text_of(notebook) -> str:
 
 
 def test_every_notebook_is_tested() -> None:
-    tested = {"01-api-client", "02-prediction-logs", "03-run-a-model", "04-train-skin-unet"}
+    tested = {
+        "01-api-client",
+        "02-prediction-logs",
+        "03-run-a-model",
+        "04-train-skin-unet",
+        "05-feedback-to-release",
+    }
     assert {p.stem for p in NOTEBOOKS.glob("*.ipynb")} == tested
 
 
@@ -113,6 +120,75 @@ def test_train_and_register_the_skin_unet(backend, samples, monkeypatch, tmp_pat
         names = [m["name"] for m in http.get("/api/models").json()]
     assert "skin-unet-trained" in names
     assert TOY_REGISTRY.read_text().count("skin-unet") == 0  # the original is untouched
+
+
+@pytest.mark.slow
+def test_flagged_results_become_a_version_replayed_and_canaried(
+    samples, monkeypatch, tmp_path
+) -> None:
+    """A detector (the mirror's YOLOv8n TFLite) with flagged results: the notebook exports
+    them, trains a YOLOv8n for one epoch on them, registers it as version 2, replays the
+    flagged predictions on it and starts a canary, which it then rolls back."""
+    data = tmp_path / "backend"
+    models = data / "models"
+    models.mkdir(parents=True)
+    shutil.copy(MIRROR / "yolov8n_int8.tflite", models)
+    registry = data / "models.toml"
+    registry.write_text(
+        TOY_REGISTRY.read_text()
+        + '\n[models.detector]\ntitle = "Detector"\ntask = "object-detection"\n'
+        'family = "yolo"\ngroup = "torch"\nruntime = "litert"\n'
+        'weights = [{ file = "yolov8n_int8.tflite" }]\n'
+    )
+    env = {
+        "MODELS_FILE": str(registry),
+        "MODELS_DIR": str(models),
+        "WORKER_GROUPS": '{"toy": 1, "toyq": 1, "torch": 1}',
+    }
+    with BackendServer(data, env) as server, server.client() as http:
+        for name in ("bus.jpg", "zidane.jpg"):
+            sent = http.post(
+                "/api/models/detector/predictions",
+                params={"wait": 120},
+                files={"file": (name, (samples / name).read_bytes(), "image/jpeg")},
+            )
+            assert sent.status_code == 200 and sent.json()["status"] == "succeeded", sent.text
+            owner = {"X-Owner-Token": sent.headers["X-Owner-Token"]}
+            report = {
+                "note": "a box is missing",
+                "wrong": [0],
+                "boxes": [{"label": "person", "box": [10, 10, 60, 120]}],
+            }
+            flagged = http.post(
+                f"/api/predictions/{sent.json()['id']}/feedback", json=report, headers=owner
+            )
+            assert flagged.status_code == 201, flagged.text
+        env = {
+            "MG_API_URL": server.url,
+            "ADMIN_EMAIL": ADMIN_EMAIL,
+            "ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "MG_MODEL": "detector",
+            "EPOCHS": "1",
+            "IMGSZ": "64",
+            "BATCH": "2",
+            "WORK_DIR": str(tmp_path / "work"),
+            "RELEASE_END": "rollback",
+            "YOLO_OFFLINE": "1",
+        }
+        notebook = run("05-feedback-to-release.ipynb", env, monkeypatch, tmp_path)
+        text = text_of(notebook)
+        assert "2 open flag(s) on detector" in text and "is ready" in text, text[-3000:]
+        assert "replaying 2 prediction(s)" in text and "release rolled_back" in text, text[-3000:]
+        catalog = http.get("/api/admin/catalog/detector", headers=_admin(http)).json()
+        assert [v["state"] for v in catalog["versions"]] == ["live", "ready"]
+
+
+def _admin(http) -> dict[str, str]:
+    token = http.post(
+        "/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    ).json()["access_token"]
+    http.cookies.clear()
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _png() -> bytes:

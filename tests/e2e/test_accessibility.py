@@ -74,6 +74,7 @@ SIGNED_IN_PAGES = [
     "/admin/users",
     "/admin/audit",
     "/admin/catalog",
+    "/admin/catalog/object-detection/releases",
 ]
 
 

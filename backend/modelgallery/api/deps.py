@@ -33,7 +33,9 @@ _bearer = HTTPBearer(auto_error=False, description="The access token from /api/a
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def _services(request: Request) -> Services:
+# Every dependency here is `async def`, however trivial: FastAPI runs a plain `def` one in
+# a thread pool, a hop between threads per dependency per request.
+async def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -41,67 +43,67 @@ def _services(request: Request) -> Services:
 _AllServices = Annotated[Services, Depends(_services)]
 
 
-def _settings(services: _AllServices) -> Settings:
+async def _settings(services: _AllServices) -> Settings:
     return services.settings
 
 
-def _intake(services: _AllServices) -> Intake:
+async def _intake(services: _AllServices) -> Intake:
     return services.intake
 
 
-def _model_versions(services: _AllServices) -> ModelManager:
+async def _model_versions(services: _AllServices) -> ModelManager:
     return services.model_manager
 
 
-def _version_uploads(services: _AllServices) -> VersionIntake:
+async def _version_uploads(services: _AllServices) -> VersionIntake:
     return services.version_intake
 
 
-def _predictions(services: _AllServices) -> PredictionService:
+async def _predictions(services: _AllServices) -> PredictionService:
     return services.predictions
 
 
-def _models(services: _AllServices) -> ModelCatalog:
+async def _models(services: _AllServices) -> ModelCatalog:
     return services.models
 
 
-def _accounts(services: _AllServices) -> AccountService:
+async def _accounts(services: _AllServices) -> AccountService:
     return services.accounts
 
 
-def _admin(services: _AllServices) -> AdminService:
+async def _admin(services: _AllServices) -> AdminService:
     return services.admin
 
 
-def _contact(services: _AllServices) -> ContactService:
+async def _contact(services: _AllServices) -> ContactService:
     return services.contact
 
 
-def _status(services: _AllServices) -> StatusService:
+async def _status(services: _AllServices) -> StatusService:
     return services.status
 
 
-def _drift(services: _AllServices) -> DriftService:
+async def _drift(services: _AllServices) -> DriftService:
     return services.drift
 
 
-def _feedback(services: _AllServices) -> FeedbackService:
+async def _feedback(services: _AllServices) -> FeedbackService:
     return services.feedback
 
 
-def _releases(services: _AllServices) -> ReleaseService:
+async def _releases(services: _AllServices) -> ReleaseService:
     return services.releases
 
 
-def _replays(services: _AllServices) -> ReplayService:
+async def _replays(services: _AllServices) -> ReplayService:
     return services.replays
 
 
-def _comparison(services: _AllServices) -> Comparison:
+async def _comparison(services: _AllServices) -> Comparison:
     return services.comparison
 
 
-def _second_opinion(services: _AllServices) -> SecondOpinion:
+async def _second_opinion(services: _AllServices) -> SecondOpinion:
     return services.second_opinion
 
 
@@ -163,7 +165,11 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-ClientAddress = Annotated[str, Depends(client_address)]
+async def _client_address(request: Request) -> str:
+    return client_address(request)
+
+
+ClientAddress = Annotated[str, Depends(_client_address)]
 
 
 def owner_token(request: Request) -> str | None:
@@ -174,4 +180,8 @@ def owner_token(request: Request) -> str | None:
     )
 
 
-Owner = Annotated[str | None, Depends(owner_token)]
+async def _owner_token(request: Request) -> str | None:
+    return owner_token(request)
+
+
+Owner = Annotated[str | None, Depends(_owner_token)]

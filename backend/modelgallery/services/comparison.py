@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ log = logging.getLogger(__name__)
 MAX_PAIRS = 500
 _PAGE = 500
 _WORST = 12
+_MAX_FIGURES = 5000
 
 
 @dataclass
@@ -68,8 +68,7 @@ class Comparison:
             (release.baseline, release.baseline_number),
             (release.candidate, release.candidate_number),
             JobQuery(release=release.id, lane=JobLane.shadow),
-            release.created_at,
-            release.ended_at,
+            (release.created_at, release.ended_at),
         )
 
     async def of_replay(self, name: str, replay_id: str) -> Compared:
@@ -86,8 +85,7 @@ class Comparison:
             (live or "", number),
             (replay.version, replay.version_number),
             JobQuery(release=replay.id, lane=JobLane.replay),
-            replay.created_at,
-            replay.finished_at,
+            None,
         )
 
     async def of_jobs(self, baseline: Job, candidate: Job) -> Agreement:
@@ -103,22 +101,48 @@ class Comparison:
         baseline: tuple[str, int | None],
         candidate: tuple[str, int | None],
         runs: JobQuery,
-        since: datetime,
-        until: datetime | None,
+        period: tuple[datetime, datetime | None] | None,
     ) -> Compared:
-        figures = [
-            await self._figures(name, version, number, since, until)
-            for version, number in (baseline, candidate)
-        ]
+        """`period`: the versions' figures from their live predictions then (a release);
+        None: from the jobs compared, the sources and their copies (a replay)."""
+        copies = (
+            await self._store.jobs.query(
+                runs.model_copy(update={"model": name, "limit": MAX_PAIRS})
+            )
+        ).data
+        sources = {
+            copy.id: source
+            for copy in copies
+            if copy.source_job and (source := await self._store.jobs.get(copy.source_job))
+        }
         pairs: list[Pair] = []
         not_compared: dict[str, int] = {}
-        async for source, copy in self._pairs(runs.model_copy(update={"model": name})):
+        for copy in copies:
+            source = sources.get(copy.id)
+            if copy.status is not JobStatus.succeeded or source is None:
+                continue
+            if source.status is not JobStatus.succeeded:
+                continue
             try:
                 pairs.append(Pair(source, copy, await self._agreement(source, copy)))
             except NotComparable as exc:
                 reason = str(exc)
                 not_compared[reason] = not_compared.get(reason, 0) + 1
         pairs.sort(key=lambda p: p.agreement.disagreement, reverse=True)
+        if period is None:
+            made_by = {(s.model_version, s.model_version_number) for s in sources.values()}
+            if len(made_by) == 1:  # the replayed predictions were all made by one version
+                version, number = next(iter(made_by))
+                baseline = (version or baseline[0], number)
+            figures = [
+                tally(VersionFigures(*baseline), list(sources.values())),
+                tally(VersionFigures(*candidate), copies),
+            ]
+        else:
+            figures = [
+                tally(VersionFigures(version, number), await self._live(name, version, *period))
+                for version, number in (baseline, candidate)
+            ]
         return Compared(
             baseline=figures[0],
             candidate=figures[1],
@@ -127,17 +151,6 @@ class Comparison:
             not_compared=not_compared,
             worst=[p for p in pairs[:_WORST] if p.agreement.disagreement > 0],
         )
-
-    async def _pairs(self, runs: JobQuery) -> AsyncIterator[tuple[Job, Job]]:
-        """(the job whose inputs ran again, its copy) for each copy that succeeded, the
-        newest `MAX_PAIRS` copies."""
-        page = await self._store.jobs.query(
-            runs.model_copy(update={"status": JobStatus.succeeded, "limit": MAX_PAIRS})
-        )
-        for copy in page.data:
-            source = await self._store.jobs.get(copy.source_job) if copy.source_job else None
-            if source is not None and source.status is JobStatus.succeeded:
-                yield source, copy
 
     async def _agreement(self, baseline: Job, candidate: Job) -> Agreement:
         kind = baseline.result_kind or "generic"
@@ -164,41 +177,37 @@ class Comparison:
             compare_jobs, kind, baseline, candidate, opened, image_kind=image_kind
         )
 
-    async def _figures(
-        self, name: str, version: str, number: int | None, since: datetime, until: datetime | None
-    ) -> VersionFigures:
+    async def _live(
+        self, name: str, version: str, since: datetime, until: datetime | None
+    ) -> list[Job]:
         """The version's live predictions over the period (the candidate's: its canary's)."""
-        figures = VersionFigures(version=version, number=number)
-        totals: list[float] = []
-        models: list[float] = []
-        offset = 0
-        while True:
-            page = await self._store.jobs.query(
-                JobQuery(
-                    model=name,
-                    version=version,
-                    since=since,
-                    until=until,
-                    offset=offset,
-                    limit=_PAGE,
-                )
-            )
-            for job in page.data:
-                if not job.status.terminal or job.status is JobStatus.cancelled:
-                    continue
-                figures.predictions += 1
-                if job.status is JobStatus.failed:
-                    figures.failed += 1
-                    continue
-                if job.timings.total_ms is not None:
-                    totals.append(job.timings.total_ms)
-                if job.timings.model_ms is not None:
-                    models.append(job.timings.model_ms)
-            offset += _PAGE
-            if offset >= page.count or offset >= 10 * _PAGE:
+        jobs: list[Job] = []
+        query = JobQuery(model=name, version=version, since=since, until=until, limit=_PAGE)
+        while len(jobs) < _MAX_FIGURES:
+            page = await self._store.jobs.query(query.model_copy(update={"offset": len(jobs)}))
+            jobs += page.data
+            if not page.data or len(jobs) >= page.count:
                 break
-        figures.latency_ms, figures.model_ms = percentiles(totals), percentiles(models)
-        return figures
+        return jobs
+
+
+def tally(figures: VersionFigures, jobs: list[Job]) -> VersionFigures:
+    """How many of the jobs ended, how many failed, and the latency of those that did not."""
+    totals: list[float] = []
+    models: list[float] = []
+    for job in jobs:
+        if not job.status.terminal or job.status is JobStatus.cancelled:
+            continue
+        figures.predictions += 1
+        if job.status is JobStatus.failed:
+            figures.failed += 1
+            continue
+        if job.timings.total_ms is not None:
+            totals.append(job.timings.total_ms)
+        if job.timings.model_ms is not None:
+            models.append(job.timings.model_ms)
+    figures.latency_ms, figures.model_ms = percentiles(totals), percentiles(models)
+    return figures
 
 
 def percentiles(values: list[float]) -> dict[str, float]:

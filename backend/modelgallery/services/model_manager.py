@@ -23,6 +23,7 @@ from ..jobs.lifecycle.periodic import Periodic
 from ..store.base import DuplicateError, Store
 from ..store.model_records import ModelRecord, ModelVersion, StoredWeight, VersionState
 from ..store.records import JobQuery, JobStatus, User, utcnow
+from ..store.release_records import Release
 from ..vision.registry import FAMILIES, ModelSpec, RegistryError, build_spec
 from . import audit
 from .errors import Conflict, Invalid, NotFound
@@ -209,6 +210,12 @@ class ModelManager:
 
     async def make_live(self, actor: User, name: str, version_id: str) -> ModelVersion:
         model, version = await self._model(name), await self._version(name, version_id)
+        release = await self._active_release(name)
+        if release is not None and release.candidate != version.id:
+            raise Conflict(
+                f"a release of version {release.candidate_number} is under way: promote it or "
+                "roll it back first"
+            )
         if version.state not in (VersionState.ready, VersionState.retired):
             raise Conflict(
                 f"version {version.number} is {version.state}: only a validated version can go live"
@@ -237,6 +244,7 @@ class ModelManager:
         model, version = await self._model(name), await self._version(name, version_id)
         if model.live_version == version.id:
             raise Conflict("the live version cannot be retired: make another version live first")
+        await self._not_released(name, version)
         retired = await self._update(version, {"state": VersionState.retired})
         await audit.record(
             self._store.audit, actor, "model.version.retire", name, version=version.number
@@ -247,6 +255,7 @@ class ModelManager:
         model, version = await self._model(name), await self._version(name, version_id)
         if model.live_version == version.id:
             raise Conflict("the live version cannot be deleted: make another version live first")
+        await self._not_released(name, version)
         await self._no_active_jobs(name, version.id)
         await self._store.versions.delete(version.id)
         shutil.rmtree(self._example_dir(version.id), ignore_errors=True)
@@ -319,6 +328,16 @@ class ModelManager:
         if version is None or version.model != name:
             raise NotFound(f"model '{name}' has no version '{version_id}'")
         return version
+
+    async def _active_release(self, name: str) -> Release | None:
+        return next((r for r in await self._store.releases.active() if r.model == name), None)
+
+    async def _not_released(self, name: str, version: ModelVersion) -> None:
+        release = await self._active_release(name)
+        if release is not None and release.candidate == version.id:
+            raise Conflict(
+                f"version {version.number} is being released: roll the release back first"
+            )
 
     async def _no_active_jobs(self, name: str, version_id: str | None) -> None:
         for status in (JobStatus.queued, JobStatus.running):

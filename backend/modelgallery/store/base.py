@@ -257,6 +257,9 @@ class FlagRepo(Protocol):
 
     async def update(self, flag_id: str, changes: dict[str, Any]) -> Flag | None: ...
 
+    async def delete_of_job(self, job_id: str) -> int:
+        """Forget the flags on a job (deleted with it); how many."""
+
 
 class MigrationRepo(Protocol):
     """Data migrations that need the program, not only the schema (a job's result kind

@@ -44,3 +44,6 @@ class MongoFlags:
 
     async def update(self, flag_id: str, changes: dict[str, Any]) -> Flag | None:
         return await self._c.update(flag_id, changes)
+
+    async def delete_of_job(self, job_id: str) -> int:
+        return (await self._c.coll.delete_many({"job_id": job_id})).deleted_count

@@ -56,3 +56,9 @@ class SqliteFlags:
 
     async def update(self, flag_id: str, changes: dict[str, Any]) -> Flag | None:
         return await self._t.update(flag_id, changes)
+
+    async def delete_of_job(self, job_id: str) -> int:
+        cursor = await self._t.db.execute("DELETE FROM flags WHERE job_id = ?", (job_id,))
+        deleted = cursor.rowcount
+        await cursor.close()
+        return deleted

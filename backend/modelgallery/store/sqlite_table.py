@@ -144,12 +144,12 @@ class Table(Generic[M]):
         assignments = ", ".join(
             [f"data = json_set(data, {', '.join(paths)})", *(f"{c} = ?" for c in row)]
         )
-        try:
-            async with self.db.execute(
+        try:  # one trip to the connection's thread: the statement with its rows
+            rows = await fetch_all(
+                self.db,
                 f"UPDATE {self.name} SET {assignments} WHERE id = ? {where} RETURNING data",
                 (*path_values, *row.values(), record_id, *params),
-            ) as cursor:
-                rows = list(await cursor.fetchall())
+            )
         except sqlite3.IntegrityError as exc:
             raise DuplicateError(str(exc)) from exc
         return self.load(rows[0][0]) if rows else None

@@ -6,6 +6,7 @@ import { Loading } from "@/components/Spinner";
 import { GalleryPage } from "@/features/gallery/components/GalleryPage";
 import { ModelPage } from "@/features/models/components/ModelPage";
 import { JobPage } from "@/features/predictions/components/JobPage";
+import { ResultPair } from "@/features/predictions/components/compare/ResultPair";
 import { HistoryPage } from "@/features/history/components/HistoryPage";
 import { ContactPage } from "@/features/contact/components/ContactPage";
 import { LoginPage, SignupPage } from "@/features/auth/components/AuthForms";
@@ -26,6 +27,14 @@ const MessagesTab = lazy(() => admin().then((m) => ({ default: m.MessagesTab }))
 const UsersTab = lazy(() => admin().then((m) => ({ default: m.UsersTab })));
 const AuditTab = lazy(() => admin().then((m) => ({ default: m.AuditTab })));
 const FeedbackTab = lazy(() => admin().then((m) => ({ default: m.FeedbackTab })));
+
+// Releases and their comparisons, a chunk of their own; the comparison shows two results side by
+// side with the predictions feature's viewers, composed here.
+const releases = () => import("@/features/releases");
+async function comparePage(of: "release" | "replay") {
+  const { ComparePage } = await releases();
+  return { Component: () => <ComparePage of={of} Pair={ResultPair} /> };
+}
 
 function Lazy({ children }: { children: ReactNode }) {
   return <Suspense fallback={<Loading />}>{children}</Suspense>;
@@ -87,6 +96,9 @@ export const routes = [
           { path: relative(paths.admin.stats.path), element: <Lazy><StatsTab /></Lazy> },
           { path: relative(paths.admin.models.path), element: <Lazy><ModelsTab /></Lazy> },
           { path: relative(paths.admin.catalog.path), HydrateFallback: Loading, lazy: async () => ({ Component: (await import("@/features/catalog")).CatalogPage }) },
+          { path: relative(paths.admin.releases.path), HydrateFallback: Loading, lazy: async () => ({ Component: (await releases()).ReleasesPage }) },
+          { path: relative(paths.admin.releaseComparison.path), HydrateFallback: Loading, lazy: async () => comparePage("release") },
+          { path: relative(paths.admin.replayComparison.path), HydrateFallback: Loading, lazy: async () => comparePage("replay") },
           { path: relative(paths.admin.messages.path), element: <Lazy><MessagesTab /></Lazy> },
           { path: relative(paths.admin.users.path), element: <Lazy><UsersTab /></Lazy> },
           { path: relative(paths.admin.audit.path), element: <Lazy><AuditTab /></Lazy> },

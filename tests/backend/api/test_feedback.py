@@ -497,6 +497,18 @@ def test_reports_are_refused_with_a_clear_status(
         user_id=owner_id,
         status="running",
     )
+    shadow = made_job(
+        server,
+        model,
+        "detections",
+        result,
+        [_jpeg(samples, "bus.jpg")],
+        user_id=owner_id,
+        lane="shadow",
+        source_job=job.id,
+    )
+    for who in (owner, admin_headers):  # a release's background run is nobody's prediction
+        assert _flag(client, shadow.id, who, note="x").status_code == 404
     assert _flag(client, job.id, other, note="x").status_code == 404  # not theirs to see
     assert _flag(client, job.id, {}, note="x").status_code == 404
     assert _flag(client, "0" * 32, owner, note="x").status_code == 404
@@ -564,3 +576,12 @@ def test_a_real_prediction_flagged_resolved_and_exported(
         "/api/admin/audit", params={"action": "feedback.state"}, headers=admin_headers
     ).json()["data"]
     assert states[0]["target"] == flag_id and states[0]["details"]["state"] == "resolved"
+
+    # A deleted prediction takes its flags (the user's notes and e-mail) with it.
+    assert client.delete(f"/api/predictions/{done['id']}", headers=user).status_code == 204
+    listed = client.get(
+        "/api/admin/feedback",
+        params={"model": "colours", "state": "resolved"},
+        headers=admin_headers,
+    ).json()
+    assert flag_id not in {f["id"] for f in listed["data"]}

@@ -220,6 +220,9 @@ def test_a_replay_runs_a_filtered_set_again_on_the_candidate(
         f"/api/admin/catalog/{MODEL}/replays/{replay['id']}/comparison", headers=admin
     ).json()
     assert compared["pairs"] == 2 and compared["summaries"]["detections"]["boxes"]["tp"] == 2
+    # a replay's figures are those of the jobs compared: the sources, made by version 1
+    assert (compared["baseline"]["number"], compared["baseline"]["predictions"]) == (1, 2)
+    assert compared["candidate"]["predictions"] == 2 and compared["candidate"]["latency_ms"]
 
     nothing = client.post(
         f"/api/admin/catalog/{MODEL}/replays",
@@ -255,6 +258,8 @@ def test_promote_and_roll_back_are_one_action_each_and_audited(
         headers=admin,
     )
     assert shares.status_code == 422
+    retire = client.post(f"/api/admin/catalog/{MODEL}/versions/{v2}/retire", headers=admin)
+    assert retire.status_code == 409 and "being released" in retire.json()["detail"]
     _end(client, admin, release, "promote")
     model = client.get(f"/api/admin/catalog/{MODEL}", headers=admin).json()
     assert model["live_version"] == v2

@@ -79,6 +79,9 @@ async def test_flags_are_listed_newest_first_filtered_and_paged(store: Store) ->
     page = await store.flags.query(FlagQuery(model="yolo", offset=1, limit=2))
     assert _ids(page.data) == ["d", "c"] and page.count == 4
     assert (await store.flags.query(FlagQuery(model="none"))).count == 0
+    assert await store.flags.delete_of_job("j1") == 3
+    assert _ids((await store.flags.query(FlagQuery())).data) == ["d", "b"]
+    assert await store.flags.delete_of_job("j1") == 0
 
 
 async def test_a_flag_state_changes_and_queries_follow(store: Store) -> None:

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from ...core.settings import Settings
 from ...files.storage import JobFiles
-from ...store.base import JobRepo
+from ...store.base import FlagRepo, JobRepo
 from ...store.records import Job, JobQuery, JobStatus
 from ...vision.registry import ModelSpec
 from .events import EventBus
@@ -57,9 +57,11 @@ class JobService:
         executor: Executor,
         recorder: JobRecorder,
         bus: EventBus,
+        flags: FlagRepo,
     ) -> None:
         self.settings = settings
         self.jobs = jobs
+        self.flags = flags  # what users said of a job's result goes with the job
         self.files = files
         self.executor = executor
         self.recorder = recorder
@@ -125,6 +127,7 @@ class JobService:
         if job.status in ACTIVE:
             await self.cancel(job_id)
         deleted = await self.jobs.delete(job_id)
+        await self.flags.delete_of_job(job_id)
         await self.files.purge(job_id)
         self.recorder.forget(job_id)
         return deleted

@@ -100,10 +100,9 @@ class Dispatch(Processes):
                 return
             while pending:
                 limit = slot.cancel_deadline or deadline
-                try:
-                    message = await asyncio.wait_for(
-                        slot.inbox.get(), max(0.0, limit - time.monotonic())
-                    )
+                try:  # a timeout scope, not wait_for: no task made per message
+                    async with asyncio.timeout(max(0.0, limit - time.monotonic())):
+                        message = await slot.inbox.get()
                 except TimeoutError:
                     if slot.cancelling:
                         await self._shutdown(slot, graceful=False)

@@ -51,8 +51,8 @@ export function LabelFigures({ agreement, labels, what }: Props) {
                     const count = agreement.confusion?.[row]?.[column] ?? 0;
                     return row === column ? (
                       <td key={column} className="num confusion-same">
-                        <strong>{formatNumber(count)}</strong>
-                        <span className="visually-hidden"> (the same label)</span>
+                        <strong>{formatNumber(count)}</strong>{" "}
+                        <span className="visually-hidden">(the same label)</span>
                       </td>
                     ) : (
                       <td key={column} className={`num${count ? "" : " muted"}`}>

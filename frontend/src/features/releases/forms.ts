@@ -1,7 +1,12 @@
 // The release and replay forms as drafts (what the inputs hold) checked into the API's bodies,
 // with a sentence for each problem, before anything is sent.
 import { localToIso } from "@/lib/datetime";
-import type { ReleaseEdit, ReleaseIn, ReplayIn } from "./types";
+import type { ReleaseIn, ReplayIn } from "./types";
+
+interface Shares {
+  canary_share: number;
+  shadow_share: number;
+}
 
 export const MAX_NOTE = 2000;
 export const MAX_REPLAY = 1000;
@@ -34,7 +39,7 @@ export function percentText(share: number): string {
   return String(Math.round(share * 10_000) / 100);
 }
 
-export function checkShares(draft: ShareDraft): Checked<Required<ReleaseEdit>, "canary" | "shadow" | "shares"> {
+export function checkShares(draft: ShareDraft): Checked<Shares, "canary" | "shadow" | "shares"> {
   const problems: Problems<"canary" | "shadow" | "shares"> = {};
   const canary = shareOf(draft.canary);
   const shadow = shareOf(draft.shadow);

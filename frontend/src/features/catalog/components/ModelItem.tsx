@@ -1,4 +1,6 @@
 import { useState } from "react";
+import { Link } from "react-router";
+import { paths } from "@/config/paths";
 import { ErrorMessage } from "@/components/ErrorMessage";
 import { countOf } from "@/lib/format";
 import { useDeleteModel, useVersionAction, type VersionAction } from "../api";
@@ -96,6 +98,9 @@ export function ModelItem({ model, expanded, onToggle }: Props) {
                 <button type="button" className="button small secondary" aria-expanded={editing} onClick={() => setEditing(true)} disabled={editing}>
                   Edit the model{" "}<span className="visually-hidden">{model.title}</span>
                 </button>
+                <Link className="button small secondary" to={paths.admin.releases.href(model.id)}>
+                  Releases and replays{" "}<span className="visually-hidden">of {model.title}</span>
+                </Link>
                 {!model.from_file && (
                   <button
                     type="button"

@@ -55,7 +55,7 @@ export function ReleaseHistory({ model, releases }: { model: string; releases: R
                   </td>
                   <td data-label="Comparison">
                     <Link to={paths.admin.releaseComparison.href(model, release.id)}>
-                      Compare<span className="visually-hidden"> version {release.candidate_number} with version {release.baseline_number}</span>
+                      Compare{" "}<span className="visually-hidden">version {release.candidate_number} with version {release.baseline_number}</span>
                     </Link>
                   </td>
                 </tr>

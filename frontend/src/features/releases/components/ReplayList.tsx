@@ -67,11 +67,11 @@ function ReplayItem({ model, replay, cancelling, onCancel }: ItemProps) {
         </p>
         <div className="button-row">
           <Link className="button small secondary" to={paths.admin.replayComparison.href(model.id, replay.id)}>
-            Compare<span className="visually-hidden"> {subject}</span> with the live version
+            Compare{" "}<span className="visually-hidden">{subject}</span> with the live version
           </Link>
           {replay.state === "running" && (
             <button type="button" className="button small danger" disabled={cancelling} onClick={onCancel}>
-              Cancel<span className="visually-hidden"> {subject}</span>
+              Cancel{" "}<span className="visually-hidden">{subject}</span>
             </button>
           )}
         </div>

@@ -23,7 +23,7 @@ export function ResultPair({ baseline, candidate, labels, headingLevel }: Result
           <div className="result-pair-head">
             <Heading>{label}</Heading>
             <Link to={paths.prediction.href(job.id)} className="small">
-              Open the prediction<span className="visually-hidden"> of {label}</span>
+              Open the prediction{" "}<span className="visually-hidden">of {label}</span>
             </Link>
           </div>
           <ResultScope level={(headingLevel + 1) as 4 | 5 | 6}>

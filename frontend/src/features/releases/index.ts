@@ -1,0 +1,2 @@
+export { ComparePage } from "./components/ComparePage";
+export { ReleasesPage } from "./components/ReleasesPage";
