@@ -153,9 +153,28 @@ def stop_recording(spy: subprocess.Popen[bytes], output: Path) -> str:
 # --- the jobs -------------------------------------------------------------------------
 
 
-def cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime, stime: every thread of the process
+@dataclass(frozen=True)
+class Cpu:
+    """CPU ms of a process (every thread), user and system, from /proc/<pid>/stat."""
+
+    user: float
+    system: float
+
+    @classmethod
+    def of(cls, pid: int) -> Cpu:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ms_per_tick = 1000 / os.sysconf("SC_CLK_TCK")
+        return cls(int(fields[11]) * ms_per_tick, int(fields[12]) * ms_per_tick)
+
+    def __sub__(self, other: Cpu) -> Cpu:
+        return Cpu(self.user - other.user, self.system - other.system)
+
+    def __truediv__(self, count: float) -> Cpu:
+        return Cpu(self.user / count, self.system / count)
+
+    @property
+    def total(self) -> float:
+        return self.user + self.system
 
 
 def run_jobs(
@@ -189,12 +208,12 @@ class Measured:
     runtime: str
     jobs: int
     rate: int
-    cpu_ms_per_job: float
-    timings: dict[str, float]
-    profile: Profile
-    profiled_cpu_ms_per_job: float
-    idle_ms_per_s: float  # the API process's CPU with no request
+    idle_per_s: Cpu  # the API process's CPU with no request, per second
+    per_job: Cpu  # unprofiled
     wall_ms_per_job: float
+    timings: dict[str, float]
+    profiled_per_job: Cpu
+    profile: Profile
 
 
 def measure(args: argparse.Namespace) -> Measured:
@@ -202,7 +221,6 @@ def measure(args: argparse.Namespace) -> Measured:
 
     group = load_registry(REGISTRY, REPO / "models").models[args.model].group
     images = [(name, (MIRROR / "samples" / name).read_bytes()) for name in IMAGES]
-    ticks_per_s = os.sysconf("SC_CLK_TCK")
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as name:
         tmp = Path(name)
         fetch_models(tmp / "models", tmp / "fetch")
@@ -216,22 +234,22 @@ def measure(args: argparse.Namespace) -> Measured:
                 wait_idle(pid, START_TIMEOUT_S)
                 run_jobs(http, args.model, images, WARMUP_JOBS)
                 _say(f"loaded and warm; idle for {IDLE_S:g} s ...")
-                before = cpu_ticks(pid)
+                before = Cpu.of(pid)
                 time.sleep(IDLE_S)
-                idle_ms_per_s = (cpu_ticks(pid) - before) * 1000 / ticks_per_s / IDLE_S
-                _say(f"{args.jobs} jobs unprofiled ...")
+                idle = (Cpu.of(pid) - before) / IDLE_S
 
-                before, started = cpu_ticks(pid), time.monotonic()
+                _say(f"{args.jobs} jobs unprofiled ...")
+                before, started = Cpu.of(pid), time.monotonic()
                 jobs = run_jobs(http, args.model, images, args.jobs)
-                cpu_ms = (cpu_ticks(pid) - before) * 1000 / ticks_per_s / args.jobs
+                per_job = (Cpu.of(pid) - before) / args.jobs
                 wall_ms = (time.monotonic() - started) * 1000 / args.jobs
 
-                output = tmp / "profile.txt"
                 _say(f"{args.jobs} jobs profiled ...")
+                output = tmp / "profile.txt"
                 spy = record(pid, args.rate, output)
-                before = cpu_ticks(pid)
+                before = Cpu.of(pid)
                 run_jobs(http, args.model, images, args.jobs)
-                profiled_cpu_ms = (cpu_ticks(pid) - before) * 1000 / ticks_per_s / args.jobs
+                profiled = (Cpu.of(pid) - before) / args.jobs
                 profile = parse_raw(stop_recording(spy, output))
         finally:
             server.stop()
@@ -241,12 +259,12 @@ def measure(args: argparse.Namespace) -> Measured:
         runtime,
         args.jobs,
         args.rate,
-        cpu_ms,
-        timing_medians(jobs),
-        profile,
-        profiled_cpu_ms,
-        idle_ms_per_s,
+        idle,
+        per_job,
         wall_ms,
+        timing_medians(jobs),
+        profiled,
+        profile,
     )
 
 
@@ -265,12 +283,13 @@ def report(m: Measured) -> str:
         f"- model: {m.model} on {m.runtime}; {m.jobs} sequential image jobs (c1, wait) per "
         f"pass, after {WARMUP_JOBS} warm-up jobs",
         "",
-        f"API process CPU per job (utime + stime, unprofiled): {m.cpu_ms_per_job:.2f} ms "
-        f"({m.wall_ms_per_job:.1f} ms apart)",
-        f"  idle, with no request: {m.idle_ms_per_s:.2f} ms per second "
-        f"({m.idle_ms_per_s * m.wall_ms_per_job / 1000:.2f} ms of the figure above)",
-        f"  (in the profiled pass: {m.profiled_cpu_ms_per_job:.2f} ms; sampled: "
-        f"{m.profile.samples * per_job:.2f} ms, {m.profile.samples} samples at {m.rate}/s)",
+        f"API process CPU per job, unprofiled: {m.per_job.total:.2f} ms (user "
+        f"{m.per_job.user:.2f}, system {m.per_job.system:.2f}); jobs {m.wall_ms_per_job:.1f} ms "
+        "apart",
+        f"  of which idle time's share: {m.idle_per_s.total * m.wall_ms_per_job / 1000:.2f} ms "
+        f"(with no request the process takes {m.idle_per_s.total:.2f} ms per second)",
+        f"  profiled pass: {m.profiled_per_job.total:.2f} ms; sampled holding the GIL: "
+        f"{m.profile.samples * per_job:.2f} ms ({m.profile.samples} samples at {m.rate}/s)",
         "",
         "Server-Timing, p50 ms over the unprofiled pass:",
         *(f"  {name:<20} {ms:8.2f}" for name, ms in m.timings.items()),

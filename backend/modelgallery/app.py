@@ -201,7 +201,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     catalog = ModelCatalog(registry, executor)
     manager = ModelManager(settings, store, catalog, executor)
     quotas = Quotas(settings, jobs.still_active, limits, active_jobs(settings))
-    rerun = Rerun(jobs, files)
+    rerun = Rerun(settings, store, jobs, files)
     release_service = Releases(settings, store, executor, manager, rerun)
     replay_service = Replays(settings, store, executor, rerun)
     prediction_service = PredictionService(

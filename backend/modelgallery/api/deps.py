@@ -34,77 +34,82 @@ Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 # Every dependency here is `async def`, however trivial: FastAPI runs a plain `def` one in
-# a thread pool, a hop between threads per dependency per request.
-async def _services(request: Request) -> Services:
+# a thread pool, a hop between threads per dependency per request. A service's takes the
+# request itself: each level of sub-dependencies is solved again on every request.
+def _of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-_AllServices = Annotated[Services, Depends(_services)]
+async def _services(request: Request) -> Services:
+    return _of(request)
 
 
-async def _settings(services: _AllServices) -> Settings:
-    return services.settings
+_AllServices = Annotated[Services, Depends(_services)]  # for one that needs several
 
 
-async def _intake(services: _AllServices) -> Intake:
-    return services.intake
+async def _settings(request: Request) -> Settings:
+    return _of(request).settings
 
 
-async def _model_versions(services: _AllServices) -> ModelManager:
-    return services.model_manager
+async def _intake(request: Request) -> Intake:
+    return _of(request).intake
 
 
-async def _version_uploads(services: _AllServices) -> VersionIntake:
-    return services.version_intake
+async def _model_versions(request: Request) -> ModelManager:
+    return _of(request).model_manager
 
 
-async def _predictions(services: _AllServices) -> PredictionService:
-    return services.predictions
+async def _version_uploads(request: Request) -> VersionIntake:
+    return _of(request).version_intake
 
 
-async def _models(services: _AllServices) -> ModelCatalog:
-    return services.models
+async def _predictions(request: Request) -> PredictionService:
+    return _of(request).predictions
 
 
-async def _accounts(services: _AllServices) -> AccountService:
-    return services.accounts
+async def _models(request: Request) -> ModelCatalog:
+    return _of(request).models
 
 
-async def _admin(services: _AllServices) -> AdminService:
-    return services.admin
+async def _accounts(request: Request) -> AccountService:
+    return _of(request).accounts
 
 
-async def _contact(services: _AllServices) -> ContactService:
-    return services.contact
+async def _admin(request: Request) -> AdminService:
+    return _of(request).admin
 
 
-async def _status(services: _AllServices) -> StatusService:
-    return services.status
+async def _contact(request: Request) -> ContactService:
+    return _of(request).contact
 
 
-async def _drift(services: _AllServices) -> DriftService:
-    return services.drift
+async def _status(request: Request) -> StatusService:
+    return _of(request).status
 
 
-async def _feedback(services: _AllServices) -> FeedbackService:
-    return services.feedback
+async def _drift(request: Request) -> DriftService:
+    return _of(request).drift
 
 
-async def _releases(services: _AllServices) -> ReleaseService:
-    return services.releases
+async def _feedback(request: Request) -> FeedbackService:
+    return _of(request).feedback
 
 
-async def _replays(services: _AllServices) -> ReplayService:
-    return services.replays
+async def _releases(request: Request) -> ReleaseService:
+    return _of(request).releases
 
 
-async def _comparison(services: _AllServices) -> Comparison:
-    return services.comparison
+async def _replays(request: Request) -> ReplayService:
+    return _of(request).replays
 
 
-async def _second_opinion(services: _AllServices) -> SecondOpinion:
-    return services.second_opinion
+async def _comparison(request: Request) -> Comparison:
+    return _of(request).comparison
+
+
+async def _second_opinion(request: Request) -> SecondOpinion:
+    return _of(request).second_opinion
 
 
 AppSettings = Annotated[Settings, Depends(_settings)]

@@ -135,8 +135,8 @@ class Comparison:
                 version, number = next(iter(made_by))
                 baseline = (version or baseline[0], number)
             figures = [
-                tally(VersionFigures(*baseline), list(sources.values())),
-                tally(VersionFigures(*candidate), copies),
+                tally(VersionFigures(*baseline), list(sources.values()), from_start=True),
+                tally(VersionFigures(*candidate), copies, from_start=True),
             ]
         else:
             figures = [
@@ -191,8 +191,11 @@ class Comparison:
         return jobs
 
 
-def tally(figures: VersionFigures, jobs: list[Job]) -> VersionFigures:
-    """How many of the jobs ended, how many failed, and the latency of those that did not."""
+def tally(figures: VersionFigures, jobs: list[Job], from_start: bool = False) -> VersionFigures:
+    """How many of the jobs ended, how many failed, and the latency of those that did not:
+    from the upload to the end, or with `from_start` from when a worker took the job (a
+    replay's jobs wait behind live ones and each other: their waits say nothing of the
+    version)."""
     totals: list[float] = []
     models: list[float] = []
     for job in jobs:
@@ -202,8 +205,11 @@ def tally(figures: VersionFigures, jobs: list[Job]) -> VersionFigures:
         if job.status is JobStatus.failed:
             figures.failed += 1
             continue
-        if job.timings.total_ms is not None:
-            totals.append(job.timings.total_ms)
+        timings = job.timings
+        if from_start and timings.started is not None and timings.finished is not None:
+            totals.append((timings.finished - timings.started).total_seconds() * 1000)
+        elif not from_start and timings.total_ms is not None:
+            totals.append(timings.total_ms)
         if job.timings.model_ms is not None:
             models.append(job.timings.model_ms)
     figures.latency_ms, figures.model_ms = percentiles(totals), percentiles(models)

@@ -11,14 +11,18 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
+from ..catalog.registry import version_spec
+from ..core.settings import Settings
 from ..files.storage import JobFiles, ObjectStoreError
 from ..jobs.lifecycle.executor import QueueFullError
 from ..jobs.lifecycle.service import JobService
 from ..media.sniff import kind_of
+from ..store.base import Store
 from ..store.records import Job, JobLane, Timings, User
 from ..vision.params import ParamError, check_params
-from ..vision.registry import ModelSpec
+from ..vision.registry import ModelSpec, RegistryError
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +37,27 @@ class LaneFull(NotRerun):
 
 
 class Rerun:
-    def __init__(self, jobs: JobService, files: JobFiles) -> None:
-        self._jobs, self._files = jobs, files
+    def __init__(self, settings: Settings, store: Store, jobs: JobService, files: JobFiles) -> None:
+        self._settings, self._store, self._jobs, self._files = settings, store, jobs, files
+        self._defaults: dict[str, dict[str, Any]] = {}  # by version id
+
+    async def _chosen(self, source: Job) -> dict[str, Any]:
+        """The parameters the source's sender chose: those that differ from its version's
+        defaults (a job records every parameter, defaults filled in), so that a version
+        whose defaults changed runs with its own."""
+        version = source.model_version
+        if version is None:
+            return source.params
+        if version not in self._defaults:
+            try:
+                spec = await version_spec(
+                    self._store, source.model, version, self._settings.models_dir
+                )
+            except (LookupError, RegistryError):
+                return source.params  # the version is gone: keep every value
+            self._defaults[version] = {k: p.default for k, p in spec.params.items()}
+        defaults = self._defaults[version]
+        return {k: v for k, v in source.params.items() if k not in defaults or defaults[k] != v}
 
     async def submit(
         self,
@@ -52,7 +75,7 @@ class Rerun:
         if source.files_expired_at is not None or not source.inputs:
             raise NotRerun("its input files are no longer kept")
         try:
-            params = check_params(spec.params, source.params)
+            params = check_params(spec.params, await self._chosen(source))
         except ParamError as exc:
             raise NotRerun(
                 f"its parameters do not fit version {spec.version_number}: {exc}"

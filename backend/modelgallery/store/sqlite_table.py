@@ -137,7 +137,8 @@ class Table(Generic[M]):
         for field, value in changes.items():
             adapter = field_adapter(self.model, field)
             text = encode(adapter.dump_python(adapter.validate_python(value)))
-            fields[field] = adapter.validate_json(text)  # the value as it will read back
+            if field in self.columns:  # its columns hold the value as it will read back
+                fields[field] = adapter.validate_json(text)
             paths.append(f"'$.{field}', json(?)")
             path_values.append(text)
         row = self._row(fields)

@@ -497,7 +497,9 @@ export interface paths {
         };
         /**
          * Download File
-         * @description A file the model wrote. `download=true` asks the browser to save it.
+         * @description A file the model wrote. `download=true` asks the browser to save it. A video's
+         *     annotated WebM is drawn after its job: asked for while it is still being drawn, the
+         *     answer is 503 with `Retry-After`.
          */
         get: operations["predictions-download_file"];
         put?: never;
@@ -3554,7 +3556,7 @@ export interface components {
             failed: number;
             /**
              * Latency Ms
-             * @description p50, p90, p99 of the whole time
+             * @description p50, p90, p99 of the time from the upload to the end (a release's live predictions), or from when a worker took the job (a replay's)
              */
             latency_ms: {
                 [key: string]: number;
@@ -5619,6 +5621,15 @@ export interface operations {
             };
             /** @description Invalid request; `detail` names the field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The model is unavailable or busy, or Redis (which API replicas share) is away; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

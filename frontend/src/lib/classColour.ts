@@ -7,20 +7,20 @@
 // one of PALETTE by the FNV-1a hash of its UTF-8 bytes, so that a class keeps its colour in
 // every job and every model without a list of classes to agree on.
 
-/** Every colour carries white label text at 4.5:1 contrast or more. */
+/** Twelve hues apart (red to slate), each dark enough to carry white label text at 4.5:1. */
 export const PALETTE: readonly string[] = [
   "#b91c1c",
-  "#1d4ed8",
-  "#047857",
-  "#7c3aed",
-  "#b45309",
-  "#be185d",
-  "#0e7490",
-  "#4d7c0f",
-  "#9333ea",
   "#c2410c",
-  "#a21caf",
   "#854d0e",
+  "#4d7c0f",
+  "#047857",
+  "#0e7490",
+  "#1d4ed8",
+  "#4338ca",
+  "#7c3aed",
+  "#a21caf",
+  "#be185d",
+  "#475569",
 ];
 
 export const FIXED: Readonly<Record<string, string>> = { woman: "#be185d", man: "#1d4ed8", uncertain: "#4b5563", face: "#047857" };

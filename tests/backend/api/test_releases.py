@@ -188,10 +188,18 @@ def test_a_replay_runs_a_filtered_set_again_on_the_candidate(
     client: httpx.Client, admin: dict[str, str], versions: dict[str, Any]
 ) -> None:
     tag = uuid.uuid4().hex[:6]
+    # alps's sender chose 5 steps; the others took version 1's default (4), and version 2's
+    # default is 2 steps: what was chosen goes with the replay, defaults are the version's own
     sent = [
-        submit(client, model=MODEL, name=f"{tag}-{name}.png", wait=30).json()
-        for name in ("alpha", "beta", "alps")
+        submit(client, model=MODEL, name=f"{tag}-{name}.png", wait=30, params=params).json()
+        for name, params in (("alpha", {}), ("beta", {}), ("alps", {"steps": 5}))
     ]
+    edited = client.patch(
+        f"/api/admin/catalog/{MODEL}/versions/{versions['v2']['id']}",
+        json={"params": {"steps": {"default": 2}}},
+        headers=admin,
+    )
+    assert edited.status_code == 200, edited.text
     assert all(j["status"] == "succeeded" for j in sent)
     started = client.post(
         f"/api/admin/catalog/{MODEL}/replays",
@@ -215,6 +223,8 @@ def test_a_replay_runs_a_filtered_set_again_on_the_candidate(
         headers=admin,
     ).json()["data"]
     assert {j["source_job"] for j in jobs} == {sent[0]["id"], sent[2]["id"]}
+    steps = {j["source_job"]: j["params"]["steps"] for j in jobs}
+    assert steps == {sent[0]["id"]: 2, sent[2]["id"]: 5}
     assert {j["result"]["factor"] for j in jobs} == {0.5}
     compared = client.get(
         f"/api/admin/catalog/{MODEL}/replays/{replay['id']}/comparison", headers=admin

@@ -200,7 +200,7 @@ async def delete_prediction(
 @router.get(
     "/predictions/{job_id}/files/{file_name}",
     response_class=Response,
-    responses=errors(410, 507),
+    responses=errors(410, 503, 507),
 )
 async def download_file(
     job_id: str,
@@ -209,7 +209,9 @@ async def download_file(
     user: OptionalUser,
     download: bool = False,
 ) -> Response:
-    """A file the model wrote. `download=true` asks the browser to save it."""
+    """A file the model wrote. `download=true` asks the browser to save it. A video's
+    annotated WebM is drawn after its job: asked for while it is still being drawn, the
+    answer is 503 with `Retry-After`."""
     job = await predictions.visible(job_id, user)
     return send_file(await predictions.output(job, file_name), download)
 

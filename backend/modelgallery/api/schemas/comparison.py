@@ -16,7 +16,10 @@ class VersionFiguresOut(BaseModel):
     number: int | None
     predictions: int = Field(description="Live predictions it ended over the period")
     failed: int
-    latency_ms: dict[str, float] = Field(description="p50, p90, p99 of the whole time")
+    latency_ms: dict[str, float] = Field(
+        description="p50, p90, p99 of the time from the upload to the end (a release's live "
+        "predictions), or from when a worker took the job (a replay's)"
+    )
     model_ms: dict[str, float] = Field(description="p50, p90, p99 of the model's own time")
 
     @classmethod

@@ -76,9 +76,7 @@ class Dispatch(Processes):
         it says until every job has ended."""
         assert self._listener is not None
         worker_name = f"{slot.name} (pid {slot.process.pid})"
-        runs = [
-            t for t in runs if await self._listener.on_start(t.job_id, worker_name) is not None
-        ]
+        runs = [t for t in runs if await self._listener.on_start(t.job_id, worker_name) is not None]
         if not runs:
             return
         pending = {t.job_id: t for t in runs}

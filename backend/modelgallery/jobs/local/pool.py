@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from ..lifecycle.executor import JobListener, JobRun, ModelState
 from ..runner import ModelReport
 from .lanes import LaneQueue
 from .messages import Adopt, Adopted, Inbox, Stop, WorkerDied, WorkerReady
+from .pipe import PipeReader
 from .process import run as worker_main
 
 log = logging.getLogger("modelgallery.jobs.local.executor")
@@ -235,22 +235,9 @@ class Processes:
                 await self._fail_waiting(group, {message.name}, reason)
 
     def _start_reader(self, slot: Slot) -> None:
-        """A thread per worker turns blocking pipe reads into inbox messages; EOF on the
-        pipe is how a crash is noticed at once."""
-        loop, conn, inbox = asyncio.get_running_loop(), slot.conn, slot.inbox
-
-        def read() -> None:
-            while True:
-                try:
-                    message = conn.recv()
-                except (EOFError, OSError):
-                    break
-                with contextlib.suppress(RuntimeError):  # the loop is closed at exit
-                    loop.call_soon_threadsafe(inbox.put_nowait, message)
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(inbox.put_nowait, WorkerDied())
-
-        threading.Thread(target=read, name=f"reader-{slot.name}", daemon=True).start()
+        """The worker's messages go to the slot's inbox as the event loop reads them; the
+        end of the pipe is how a crash is noticed at once (`pipe.py`)."""
+        PipeReader(slot.conn, slot.inbox, asyncio.get_running_loop())
 
     async def _shutdown(self, slot: Slot, graceful: bool) -> None:
         process, conn = slot.process, slot.conn

@@ -1,10 +1,12 @@
-"""How many of each class a video shows over time, compact enough for its summary: the
-video cut into at most `MAX_BUCKETS` equal spans of a round length, and for each span the
-most of each class seen in one of its frames."""
+"""How many of each class a video shows, over the whole (`VideoStats`) and over time,
+compact enough for its summary (`Timeline`): the video cut into at most `MAX_BUCKETS` equal
+spans of a round length, and for each span the most of each class seen in one of its
+frames."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import TypedDict
 
 MAX_BUCKETS = 120
@@ -47,4 +49,48 @@ class Timeline:
             "bucket_s": span,
             "counts_are": "the most of each class seen in one frame of each bucket",
             "counts": counts,
+        }
+
+
+class VideoCounts(TypedDict):
+    counts: dict[str, int]
+    counts_are: str
+    detections: dict[str, int]
+    frames_with: dict[str, int]
+
+
+class VideoStats:
+    """Per label: the most seen in one frame (`counts`: how many there are, as far as a
+    detector without tracking can tell), every item summed over the frames (`detections`:
+    one object counts once per frame it is in), and `frames_with` it; the `timeline` of
+    each over the video."""
+
+    def __init__(self) -> None:
+        self.max_in_frame: dict[str, int] = {}
+        self.total: dict[str, int] = {}
+        self.frames_with: dict[str, int] = {}
+        self.timeline = Timeline()
+
+    def add(self, labels: Iterable[str | None]) -> None:
+        counts: dict[str, int] = {}
+        for label in labels:
+            if label is not None:
+                counts[label] = counts.get(label, 0) + 1
+        self.timeline.add(counts)
+        for label, n in counts.items():
+            self.max_in_frame[label] = max(self.max_in_frame.get(label, 0), n)
+            self.total[label] = self.total.get(label, 0) + n
+            self.frames_with[label] = self.frames_with.get(label, 0) + 1
+
+    def order(self) -> list[str]:
+        """The labels, those seen in the most frames first."""
+        return sorted(self.max_in_frame, key=lambda k: (-self.frames_with[k], k))
+
+    def summary(self) -> VideoCounts:
+        order = self.order()
+        return {
+            "counts": {k: self.max_in_frame[k] for k in order},
+            "counts_are": "the most objects of each class seen in one frame",
+            "detections": {k: self.total[k] for k in order},
+            "frames_with": {k: self.frames_with[k] for k in order},
         }

@@ -20,7 +20,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from ...media import deferred_video
 from ...media.video import MAX_DURATION_S, VideoInfo, open_video
@@ -32,7 +32,7 @@ from .artifacts import Artifacts
 from .handoff import Handoff
 from .image import ImagePipeline, Item, S
 from .playback import browser_playable
-from .timeline import Timeline
+from .timeline import VideoStats
 from .tracking import Tracker
 from .webm import WebmWriter, fit
 
@@ -145,7 +145,7 @@ class VideoPipeline(ImagePipeline[S]):
             max_frames = int(MAX_DURATION_S * info.fps) + 1
             size = _output_size(info.width, info.height, self.spec.options)
             plays = self.plays(item, info)
-            stats = _VideoStats()
+            stats = VideoStats()
             tracker = Tracker(info.fps) if track else None
             frames_done = 0
             started = time.perf_counter()
@@ -255,50 +255,6 @@ def _timed(items: Iterable[_T], stages: Stages, name: str) -> Iterator[_T]:
             except StopIteration:
                 return
         yield item
-
-
-class VideoCounts(TypedDict):
-    counts: dict[str, int]
-    counts_are: str
-    detections: dict[str, int]
-    frames_with: dict[str, int]
-
-
-class _VideoStats:
-    """Per label: the most seen in one frame (`counts`: how many there are, as far as a
-    detector without tracking can tell), every item summed over the frames (`detections`:
-    one object counts once per frame it is in), and `frames_with` it; the `timeline` of
-    each over the video."""
-
-    def __init__(self) -> None:
-        self.max_in_frame: dict[str, int] = {}
-        self.total: dict[str, int] = {}
-        self.frames_with: dict[str, int] = {}
-        self.timeline = Timeline()
-
-    def add(self, labels: Iterable[str | None]) -> None:
-        counts: dict[str, int] = {}
-        for label in labels:
-            if label is not None:
-                counts[label] = counts.get(label, 0) + 1
-        self.timeline.add(counts)
-        for label, n in counts.items():
-            self.max_in_frame[label] = max(self.max_in_frame.get(label, 0), n)
-            self.total[label] = self.total.get(label, 0) + n
-            self.frames_with[label] = self.frames_with.get(label, 0) + 1
-
-    def order(self) -> list[str]:
-        """The labels, those seen in the most frames first."""
-        return sorted(self.max_in_frame, key=lambda k: (-self.frames_with[k], k))
-
-    def summary(self) -> VideoCounts:
-        order = self.order()
-        return {
-            "counts": {k: self.max_in_frame[k] for k in order},
-            "counts_are": "the most objects of each class seen in one frame",
-            "detections": {k: self.total[k] for k in order},
-            "frames_with": {k: self.frames_with[k] for k in order},
-        }
 
 
 def _output_size(width: int, height: int, options: dict[str, Any]) -> tuple[int, int]:

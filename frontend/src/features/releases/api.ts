@@ -42,14 +42,17 @@ export function useReplays(name: string) {
   });
 }
 
-/** After a release changes: its list, the model (its live version) and the public models. */
+/** After a release changes: its list, the model (its live version) and the public models.
+ * The mutation ends once they are read again, so that what it says and what the page shows
+ * change together. */
 function useRefresh(name: string) {
   const client = useQueryClient();
-  return () => {
-    client.invalidateQueries({ queryKey: keys.releases(name) });
-    client.invalidateQueries({ queryKey: keys.catalog });
-    client.invalidateQueries({ queryKey: queryKeys.models });
-  };
+  return () =>
+    Promise.all([
+      client.invalidateQueries({ queryKey: keys.releases(name) }),
+      client.invalidateQueries({ queryKey: keys.catalog }),
+      client.invalidateQueries({ queryKey: queryKeys.models }),
+    ]);
 }
 
 export function useStartRelease(name: string) {

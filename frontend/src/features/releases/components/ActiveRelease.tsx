@@ -53,16 +53,15 @@ export function ActiveRelease({ model, release, onDone }: Props) {
 
   const onEnd = (how: ReleaseEnd) => {
     if (!window.confirm(confirmText(how, release, model.title))) return;
-    end.mutate(
-      { id: release.id, how },
-      {
-        onSuccess: () =>
-          onDone(
-            how === "promote"
-              ? `Version ${release.candidate_number} was promoted: it is live for every new prediction.`
-              : `Version ${release.candidate_number} was rolled back: version ${release.baseline_number} serves every new prediction.`,
-          ),
-      },
+    // this panel goes once the ended release is read back: the page is told all the same
+    end.mutateAsync({ id: release.id, how }).then(
+      () =>
+        onDone(
+          how === "promote"
+            ? `Version ${release.candidate_number} was promoted: it is live for every new prediction.`
+            : `Version ${release.candidate_number} was rolled back: version ${release.baseline_number} serves every new prediction.`,
+        ),
+      () => undefined,
     );
   };
 

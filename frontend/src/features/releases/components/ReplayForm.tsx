@@ -33,7 +33,7 @@ export function ReplayForm({ model, onStarted }: Props) {
       focusFirstProblem(id, ORDER, checked.problems);
       return;
     }
-    start.mutate(checked.body, { onSuccess: onStarted });
+    start.mutateAsync(checked.body).then(onStarted, () => undefined);
   };
 
   return (
@@ -84,6 +84,7 @@ export function ReplayForm({ model, onStarted }: Props) {
         <TextField
           id={`${id}-limit`}
           label="How many (at most)"
+          type="text"
           inputMode="numeric"
           value={draft.limit}
           onChange={(limit) => set({ limit })}

@@ -15,6 +15,7 @@ export function ShareFields({ idPrefix, draft, onChange, problems }: Props) {
       <TextField
         id={`${idPrefix}-canary`}
         label="Canary share (%)"
+        type="text"
         inputMode="decimal"
         value={draft.canary}
         onChange={(canary) => onChange({ ...draft, canary })}
@@ -24,6 +25,7 @@ export function ShareFields({ idPrefix, draft, onChange, problems }: Props) {
       <TextField
         id={`${idPrefix}-shadow`}
         label="Shadow share (%)"
+        type="text"
         inputMode="decimal"
         value={draft.shadow}
         onChange={(shadow) => onChange({ ...draft, shadow })}

@@ -33,7 +33,8 @@ export function StartReleaseForm({ model, onStarted }: Props) {
       focusFirstProblem(id, ORDER, checked.problems, { shares: "canary" });
       return;
     }
-    start.mutate(checked.body, { onSuccess: onStarted });
+    // the form goes once the release is read back: the caller is told whether it is still here
+    start.mutateAsync(checked.body).then(onStarted, () => undefined);
   };
 
   if (!live || candidates.length === 0) {

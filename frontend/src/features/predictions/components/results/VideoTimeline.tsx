@@ -51,9 +51,8 @@ export function VideoTimeline({ timeline, time = null, onSeek }: Props) {
   const ticks = [0, seconds / 2, seconds];
   const description = series.map((s) => `${s.label}: up to ${Math.max(...s.counts)}`).join(", ");
   const seek = (event: MouseEvent<SVGSVGElement>) => {
-    const box = event.currentTarget.getBoundingClientRect();
-    if (!onSeek || box.width <= 0) return;
-    const at = ((event.clientX - box.left) / box.width) * WIDTH;
+    const at = viewBoxX(event);
+    if (!onSeek || at === null) return;
     const fraction = (at - PAD.left) / (WIDTH - PAD.left - PAD.right);
     onSeek(Math.min(Math.max(fraction, 0), 1) * seconds);
   };
@@ -100,4 +99,14 @@ export function VideoTimeline({ timeline, time = null, onSeek }: Props) {
       </ul>
     </figure>
   );
+}
+
+/** Where a click is on the chart's x axis, in viewBox units: through the SVG's own transform
+ * (the chart keeps its proportions inside a box of another shape), else its box. */
+function viewBoxX(event: MouseEvent<SVGSVGElement>): number | null {
+  const svg = event.currentTarget;
+  const matrix = typeof svg.getScreenCTM === "function" ? svg.getScreenCTM() : null;
+  if (matrix) return new DOMPoint(event.clientX, event.clientY).matrixTransform(matrix.inverse()).x;
+  const box = svg.getBoundingClientRect();
+  return box.width > 0 ? ((event.clientX - box.left) / box.width) * WIDTH : null;
 }
