@@ -6,7 +6,8 @@ the libraries it calls.
         [--rate 250] [--out FILE]
 
 Starts the real server as `benchmarks.serving` does (the offline registry, the product's
-default workers, no visitor quotas), waits until it is loaded and idle, warms it up, then
+default workers, no visitor quotas), waits until it is loaded and idle, warms it up, takes
+the API process's CPU over 10 s with no request (its background's share of each job), then
 sends `--jobs` sequential uploads (c1, bus.jpg / zidane.jpg alternating, `wait`) twice:
 
 - unprofiled: the API process's CPU time (utime + stime of every thread, from

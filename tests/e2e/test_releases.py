@@ -7,8 +7,7 @@ axe in both themes (two results side by side share no id).
 The model is added for the test through the API: the offline registry's classic YOLOv5 family
 on the yolov5n.pt checkpoint already in the models folder (`existing`), on PyTorch (no export
 at load), version 1 at 640 px and version 2 at 320 px: real versions that differ as a faster,
-coarser one would, each image in a fraction of a second. (A parameter's default cannot make
-two versions differ here: a replay keeps the parameters its prediction ran with.)"""
+coarser one would, each image in a fraction of a second."""
 
 from __future__ import annotations
 

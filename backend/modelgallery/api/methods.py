@@ -13,16 +13,25 @@ _METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
-    """The methods the API documents for `path` (HEAD wherever GET is)."""
-    patterns: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+    """The methods the API documents for `path` (HEAD wherever GET is). Where templates of
+    different shapes match (`/feedback/export` and `/feedback/{flag_id}`), the one with the
+    fewest parameters is the path's own."""
+    patterns: list[tuple[re.Pattern[str], int, set[str]]] | None = getattr(
         app.state, "method_patterns", None
     )
     if patterns is None:
-        patterns = [(_pattern(template), _methods(ops)) for template, ops in _paths(app).items()]
+        patterns = [
+            (_pattern(template), template.count("{"), _methods(ops))
+            for template, ops in _paths(app).items()
+        ]
         app.state.method_patterns = patterns
+    matches = [
+        (params, methods) for pattern, params, methods in patterns if pattern.fullmatch(path)
+    ]
+    fewest = min((params for params, _ in matches), default=0)
     allowed: set[str] = set()
-    for pattern, methods in patterns:
-        if pattern.fullmatch(path):
+    for params, methods in matches:
+        if params == fewest:
             allowed |= methods
     if "GET" in allowed:
         allowed.add("HEAD")

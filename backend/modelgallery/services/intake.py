@@ -7,7 +7,6 @@ from the moment it is queued, so that it is never read back from the store."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import time
@@ -21,7 +20,7 @@ from ..core.settings import Settings
 from ..files.storage import JobFiles, JobFolder, ObjectStoreError
 from ..jobs.lifecycle.executor import QueueFullError
 from ..jobs.lifecycle.service import JobService, ModelUnavailableError
-from ..media.check import check
+from ..media.check import check_upload
 from ..media.sniff import MediaError
 from ..store.records import InputFile, Job, Timings, User
 from ..vision.params import ParamError, parse_params
@@ -167,8 +166,9 @@ class Intake:
             raise busy(exc) from None
 
     async def _check(self, upload: Upload, received: Received) -> None:
-        """Each file sniffed and proved by decoding it once, then renamed to its stored
-        name; the parameters against the model's bounds. Timed as `receive` and `checks`."""
+        """Each file sniffed and proved whole (a JPEG or PNG by its structure, other
+        kinds by decoding), then renamed to its stored name; the parameters against the
+        model's bounds. Timed as `receive` and `checks`."""
         checked = upload.lap("receive", upload.opened)
         if not received.files:
             raise Invalid("attach a file in the form field 'file'")
@@ -176,7 +176,7 @@ class Intake:
             if part.size == 0:
                 raise Invalid(f"'{part.name}' is empty")
             try:
-                found = await asyncio.to_thread(check, part.path, upload.spec.kinds)
+                found = await check_upload(part.path, upload.spec.kinds, part.size)
             except MediaError as exc:
                 raise UnsupportedMedia(f"'{part.name}': {exc}") from None
             stored = f"input-{index}{found.extension}"

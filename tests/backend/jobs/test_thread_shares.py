@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from modelgallery.core.settings import Settings
+from modelgallery.jobs.lifecycle.executor import JobRun
 from modelgallery.jobs.local.executor import LocalExecutor
 from modelgallery.jobs.local.pool import Group, Slot
 from modelgallery.vision.registry import Registry
@@ -46,16 +47,20 @@ async def test_a_job_alone_gets_every_core_and_jobs_side_by_side_share_them(
 async def test_jobs_about_to_start_on_idle_workers_count_as_running(tmp_path: Path) -> None:
     executor, group = _executor(tmp_path, workers=4)
     _start(executor, group, 0, "a")
-    group.queue.put_nowait("waiting-1")  # type: ignore[arg-type]
-    group.queue.put_nowait("waiting-2")  # type: ignore[arg-type]
+    group.queue.put_nowait(_waiting("waiting-1", tmp_path))
+    group.queue.put_nowait(_waiting("waiting-2", tmp_path))
     assert executor._threads_for_next_job() == 4 // 3
     for extra in range(5):  # more waiting than idle workers: only the idle ones count
-        group.queue.put_nowait(f"more-{extra}")  # type: ignore[arg-type]
+        group.queue.put_nowait(_waiting(f"more-{extra}", tmp_path))
     assert executor._threads_for_next_job() == 1
 
 
 async def test_a_pinned_thread_count_is_kept(tmp_path: Path) -> None:
     executor, group = _executor(tmp_path, workers=2, worker_threads=3)
     _start(executor, group, 0, "a")
-    group.queue.put_nowait("waiting")  # type: ignore[arg-type]
+    group.queue.put_nowait(_waiting("waiting", tmp_path))
     assert executor._threads_for_next_job() == 3
+
+
+def _waiting(job_id: str, folder: Path) -> JobRun:
+    return JobRun(job_id=job_id, model="m", inputs=[], params={}, outdir=folder, timeout_s=1)

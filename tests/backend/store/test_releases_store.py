@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from modelgallery.store.base import Store
 from modelgallery.store.records import Job, JobLane, JobQuery, JobStatus
 from modelgallery.store.release_records import Release, ReleaseState, Replay, ReplayState
 
 
-def _release(model: str = "cats", candidate: str = "v2") -> Release:
+def _release(model: str = "cats", candidate: str = "v2", minute: int = 0) -> Release:
     return Release(
+        created_at=datetime(2026, 12, 1, 12, minute, tzinfo=UTC),
         model=model,
         candidate=candidate,
         candidate_number=2,
@@ -19,9 +22,9 @@ def _release(model: str = "cats", candidate: str = "v2") -> Release:
 
 
 async def test_releases_are_listed_newest_first_and_end_by_compare_and_set(store: Store) -> None:
-    first = await store.releases.create(_release())
-    other = await store.releases.create(_release("dogs"))
-    second = await store.releases.create(_release(candidate="v3"))
+    first = await store.releases.create(_release(minute=1))
+    other = await store.releases.create(_release("dogs", minute=2))
+    second = await store.releases.create(_release(candidate="v3", minute=3))
     assert [r.id for r in await store.releases.of_model("cats")] == [second.id, first.id]
     assert await store.releases.get(first.id) == first
     ended = await store.releases.update(

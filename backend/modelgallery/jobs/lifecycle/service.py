@@ -42,7 +42,8 @@ class Following:
             if remaining <= 0:
                 break
             try:
-                job = await asyncio.wait_for(self._mailbox.get(), remaining)
+                async with asyncio.timeout(remaining):  # no task made per event
+                    job = await self._mailbox.get()
             except TimeoutError:
                 break
         return job
