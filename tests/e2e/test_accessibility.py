@@ -28,6 +28,7 @@ from playwright.sync_api import (
     Page,
     expect,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import shot
 from tests.support.nginx import NginxServer
@@ -336,6 +337,22 @@ def _arrived(page: Page, heading: str) -> None:
     _settled(page)
 
 
+def _choose_file(page: Page, path: Path) -> None:
+    """Space on the focused file field opens the file chooser. Under load Chromium now and
+    then drops that first key press (one CI run in many); the field keeps the focus, so a
+    second press is the same act by the same keyboard user."""
+    for attempt in range(3):
+        try:
+            with page.expect_file_chooser(timeout=10_000) as chooser:
+                page.keyboard.press("Space")
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            continue
+        chooser.value.set_files(path)
+        return
+
+
 def test_run_a_model_with_the_keyboard_alone(
     browser: Browser, site: NginxServer, samples: Path
 ) -> None:
@@ -356,9 +373,7 @@ def test_run_a_model_with_the_keyboard_alone(
         _arrived(page, "Object detection (YOLOv8 nano)")
 
         _tab_to(page, lambda f: f["type"] == "file", steps)
-        with page.expect_file_chooser() as chooser:
-            page.keyboard.press("Space")
-        chooser.value.set_files(samples / "bus.jpg")
+        _choose_file(page, samples / "bus.jpg")
         expect(page.get_by_text("bus.jpg").first).to_be_visible()
         _tab_to(page, lambda f: f["what"].startswith('button "Run'), steps)
         page.keyboard.press("Enter")
