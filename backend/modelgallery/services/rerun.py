@@ -39,24 +39,20 @@ class LaneFull(NotRerun):
 class Rerun:
     def __init__(self, settings: Settings, store: Store, jobs: JobService, files: JobFiles) -> None:
         self._settings, self._store, self._jobs, self._files = settings, store, jobs, files
-        self._defaults: dict[str, dict[str, Any]] = {}  # by version id
 
     async def _chosen(self, source: Job) -> dict[str, Any]:
         """The parameters the source's sender chose: those that differ from its version's
         defaults (a job records every parameter, defaults filled in), so that a version
-        whose defaults changed runs with its own."""
+        whose defaults changed runs with its own. Read each time: an administrator may
+        edit a version's defaults."""
         version = source.model_version
         if version is None:
             return source.params
-        if version not in self._defaults:
-            try:
-                spec = await version_spec(
-                    self._store, source.model, version, self._settings.models_dir
-                )
-            except (LookupError, RegistryError):
-                return source.params  # the version is gone: keep every value
-            self._defaults[version] = {k: p.default for k, p in spec.params.items()}
-        defaults = self._defaults[version]
+        try:
+            spec = await version_spec(self._store, source.model, version, self._settings.models_dir)
+        except (LookupError, RegistryError):
+            return source.params  # the version is gone: keep every value
+        defaults = {k: p.default for k, p in spec.params.items()}
         return {k: v for k, v in source.params.items() if k not in defaults or defaults[k] != v}
 
     async def submit(
