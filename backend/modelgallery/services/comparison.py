@@ -53,6 +53,7 @@ class Compared:
     pairs: int  # compared
     not_compared: dict[str, int]  # why -> how many (files gone, failed on one side, ...)
     worst: list[Pair]  # the pairs that disagree most, most first
+    shadow_skipped: int | None = None  # a release's copies not made: the lane was full
 
 
 class Comparison:
@@ -63,13 +64,15 @@ class Comparison:
         release = await self._store.releases.get(release_id)
         if release is None or release.model != name:
             raise NotFound(f"model '{name}' has no release '{release_id}'")
-        return await self._compare(
+        compared = await self._compare(
             name,
             (release.baseline, release.baseline_number),
             (release.candidate, release.candidate_number),
             JobQuery(release=release.id, lane=JobLane.shadow),
             (release.created_at, release.ended_at),
         )
+        compared.shadow_skipped = release.shadow_skipped
+        return compared
 
     async def of_replay(self, name: str, replay_id: str) -> Compared:
         replay = await self._store.replays.get(replay_id)

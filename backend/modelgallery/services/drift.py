@@ -19,6 +19,7 @@ from ..store.base import Store
 from ..store.model_records import ModelVersion
 from ..store.records import Job, JobLane, JobQuery, JobStatus, utcnow
 from .errors import Invalid, NotFound
+from .stored_models import model_record
 
 REFERENCE_JOBS = 500
 WINDOW_MAX = 5000  # jobs read for one window, and for the chart, at most
@@ -55,9 +56,7 @@ class DriftService:
     ) -> DriftView:
         if recent_hours <= 0:
             raise Invalid("the recent window must last more than 0 hours")
-        model = await self._store.models.get(name)
-        if model is None:
-            raise NotFound(f"there is no model named '{name}'")
+        model = await model_record(self._store, name)
         versions = await self._store.versions.of_model(name)
         chosen = _version(name, versions, version, model.live_version)
         now = self._clock()

@@ -29,6 +29,7 @@ from . import audit
 from .errors import Conflict, Invalid, NotFound
 from .model_validation import VersionValidation, example_dir
 from .models import ModelCatalog
+from .stored_models import model_record, version_record
 
 log = logging.getLogger(__name__)
 
@@ -318,16 +319,10 @@ class ModelManager:
         return updated
 
     async def _model(self, name: str) -> ModelRecord:
-        model = await self._store.models.get(name)
-        if model is None:
-            raise NotFound(f"there is no model named '{name}'")
-        return model
+        return await model_record(self._store, name)
 
     async def _version(self, name: str, version_id: str) -> ModelVersion:
-        version = await self._store.versions.get(version_id)
-        if version is None or version.model != name:
-            raise NotFound(f"model '{name}' has no version '{version_id}'")
-        return version
+        return await version_record(self._store, name, version_id)
 
     async def _active_release(self, name: str) -> Release | None:
         return next((r for r in await self._store.releases.active() if r.model == name), None)

@@ -19,14 +19,15 @@ from ..core.settings import Settings
 from ..jobs.lifecycle.executor import Executor
 from ..jobs.lifecycle.periodic import Periodic
 from ..store.base import Store
-from ..store.model_records import ModelRecord, VersionState
+from ..store.model_records import VersionState
 from ..store.records import Job, JobLane, JobQuery, JobStatus, User, utcnow
 from ..store.release_records import Release, ReleaseState
 from ..vision.registry import ModelSpec, RegistryError
 from . import audit
 from .errors import Conflict, Invalid, NotFound
 from .model_manager import ModelManager
-from .rerun import NotRerun, Rerun
+from .rerun import LaneFull, NotRerun, Rerun
+from .stored_models import model_record, version_record
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,10 @@ class Releases:
     async def _copy(self, job: Job, candidate: ModelSpec, release_id: str) -> None:
         try:
             await self._rerun.submit(job, candidate, JobLane.shadow, release_id)
+        except LaneFull:
+            # Counted on the release: its comparison says how many copies it lacks.
+            log.info("job %s: no shadow copy: the background lane is full", job.id)
+            await self._store.releases.add_shadow_skipped(release_id)
         except NotRerun as exc:
             log.info("job %s: no shadow copy: %s", job.id, exc)
         except Exception:
@@ -97,7 +102,7 @@ class Releases:
     # --- administrators' actions ---------------------------------------------------------
 
     async def of_model(self, name: str) -> list[Release]:
-        await self._model(name)
+        await model_record(self._store, name)
         return await self._store.releases.of_model(name)
 
     async def begin(
@@ -109,12 +114,10 @@ class Releases:
         shadow_share: float,
         note: str = "",
     ) -> Release:
-        model = await self._model(name)
+        model = await model_record(self._store, name)
         if model.live_version is None:
             raise Conflict(f"'{name}' has no live version to release against: make one live")
-        candidate = await self._store.versions.get(candidate_id)
-        if candidate is None or candidate.model != name:
-            raise NotFound(f"model '{name}' has no version '{candidate_id}'")
+        candidate = await version_record(self._store, name, candidate_id)
         if candidate.id == model.live_version:
             raise Conflict(f"version {candidate.number} is already live")
         if candidate.state not in (VersionState.ready, VersionState.retired):
@@ -213,8 +216,10 @@ class Releases:
             except (LookupError, RegistryError) as exc:
                 log.error("release %s of %s is not routed: %s", release.id, release.model, exc)
                 continue
-            self._executor.add_version(spec)
+            self._executor.preload(release.model, spec)  # its first canary job waits less
             active[release.model] = (release, spec)
+        for ended in self._active.keys() - active.keys():
+            self._executor.preload(ended, None)
         self._active = active
 
     # --- helpers -------------------------------------------------------------------------
@@ -244,12 +249,6 @@ class Releases:
             baseline=release.baseline_number,
             **details,
         )
-
-    async def _model(self, name: str) -> ModelRecord:
-        model = await self._store.models.get(name)
-        if model is None:
-            raise NotFound(f"there is no model named '{name}'")
-        return model
 
     async def _release(self, name: str, release_id: str) -> Release:
         release = await self._store.releases.get(release_id)

@@ -13,6 +13,7 @@ from typing import Any
 from ..catalog.registry import version_spec
 from ..core.settings import Settings
 from ..jobs.lifecycle.executor import Executor
+from ..jobs.lifecycle.periodic import Periodic
 from ..store.base import Store
 from ..store.model_records import VersionState
 from ..store.records import JobLane, JobQuery, JobStatus, User, utcnow
@@ -21,27 +22,28 @@ from ..vision.registry import ModelSpec, RegistryError
 from . import audit
 from .errors import Conflict, Invalid, NotFound
 from .rerun import LaneFull, NotRerun, Rerun
+from .stored_models import version_record
 
 log = logging.getLogger(__name__)
 
 MAX_REPLAY = 1000
 _LANE_FULL_WAIT_S = 1.0
 _PAGE = 200
+_FINISH_S = 1.0  # how soon a replay whose last job ended reads as done
 
 
 class Replays:
     def __init__(self, settings: Settings, store: Store, executor: Executor, rerun: Rerun) -> None:
         self._settings, self._store, self._executor, self._rerun = settings, store, executor, rerun
         self._feeders: dict[str, asyncio.Task[None]] = {}
+        self._finisher = Periodic("replays-finish", self.finish_ended, lambda: _FINISH_S)
 
     async def begin(
         self, actor: User, name: str, version_id: str, filters: JobQuery, limit: int
     ) -> Replay:
         if not 1 <= limit <= MAX_REPLAY:
             raise Invalid(f"a replay takes between 1 and {MAX_REPLAY} predictions")
-        version = await self._store.versions.get(version_id)
-        if version is None or version.model != name:
-            raise NotFound(f"model '{name}' has no version '{version_id}'")
+        version = await version_record(self._store, name, version_id)
         if version.state not in (VersionState.ready, VersionState.live, VersionState.retired):
             raise Conflict(f"version {version.number} is {version.state}: it cannot run jobs")
         spec = await self._spec(name, version_id)
@@ -81,7 +83,8 @@ class Replays:
         return replay, await self.progress(replay)
 
     async def progress(self, replay: Replay) -> dict[str, int]:
-        counts = {
+        """How many of its jobs are in each state (a read: `finish_ended` ends a replay)."""
+        return {
             str(status): (
                 await self._store.jobs.query(
                     JobQuery(release=replay.id, lane=JobLane.replay, status=status, limit=1)
@@ -89,18 +92,20 @@ class Replays:
             ).count
             for status in JobStatus
         }
-        ended = sum(counts[str(s)] for s in JobStatus if s.terminal)
-        sent = replay.total + replay.skipped
-        if (
-            replay.state is ReplayState.running
-            and sent == len(replay.sources)
-            and (ended >= replay.total)
-        ):
-            await self._store.replays.update(
-                replay.id, {"state": ReplayState.done, "finished_at": utcnow()}
-            )
-            replay.state = ReplayState.done
-        return counts
+
+    async def finish_ended(self) -> None:
+        """Mark done each running replay (of any replica) that has sent every chosen
+        prediction and whose jobs have all ended."""
+        for replay in await self._store.replays.running():
+            if replay.total + replay.skipped < len(replay.sources):
+                continue  # its feeder is still sending
+            counts = await self.progress(replay)
+            if sum(counts[str(s)] for s in JobStatus if s.terminal) >= replay.total:
+                await self._store.replays.update(
+                    replay.id,
+                    {"state": ReplayState.done, "finished_at": utcnow()},
+                    only_if_state=[ReplayState.running],
+                )
 
     async def cancel(self, actor: User, name: str, replay_id: str) -> Replay:
         replay, _ = await self.one(name, replay_id)
@@ -110,29 +115,33 @@ class Replays:
         if feeder is not None:
             feeder.cancel()
         updated = await self._store.replays.update(
-            replay.id, {"state": ReplayState.cancelled, "finished_at": utcnow()}
+            replay.id,
+            {"state": ReplayState.cancelled, "finished_at": utcnow()},
+            only_if_state=[ReplayState.running],
         )
+        if updated is None:
+            raise Conflict("the replay has ended meanwhile")
         await audit.record(self._store.audit, actor, "replay.cancel", name, replay=replay.id)
-        return updated or replay
+        return updated
 
     # --- starting and stopping ------------------------------------------------------------
 
     async def start(self) -> None:
         """Replays still running: their version offered to the executor (before the jobs
-        accepted before a restart are queued again), and their feeders resumed."""
-        for model in await self._store.models.all():
-            for replay in await self._store.replays.of_model(model.id):
-                if replay.state is not ReplayState.running:
-                    continue
-                try:
-                    spec = await self._spec(replay.model, replay.version)
-                except (NotFound, Conflict) as exc:
-                    log.error("replay %s cannot go on: %s", replay.id, exc)
-                    continue
-                if replay.total + replay.skipped < len(replay.sources):
-                    self._feed(replay, spec)
+        accepted before a restart are queued again), and their feeders resumed; then the
+        sweep that marks ended replays done."""
+        for replay in await self._store.replays.running():
+            try:
+                spec = await self._spec(replay.model, replay.version)
+            except (NotFound, Conflict) as exc:
+                log.error("replay %s cannot go on: %s", replay.id, exc)
+                continue
+            if replay.total + replay.skipped < len(replay.sources):
+                self._feed(replay, spec)
+        self._finisher.start()
 
     async def stop(self) -> None:
+        await self._finisher.stop()
         feeders = list(self._feeders.values())
         for task in feeders:
             task.cancel()

@@ -32,7 +32,7 @@ from .records import (
     Session,
     User,
 )
-from .release_records import Release, ReleaseState, Replay
+from .release_records import Release, ReleaseState, Replay, ReplayState
 
 
 @cache
@@ -233,6 +233,10 @@ class ReleaseRepo(Protocol):
     ) -> Release | None:
         """None when there is no such release, or it is no longer in one of those states."""
 
+    async def add_shadow_skipped(self, release_id: str, count: int = 1) -> None:
+        """Add to the release's count of shadow copies skipped, in one atomic write (several
+        replicas may count at once)."""
+
 
 class ReplayRepo(Protocol):
     async def create(self, replay: Replay) -> Replay: ...
@@ -242,7 +246,16 @@ class ReplayRepo(Protocol):
     async def of_model(self, model: str) -> list[Replay]:
         """Newest first."""
 
-    async def update(self, replay_id: str, changes: dict[str, Any]) -> Replay | None: ...
+    async def running(self) -> list[Replay]:
+        """Every replay still running, of every model."""
+
+    async def update(
+        self,
+        replay_id: str,
+        changes: dict[str, Any],
+        only_if_state: Collection[ReplayState] | None = None,
+    ) -> Replay | None:
+        """None when there is no such replay, or it is no longer in one of those states."""
 
 
 class FlagRepo(Protocol):

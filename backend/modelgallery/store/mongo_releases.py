@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from .mongo_collection import Connected, Documents
-from .release_records import Release, ReleaseState, Replay
+from .release_records import Release, ReleaseState, Replay, ReplayState
 
 # Added to the store's indexes (mongo.INDEXES).
 INDEXES: dict[str, list[IndexModel]] = {
@@ -40,10 +40,10 @@ class MongoReleases:
         changes: dict[str, Any],
         only_if_state: Collection[ReleaseState] | None = None,
     ) -> Release | None:
-        condition = (
-            None if only_if_state is None else {"state": {"$in": [str(s) for s in only_if_state]}}
-        )
-        return await self._c.update(release_id, changes, condition)
+        return await self._c.update(release_id, changes, _in_states(only_if_state))
+
+    async def add_shadow_skipped(self, release_id: str, count: int = 1) -> None:
+        await self._c.coll.update_one({"_id": release_id}, {"$inc": {"shadow_skipped": count}})
 
 
 class MongoReplays:
@@ -59,5 +59,18 @@ class MongoReplays:
     async def of_model(self, model: str) -> list[Replay]:
         return await self._c.find({"model": model}, _NEWEST)
 
-    async def update(self, replay_id: str, changes: dict[str, Any]) -> Replay | None:
-        return await self._c.update(replay_id, changes)
+    async def running(self) -> list[Replay]:
+        return await self._c.find({"state": str(ReplayState.running)}, [("created_at", ASCENDING)])
+
+    async def update(
+        self,
+        replay_id: str,
+        changes: dict[str, Any],
+        only_if_state: Collection[ReplayState] | None = None,
+    ) -> Replay | None:
+        return await self._c.update(replay_id, changes, _in_states(only_if_state))
+
+
+def _in_states(states: Collection[str] | None) -> dict[str, Any] | None:
+    """The condition of a compare-and-set on the state; None: none."""
+    return None if states is None else {"state": {"$in": [str(s) for s in states]}}

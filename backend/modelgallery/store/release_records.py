@@ -38,6 +38,9 @@ class Release(BaseModel):
     created_by: str | None = None  # an administrator's e-mail
     ended_at: datetime | None = None
     ended_by: str | None = None
+    # Shadow copies not made because the background lane was full (they would have waited
+    # behind more background work than it keeps).
+    shadow_skipped: int = 0
 
 
 class ReplayState(StrEnum):

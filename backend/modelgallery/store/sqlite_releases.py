@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, TypeVar
 
-from .release_records import Release, ReleaseState, Replay
+from .release_records import Release, ReleaseState, Replay, ReplayState
 from .sqlite_table import Columns, Connected, Table, sql_in
+
+R = TypeVar("R", Release, Replay)
 
 _COLUMNS: Columns = {"model": "model", "state": "state", "created_at": "created_at"}
 
@@ -48,10 +50,14 @@ class SqliteReleases:
         changes: dict[str, Any],
         only_if_state: Collection[ReleaseState] | None = None,
     ) -> Release | None:
-        if only_if_state is None:
-            return await self._t.update(release_id, changes)
-        condition, params = sql_in("state", only_if_state)
-        return await self._t.update(release_id, changes, f"AND {condition}", params)
+        return await _update(self._t, release_id, changes, only_if_state)
+
+    async def add_shadow_skipped(self, release_id: str, count: int = 1) -> None:
+        await self._t.db.execute(
+            "UPDATE releases SET data = json_set(data, '$.shadow_skipped',"
+            " COALESCE(json_extract(data, '$.shadow_skipped'), 0) + ?) WHERE id = ?",
+            (count, release_id),
+        )
 
 
 class SqliteReplays:
@@ -67,5 +73,23 @@ class SqliteReplays:
     async def of_model(self, model: str) -> list[Replay]:
         return await self._t.select("WHERE model = ?", (model,), "created_at DESC, id DESC")
 
-    async def update(self, replay_id: str, changes: dict[str, Any]) -> Replay | None:
-        return await self._t.update(replay_id, changes)
+    async def running(self) -> list[Replay]:
+        return await self._t.select("WHERE state = ?", (str(ReplayState.running),), "created_at")
+
+    async def update(
+        self,
+        replay_id: str,
+        changes: dict[str, Any],
+        only_if_state: Collection[ReplayState] | None = None,
+    ) -> Replay | None:
+        return await _update(self._t, replay_id, changes, only_if_state)
+
+
+async def _update(
+    table: Table[R], record_id: str, changes: dict[str, Any], states: Collection[str] | None
+) -> R | None:
+    """Set fields; with `states`, only while the record is in one of them."""
+    if states is None:
+        return await table.update(record_id, changes)
+    condition, params = sql_in("state", states)
+    return await table.update(record_id, changes, f"AND {condition}", params)

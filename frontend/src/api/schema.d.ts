@@ -1694,6 +1694,11 @@ export interface components {
              * @description The pairs that disagree most, most first
              */
             worst: components["schemas"]["PairOut"][];
+            /**
+             * Shadow Skipped
+             * @description A release's shadow copies not made because the background lane was full (none for a replay)
+             */
+            shadow_skipped?: number | null;
         };
         /**
          * ContactIn
@@ -3081,6 +3086,11 @@ export interface components {
             ended_at: string | null;
             /** Ended By */
             ended_by: string | null;
+            /**
+             * Shadow Skipped
+             * @description Shadow copies not made because the background lane was full
+             */
+            shadow_skipped: number;
         };
         /**
          * ReleaseState
@@ -3703,6 +3713,11 @@ export interface components {
              * @description Its cluster protocol (0: this server's own workers)
              */
             protocol: number;
+            /**
+             * Versions
+             * @description Version ids it holds besides the live ones: a release's candidate, loaded when the release began (this server's own workers)
+             */
+            versions?: string[];
         };
     };
     responses: never;

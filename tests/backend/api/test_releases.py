@@ -5,6 +5,7 @@ The toy model's versions differ by their brightness factor (1.0 live, 0.5 the ca
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -87,6 +88,24 @@ def _version_of_upload(http: httpx.Client, headers: dict[str, str] | None = None
     answer = submit(http, model=MODEL, headers=headers)
     assert answer.status_code == 202, answer.text
     return int(answer.json()["model_version"])
+
+
+def test_a_release_loads_its_candidate_in_the_workers_before_its_first_job(
+    client: httpx.Client, admin: dict[str, str], versions: dict[str, Any]
+) -> None:
+    """First in this module: no job has run on version 2 yet."""
+    v2 = versions["v2"]["id"]
+    release = _start(client, admin, v2, canary_share=0.5)
+    deadline = time.monotonic() + 60
+    while True:
+        workers = client.get("/api/admin/models", headers=admin).json()["workers"]
+        ours = [w for w in workers if w["group"] == "toyq"]
+        if ours and all(v2 in w["versions"] for w in ours):
+            break
+        assert time.monotonic() < deadline, f"version 2 was not loaded ahead: {ours}"
+        time.sleep(0.1)
+    assert all(w["jobs_done"] == 0 for w in ours)
+    _end(client, admin, release, "rollback")
 
 
 def test_a_canary_takes_its_share_of_visitors_and_each_keeps_one_version(

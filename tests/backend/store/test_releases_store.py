@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from modelgallery.store.base import Store
@@ -75,3 +76,37 @@ async def test_jobs_are_listed_by_lane_version_and_release(store: Store) -> None
     assert stored is not None and stored.source_job == live.id and stored.lane is JobLane.shadow
     # Usage statistics count the live jobs only.
     assert len(await store.jobs.stat_rows(None, None)) == 2
+
+
+async def test_a_release_counts_its_skipped_shadow_copies_atomically(store: Store) -> None:
+    release = await store.releases.create(_release())
+    assert release.shadow_skipped == 0
+    await asyncio.gather(*(store.releases.add_shadow_skipped(release.id) for _ in range(5)))
+    await store.releases.add_shadow_skipped(release.id, 2)
+    counted = await store.releases.get(release.id)
+    assert counted is not None and counted.shadow_skipped == 7
+    # A change of another field keeps the count.
+    ended = await store.releases.update(release.id, {"state": ReleaseState.rolled_back})
+    assert ended is not None and ended.shadow_skipped == 7
+
+
+async def test_running_replays_of_every_model_and_their_end_by_compare_and_set(
+    store: Store,
+) -> None:
+    cats = await store.replays.create(Replay(model="cats", version="v2", version_number=2))
+    dogs = await store.replays.create(Replay(model="dogs", version="v5", version_number=5))
+    ended = await store.replays.create(
+        Replay(model="cats", version="v2", version_number=2, state=ReplayState.cancelled)
+    )
+    assert {r.id for r in await store.replays.running()} == {cats.id, dogs.id}
+    done = await store.replays.update(
+        cats.id, {"state": ReplayState.done}, only_if_state=[ReplayState.running]
+    )
+    assert done is not None and done.state is ReplayState.done
+    late = await store.replays.update(
+        ended.id, {"state": ReplayState.done}, only_if_state=[ReplayState.running]
+    )
+    assert late is None
+    kept = await store.replays.get(ended.id)
+    assert kept is not None and kept.state is ReplayState.cancelled
+    assert [r.id for r in await store.replays.running()] == [dogs.id]

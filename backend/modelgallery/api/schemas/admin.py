@@ -114,6 +114,11 @@ class WorkerOut(BaseModel):
     host: str = Field(description="The node's host name")
     version: str = Field(description="The node's release")
     protocol: int = Field(description="Its cluster protocol (0: this server's own workers)")
+    versions: list[str] = Field(
+        default_factory=list,
+        description="Version ids it holds besides the live ones: a release's candidate, "
+        "loaded when the release began (this server's own workers)",
+    )
 
     @classmethod
     def of(cls, worker: WorkerInfo) -> WorkerOut:
@@ -131,6 +136,7 @@ class WorkerOut(BaseModel):
             host=worker.host,
             version=worker.version,
             protocol=worker.protocol,
+            versions=worker.versions,
         )
 
 

@@ -42,6 +42,11 @@ class ComparisonOut(BaseModel):
     pairs: int = Field(description="Pairs of results of the same inputs compared")
     not_compared: dict[str, int] = Field(description="Why some pairs were not, and how many")
     worst: list[PairOut] = Field(description="The pairs that disagree most, most first")
+    shadow_skipped: int | None = Field(
+        None,
+        description="A release's shadow copies not made because the background lane was "
+        "full (none for a replay)",
+    )
 
     @classmethod
     def of(cls, compared: Compared) -> ComparisonOut:
@@ -59,6 +64,7 @@ class ComparisonOut(BaseModel):
                 )
                 for p in compared.worst
             ],
+            shadow_skipped=compared.shadow_skipped,
         )
 
 

@@ -54,6 +54,9 @@ class ReleaseOut(BaseModel):
     created_by: str | None
     ended_at: datetime | None
     ended_by: str | None
+    shadow_skipped: int = Field(
+        description="Shadow copies not made because the background lane was full"
+    )
 
     @classmethod
     def of(cls, release: Release) -> ReleaseOut:

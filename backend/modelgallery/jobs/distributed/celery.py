@@ -279,6 +279,10 @@ class CeleryExecutor(ClusterView):
     def add_version(self, spec: ModelSpec) -> None:
         """Nothing to do here: a node reads a version it does not hold from the store."""
 
+    def preload(self, model: str, spec: ModelSpec | None) -> None:
+        """Not done with worker nodes: a node loads a version when its first job for it
+        comes (docs/scaling.md)."""
+
     async def cancel(self, job_id: str) -> bool:
         """Asked of whichever node runs it: its process stops at the job's next progress
         report; one still running after a grace period is killed (Celery's revoke)."""

@@ -95,7 +95,7 @@ def run_node(settings: Settings, groups: list[str], models: list[str]) -> int:
         log.warning(
             "this node runs as root, which it never needs (it opens no port): run it as a "
             "user of its own, e.g. `useradd --system modelgallery` (docs/scaling.md, "
-            "\"On a machine of your own, without Docker\")"
+            '"On a machine of your own, without Docker")'
         )
     registry = read_registry(settings)
     by_group = hosted(registry, groups, models)

@@ -68,6 +68,7 @@ class WorkerInfo:
     states: dict[str, ModelState] = field(default_factory=dict)  # `models` with the details
     version: str = ""  # the node's release
     protocol: int = 0  # its cluster protocol (jobs/cluster.py); 0: this process's own workers
+    versions: list[str] = field(default_factory=list)  # held besides the live ones (preloaded)
 
 
 @dataclass
@@ -141,6 +142,11 @@ class JobListener(Protocol):
         """Called before a job runs (`known`: its record, when the caller has just read
         it); the started record, or None when it was cancelled, deleted or taken: skip it."""
 
+    def expects(self, job_id: str) -> bool:
+        """Whether the job was queued in this process and is still waiting, as far as this
+        process knows without a read: the executor may then send it to a worker while its
+        start is written (a start refused by the store cancels it there)."""
+
     async def on_progress(self, job_id: str, fraction: float, message: str) -> None: ...
 
     async def on_success(self, job_id: str, outcome: Outcome) -> None: ...
@@ -167,6 +173,11 @@ class Executor(Protocol):
     def add_version(self, spec: ModelSpec) -> None:
         """A version other than the live one that jobs may be submitted to (a release's
         candidate, a replay's version), with its version id."""
+
+    def preload(self, model: str, spec: ModelSpec | None) -> None:
+        """`spec`, a version about to take jobs (a release's candidate), loaded by its
+        group's workers now, between their jobs, so that its first job does not wait for
+        the load; None: `model` has no such version any more."""
 
     async def cancel(self, job_id: str) -> bool:
         """Stop a queued or running job; True when the executor knew it."""

@@ -51,6 +51,9 @@ class JobRecorder:
         if self.local:
             self._queued[job.id] = job
 
+    def expects(self, job_id: str) -> bool:
+        return job_id in self._queued
+
     def forget(self, job_id: str) -> None:
         self._last_write.pop(job_id, None)
         self._running.pop(job_id, None)

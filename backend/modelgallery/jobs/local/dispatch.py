@@ -11,15 +11,18 @@ import time
 from ...vision.registry import ModelSpec
 from ..lifecycle.executor import JobRun
 from ..runner import Cancelled, Failed, Progressed, Succeeded
+from .between import BetweenJobs
 from .messages import RunBatch, RunJob, WorkerDied
-from .pool import Processes, Slot, take
+from .pool import CANCEL_GRACE_S, Slot, take
 
 log = logging.getLogger("modelgallery.jobs.local.executor")
 
 
-class Dispatch(Processes):
+class Dispatch(BetweenJobs):
     async def _next_run(self, slot: Slot) -> JobRun | None:
         slot.wake.clear()
+        if slot.inbox.empty() and not slot.group.queue.empty():
+            return slot.group.queue.get_nowait()  # jobs are waiting: no futures to make
         getter = asyncio.ensure_future(slot.group.queue.get())
         waker = asyncio.ensure_future(slot.wake.wait())
         listener = asyncio.ensure_future(slot.inbox.get())
@@ -76,7 +79,14 @@ class Dispatch(Processes):
         it says until every job has ended."""
         assert self._listener is not None
         worker_name = f"{slot.name} (pid {slot.process.pid})"
-        runs = [t for t in runs if await self._listener.on_start(t.job_id, worker_name) is not None]
+        # A job queued here starts in the worker while its start is written; one known
+        # only to the store (recovered after a restart) is started first.
+        fresh = [t for t in runs if self._listener.expects(t.job_id)]
+        runs = fresh + [
+            t
+            for t in runs
+            if t not in fresh and await self._listener.on_start(t.job_id, worker_name) is not None
+        ]
         if not runs:
             return
         pending = {t.job_id: t for t in runs}
@@ -96,6 +106,9 @@ class Dispatch(Processes):
             except (BrokenPipeError, OSError):
                 await self._end_all(slot, pending, self._crash_text(slot))
                 return
+            for run in fresh:
+                if await self._listener.on_start(run.job_id, worker_name) is None:
+                    self._drop(slot, run.job_id)  # cancelled or deleted while it was sent
             while pending:
                 limit = slot.cancel_deadline or deadline
                 try:  # a timeout scope, not wait_for: no task made per message
@@ -144,6 +157,15 @@ class Dispatch(Processes):
             slot.batch, slot.cancelled = set(), set()
             slot.jobs_done += len(runs)
 
+    def _drop(self, slot: Slot, job_id: str) -> None:
+        """A job sent to the worker whose start the store refused: it ends as cancelled
+        (`on_cancelled` finds it ended or gone and records nothing), and a job running
+        alone is stopped."""
+        slot.cancelled.add(job_id)
+        if len(slot.batch) == 1:
+            slot.cancel.set()
+            slot.cancel_deadline = time.monotonic() + CANCEL_GRACE_S
+
     def _older_spec(self, run: JobRun) -> ModelSpec | None:
         """The spec of the version `run` was submitted to, when it is no longer live."""
         live = self._registry.models.get(run.model)
@@ -170,8 +192,12 @@ class Dispatch(Processes):
         if self._settings.worker_threads:
             return self._settings.worker_threads
         busy = {id(slot) for slot in self._running.values()}  # a batch runs in one worker
+        # A worker that died is noticed by its pipe's end; no wait() per slot per job.
         starting = sum(
-            min(group.queue.qsize(), sum(1 for s in group.slots if s.alive and id(s) not in busy))
+            min(
+                group.queue.qsize(),
+                sum(1 for s in group.slots if s.process is not None and id(s) not in busy),
+            )
             for group in self._groups.values()
         )
         return max(1, self._cores // max(1, len(busy) + starting))

@@ -42,11 +42,10 @@ from ..lifecycle.executor import (
 from ..validation import validate_apart
 from .dispatch import Dispatch
 from .messages import Wake
-from .pool import Group, Slot
+from .pool import CANCEL_GRACE_S, Group, Slot
 
 log = logging.getLogger(__name__)
 
-_CANCEL_GRACE_S = 5.0
 BACKGROUND_PER_SLOT = 10  # background runs kept waiting, per live run a group's queue takes
 
 
@@ -108,6 +107,18 @@ class LocalExecutor(Dispatch):
         if spec.version is not None:
             self._older_specs[spec.version] = spec
 
+    def preload(self, model: str, spec: ModelSpec | None) -> None:
+        if spec is not None:
+            self.add_version(spec)
+        for group in self._groups.values():
+            if spec is not None and group.name == spec.group:
+                group.candidates[model] = spec
+            elif group.candidates.pop(model, None) is None:
+                continue
+            group.candidates_version += 1
+            for slot in group.slots:
+                slot.wake.set()
+
     def _group_of(self, model: str) -> Group:
         spec = self._registry.models.get(model)
         group = self._groups.get(spec.group) if spec else None
@@ -123,7 +134,7 @@ class LocalExecutor(Dispatch):
             slot.cancelled.add(job_id)
             return True
         slot.cancel.set()
-        slot.cancel_deadline = time.monotonic() + _CANCEL_GRACE_S
+        slot.cancel_deadline = time.monotonic() + CANCEL_GRACE_S
         slot.inbox.put_nowait(Wake())
         return True
 
@@ -183,6 +194,7 @@ class LocalExecutor(Dispatch):
                     models={name: state.status for name, state in states.items()},
                     host=self._host,
                     states=states,
+                    versions=list(s.versions),
                 )
                 for s in g.slots
             ]
@@ -281,7 +293,7 @@ class LocalExecutor(Dispatch):
             try:
                 if slot.process is not None and slot.generation != group.generation:
                     await self._shutdown(slot, graceful=True)
-                if not self._runnable(group.specs):
+                if not group.runnable:  # kept current by `_adopt`: no stat per job
                     slot.generation = group.generation
                     slot.wake.clear()
                     await slot.wake.wait()
@@ -293,6 +305,9 @@ class LocalExecutor(Dispatch):
                 if slot.specs_version != group.specs_version:
                     await self._adopt_in_place(slot)
                     continue
+                if slot.preloaded != group.candidates_version:
+                    await self._preload(slot)
+                    continue
                 run = await self._next_run(slot)
                 if run is not None:
                     await self._execute(slot, await self._gather(slot, run))
@@ -302,4 +317,3 @@ class LocalExecutor(Dispatch):
                 log.exception("worker slot %s failed; restarting it", slot.name)
                 await self._shutdown(slot, graceful=False)
                 await asyncio.sleep(1)
-

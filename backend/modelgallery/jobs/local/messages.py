@@ -40,11 +40,19 @@ class Adopt:
 
 
 @dataclass(frozen=True)
+class Preload:
+    """Versions about to take jobs (releases' candidates): load each beside the live one,
+    between two jobs, so that the first job sent to it does not wait for the load."""
+
+    specs: list[ModelSpec]
+
+
+@dataclass(frozen=True)
 class Stop:
     pass
 
 
-ToWorker = RunJob | RunBatch | Adopt | Stop
+ToWorker = RunJob | RunBatch | Adopt | Preload | Stop
 
 # --- from the worker ---------------------------------------------------------------------
 
@@ -59,7 +67,14 @@ class Adopted:
     """An `Adopt` is done: each model it loaded has reported."""
 
 
-FromWorker = ModelReport | WorkerReady | Adopted | Progressed | JobEnd
+@dataclass(frozen=True)
+class Preloaded:
+    """A `Preload` is done: the versions besides the live ones the worker now holds."""
+
+    versions: tuple[str, ...]
+
+
+FromWorker = ModelReport | WorkerReady | Adopted | Preloaded | Progressed | JobEnd
 
 # --- inside the API process (the pipe's reader and the cancel path) -----------------------
 

@@ -17,13 +17,14 @@ from ...vision.registry import ModelSpec, Registry
 from ..lifecycle.executor import JobListener, JobRun, ModelState
 from ..runner import ModelReport
 from .lanes import LaneQueue
-from .messages import Adopt, Adopted, Inbox, Stop, WorkerDied, WorkerReady
+from .messages import Inbox, Stop, WorkerDied, WorkerReady
 from .pipe import PipeReader
 from .process import run as worker_main
 
 log = logging.getLogger("modelgallery.jobs.local.executor")
 
 RESPAWN_BACKOFF_S = (0.5, 2.0, 5.0, 15.0)
+CANCEL_GRACE_S = 5.0  # a cancelled job's worker is stopped when it has not ended by then
 MAX_FAILED_STARTS = 3  # starts of a group's workers that die while loading, in a row
 
 
@@ -47,6 +48,8 @@ class Slot:
     failures_in_a_row: int = 0
     crashed: str | None = None  # why its last process stopped unexpectedly, until one is ready
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    preloaded: int = -1  # the group's `candidates_version` its process has loaded
+    versions: tuple[str, ...] = ()  # besides the live ones, as its process last said
     loop_task: asyncio.Task[None] | None = None
     name: str = field(init=False)  # the worker's name in job records and logs
 
@@ -73,8 +76,12 @@ class Group:
     generation: int = 0  # bumped to restart its workers
     specs_version: int = 0  # bumped when its models change: workers adopt them in place
     runnable: dict[str, ModelSpec] = field(default_factory=dict)  # as last told its workers
+    # Versions about to take jobs (releases' candidates), by model: loaded ahead.
+    candidates: dict[str, ModelSpec] = field(default_factory=dict)
+    candidates_version: int = 0
     avg_job_s: float = 5.0
     failed_starts: int = 0  # in a row, over its slots; reset by a start that succeeds
+    first_start: asyncio.Lock = field(default_factory=asyncio.Lock)  # see `_spawn`
 
     def serving(self, besides: Slot | None = None) -> bool:
         return any(s.ready and s.alive for s in self.slots if s is not besides)
@@ -112,9 +119,22 @@ class Processes:
                 await asyncio.wait_for(slot.wake.wait(), delay)
 
     async def _spawn(self, slot: Slot) -> bool:
+        """While no worker of its group serves, the group's workers load one after another:
+        on a small machine, every worker of every group loading at once (each importing its
+        frameworks) delays each group's first worker, and so the time to ready, by as much
+        as the others' loads. Once one serves, the others start together; a group with one
+        worker, or one that serves, waits for nothing."""
+        if not slot.group.serving(besides=slot):
+            async with slot.group.first_start:
+                if not slot.group.serving(besides=slot):
+                    return await self._start(slot)
+        return await self._start(slot)
+
+    async def _start(self, slot: Slot) -> bool:
         group = slot.group
         specs = self._runnable(group.specs)
         slot.generation, slot.specs_version = group.generation, group.specs_version
+        slot.preloaded, slot.versions = -1, ()  # a new process holds no other version yet
         if not group.serving(besides=slot) and group.failed_starts < MAX_FAILED_STARTS:
             reason = self._restarting(slot) if slot.crashed else None
             for spec in specs:
@@ -158,30 +178,6 @@ class Processes:
                     return False
                 case _:
                     await self._handle_side_message(message)
-
-    async def _adopt_in_place(self, slot: Slot) -> None:
-        """The group's models as they are now, taken by the slot's process between two jobs;
-        a process that dies meanwhile is replaced (with them) by the slot's loop."""
-        version = slot.group.specs_version
-        try:
-            slot.conn.send(Adopt(self._runnable(slot.group.specs)))
-        except (BrokenPipeError, OSError):
-            message: Inbox = WorkerDied()
-        else:
-            deadline = time.monotonic() + self._settings.worker_start_timeout_s
-            while True:
-                try:
-                    message = await asyncio.wait_for(slot.inbox.get(), deadline - time.monotonic())
-                except TimeoutError:
-                    message = WorkerDied("it did not finish loading the new models in time")
-                if isinstance(message, Adopted | WorkerDied):
-                    break
-                await self._handle_side_message(message)
-        if isinstance(message, WorkerDied):
-            slot.crashed = message.reason or self._exit_text(slot)
-            await self._shutdown(slot, graceful=False)
-            return
-        slot.specs_version = version
 
     async def _failed_start(self, slot: Slot, specs: list[ModelSpec]) -> None:
         """A worker died before it was ready: its models wait for the next start, unless

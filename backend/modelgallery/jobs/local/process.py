@@ -17,7 +17,17 @@ from multiprocessing.synchronize import Event
 from ...vision.model import Model, Progress
 from ...vision.registry import ModelSpec
 from ..runner import load_models, run_batch, run_one, set_thread_env, throttled, use_threads
-from .messages import Adopt, Adopted, RunBatch, RunJob, Stop, ToWorker, WorkerReady
+from .messages import (
+    Adopt,
+    Adopted,
+    Preload,
+    Preloaded,
+    RunBatch,
+    RunJob,
+    Stop,
+    ToWorker,
+    WorkerReady,
+)
 
 _OLDER_KEPT = 2  # versions no longer live kept loaded for the jobs still submitted to them
 
@@ -55,6 +65,10 @@ def run(
                 return
             case Adopt(wanted):
                 _adopt(models, wanted, conn)
+            case Preload(versions):
+                for spec in versions:
+                    model_for(spec.name, spec)
+                conn.send(Preloaded(tuple(older)))
             case RunJob(run, threads, spec):
                 cancel.clear()
                 loaded = model_for(run.model, spec)

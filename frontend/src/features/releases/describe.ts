@@ -36,6 +36,12 @@ export function versionLabel(version: ModelVersion): string {
   return `Version ${version.number}${version.state === "live" ? " (live)" : ""}${version.note ? `: ${version.note}` : ""}`;
 }
 
+/** A release's shadow copies not made because the background lane was full, in words;
+ * null when there were none (or it is a replay's comparison). */
+export function shadowSkippedText(skipped: number | null | undefined): string | null {
+  return skipped ? `${countOf(skipped, "shadow copy", "shadow copies")} skipped: the background lane was full` : null;
+}
+
 export function sharesText(release: Pick<Release, "canary_share" | "shadow_share">): string {
   return `canary ${formatPercent(release.canary_share)}, shadow ${formatPercent(release.shadow_share)}`;
 }

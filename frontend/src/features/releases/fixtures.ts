@@ -68,6 +68,7 @@ export function makeRelease(overrides: Partial<Release> = {}): Release {
     created_by: "admin@example.org",
     ended_at: null,
     ended_by: null,
+    shadow_skipped: 0,
     ...overrides,
   };
 }

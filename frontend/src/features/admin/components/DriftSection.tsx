@@ -6,6 +6,7 @@ import { driftWarning, type DriftReport } from "../drift";
 import { localToIso } from "../filters";
 import { useDrift } from "../driftApi";
 import { DriftChart } from "./DriftChart";
+import { ModelPicker } from "./ModelPicker";
 
 const WINDOWS = [
   { hours: 6, label: "the last 6 hours" },
@@ -39,23 +40,15 @@ export function DriftSection({ models }: { models: { name: string; title: string
         stability index (PSI) is above 0.2 and more than chance gives with so few jobs.
       </p>
       <div className="filters">
-        <div className="field">
-          <label htmlFor={`${id}-model`}>Model</label>
-          <select
-            id={`${id}-model`}
-            value={model}
-            onChange={(e) => {
-              setModel(e.target.value);
-              setVersion(undefined);
-            }}
-          >
-            {models.map((m) => (
-              <option key={m.name} value={m.name}>
-                {m.title}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ModelPicker
+          id={`${id}-model`}
+          value={model}
+          models={models}
+          onChange={(name) => {
+            setModel(name);
+            setVersion(undefined);
+          }}
+        />
         <div className="field">
           <label htmlFor={`${id}-version`}>Version</label>
           <select id={`${id}-version`} value={version ?? ""} onChange={(e) => setVersion(e.target.value || undefined)}>

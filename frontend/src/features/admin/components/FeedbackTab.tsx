@@ -10,6 +10,7 @@ import { Pagination } from "@/components/Pagination";
 import { Loading } from "@/components/Spinner";
 import { usePageTitle } from "@/components/PageTitle";
 import { formatDateTime } from "@/lib/format";
+import { ModelPicker } from "./ModelPicker";
 import "../admin.css";
 import "../feedback.css";
 
@@ -40,24 +41,16 @@ export function FeedbackTab() {
       <h2 id={`${id}-heading`}>Feedback</h2>
       <p>Results users reported as wrong. Export a model's reports as a dataset to train its next version on.</p>
       <div className="filters">
-        <div className="field">
-          <label htmlFor={`${id}-model`}>Model</label>
-          <select
-            id={`${id}-model`}
-            value={model}
-            onChange={(e) => {
-              setModel(e.target.value);
-              setOffset(0);
-            }}
-          >
-            <option value="">All models</option>
-            {models.data?.models.map((m) => (
-              <option key={m.name} value={m.name}>
-                {m.title}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ModelPicker
+          id={`${id}-model`}
+          value={model}
+          models={models.data?.models ?? []}
+          anyLabel="All models"
+          onChange={(name) => {
+            setModel(name);
+            setOffset(0);
+          }}
+        />
         <div className="field">
           <label htmlFor={`${id}-state`}>State</label>
           <select

@@ -5,7 +5,7 @@ import { paths } from "@/config/paths";
 import { formatDateTime } from "@/lib/format";
 import { useAdjustRelease, useEndRelease, type ReleaseEnd } from "../api";
 import { checkShares, percentText, type ShareDraft } from "../forms";
-import { sharesText } from "../describe";
+import { shadowSkippedText, sharesText } from "../describe";
 import type { ManagedModel, Release } from "../types";
 import { focusFirstProblem } from "./focus";
 import { ShareFields } from "./ShareFields";
@@ -36,6 +36,7 @@ export function ActiveRelease({ model, release, onDone }: Props) {
   const [draft, setDraft] = useState<ShareDraft>({ canary: percentText(release.canary_share), shadow: percentText(release.shadow_share) });
   const [problems, setProblems] = useState<{ canary?: string; shadow?: string; shares?: string }>({});
   const candidate = `version ${release.candidate_number}`;
+  const skipped = shadowSkippedText(release.shadow_skipped);
 
   const onSave = (event: FormEvent) => {
     event.preventDefault();
@@ -89,6 +90,7 @@ export function ActiveRelease({ model, release, onDone }: Props) {
           </div>
         )}
       </dl>
+      {skipped && <p className="hint">{skipped}.</p>}
       <p>
         <Link to={paths.admin.releaseComparison.href(model.id, release.id)}>
           Compare version {release.candidate_number} with version {release.baseline_number}

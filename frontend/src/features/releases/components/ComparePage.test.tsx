@@ -66,6 +66,18 @@ describe("ComparePage", () => {
     expect(screen.getByText(/The replay of 4 predictions started/)).toBeInTheDocument();
   });
 
+  it("says how many shadow copies a release skipped because the background lane was full", async () => {
+    show("release", makeComparison({ shadow_skipped: 3 }));
+    const agreement = await screen.findByRole("region", { name: "Agreement" });
+    expect(within(agreement).getByText("3 shadow copies skipped: the background lane was full.")).toBeInTheDocument();
+  });
+
+  it("says nothing of skipped copies when none were skipped", async () => {
+    show("release", makeComparison({ shadow_skipped: 0 }));
+    await screen.findByRole("region", { name: "Agreement" });
+    expect(screen.queryByText(/skipped: the background lane was full/)).not.toBeInTheDocument();
+  });
+
   it("shows the pairs that disagree most side by side, with their disagreement", async () => {
     show("release");
     const worst = await screen.findByRole("region", { name: "Where they disagree most" });

@@ -9,6 +9,7 @@ import { Loading } from "@/components/Spinner";
 import { paths } from "@/config/paths";
 import { countOf, formatDateTime, formatNumber } from "@/lib/format";
 import { useComparison, useManagedModel, useReleases, useReplays } from "../api";
+import { shadowSkippedText } from "../describe";
 import type { Comparison, VersionFigures } from "../types";
 import { VersionFiguresTable } from "./VersionFiguresTable";
 import { WorstPairs } from "./WorstPairs";
@@ -78,6 +79,7 @@ function Figures({ comparison, labels }: { comparison: Comparison; labels: PairL
   const agreementId = useId();
   const summaries = Object.entries(comparison.summaries);
   const skipped = Object.entries(comparison.not_compared);
+  const notCopied = shadowSkippedText(comparison.shadow_skipped);
   return (
     <>
       <section className="panel" aria-labelledby={headingId}>
@@ -97,6 +99,7 @@ function Figures({ comparison, labels }: { comparison: Comparison; labels: PairL
             ? "No pair of results of the same input has been compared yet."
             : `${countOf(comparison.pairs, "pair")} of results of the same inputs compared.`}
         </p>
+        {notCopied && <p className="muted small">{notCopied}.</p>}
         {skipped.length > 0 && (
           <ul className="plain-list muted small" aria-label="Not compared">
             {skipped.map(([why, count]) => (

@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { ScrollTable } from "@/components/ScrollTable";
 import { paths } from "@/config/paths";
 import { formatDateTime } from "@/lib/format";
-import { RELEASE_STATES, sharesText } from "../describe";
+import { RELEASE_STATES, shadowSkippedText, sharesText } from "../describe";
 import type { Release } from "../types";
 import { StateBadge } from "./Notice";
 
@@ -41,7 +41,10 @@ export function ReleaseHistory({ model, releases }: { model: string; releases: R
                     {release.note && <div className="muted small pre-wrap">{release.note}</div>}
                   </td>
                   <td data-label="Against">Version {release.baseline_number}</td>
-                  <td data-label="Shares">{sharesText(release)}</td>
+                  <td data-label="Shares">
+                    {sharesText(release)}
+                    {release.shadow_skipped > 0 && <div className="muted small">{shadowSkippedText(release.shadow_skipped)}</div>}
+                  </td>
                   <td data-label="State">
                     <StateBadge state={release.state} text={RELEASE_STATES[release.state]} />
                   </td>

@@ -104,6 +104,14 @@ describe("ReleasesPage", () => {
     expect(screen.getByRole("form", { name: "Start a release" })).toBeInTheDocument();
   });
 
+  it("says how many shadow copies the release skipped because the background lane was full", async () => {
+    setUp({ releases: [makeRelease({ shadow_share: 1, shadow_skipped: 1 })] });
+    const active = await screen.findByRole("region", { name: /Active release/ });
+    expect(within(active).getByText("1 shadow copy skipped: the background lane was full.")).toBeInTheDocument();
+    const history = screen.getByRole("region", { name: "Release history" });
+    expect(within(history).getByText("1 shadow copy skipped: the background lane was full")).toBeInTheDocument();
+  });
+
   it("rolls back only after a confirmation naming both versions", async () => {
     const { posted } = setUp({ releases: [makeRelease()] });
     const user = userEvent.setup();
