@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import tomllib
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -218,7 +219,9 @@ def test_the_gender_classifier_on_openvino_agrees_with_tensorflow(
 def test_cvlib_gender_model_is_never_downloaded(
     offline_models: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cvlib.gender_detection
+    with warnings.catch_warnings():  # cvlib still imports pkg_resources
+        warnings.simplefilter("ignore", UserWarning)
+        import cvlib.gender_detection
 
     def refuse(*args, **kwargs):
         raise AssertionError(f"a download was attempted: {args}")

@@ -294,9 +294,7 @@ def upload(page: Page, model: str, files: list[Path] | list[dict[str, Any]]) -> 
 def wait_for_job(page: Page, timeout_s: float = 300) -> str:
     """Wait until the job page shows a final state; returns it."""
     status = page.locator(".meta-row .badge")  # the page's "Status" entry
-    final = status.filter(
-        has_text=re.compile(r"^(Succeeded|Failed|Cancelled|Nothing to segment)$")
-    )
+    final = status.filter(has_text=re.compile(r"^(Succeeded|Failed|Cancelled|Nothing to segment)$"))
     final.first.wait_for(timeout=timeout_s * 1000)
     return final.first.inner_text()
 

@@ -95,8 +95,6 @@ class Summary:
         return text
 
 
-
-
 def os_error(exc: OSError, target: Path) -> BackupError:
     if exc.errno in NO_SPACE:
         where = target if target.is_dir() else target.parent
@@ -105,7 +103,6 @@ def os_error(exc: OSError, target: Path) -> BackupError:
             " Free some space or choose another place"
         )
     return BackupError(f"{exc.filename or target}: {exc.strerror or exc}")
-
 
 
 def verify_archive(archive: Path) -> dict[str, Any]:

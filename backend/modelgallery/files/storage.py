@@ -232,9 +232,7 @@ class JobFiles:
         except OSError:
             pass
 
-    async def _publish(
-        self, remote: Remote, job_id: str, kind: Kind, names: list[str]
-    ) -> None:
+    async def _publish(self, remote: Remote, job_id: str, kind: Kind, names: list[str]) -> None:
         paths = {name: self.path(job_id, kind, name) for name in names}  # all checked first
         await asyncio.gather(
             *(remote.put(_key(job_id, kind, name), path) for name, path in paths.items())

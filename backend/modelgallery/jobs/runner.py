@@ -17,6 +17,7 @@ from typing import Literal
 from ..core.disk import out_of_space
 from ..vision.model import JobCancelled, JobInput, Model, Progress, RuntimeChoice
 from ..vision.registry import ModelSpec, family_class
+from ..vision.runtimes.remembered import Measured, measured
 from ..vision.weights import verify_weights
 from .lifecycle.executor import JobRun, Outcome
 
@@ -124,15 +125,35 @@ def load_checked(model: Model) -> None:
 
 
 def _batch_speedup(model: Model) -> float | None:
-    """Measured once at load, for families that batch: the executor batches only when
-    it pays on this machine."""
+    """For families that batch: the executor batches only when it pays on this machine.
+    Measured once per model, runtime and machine (seconds of timing), then read back at
+    every load (`measured`, kept beside the weights with the runtime choice)."""
     if not model.batches or model.spec.max_batch < 2:
         return None
+    record = _speedup_record(model)
+    known = record.read() if record is not None else None
+    if known is not None:
+        return known
     try:
-        return model.batch_speedup(model.spec.max_batch)
+        speedup = model.batch_speedup(model.spec.max_batch)
     except Exception:  # a family that cannot batch after all runs jobs one by one
         log.exception("measuring batches of %s failed", model.spec.name)
         return None
+    if record is not None:
+        record.write(speedup)
+    return speedup
+
+
+def _speedup_record(model: Model) -> Measured | None:
+    spec = model.spec
+    facts = {
+        "family": spec.family,
+        "options": spec.options,
+        "size": spec.max_batch,
+        "runtime": model.runtime.chosen if model.runtime is not None else None,
+        "threads": 1,  # what `batch_speedup` times at
+    }
+    return measured(spec.weight_paths, "batch", facts)
 
 
 def use_threads(model: Model, threads: int) -> None:
@@ -151,10 +172,7 @@ def run_batch(
     if model is None:
         reason = f"the model '{runs[0].model}' is not loaded in this worker"
         return [Failed(t.job_id, reason) for t in runs]
-    jobs = [
-        JobInput(run.inputs, run.params, run.outdir, reporter(run.job_id))
-        for run in runs
-    ]
+    jobs = [JobInput(run.inputs, run.params, run.outdir, reporter(run.job_id)) for run in runs]
     started = time.perf_counter()
     try:
         for run in runs:
@@ -179,8 +197,10 @@ def run_batch(
 
 
 def throttled(job_id: str, send: Callable[[Progressed], None]) -> Progress:
-    """Progress of one job, sent at most every `_PROGRESS_INTERVAL_S` (and at the end)."""
-    last_sent = 0.0
+    """Progress of one job, sent at most every `_PROGRESS_INTERVAL_S` (and at the end),
+    the first an interval after the job began: its start is already known to everyone
+    following it, and a job that ends sooner (an image) costs no message and no event."""
+    last_sent = time.monotonic()
 
     def progress(fraction: float, message: str = "") -> None:
         nonlocal last_sent
@@ -212,9 +232,7 @@ def run_one(run: JobRun, model: Model | None, report: Progress, cancelled: StopC
         log.error("job %s failed:\n%s", run.job_id, traceback.format_exc())
         return _failed(run, exc)
     model_ms = (time.perf_counter() - started) * 1000
-    return Succeeded(
-        run.job_id, Outcome(result.summary, result.artifacts, model_ms, result.stages)
-    )
+    return Succeeded(run.job_id, Outcome(result.summary, result.artifacts, model_ms, result.stages))
 
 
 def _failed(run: JobRun, exc: BaseException) -> Failed:

@@ -6,16 +6,18 @@ entry's weights; nothing is downloaded at run time)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..declarations import RuntimeCandidate, RuntimeChoice, RuntimeName, RuntimeRequest
-from ..runtimes.keras_openvino import openvino_ir
+from ..runtimes.keras_openvino import cached_ir, converted_ir, ir_shapes
 from ..runtimes.openvino import OpenVinoNet
 from ..runtimes.remembered import remembered
 from ..runtimes.selection import Net, PerThreadCount, choose
 
 if TYPE_CHECKING:
+    import keras
     import numpy as np
 
 GENDERS = ("woman", "man")
@@ -41,20 +43,32 @@ class GenderClassifier:
 
 
 class KerasGender(GenderClassifier):
+    """A Keras classifier on TensorFlow or OpenVINO. Keras (and so TensorFlow) is imported
+    only when it is needed: to run on TensorFlow, to convert to OpenVINO, or to measure the
+    choice between them. A start that finds the conversion cached and OpenVINO chosen
+    before (or requested) reads the shapes from the IR and never imports it."""
+
     def __init__(
         self, path: Path, options: dict[str, Any], requested: RuntimeRequest, threads: int
     ) -> None:
-        import keras
         import numpy as np
 
-        model = keras.models.load_model(path, compile=False)
-        _, height, width, channels = model.input_shape
-        if model.output_shape[-1] != 2:
-            raise ValueError(
-                f"{path.name}: expected 2 outputs (woman, man), not {model.output_shape[-1]}"
-            )
+        @cache
+        def keras_model() -> keras.Model:
+            import keras
+
+            return keras.models.load_model(path, compile=False)
+
+        ir = cached_ir(path)
+        if ir is not None:
+            inputs, outputs = ir_shapes(ir)
+        else:
+            inputs, outputs = keras_model().input_shape, keras_model().output_shape
+        _, height, width, channels = inputs
+        if outputs[-1] != 2:
+            raise ValueError(f"{path.name}: expected 2 outputs (woman, man), not {outputs[-1]}")
         size = options.get("gender_size")
-        self.size = (int(size), int(size)) if size else (int(width), int(height))
+        self.size = (int(size), int(size)) if size else (int(width or 0), int(height or 0))
         self.grayscale = bool(options.get("gender_grayscale", channels == 1))
         self.scale = options.get("gender_scale", "symmetric")
         if self.scale not in ("symmetric", "unit", "raw"):
@@ -65,11 +79,13 @@ class KerasGender(GenderClassifier):
         self.order = [labels.index(g) for g in GENDERS]  # output column of each gender
 
         def on_tensorflow(_: int) -> Net:
+            model = keras_model()
             # predict_on_batch: one call, no per-call dataset machinery as in predict().
             return lambda x: np.asarray(model.predict_on_batch(x))
 
         def on_openvino(n: int) -> Net:
-            return OpenVinoNet(openvino_ir(path, model), n, takes_nchw=False, float32=True)
+            xml = converted_ir(path, keras_model)
+            return OpenVinoNet(xml, n, takes_nchw=False, float32=True)
 
         builders: dict[RuntimeName, Callable[[], PerThreadCount[Net]]] = {
             "tensorflow": lambda: PerThreadCount(on_tensorflow, threads),

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,7 @@ from .yolo_net import Layout, serve_network
 if TYPE_CHECKING:
     import numpy as np
     from torch import Tensor
+    from torch.nn import Module
 
 
 class ClassicYolov5Detector(YoloDetector):
@@ -40,12 +42,15 @@ class ClassicYolov5Detector(YoloDetector):
         import torch
 
         checkpoint = self.spec.weight_paths[0]
-        network = load_classic_yolov5(checkpoint)
-        stride = int(max(network.stride_values))
+
+        @cache
+        def network() -> Module:
+            return load_classic_yolov5(checkpoint)
+
+        stride, self.names = layout_facts(checkpoint, network)
         # The network takes any multiple of its stride; round the option up to one.
         wanted = int(self.spec.options.get("imgsz", 640))
         self.imgsz = size = -(-wanted // stride) * stride
-        self.names = network.class_names
         self.classes = list(self.names.values())
 
         @cache
@@ -54,7 +59,7 @@ class ClassicYolov5Detector(YoloDetector):
 
         def on_torch(batch: np.ndarray) -> Tensor:
             with torch.inference_mode():
-                return network(torch.from_numpy(batch))
+                return network()(torch.from_numpy(batch))
 
         builds: dict[RuntimeName, Callable[[int], Net]] = {
             "torch": lambda _: on_torch,  # the worker resizes PyTorch's own pool
@@ -65,3 +70,21 @@ class ClassicYolov5Detector(YoloDetector):
         self._engine, self.runtime = serve_network(
             self.spec.runtime or "torch", builds, threads, layout, checkpoint
         )
+
+
+def layout_facts(checkpoint: Path, network: Callable[[], Module]) -> tuple[int, dict[int, str]]:
+    """The network's stride and class names, read from the checkpoint once per version of
+    it and kept beside it as its exports are: a start that serves the ONNX export needs
+    the network for nothing else, and unpickling it takes a second of a worker's start."""
+
+    def write(target: Path) -> None:
+        net = network()
+        names = {str(k): v for k, v in net.class_names.items()}
+        target.write_text(json.dumps({"stride": int(max(net.stride_values)), "names": names}))
+
+    try:
+        facts = json.loads(exported(checkpoint, ".layout.json", write).read_text())
+        return int(facts["stride"]), {int(k): str(v) for k, v in facts["names"].items()}
+    except (OSError, ValueError, KeyError, TypeError):  # not kept (a read-only folder)
+        net = network()
+        return int(max(net.stride_values)), net.class_names

@@ -15,11 +15,16 @@ from ..weights import sha256_of
 _DIGEST_CHARS = 16  # of the hex sha256: plenty to tell versions of one file apart
 
 
+def export_path(source: Path, suffix: str) -> Path:
+    """Where the export of `source` with `suffix` is cached (made or not)."""
+    digest = sha256_of(source)[:_DIGEST_CHARS]
+    return source.with_name(f"{source.stem}.{digest}{suffix}")
+
+
 def exported(source: Path, suffix: str, export: Callable[[Path], None]) -> Path:
     """The export of `source` with `suffix` (e.g. ".onnx"), made by `export(target)` when
     it is not cached yet. Raises what `export` raises; nothing half-written is kept."""
-    digest = sha256_of(source)[:_DIGEST_CHARS]
-    target = source.with_name(f"{source.stem}.{digest}{suffix}")
+    target = export_path(source, suffix)
     if target.exists():
         return target
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")

@@ -6,7 +6,10 @@ after the first builds only the runtime it serves on.
 The record's name holds a digest of everything the timing depends on: the weights' sha256,
 the runtimes' versions, the CPU's instruction sets, the thread count and what the trial ran
 (its input's shape). A change of any of them measures again. The first worker to measure
-holds a lock on the record's folder entry; the others wait for it and read its record."""
+holds a lock on the record's folder entry; the others wait for it and read its record.
+
+A batch's speed-up (`measured`) is kept the same way, keyed as well by the runtime it was
+timed on: a start after the first times nothing."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import json
 import logging
 import os
 import platform
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -77,17 +80,62 @@ class Remembered:
 def remembered(weights: Path, threads: int, trial: str) -> Remembered | None:
     """Where the choice for these weights is kept on this machine; None for weights that
     are a folder (hashed by nobody)."""
+    path = _record(weights, {"threads": threads, "trial": trial}, "runtime")
+    return Remembered(path) if path else None
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A figure measured once per model and machine, beside its runtime choice: a batch's
+    speed-up over one image at a time (`jobs/runner.py`), which takes seconds to time."""
+
+    path: Path
+
+    def read(self) -> float | None:
+        try:
+            value = json.loads(self.path.read_bytes())["value"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return float(value) if isinstance(value, int | float) else None
+
+    def write(self, value: float) -> None:
+        """Kept for the next start; a folder that cannot be written only means measuring
+        again next time."""
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
+        try:
+            partial.write_text(json.dumps({"value": value}))
+            os.replace(partial, self.path)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            log.info("a measurement is not kept in %s: %s", self.path.parent, exc)
+
+
+def measured(weights: Collection[Path], what: str, facts: Mapping[str, object]) -> Measured | None:
+    """Where `what` measured for these weights is kept, keyed like a runtime choice (their
+    sha256, the runtimes' versions, the CPU) and by `facts` (the runtime it was timed on,
+    the options that shape the input...); None for a model without a weights file."""
+    files = sorted((path for path in weights if path.is_file()), key=lambda p: p.name)
+    if not files:
+        return None
+    others = {path.name: _digest(path) for path in files[1:]}
+    path = _record(files[0], {"what": what, "others": others, **facts}, what)
+    return Measured(path) if path else None
+
+
+def _record(weights: Path, facts: Mapping[str, object], kind: str) -> Path | None:
+    """A record's path beside `weights`, its name a digest of what the record depends on:
+    the weights' sha256, the runtimes' versions, the CPU's instruction sets, and `facts`."""
     if not weights.is_file():
         return None
-    key = {
-        "sha256": _sha256(weights, weights.stat().st_mtime_ns, weights.stat().st_size),
-        "versions": _versions(),
-        "cpu": _cpu(),
-        "threads": threads,
-        "trial": trial,
-    }
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-    return Remembered(weights.with_name(f"{weights.stem}.{digest}.runtime.json"))
+    key = {"sha256": _digest(weights), "versions": _versions(), "cpu": _cpu(), **facts}
+    text = json.dumps(key, sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return weights.with_name(f"{weights.stem}.{digest}.{kind}.json")
+
+
+def _digest(path: Path) -> str:
+    stat = path.stat()
+    return _sha256(path, stat.st_mtime_ns, stat.st_size)
 
 
 @cache
