@@ -43,13 +43,16 @@ class JobRecorder:
         # Running jobs: when progress was last stored, and the last state published.
         self._last_write: dict[str, float] = {}
         self._running: dict[str, Job] = {}
-        # Jobs queued here and not started yet, as stored: starting one needs no read.
-        self._queued: dict[str, Job] = {}
+        # Jobs queued here and not started yet, as stored, with when their record began to
+        # be written (`time.perf_counter()`): starting one needs no read, and its `queue`
+        # stage is timed to the microsecond (the stored `created` keeps milliseconds).
+        self._queued: dict[str, tuple[Job, float]] = {}
 
-    def expect(self, job: Job) -> None:
-        """A job just queued here, to be started without reading it again."""
+    def expect(self, job: Job, since: float) -> None:
+        """A job just queued here, to be started without reading it again; `since`: when
+        its record began to be written."""
         if self.local:
-            self._queued[job.id] = job
+            self._queued[job.id] = (job, since)
 
     def expects(self, job_id: str) -> bool:
         return job_id in self._queued
@@ -67,12 +70,18 @@ class JobRecorder:
         # A cancel or delete since it was queued (or read) makes the conditional update
         # below miss. Popped from `_queued` only once in `_running`, so that
         # `still_active` never misses it.
-        job = self._queued.get(job_id) or known or await self.jobs.get(job_id)
+        queued, since = self._queued.get(job_id) or (None, None)
+        job = queued or known or await self.jobs.get(job_id)
         if job is None or job.status != JobStatus.queued:
             self._queued.pop(job_id, None)
             return None
         started = utcnow()
-        queued_ms = round((started - job.timings.created).total_seconds() * 1000, 2)
+        waited_s = (
+            time.perf_counter() - since
+            if since is not None
+            else (started - job.timings.created).total_seconds()
+        )
+        queued_ms = round(waited_s * 1000, 2)
         timings = job.timings.model_copy(
             update={"started": started, "stages": {**job.timings.stages, "queue": queued_ms}}
         )

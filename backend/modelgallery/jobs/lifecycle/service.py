@@ -87,8 +87,9 @@ class JobService:
     async def submit(self, job: Job, spec: ModelSpec) -> Job:
         """Store a prepared job (its files already in place) and queue it. Raises
         QueueFullError, after removing the job, when the queue is full."""
+        began = time.perf_counter()
         job = await self.jobs.create(job)
-        self.recorder.expect(job)
+        self.recorder.expect(job, began)
         try:
             self.executor.submit(run_of(job, spec, self.files, self.settings))
         except Exception:

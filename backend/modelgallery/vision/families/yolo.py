@@ -27,7 +27,13 @@ from ..runtimes.exports import exported
 from ..runtimes.onnxruntime import OnnxRuntimeNet
 from ..runtimes.openvino import OpenVinoNet
 from ..runtimes.selection import Net, PerThreadCount, choose
-from ..runtimes.ultralytics import detection_network, export_onnx, load_predictor, prepare_runtime
+from ..runtimes.ultralytics import (
+    detection_network,
+    export_onnx,
+    load_predictor,
+    prepare_runtime,
+    torch_runtime,
+)
 from .detector_files import DetectorFile, classes_of, network_file, read_detector, runtimes_for
 from .yolo_net import (
     MAX_DETECTIONS,
@@ -219,6 +225,7 @@ def exported_engine(
     `auto`): PyTorch runs its network, ONNX Runtime and OpenVINO its ONNX export (made by
     ultralytics' exporter, cached beside the checkpoint). End-to-end heads stay on
     ultralytics' own predictor."""
+    torch_runtime(threads)  # ultralytics reads the checkpoint
     import torch
 
     network = detection_network(weights)
@@ -282,6 +289,8 @@ def ultralytics_engine(
 ) -> tuple[UltralyticsEngine, RuntimeChoice]:
     """Every other file ultralytics reads, on the runtime its format implies."""
     import numpy as np
+
+    torch_runtime(threads)
 
     native = native or _NATIVE.get(weights.suffix.lower(), "torch")
     if weights.is_dir():

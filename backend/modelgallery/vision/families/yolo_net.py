@@ -19,10 +19,10 @@ from ..declarations import RuntimeChoice, RuntimeName, RuntimeRequest
 from ..pipelines.image import Item
 from ..runtimes.remembered import remembered
 from ..runtimes.selection import Net, PerThreadCount, choose, median_ms
+from .nms import batched_nms
 
 if TYPE_CHECKING:
     import numpy as np
-    from torch import Tensor
 
 MAX_DETECTIONS = 300
 _MAX_NMS_CANDIDATES = 30_000  # far past any real image; bounds NMS time
@@ -117,7 +117,7 @@ def letterbox(image: np.ndarray, size: int, stride: int, square: bool = False) -
 
 
 def nms(
-    rows: Tensor,
+    rows: np.ndarray,
     keep: BoxFilter,
     objectness: bool,
     letterboxed: Letterboxed,
@@ -126,30 +126,30 @@ def nms(
 ) -> list[Item]:
     """Rows of (cx, cy, w, h, [objectness,] class scores...) of the letterboxed input →
     the image's items, best first."""
-    import torch
-    import torchvision
+    import numpy as np
 
     first_class = 5 if objectness else 4
     if objectness:  # a score is objectness x class score (both <= 1): drop the rest first
         rows = rows[rows[:, 4] > keep.conf]
-    scores, classes = rows[:, first_class:].max(1)
+    classes = rows[:, first_class:].argmax(1)  # the first of equal scores, as torch's max
+    scores = rows[np.arange(len(rows)), first_class + classes]
     if objectness:
         scores = scores * rows[:, 4]
     kept = scores > keep.conf
     if keep.class_ids is not None:
-        kept &= torch.isin(classes, torch.tensor(keep.class_ids))
+        kept &= np.isin(classes, keep.class_ids)
     rows, scores, classes = rows[kept], scores[kept], classes[kept]
-    if scores.numel() > _MAX_NMS_CANDIDATES:
-        top = scores.topk(_MAX_NMS_CANDIDATES).indices
+    if scores.size > _MAX_NMS_CANDIDATES:
+        top = np.argsort(-scores, kind="stable")[:_MAX_NMS_CANDIDATES]
         rows, scores, classes = rows[top], scores[top], classes[top]
     half = rows[:, 2:4] / 2
-    boxes = torch.cat((rows[:, :2] - half, rows[:, :2] + half), 1)
-    best = torchvision.ops.batched_nms(boxes, scores, classes, keep.iou)[:MAX_DETECTIONS]
+    boxes = np.concatenate((rows[:, :2] - half, rows[:, :2] + half), 1)
+    best = batched_nms(boxes, scores, classes, keep.iou)[:MAX_DETECTIONS]
     boxes, scores, classes = boxes[best], scores[best], classes[best]
     # back from the letterboxed input to the image's own pixels
-    (left, top), ratio = letterboxed.pad, letterboxed.ratio
-    boxes[:, [0, 2]] = ((boxes[:, [0, 2]] - left) / ratio).clamp(0, image_shape[1])
-    boxes[:, [1, 3]] = ((boxes[:, [1, 3]] - top) / ratio).clamp(0, image_shape[0])
+    (left, top_pad), ratio = letterboxed.pad, letterboxed.ratio
+    boxes[:, [0, 2]] = ((boxes[:, [0, 2]] - left) / ratio).clip(0, image_shape[1])
+    boxes[:, [1, 3]] = ((boxes[:, [1, 3]] - top_pad) / ratio).clip(0, image_shape[0])
     return detections(boxes.tolist(), scores.tolist(), classes.tolist(), names)
 
 
@@ -216,15 +216,15 @@ class YoloNet:
     def _items(
         self, raw: object, boxed: Letterboxed, shape: tuple[int, ...], keep: BoxFilter
     ) -> list[Item]:
-        import torch
+        import numpy as np
 
         layout = self.layout
-        with torch.inference_mode():
-            rows = torch.as_tensor(raw)
-            rows = rows.T if layout.channels_first else rows
-            if layout.normalized:
-                rows[:, :4] *= layout.imgsz
-            return nms(rows, keep, layout.objectness, boxed, shape, self.names)
+        rows = np.asarray(raw)
+        rows = rows.T if layout.channels_first else rows
+        if layout.normalized:  # a copy: the runtime may own the output's memory
+            rows = rows.copy()
+            rows[:, :4] *= layout.imgsz
+        return nms(rows, keep, layout.objectness, boxed, shape, self.names)
 
     def use_threads(self, threads: int) -> None:
         self.net.use(threads)

@@ -15,7 +15,7 @@ from ..runtimes.exports import exported
 from ..runtimes.onnxruntime import OnnxRuntimeNet
 from ..runtimes.openvino import OpenVinoNet
 from ..runtimes.selection import Net
-from ..runtimes.ultralytics import prepare_runtime
+from ..runtimes.ultralytics import prepare_runtime, torch_runtime
 from ..runtimes.yolov5_checkpoint import export_onnx, load_classic_yolov5
 from .yolo import YoloDetector
 from .yolo_net import Layout, serve_network
@@ -39,12 +39,11 @@ class ClassicYolov5Detector(YoloDetector):
 
     def load(self) -> None:
         threads = prepare_runtime()
-        import torch
-
         checkpoint = self.spec.weight_paths[0]
 
         @cache
-        def network() -> Module:
+        def network() -> Module:  # PyTorch only here: a warm start on an export needs none
+            torch_runtime(threads)
             return load_classic_yolov5(checkpoint)
 
         stride, self.names = layout_facts(checkpoint, network)
@@ -58,8 +57,11 @@ class ClassicYolov5Detector(YoloDetector):
             return exported(checkpoint, ".onnx", lambda t: export_onnx(checkpoint, t))
 
         def on_torch(batch: np.ndarray) -> Tensor:
+            net = network()
+            import torch
+
             with torch.inference_mode():
-                return network()(torch.from_numpy(batch))
+                return net(torch.from_numpy(batch))
 
         builds: dict[RuntimeName, Callable[[int], Net]] = {
             "torch": lambda _: on_torch,  # the worker resizes PyTorch's own pool

@@ -20,23 +20,27 @@ if TYPE_CHECKING:
 
 
 def prepare_runtime() -> int:
-    """Before ultralytics or torchvision is imported: no network, a settings folder with
-    the fonts its plotting looks for, torchvision's NMS, and torch at the worker's thread
-    count. Returns that count."""
+    """Before ultralytics is imported: no network, and a settings folder with the fonts its
+    plotting looks for. Returns the worker's thread count. PyTorch is imported only where a
+    network runs on it, is read by ultralytics or is exported (`torch_runtime`): a worker
+    serving an export never imports it."""
     os.environ["YOLO_OFFLINE"] = "1"  # never download (assets, fonts, pip installs)
     os.environ["YOLO_AUTOINSTALL"] = "false"
     default_dir = Path(tempfile.gettempdir()) / f"modelgallery-ultralytics-{os.getuid()}"
     config_dir = Path(os.environ.setdefault("YOLO_CONFIG_DIR", str(default_dir)))
     _install_fonts(config_dir / "Ultralytics")
+    return thread_budget()
 
+
+def torch_runtime(threads: int) -> None:
+    """Before torch, torchvision or ultralytics is imported: torchvision's NMS, and torch at
+    the worker's thread count (once per process)."""
     from .torch_compat import ensure_torchvision_ops
 
     ensure_torchvision_ops()
     import torch
 
-    threads = thread_budget()
     torch.set_num_threads(threads)
-    return threads
 
 
 def _install_fonts(folder: Path) -> None:
