@@ -36,6 +36,7 @@ soak: setup-test
 # Static checks: lint, import layers (backend/pyproject.toml), types (mypy --strict).
 check: setup-test
 	$(VENV)/bin/ruff check backend tests benchmarks
+	$(VENV)/bin/ruff format --check backend tests benchmarks
 	cd backend && ../$(VENV)/bin/lint-imports --no-cache
 	cd backend && ../$(VENV)/bin/mypy
 
