@@ -31,8 +31,8 @@ from ..runtimes.ultralytics import (
     detection_network,
     export_onnx,
     load_predictor,
-    prepare_runtime,
     torch_runtime,
+    ultralytics_environment,
 )
 from .detector_files import DetectorFile, classes_of, network_file, read_detector, runtimes_for
 from .yolo_net import (
@@ -102,7 +102,7 @@ class YoloDetector(VideoPipeline[BoxFilter]):
     _problems: tuple[str, ...] = ()  # why the names and the network disagree (check_loaded)
 
     def load(self) -> None:
-        threads = prepare_runtime()
+        threads = ultralytics_environment()
         self.imgsz = int(self.spec.options.get("imgsz", 640))
         weights = network_file(self.spec.weight_paths)
         requested = self.spec.runtime or "auto"

@@ -15,7 +15,7 @@ from ..runtimes.exports import exported
 from ..runtimes.onnxruntime import OnnxRuntimeNet
 from ..runtimes.openvino import OpenVinoNet
 from ..runtimes.selection import Net
-from ..runtimes.ultralytics import prepare_runtime, torch_runtime
+from ..runtimes.ultralytics import torch_runtime, ultralytics_environment
 from ..runtimes.yolov5_checkpoint import export_onnx, load_classic_yolov5
 from .yolo import YoloDetector
 from .yolo_net import Layout, serve_network
@@ -38,7 +38,7 @@ class ClassicYolov5Detector(YoloDetector):
     runtimes: ClassVar[tuple[RuntimeName, ...]] = ("torch", "onnxruntime", "openvino")
 
     def load(self) -> None:
-        threads = prepare_runtime()
+        threads = ultralytics_environment()
         checkpoint = self.spec.weight_paths[0]
 
         @cache

@@ -20,10 +20,19 @@ if TYPE_CHECKING:
 
 
 def prepare_runtime() -> int:
-    """Before ultralytics is imported: no network, and a settings folder with the fonts its
-    plotting looks for. Returns the worker's thread count. PyTorch is imported only where a
-    network runs on it, is read by ultralytics or is exported (`torch_runtime`): a worker
-    serving an export never imports it."""
+    """Before ultralytics, torch or torchvision is imported (a notebook, a script, a test
+    that uses them directly): `ultralytics_environment`, then `torch_runtime`. Returns the
+    thread count."""
+    threads = ultralytics_environment()
+    torch_runtime(threads)
+    return threads
+
+
+def ultralytics_environment() -> int:
+    """No network, and a settings folder with the fonts ultralytics' plotting looks for.
+    Returns the worker's thread count. A family loads with this alone and imports PyTorch
+    only where a network runs on it, is read by ultralytics or is exported
+    (`torch_runtime`): a worker serving an export never imports it."""
     os.environ["YOLO_OFFLINE"] = "1"  # never download (assets, fonts, pip installs)
     os.environ["YOLO_AUTOINSTALL"] = "false"
     default_dir = Path(tempfile.gettempdir()) / f"modelgallery-ultralytics-{os.getuid()}"
