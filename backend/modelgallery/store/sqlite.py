@@ -1,4 +1,4 @@
-"""The SQLite store: one aiosqlite connection in WAL mode.
+"""The SQLite store: one file in WAL mode (its connections: `sqlite_connection.py`).
 
 Each table keeps the whole record as JSON in `data` (so records round-trip exactly) plus
 the scalar columns that queries filter and sort on. Datetimes are written as fixed-width
@@ -37,7 +37,8 @@ from .records import (
     Timings,
     User,
 )
-from .sqlite_table import Columns, Params, SqlValue, Table, fetch_all, sql_in, ts
+from .sqlite_connection import Connection, SqlValue
+from .sqlite_table import Columns, Params, Table, sql_in, ts
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -190,9 +191,7 @@ class SqliteUsers:
         return await self._t.get(user_id)
 
     async def get_by_email(self, email: str) -> User | None:
-        rows = await fetch_all(
-            self._t.db, "SELECT data FROM users WHERE email = ?", (email.lower(),)
-        )
+        rows = await self._t.db.rows("SELECT data FROM users WHERE email = ?", (email.lower(),))
         return self._t.load(rows[0][0]) if rows else None
 
     async def update(
@@ -208,10 +207,7 @@ class SqliteUsers:
         return await self._t.update(user_id, changes, where, params)
 
     async def delete(self, user_id: str) -> bool:
-        cursor = await self._t.db.execute("DELETE FROM users WHERE id = ?", (user_id,))
-        deleted = cursor.rowcount > 0
-        await cursor.close()
-        return deleted
+        return await self._t.db.changed("DELETE FROM users WHERE id = ?", (user_id,)) > 0
 
     async def page(self, offset: int = 0, limit: int = 50, email: str | None = None) -> Page[User]:
         where, params = ("WHERE instr(email, ?) > 0", (email.lower(),)) if email else ("", ())
@@ -219,11 +215,9 @@ class SqliteUsers:
 
     async def count(self, role: Role | None = None) -> int:
         if role is None:
-            rows = await fetch_all(self._t.db, "SELECT COUNT(*) FROM users")
+            rows = await self._t.db.rows("SELECT COUNT(*) FROM users")
         else:
-            rows = await fetch_all(
-                self._t.db, "SELECT COUNT(*) FROM users WHERE role = ?", (str(role),)
-            )
+            rows = await self._t.db.rows("SELECT COUNT(*) FROM users WHERE role = ?", (str(role),))
         return int(rows[0][0])
 
 
@@ -265,31 +259,22 @@ class SqliteJobs:
         return await self._t.update(job_id, changes, where, params)
 
     async def delete(self, job_id: str) -> bool:
-        cursor = await self._t.db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
-        deleted = cursor.rowcount > 0
-        await cursor.close()
-        return deleted
+        return await self._t.db.changed("DELETE FROM jobs WHERE id = ?", (job_id,)) > 0
 
     async def set_user_email(self, user_id: str, user_email: str) -> int:
-        cursor = await self._t.db.execute(
+        return await self._t.db.changed(
             "UPDATE jobs SET user_email = ?, data = json_set(data, '$.user_email', ?) "
             "WHERE user_id = ?",
             (user_email, user_email, user_id),
         )
-        changed = cursor.rowcount
-        await cursor.close()
-        return changed
 
     async def adopt(self, owner: str, user_id: str, user_email: str) -> int:
-        cursor = await self._t.db.execute(
+        return await self._t.db.changed(
             "UPDATE jobs SET user_id = ?, user_email = ?, owner = NULL, data = json_set(data, "
             "'$.user_id', ?, '$.user_email', ?, '$.owner', json('null')) "
             "WHERE owner = ? AND user_id IS NULL",
             (user_id, user_email, user_id, user_email, owner),
         )
-        moved = cursor.rowcount
-        await cursor.close()
-        return moved
 
     async def query(self, q: JobQuery) -> Page[Job]:
         conditions: list[str] = []
@@ -342,8 +327,7 @@ class SqliteJobs:
         if until is not None:
             conditions.append("created < ?")
             params.append(ts(until))
-        rows = await fetch_all(
-            self._t.db,
+        rows = await self._t.db.rows(
             "SELECT model, status, created, total_ms,"
             " json_extract(data, '$.timings.model_ms') FROM jobs"
             f" WHERE {' AND '.join(conditions)} ORDER BY created, id",
@@ -355,7 +339,7 @@ class SqliteJobs:
         ]
 
     async def models_in_use(self) -> list[str]:
-        rows = await fetch_all(self._t.db, "SELECT DISTINCT model FROM jobs ORDER BY model")
+        rows = await self._t.db.rows("SELECT DISTINCT model FROM jobs ORDER BY model")
         return [r[0] for r in rows]
 
     async def expirable(self, model: str, finished_before: datetime, limit: int) -> list[Job]:
@@ -370,8 +354,7 @@ class SqliteJobs:
 
     async def storage(self) -> list[ModelStorage]:
         sizes = "(SELECT COALESCE(SUM(json_extract(value, '$.size')), 0) FROM json_each(data, ?))"
-        rows = await fetch_all(
-            self._t.db,
+        rows = await self._t.db.rows(
             f"SELECT model, COUNT(*), SUM({sizes} + {sizes}) FROM jobs"
             " WHERE files_expired_at IS NULL GROUP BY model ORDER BY model",
             ("$.inputs", "$.artifacts"),
@@ -452,7 +435,7 @@ class SqliteSessions:
 
     async def create(self, session: Session) -> Session:
         # Forgetting expired sessions here keeps the table small without a sweeper task.
-        await self._t.db.execute("DELETE FROM sessions WHERE expires_at <= ?", (ts(_now()),))
+        await self._t.db.changed("DELETE FROM sessions WHERE expires_at <= ?", (ts(_now()),))
         return await self._t.insert(session)
 
     async def get(self, session_id: str) -> Session | None:
@@ -475,18 +458,12 @@ class SqliteSessions:
         sql, params = "DELETE FROM sessions WHERE id = ?", Params((session_id,))
         if user_id is not None:
             sql, params = f"{sql} AND user_id = ?", (session_id, user_id)
-        cursor = await self._t.db.execute(sql, params)
-        deleted = cursor.rowcount > 0
-        await cursor.close()
-        return deleted
+        return await self._t.db.changed(sql, params) > 0
 
     async def delete_user(self, user_id: str, keep: str | None = None) -> int:
-        cursor = await self._t.db.execute(
+        return await self._t.db.changed(
             "DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?", (user_id, keep)
         )
-        deleted = cursor.rowcount
-        await cursor.close()
-        return deleted
 
 
 class SqliteMigrations:
@@ -494,11 +471,11 @@ class SqliteMigrations:
         self._store = store
 
     async def applied(self, name: str) -> bool:
-        rows = await fetch_all(self._store.db, "SELECT 1 FROM migrations WHERE name = ?", (name,))
+        rows = await self._store.db.rows("SELECT 1 FROM migrations WHERE name = ?", (name,))
         return bool(rows)
 
     async def record(self, name: str) -> None:
-        await self._store.db.execute(
+        await self._store.db.changed(
             "INSERT INTO migrations (name, applied_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (name, ts(_now())),
         )
@@ -513,7 +490,7 @@ class SqliteStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._db: aiosqlite.Connection | None = None
+        self._db: Connection | None = None
         self.users = SqliteUsers(self)
         self.jobs = SqliteJobs(self)
         self.messages = SqliteMessages(self)
@@ -527,7 +504,7 @@ class SqliteStore:
         self.flags = sqlite_feedback.SqliteFlags(self)
 
     @property
-    def db(self) -> aiosqlite.Connection:
+    def db(self) -> Connection:
         if self._db is None:
             raise RuntimeError("SqliteStore is not open")
         return self._db
@@ -536,26 +513,14 @@ class SqliteStore:
         if self._db is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: autocommit; every write here is a single statement.
-        db = await aiosqlite.connect(self.path, isolation_level=None)
-        try:
-            await db.execute("PRAGMA busy_timeout = 5000")
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await db.create_function("unicode_lower", 1, _lower, deterministic=True)
-            await self._migrate(db)
-        except BaseException:
-            await db.close()
-            raise
-        self._db = db
+        self._db = await Connection.open(self.path, {"unicode_lower": _lower}, self._migrate)
 
     async def _migrate(self, db: aiosqlite.Connection) -> None:
         # The write lock is taken before reading the version, so two processes opening a
         # fresh file cannot both apply the same migration.
         await db.execute("BEGIN IMMEDIATE")
         try:
-            version = (await fetch_all(db, "PRAGMA user_version"))[0][0]
+            version = list(await db.execute_fetchall("PRAGMA user_version"))[0][0]
             if version > SCHEMA_VERSION:
                 raise RuntimeError(
                     f"{self.path} has schema version {version}; this program knows only up to"
@@ -571,7 +536,7 @@ class SqliteStore:
             raise
 
     async def ping(self) -> None:
-        await fetch_all(self.db, "SELECT 1")
+        await self.db.rows("SELECT 1")
 
     async def close(self) -> None:
         if self._db is not None:

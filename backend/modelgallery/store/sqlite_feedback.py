@@ -6,7 +6,8 @@ from typing import Any
 
 from .feedback_records import Flag, FlagQuery
 from .records import Page
-from .sqlite_table import Columns, Connected, SqlValue, Table
+from .sqlite_connection import SqlValue
+from .sqlite_table import Columns, Connected, Table
 
 _COLUMNS: Columns = {
     name: name for name in ("job_id", "model", "model_version", "state", "created_at")
@@ -58,7 +59,4 @@ class SqliteFlags:
         return await self._t.update(flag_id, changes)
 
     async def delete_of_job(self, job_id: str) -> int:
-        cursor = await self._t.db.execute("DELETE FROM flags WHERE job_id = ?", (job_id,))
-        deleted = cursor.rowcount
-        await cursor.close()
-        return deleted
+        return await self._t.db.changed("DELETE FROM flags WHERE job_id = ?", (job_id,))

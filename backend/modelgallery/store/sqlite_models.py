@@ -47,8 +47,7 @@ class SqliteModels:
         return await self._t.update(name, changes)
 
     async def delete(self, name: str) -> bool:
-        cursor = await self._t.db.execute("DELETE FROM models WHERE id = ?", (name,))
-        return cursor.rowcount > 0
+        return await self._t.db.changed("DELETE FROM models WHERE id = ?", (name,)) > 0
 
 
 class SqliteVersions:
@@ -76,5 +75,6 @@ class SqliteVersions:
         return await self._t.update(version_id, changes, f"AND {condition}", params)
 
     async def delete(self, version_id: str) -> bool:
-        cursor = await self._t.db.execute("DELETE FROM model_versions WHERE id = ?", (version_id,))
-        return cursor.rowcount > 0
+        return (
+            await self._t.db.changed("DELETE FROM model_versions WHERE id = ?", (version_id,)) > 0
+        )

@@ -53,7 +53,7 @@ class SqliteReleases:
         return await _update(self._t, release_id, changes, only_if_state)
 
     async def add_shadow_skipped(self, release_id: str, count: int = 1) -> None:
-        await self._t.db.execute(
+        await self._t.db.changed(
             "UPDATE releases SET data = json_set(data, '$.shadow_skipped',"
             " COALESCE(json_extract(data, '$.shadow_skipped'), 0) + ?) WHERE id = ?",
             (count, release_id),

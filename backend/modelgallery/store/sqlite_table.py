@@ -11,19 +11,19 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-import aiosqlite
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from .base import DuplicateError, field_adapter
 from .records import Page, page_of
+from .sqlite_connection import Connection, SqlValue
 
 M = TypeVar("M", bound=BaseModel)
 
 
 class Connected(Protocol):
     @property
-    def db(self) -> aiosqlite.Connection: ...
+    def db(self) -> Connection: ...
 
 
 def ts(value: datetime | None) -> str | None:
@@ -46,17 +46,7 @@ def encode(value: Any) -> str:
     return json.dumps(value, default=_json_default, ensure_ascii=False, separators=(",", ":"))
 
 
-# Values bound to `?` placeholders.
-SqlValue = str | int | float | None
 Params = tuple[SqlValue, ...]
-
-
-async def fetch_all(
-    db: aiosqlite.Connection, sql: str, params: Iterable[SqlValue] = ()
-) -> list[sqlite3.Row]:
-    """All rows of a query. aiosqlite declares `Iterable[Row]`; what it returns is the
-    cursor's `fetchall()` list, so this only makes the type say so."""
-    return list(await db.execute_fetchall(sql, params))
 
 
 # What each record field puts in the scalar columns: the name of the one column it is copied
@@ -87,7 +77,7 @@ class Table(Generic[M]):
         self.columns = columns
 
     @property
-    def db(self) -> aiosqlite.Connection:
+    def db(self) -> Connection:
         return self.store.db
 
     def load(self, data: str) -> M:
@@ -111,7 +101,7 @@ class Table(Generic[M]):
         names = ", ".join(row)
         marks = ", ".join("?" * len(row))
         try:
-            await self.db.execute(
+            await self.db.short(
                 f"INSERT INTO {self.name} ({names}) VALUES ({marks})", tuple(row.values())
             )
         except sqlite3.IntegrityError as exc:
@@ -119,7 +109,7 @@ class Table(Generic[M]):
         return stored
 
     async def get(self, record_id: str) -> M | None:
-        rows = await fetch_all(self.db, f"SELECT data FROM {self.name} WHERE id = ?", (record_id,))
+        rows = await self.db.short(f"SELECT data FROM {self.name} WHERE id = ?", (record_id,))
         return self.load(rows[0][0]) if rows else None
 
     async def update(
@@ -127,8 +117,8 @@ class Table(Generic[M]):
     ) -> M | None:
         """Set top-level fields in one statement; `where` adds conditions (compare-and-set)."""
         if not changes:
-            rows = await fetch_all(
-                self.db, f"SELECT data FROM {self.name} WHERE id = ? {where}", (record_id, *params)
+            rows = await self.db.short(
+                f"SELECT data FROM {self.name} WHERE id = ? {where}", (record_id, *params)
             )
             return self.load(rows[0][0]) if rows else None
         paths: list[str] = []
@@ -145,9 +135,8 @@ class Table(Generic[M]):
         assignments = ", ".join(
             [f"data = json_set(data, {', '.join(paths)})", *(f"{c} = ?" for c in row)]
         )
-        try:  # one trip to the connection's thread: the statement with its rows
-            rows = await fetch_all(
-                self.db,
+        try:  # one statement, with the rows it changed
+            rows = await self.db.short(
                 f"UPDATE {self.name} SET {assignments} WHERE id = ? {where} RETURNING data",
                 (*path_values, *row.values(), record_id, *params),
             )
@@ -158,17 +147,15 @@ class Table(Generic[M]):
     async def page(
         self, where: str, params: Params, order: str, offset: int, limit: int
     ) -> Page[M]:
-        count_rows = await fetch_all(self.db, f"SELECT COUNT(*) FROM {self.name} {where}", params)
-        rows = await fetch_all(
-            self.db,
+        count_rows = await self.db.rows(f"SELECT COUNT(*) FROM {self.name} {where}", params)
+        rows = await self.db.rows(
             f"SELECT data FROM {self.name} {where} ORDER BY {order} LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
         return page_of(self.model, [self.load(r[0]) for r in rows], count_rows[0][0])
 
     async def select(self, where: str, params: Params, order: str, limit: int = -1) -> list[M]:
-        rows = await fetch_all(
-            self.db,
+        rows = await self.db.rows(
             f"SELECT data FROM {self.name} {where} ORDER BY {order} LIMIT ?",
             (*params, limit),
         )

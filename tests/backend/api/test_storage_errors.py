@@ -73,9 +73,9 @@ async def test_a_contact_message_that_cannot_be_stored_is_refused(tmp_path: Path
         service = ContactService(outbox, per_hour=5, disk=DiskGuard(tmp_path, 0))
         stored = await service.submit(FORM, "198.51.100.7")
         assert stored.id
-        await store.db.execute("VACUUM")  # no free pages left by the migrations' drops
-        (pages,) = await (await store.db.execute("PRAGMA page_count")).fetchone()
-        await store.db.execute(f"PRAGMA max_page_count = {pages}")  # the store is full
+        await store.db.changed("VACUUM")  # no free pages left by the migrations' drops
+        ((pages,),) = await store.db.rows("PRAGMA page_count")
+        await store.db.setting(f"max_page_count = {pages}")  # the store is full
         big = dataclasses.replace(FORM, message="x" * 9000)
         with pytest.raises(InsufficientStorage) as refused:
             await service.submit(big, "198.51.100.7")

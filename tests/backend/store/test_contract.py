@@ -805,10 +805,11 @@ async def test_sqlite_file_setup(tmp_path: Path) -> None:
     try:
         assert path.exists()
         db = store.db
-        assert (await db.execute_fetchall("PRAGMA journal_mode"))[0][0] == "wal"
-        assert (await db.execute_fetchall("PRAGMA foreign_keys"))[0][0] == 1
-        assert (await db.execute_fetchall("PRAGMA user_version"))[0][0] == SCHEMA_VERSION
-        plan = await db.execute_fetchall(
+        assert (await db.rows("PRAGMA journal_mode"))[0][0] == "wal"
+        assert (await db.rows("PRAGMA foreign_keys"))[0][0] == 1
+        assert (await db.short("PRAGMA foreign_keys"))[0][0] == 1
+        assert (await db.rows("PRAGMA user_version"))[0][0] == SCHEMA_VERSION
+        plan = await db.rows(
             "EXPLAIN QUERY PLAN SELECT data FROM jobs WHERE user_id = ? ORDER BY created DESC",
             ("u",),
         )
@@ -821,7 +822,7 @@ async def test_sqlite_refuses_a_newer_schema(tmp_path: Path) -> None:
     path = tmp_path / "app.sqlite"
     store = SqliteStore(path)
     await store.open()
-    await store.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    await store.db.changed(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     await store.close()
     with pytest.raises(RuntimeError, match="schema version"):
         await SqliteStore(path).open()
