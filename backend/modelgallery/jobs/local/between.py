@@ -23,6 +23,10 @@ class BetweenJobs(Processes):
         late = "it did not finish loading the new models in time"
         if await self._between_jobs(slot, adopt, Adopted, late) is not None:
             slot.specs_version = version
+            # The process no longer holds a version that went live besides the live one:
+            # it took that copy as the live model (or dropped it), as `process.py` says.
+            live = {s.version for s in adopt.specs}
+            slot.versions = tuple(v for v in slot.versions if v not in live)
 
     async def _between_jobs(
         self, slot: Slot, message: ToWorker, answer: type[M], late: str

@@ -3,7 +3,10 @@ worker runs one job at a time). It reads ONNX, its own IR, and TFLite graphs."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import re
 from collections import Counter, OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +23,8 @@ _SHAPES_KEPT = 6
 _SEEN_BEFORE_COMPILING = 2
 _SHAPES_COUNTED = 64
 _CACHE_FOLDER = ".openvino-cache"
+
+log = logging.getLogger(__name__)
 
 
 class OpenVinoNet:
@@ -46,7 +51,7 @@ class OpenVinoNet:
             # otherwise: close enough for boxes (the YOLO agreement tests hold), not for a
             # probability map or a classifier's probability (0.02 and 0.001 off).
             self._config["INFERENCE_PRECISION_HINT"] = "f32"
-        cache = _cache_dir(model)
+        cache = _cache_dir(model, ov.get_version())
         if cache is not None:
             self._config["CACHE_DIR"] = str(cache)
         self._model = self._core.read_model(str(model))
@@ -103,15 +108,47 @@ class OpenVinoNet:
             return self._core.compile_model(model, "CPU", self._config)
 
 
-def _cache_dir(model: Path) -> Path | None:
+def _cache_dir(model: Path, version: str) -> Path | None:
     """OpenVINO's cache of compiled graphs, beside the graph it reads: compiling a detector
     takes 0.3-0.7 s here, reading it back from the cache under 0.1 s, at every start and for
-    every thread count. OpenVINO keys each entry by the graph, the settings, the device and
-    its own version, so a changed graph never reads a stale one. None where the folder
-    cannot be written (a read-only models folder compiles as before)."""
-    folder = model.parent / _CACHE_FOLDER
+    every thread count. OpenVINO keys each entry (`<hash>.blob`) by the graph, the settings,
+    the device and its own version, so a changed graph never reads a stale one; but it never
+    removes one either. Entries are kept in a folder per OpenVINO version, and what other
+    versions wrote (their folders, and the blobs of the older flat layout) is removed here:
+    no version reads another's. None where the folder cannot be written (a read-only models
+    folder compiles as before)."""
+    root = model.parent / _CACHE_FOLDER
+    folder = root / re.sub(r"[^\w.-]+", "-", version)  # "2026.4.1-22982-...-releases/2026/4"
     try:
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return folder if os.access(folder, os.W_OK) else None
+    if not os.access(folder, os.W_OK):
+        return None
+    for entry in _entries(root):
+        if entry.name != folder.name:
+            try:
+                _remove(entry)
+            except OSError as exc:  # stale entries only cost disk space: compile anyway
+                log.warning("could not remove the stale OpenVINO cache entry %s: %s", entry, exc)
+    return folder
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except FileNotFoundError:
+        return []
+
+
+def _remove(path: Path) -> None:
+    """`path`, with what it holds. Another worker of the group may be removing the same
+    entries at the same moment: what is gone already is skipped."""
+    if path.is_dir() and not path.is_symlink():
+        for child in _entries(path):
+            _remove(child)
+        with contextlib.suppress(FileNotFoundError):
+            path.rmdir()
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
