@@ -31,7 +31,9 @@ Row = sqlite3.Row  # what aiosqlite declares; the rows are tuples (no row factor
 # Brings a freshly opened connection's schema up to date (the store's migrations).
 Migrate = Callable[[aiosqlite.Connection], Awaitable[None]]
 
-CHECKPOINT_CHANGES = 1000
+# A job's three writes add about 50 KB to the WAL: 240 rows is about SQLite's own default
+# (a checkpoint once the WAL holds 1,000 pages of 4 KB).
+CHECKPOINT_CHANGES = 240
 _BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
