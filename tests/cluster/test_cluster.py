@@ -301,6 +301,13 @@ def test_a_canary_and_its_shadow_copies_run_on_the_nodes_through_either_replica(
     assert release.status_code == 201, release.text
     release_id = release.json()["id"]
 
+    def holding_candidate() -> list[str]:
+        workers = first.get("/api/admin/models", headers=cluster.admin).json()["workers"]
+        return sorted({w["node"] for w in workers if ids[1] in w["versions"]})
+
+    # Each node's process loads the candidate ahead of the first job sent to it.
+    wait_until(lambda: holding_candidate() == sorted(cluster.nodes), 60, "the candidate loaded")
+
     def upload_from(n: int, replica: int) -> dict[str, Any]:
         transport = httpx.HTTPTransport(local_address=f"127.0.0.{n}")
         url = cluster.apis[replica].url

@@ -5,6 +5,7 @@ change: the generation, and for a reload the restart count of the group."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import asdict
@@ -65,7 +66,8 @@ async def test_a_node_of_another_protocol_is_listed_but_serves_nothing() -> None
 
 
 async def test_a_change_is_announced_to_the_nodes_and_only_a_reload_restarts_them() -> None:
-    """Every change bumps the generation, which node processes adopt in place; an
+    """Every change bumps the generation, which node processes adopt in place (a release
+    begun or ended too: they load its candidate ahead); an
     administrator's reload of a model also counts a restart of its group's processes (which
     nodes of an earlier release, restarting at every change, ignore)."""
     with RedisTestServer() as redis:
@@ -91,5 +93,11 @@ async def test_a_change_is_announced_to_the_nodes_and_only_a_reload_restarts_the
             assert await announced() == (2, {"toyq": "1"})
             await executor.set_loaded("toy", False)
             assert await announced() == (3, {"toyq": "1"})
+            executor.preload("toy", registry.models["toy"])  # a release began: nodes look again
+            for _ in range(500):  # announced by a task of its own
+                if (await announced())[0] == 4:
+                    break
+                await asyncio.sleep(0.01)
+            assert await announced() == (4, {"toyq": "1"})
         finally:
             await executor.stop()

@@ -5,34 +5,24 @@ the older version for the jobs submitted to it, and restarts only when it must."
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
 from pydantic import ValidationError
 
 from modelgallery.core.settings import Settings
-from modelgallery.jobs.distributed.cluster import GENERATION, RESTARTS, UNLOADED, Beat
+from modelgallery.jobs.distributed.cluster import RESTARTS, UNLOADED
 from modelgallery.jobs.distributed.held import OLDER_KEPT, HeldModels
-from modelgallery.jobs.distributed.loop import LoopThread
 from modelgallery.jobs.distributed.node import NodeSelectionError, hosted
-from modelgallery.jobs.distributed.node_models import NodeModels
 from modelgallery.jobs.lifecycle.executor import ModelState
 from modelgallery.jobs.runner import ModelReport
-from modelgallery.store.model_records import ModelRecord, ModelVersion, StoredWeight, VersionState
 from modelgallery.store.records import Job
-from modelgallery.store.sqlite import SqliteStore
 from modelgallery.vision.registry import ModelSpec, Registry, load_registry
 from modelgallery.vision.spec import WeightFile
-from tests.support.redis_server import RedisTestServer
+from tests.support.node_models import eventually, node_models
 from tests.support.server import REPO, TOY_REGISTRY
-
-TOY = "tests.support.toy_models:ToyInvert"
 
 
 @pytest.fixture
@@ -123,24 +113,6 @@ def test_a_new_version_loads_beside_the_old_one_and_siblings_are_untouched(
     assert held.live["toy-limited"] is neighbour
 
 
-def _stored(folder: Path, name: str, factor: str) -> StoredWeight:
-    (folder / name).write_text(factor)
-    return StoredWeight(file=name, sha256=hashlib.sha256(factor.encode()).hexdigest())
-
-
-def _record(name: str, group: str, live: str) -> ModelRecord:
-    return ModelRecord(
-        id=name, title=name, task="image-to-image", family=TOY, group=group, live_version=live
-    )
-
-
-def _eventually(check: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 30
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
-
-
 def test_a_node_process_adopts_changes_in_place_and_jobs_keep_their_version(
     tmp_path: Path,
 ) -> None:
@@ -148,39 +120,15 @@ def test_a_node_process_adopts_changes_in_place_and_jobs_keep_their_version(
     then the generation in Redis): the process adopts each between two jobs, loading only
     what changed; the job of an older version runs on it; only a reload, or a group left
     with nothing, restarts the process."""
-    folder = tmp_path / "models"
-    folder.mkdir()
-    bright = [
-        ModelVersion(
-            model="bright", number=n, state=VersionState.ready,
-            weights=[_stored(folder, f"bright-{n}.txt", f"0.{n}")],
+    with node_models(tmp_path) as setup:
+        node, beat, store, loop, redis = (
+            setup.node,
+            setup.beat,
+            setup.store,
+            setup.loop,
+            setup.redis,
         )
-        for n in (1, 2, 3, 4)
-    ]  # fmt: skip
-    plain = ModelVersion(model="plain", number=1, state=VersionState.live)
-    other = ModelVersion(model="elsewhere", number=1, state=VersionState.live)
-    settings = Settings(
-        data_dir=tmp_path, models_file=TOY_REGISTRY, models_dir=folder, node_heartbeat_s=0.05
-    )
-    loop = LoopThread()
-    store = SqliteStore(tmp_path / "app.sqlite")
-    loop.call(store.open())
-    records = [
-        _record("bright", "toy", bright[0].id),
-        _record("plain", "toy", plain.id),
-        _record("elsewhere", "toyq", other.id),  # another group: never loaded here
-    ]
-    for record in records:
-        loop.call(store.models.create(record))
-    for version in [*bright, plain, other]:
-        loop.call(store.versions.create(version))
-    with RedisTestServer() as server:
-        redis = aioredis.Redis.from_url(server.url, decode_responses=True)
-        beat = Beat(node="n", host="h", group="toy", worker="n/toy pid 1", pid=1, started_at=0)
-        told: list[tuple[str, bool]] = []
-        node = NodeModels(
-            settings, beat, None, loop, redis, store, None, lambda m, on: told.append((m, on))
-        )
+        bright, told, change = setup.bright, setup.told, setup.change
         restarts: list[str] = []
 
         def restart(why: str) -> None:  # a fresh process would read the count at its start
@@ -197,60 +145,49 @@ def test_a_node_process_adopts_changes_in_place_and_jobs_keep_their_version(
 
         node._report = recording  # type: ignore[method-assign]
 
-        def change(*commands: Awaitable[object]) -> None:
-            for command in commands:
-                loop.call(command)
-            generation = int(loop.call(redis.incr(GENERATION)))
-            _eventually(lambda: beat.generation == generation, "the change to be adopted")
+        node.start()
+        assert beat.ready and beat.versions == {"bright": 1, "plain": 1}
+        assert {n: m["status"] for n, m in beat.models.items()} == {
+            "bright": "loaded",
+            "plain": "loaded",
+        }
+        assert sorted(told) == [("bright", True), ("plain", True)]
+        first, sibling = node.held.live["bright"], node.held.live["plain"]
+        states.clear()
 
-        try:
-            node.start()
-            assert beat.ready and beat.versions == {"bright": 1, "plain": 1}
-            assert {n: m["status"] for n, m in beat.models.items()} == {
-                "bright": "loaded",
-                "plain": "loaded",
-            }
-            assert sorted(told) == [("bright", True), ("plain", True)]
-            first, sibling = node.held.live["bright"], node.held.live["plain"]
-            states.clear()
+        # Version 2 made live: only it loads; its sibling never shows `loading`.
+        change(store.models.update("bright", {"live_version": bright[1].id}))
+        assert node.held.live["plain"] is sibling
+        assert node.held.live["bright"].factor == 0.2
+        assert beat.versions == {"bright": 2, "plain": 1}
+        assert ("bright", "loading") in states and ("plain", "loading") not in states
+        assert beat.models["bright"]["status"] == beat.models["plain"]["status"] == "loaded"
+        with node.lock:  # a job submitted before the switch keeps version 1
+            model, spec, error = node.model_for(Job(model="bright", model_version=bright[0].id))
+        assert model is first and spec is not None and spec.version_number == 1, error
 
-            # Version 2 made live: only it loads; its sibling never shows `loading`.
-            change(store.models.update("bright", {"live_version": bright[1].id}))
-            assert node.held.live["plain"] is sibling
-            assert node.held.live["bright"].factor == 0.2
-            assert beat.versions == {"bright": 2, "plain": 1}
-            assert ("bright", "loading") in states and ("plain", "loading") not in states
-            assert beat.models["bright"]["status"] == beat.models["plain"]["status"] == "loaded"
-            with node.lock:  # a job submitted before the switch keeps version 1
-                model, spec, error = node.model_for(Job(model="bright", model_version=bright[0].id))
-            assert model is first and spec is not None and spec.version_number == 1, error
+        # Version 3 made live, and its job taken before the heartbeat looked: the process
+        # adopts it for that job.
+        loop.call(store.models.update("bright", {"live_version": bright[2].id}))
+        with node.lock:
+            model, spec, error = node.model_for(Job(model="bright", model_version=bright[2].id))
+        assert model is node.held.live["bright"] and model.factor == 0.3, error
+        assert beat.versions["bright"] == 3 and node.held.live["plain"] is sibling
+        # A version this process never held (not live) loads from the store for its job.
+        with node.lock:
+            model, spec, error = node.model_for(Job(model="bright", model_version=bright[3].id))
+        assert model is not None and model.factor == 0.4, error
+        assert spec is not None and spec.version_number == 4
+        assert len(node.held.older_versions) == OLDER_KEPT
 
-            # Version 3 made live, and its job taken before the heartbeat looked: the process
-            # adopts it for that job.
-            loop.call(store.models.update("bright", {"live_version": bright[2].id}))
-            with node.lock:
-                model, spec, error = node.model_for(Job(model="bright", model_version=bright[2].id))
-            assert model is node.held.live["bright"] and model.factor == 0.3, error
-            assert beat.versions["bright"] == 3 and node.held.live["plain"] is sibling
-            # A version this process never held (not live) loads from the store for its job.
-            with node.lock:
-                model, spec, error = node.model_for(Job(model="bright", model_version=bright[3].id))
-            assert model is not None and model.factor == 0.4, error
-            assert spec is not None and spec.version_number == 4
-            assert len(node.held.older_versions) == OLDER_KEPT
-
-            # An unload drops the model and stops its queue; the sibling serves on.
-            serving = node.held.live["bright"]
-            change(redis.sadd(UNLOADED, "plain"))
-            assert set(node.held.live) == {"bright"} and node.held.live["bright"] is serving
-            assert beat.models["plain"]["status"] == "unloaded" and told[-1] == ("plain", False)
-            assert restarts == []
-            change(redis.hincrby(RESTARTS, "toy", 1))  # an administrator's reload
-            assert restarts == ["an administrator reloaded its group's models"]
-            change(redis.sadd(UNLOADED, "bright"))  # nothing left to run
-            _eventually(lambda: len(restarts) == 2, "the restart")  # once adopted
-            assert restarts[-1] == "its group has no model left to run"
-        finally:
-            node.close()
-            loop.call(redis.aclose())
-            loop.call(store.close())
+        # An unload drops the model and stops its queue; the sibling serves on.
+        serving = node.held.live["bright"]
+        change(redis.sadd(UNLOADED, "plain"))
+        assert set(node.held.live) == {"bright"} and node.held.live["bright"] is serving
+        assert beat.models["plain"]["status"] == "unloaded" and told[-1] == ("plain", False)
+        assert restarts == []
+        change(redis.hincrby(RESTARTS, "toy", 1))  # an administrator's reload
+        assert restarts == ["an administrator reloaded its group's models"]
+        change(redis.sadd(UNLOADED, "bright"))  # nothing left to run
+        eventually(lambda: len(restarts) == 2, "the restart")  # once adopted
+        assert restarts[-1] == "its group has no model left to run"

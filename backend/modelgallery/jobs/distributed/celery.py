@@ -97,7 +97,7 @@ class CeleryExecutor(ClusterView):
         self._app = celery_app(settings)
         self._avg_job_s = 5.0
         self._monitor: asyncio.Task[None] | None = None
-        self._killers: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[None]] = set()
         for spec in registry.models.values():
             if (spec.timeout_s or settings.job_timeout_s) >= settings.visibility_timeout_s:
                 log.warning(
@@ -114,7 +114,7 @@ class CeleryExecutor(ClusterView):
         self._monitor = asyncio.create_task(self._watch(), name="cluster-monitor")
 
     async def stop(self) -> None:
-        pending = [t for t in (self._monitor, *self._killers) if t is not None]
+        pending = [t for t in (self._monitor, *self._background) if t is not None]
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -280,16 +280,26 @@ class CeleryExecutor(ClusterView):
         """Nothing to do here: a node reads a version it does not hold from the store."""
 
     def preload(self, model: str, spec: ModelSpec | None) -> None:
-        """Not done with worker nodes: a node loads a version when its first job for it
-        comes (docs/scaling.md)."""
+        """A release began or ended: every node process looks at the active releases again
+        between two jobs and loads the candidates of the models it serves ahead
+        (`node_models.py`), as it adopts any change announced by the generation."""
+        task = asyncio.create_task(self._announce_change())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _announce_change(self) -> None:
+        try:
+            await self._redis.incr(GENERATION)
+        except (OSError, aioredis.RedisError) as exc:  # its first job loads it instead
+            log.warning("the release's change not announced to the nodes: %s", exc)
 
     async def cancel(self, job_id: str) -> bool:
         """Asked of whichever node runs it: its process stops at the job's next progress
         report; one still running after a grace period is killed (Celery's revoke)."""
         await self._redis.set(cancel_key(job_id), "1", ex=CANCEL_TTL_S)
         killer = asyncio.create_task(self._kill_if_still_running(job_id))
-        self._killers.add(killer)
-        killer.add_done_callback(self._killers.discard)
+        self._background.add(killer)
+        killer.add_done_callback(self._background.discard)
         return True
 
     async def _kill_if_still_running(self, job_id: str) -> None:

@@ -81,6 +81,9 @@ class Beat:
     jobs_done: int = 0
     generation: int = 0  # the last one it adopted
     versions: dict[str, int | None] = field(default_factory=dict)  # the live ones it serves
+    # Version ids held besides the live ones: a release's candidate loaded ahead, and those of
+    # jobs submitted before a switch (a beat of an earlier release: none).
+    held: list[str] = field(default_factory=list)
     version: str = "unknown"  # the node's release
     protocol: int = 1  # a beat without one is from a node of protocol 1
     validates: bool = False  # takes its group's validations (a beat of an earlier release: no)

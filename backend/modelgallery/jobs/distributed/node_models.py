@@ -143,6 +143,7 @@ class NodeModels:
         self.held.adopt(wanted, self._loaded)
         self.registry = registry
         live = self.held.live
+        self._load_candidates(live)
         self.beat.versions = {name: model.spec.version_number for name, model in live.items()}
         for name in sorted(serves | set(self._consuming)):
             self._consume(name, name in live)
@@ -176,9 +177,38 @@ class NodeModels:
         self.fetch_missing(spec)
         log.info("%s: loading version %s for job %s", job.model, spec.version_number, job.id)
         model, reason = self.held.load_older(spec)
+        self.beat.held = self.held.older_versions
         if model is None:
             return None, spec, f"its version {spec.version_number} did not load: {reason}"
         return model, spec, None
+
+    def _load_candidates(self, live: dict[str, Model]) -> None:
+        """The candidate of each active release of a model served here, loaded ahead beside
+        the live version (as the local workers do), so that its first canary or shadow job
+        does not wait for the load. One that cannot load now loads with its first job."""
+        try:
+            releases = self.loop.call(self.store.releases.active())
+        except Exception as exc:  # the store away: the candidates load with their first job
+            log.warning("%s: active releases not read: %s", self.beat.worker, exc)
+            releases = []
+        for release in releases:
+            serving = live.get(release.model)
+            held = (serving.spec.version, *self.held.older_versions) if serving else ()
+            if serving is None or release.candidate in held:
+                continue
+            try:
+                spec = self.loop.call(self.version_spec(release.model, release.candidate))
+            except (LookupError, RegistryError) as exc:
+                log.warning("%s: release %s not loaded ahead: %s", release.model, release.id, exc)
+                continue
+            self.fetch_missing(spec)
+            log.info("%s: loading version %s ahead", release.model, spec.version_number)
+            _, reason = self.held.load_older(spec)
+            if reason is not None:
+                log.warning(
+                    "%s: version %s did not load: %s", release.model, spec.version_number, reason
+                )
+        self.beat.held = self.held.older_versions
 
     def _held(self, version: str | None) -> bool:
         return version is not None and version in self.held.older_versions

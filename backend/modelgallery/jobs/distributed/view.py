@@ -102,6 +102,7 @@ class ClusterView:
                 states=beat.states(),
                 version=beat.version,
                 protocol=beat.protocol,
+                versions=list(beat.held),
             )
             for beat in sorted(self._beats, key=lambda b: (b.node, b.group, b.pid))
         ]
