@@ -16,7 +16,9 @@ import pytest
 from modelgallery.vision.families.yolo import ultralytics_engine
 from modelgallery.vision.families.yolo_net import BoxFilter, YoloNet, letterbox
 from modelgallery.vision.registry import family_class, load_registry
-from modelgallery.vision.runtimes.ultralytics import prepare_runtime
+from modelgallery.vision.runtimes import selection
+from modelgallery.vision.runtimes.selection import TIMING_THREADS
+from modelgallery.vision.runtimes.ultralytics import prepare_runtime, torch_net
 from tests.acceptance.test_runtimes import IMAGES, matched
 from tests.support.boxes import iou
 
@@ -94,6 +96,42 @@ def test_tflite_on_openvino_finds_the_same_objects(models_dir: Path, samples: Pa
             assert matched(item, on_litert[name], 0.95), (name, item, on_litert[name])
             same = [o for o in on_litert[name] if iou(o["box"], item["box"]) >= 0.95]
             assert abs(same[0]["confidence"] - item["confidence"]) < 0.03
+
+
+def test_auto_times_each_candidate_at_one_thread_and_serves_at_the_budget(
+    models_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At one thread, a measure that work on the machine's other core does not bend (a
+    first start loads other models meanwhile); a job on an idle machine still gets every
+    thread of the worker's budget."""
+    shutil.copy(models_dir / "yolov8n_int8.tflite", tmp_path)  # nothing remembered here
+    (tmp_path / "models.toml").write_text(REGISTRY)
+    timed: list[tuple[str, int]] = []
+    measure = selection._interleaved_ms
+
+    def recording(nets: dict[str, Any], trial: Any) -> dict[str, float]:
+        timed.extend((name, engine.net.threads) for name, engine in nets.items())
+        return measure(nets, trial)
+
+    monkeypatch.setattr(selection, "_interleaved_ms", recording)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    model = loaded(tmp_path, "yolov8n-tflite", "auto")
+    assert sorted(timed) == [("litert", TIMING_THREADS), ("openvino", TIMING_THREADS)]
+    assert TIMING_THREADS == 1 and model._engine.net.threads == 2
+    assert model.runtime.chosen in ("litert", "openvino")
+
+
+def test_a_pytorch_net_runs_at_the_thread_count_it_was_made_for() -> None:
+    """PyTorch's pool is the process's: its net sizes it, so that it is timed as the
+    other runtimes are."""
+    prepare_runtime()
+    import torch
+
+    seen: list[int] = []
+    at = torch_net(lambda batch: seen.append(torch.get_num_threads()))
+    at(1)(None)
+    at(2)(None)
+    assert seen == [1, 2]
 
 
 def test_a_runtime_the_tflite_cannot_use_falls_back_with_the_reason(models_dir: Path) -> None:

@@ -31,6 +31,7 @@ from ..runtimes.ultralytics import (
     detection_network,
     export_onnx,
     load_predictor,
+    torch_net,
     torch_runtime,
     ultralytics_environment,
 )
@@ -243,7 +244,7 @@ def exported_engine(
             return network.module(torch.from_numpy(batch))[0]
 
     builds: dict[RuntimeName, Callable[[int], Net]] = {
-        "torch": lambda _: on_torch,  # the worker resizes PyTorch's own pool
+        "torch": torch_net(on_torch),
         "onnxruntime": lambda n: OnnxRuntimeNet(onnx(), n),
         "openvino": lambda n: OpenVinoNet(onnx(), n),
     }

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..declarations import RuntimeChoice, RuntimeName, RuntimeRequest
 from ..pipelines.image import Item
 from ..runtimes.remembered import remembered
-from ..runtimes.selection import Net, PerThreadCount, choose, median_ms
+from ..runtimes.selection import TIMING_THREADS, Net, PerThreadCount, choose, median_ms
 from .nms import batched_nms
 
 if TYPE_CHECKING:
@@ -282,11 +282,13 @@ def serve_network(
     import numpy as np
 
     def engine(build: Callable[[int], Net]) -> Callable[[], YoloNet]:
-        return lambda: YoloNet(PerThreadCount(build, threads), layout)
+        return lambda: YoloNet(PerThreadCount(build, TIMING_THREADS), layout)
 
     builders = {name: engine(build) for name, build in builds.items()}
     sample = np.zeros((layout.imgsz, layout.imgsz, 3), np.uint8)
-    remember = remembered(weights, threads, f"yolo {sample.shape}") if weights else None
+    trial = f"yolo {sample.shape} at {TIMING_THREADS} thread"
+    remember = remembered(weights, threads, trial) if weights else None
     chosen, choice = choose(requested, builders, lambda e: e(sample, TRIAL_FILTER), remember)
-    chosen.net.prepare(1)  # a job's share when the machine is busy
+    chosen.net.use(threads)
+    chosen.net.prepare(threads)  # a job's share when the machine is idle (1 when busy: timed)
     return chosen, choice

@@ -15,7 +15,7 @@ from ..runtimes.exports import exported
 from ..runtimes.onnxruntime import OnnxRuntimeNet
 from ..runtimes.openvino import OpenVinoNet
 from ..runtimes.selection import Net
-from ..runtimes.ultralytics import torch_runtime, ultralytics_environment
+from ..runtimes.ultralytics import torch_net, torch_runtime, ultralytics_environment
 from ..runtimes.yolov5_checkpoint import export_onnx, load_classic_yolov5
 from .yolo import YoloDetector
 from .yolo_net import Layout, serve_network
@@ -64,7 +64,7 @@ class ClassicYolov5Detector(YoloDetector):
                 return net(torch.from_numpy(batch))
 
         builds: dict[RuntimeName, Callable[[int], Net]] = {
-            "torch": lambda _: on_torch,  # the worker resizes PyTorch's own pool
+            "torch": torch_net(on_torch),
             "onnxruntime": lambda n: OnnxRuntimeNet(onnx(), n),
             "openvino": lambda n: OpenVinoNet(onnx(), n),
         }

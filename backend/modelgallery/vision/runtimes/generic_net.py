@@ -32,7 +32,7 @@ from .litert import LiteRtNet
 from .onnxruntime import OnnxRuntimeNet
 from .openvino import OpenVinoNet
 from .remembered import remembered
-from .selection import Net, PerThreadCount, choose
+from .selection import TIMING_THREADS, Net, PerThreadCount, choose
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,14 +88,17 @@ def open_network(
     facts = read_facts(path)
     net_input = resolve(preprocessing_of(options), facts)
     labels = labels_of(options, paths, facts)
+    builds = _builds(path, facts.format)
+    timing = threads if "tensorflow" in builds else TIMING_THREADS
     builders = {
-        name: (lambda build=build: PerThreadCount(build, threads))
-        for name, build in _builds(path, facts.format).items()
+        name: (lambda build=build: PerThreadCount(build, timing)) for name, build in builds.items()
     }
     sample = to_batch(blank(net_input), net_input).batch
-    remember = remembered(path, threads, f"{sample.shape}")
+    remember = remembered(path, threads, f"{sample.shape} at {timing} thread")
     net, choice = choose(requested, builders, lambda n: n(sample), remember)
-    net.prepare(1)  # a job's share when the machine is busy
+    net.use(threads)
+    for count in {threads, 1}:  # a job's share when the machine is idle, and when busy
+        net.prepare(count)
     return Network(facts, net_input, labels, choice, net)
 
 

@@ -25,6 +25,13 @@ Net = Callable[["np.ndarray"], Any]  # a batch in, the network's raw output out
 N = TypeVar("N")
 T = TypeVar("T")
 _TIMED_RUNS = 7
+# Candidates whose thread pools are their own are timed at one thread: other work on the
+# machine's other core (another model loading, at a first start) does not bend that measure,
+# where a net at two threads waits on its slower thread. Measured here: with one core busy,
+# OpenVINO's 25 ms against LiteRT's 30 at two threads became 39 against 36, and the slower
+# runtime was chosen; at one thread, 37 against 46 either way. A runtime whose pool is the
+# process's (TensorFlow's) cannot be timed so: where it competes, all run at the budget.
+TIMING_THREADS = 1
 
 
 def thread_budget() -> int:

@@ -8,13 +8,15 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .selection import thread_budget
 
 if TYPE_CHECKING:
+    import numpy as np
     from torch.nn import Module
     from ultralytics import YOLO
 
@@ -50,6 +52,24 @@ def torch_runtime(threads: int) -> None:
     import torch
 
     torch.set_num_threads(threads)
+
+
+def torch_net(run: Callable[[np.ndarray], Any]) -> Callable[[int], Callable[[np.ndarray], Any]]:
+    """How to make a PyTorch net at a thread count (`PerThreadCount`'s build). PyTorch's
+    pool is the process's: the net sizes it before a call when it differs, so that it is
+    timed at the count the other runtimes are (the worker sizes it for each job too)."""
+
+    def at(threads: int) -> Callable[[np.ndarray], Any]:
+        def call(batch: np.ndarray) -> Any:
+            import torch
+
+            if torch.get_num_threads() != threads:
+                torch.set_num_threads(threads)
+            return run(batch)
+
+        return call
+
+    return at
 
 
 def _install_fonts(folder: Path) -> None:
