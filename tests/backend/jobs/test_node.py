@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from modelgallery.core.settings import Settings
 from modelgallery.jobs.distributed.cluster import RESTARTS, UNLOADED
-from modelgallery.jobs.distributed.held import OLDER_KEPT, HeldModels
 from modelgallery.jobs.distributed.node import NodeSelectionError, hosted
+from modelgallery.jobs.held import OLDER_KEPT, HeldModels
 from modelgallery.jobs.lifecycle.executor import ModelState
 from modelgallery.jobs.runner import ModelReport
 from modelgallery.store.records import Job

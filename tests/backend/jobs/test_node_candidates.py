@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from modelgallery.jobs import runner
-from modelgallery.jobs.distributed import held
+from modelgallery.jobs import held, runner
 from modelgallery.store.records import Job
 from modelgallery.store.release_records import Release, ReleaseState
 from modelgallery.vision.model import Model

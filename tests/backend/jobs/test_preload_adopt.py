@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from modelgallery.core.settings import Settings
-from modelgallery.jobs import runner
+from modelgallery.jobs import held, runner
 from modelgallery.jobs.lifecycle.executor import JobRun
 from modelgallery.jobs.local import process
 from modelgallery.jobs.local.executor import LocalExecutor
@@ -103,7 +103,7 @@ def worker(
         loads.extend(f"{s.name}@{s.version_number}" for s in specs)
         return real(specs, report)
 
-    monkeypatch.setattr(process, "load_models", counted)
+    monkeypatch.setattr(held, "load_models", counted)
     sibling = load_registry(TOY_REGISTRY, tmp_path).models["toy-limited"]
     ours, theirs = multiprocessing.Pipe()
     cancel = multiprocessing.get_context().Event()
@@ -134,15 +134,15 @@ def test_a_preloaded_candidate_made_live_is_taken_not_loaded_again(
 
     *reports, adopted = worker.ask(Adopt([versions[2], worker.sibling]))
     assert len(worker.loads) == loads  # promoted: nothing loaded
-    assert isinstance(adopted, Adopted)
+    assert adopted == Adopted(("toy-v1",))  # the version it replaced, kept beside it
     [report] = reports  # the parent learns of the live model as after a load
     assert isinstance(report, ModelReport) and report.name == "toy"
     assert report.status == "loaded" and report.load_ms is not None
     assert worker.job(image) == 0.2
-    assert worker.ask(Preload([])) == [Preloaded(())]  # held once: no copy besides the live one
+    assert worker.ask(Preload([])) == [Preloaded(("toy-v1",))]  # held once: v2 is live only
 
-    # The version it replaced loads again for a job still submitted to it, as before.
-    assert worker.job(image, versions[1]) == 0.1 and worker.loads[-1] == "toy@1"
+    # The version it replaced answers a job still submitted to it, without loading again.
+    assert worker.job(image, versions[1]) == 0.1 and len(worker.loads) == loads
 
 
 def test_a_candidate_whose_model_was_edited_meanwhile_loads_again_and_its_copy_goes(
@@ -155,14 +155,15 @@ def test_a_candidate_whose_model_was_edited_meanwhile_loads_again_and_its_copy_g
     assert worker.loads[loads:] == ["toy@2"]  # the copy held has the spec before the edit
     assert [r.name for r in reports if isinstance(r, ModelReport)] == ["toy"]
     assert worker.job(samples / "bus.jpg") == 0.2
-    assert worker.ask(Preload([])) == [Preloaded(())]
+    assert worker.ask(Preload([])) == [Preloaded(("toy-v1",))]  # the stale copy of v2 went
 
 
 async def test_the_slot_no_longer_lists_a_version_its_worker_took_as_live(
     worker: Worker, versions: dict[int, ModelSpec], tmp_path: Path
 ) -> None:
     """`between.py` with the worker's body: the versions a worker lists besides the live
-    ones (the admin's workers page) follow what it holds after a promotion."""
+    ones (the admin's workers page) follow what it holds after a promotion: the version it
+    replaced, not the one it took as live."""
     models = {"toy": versions[1], "toy-limited": worker.sibling}
     executor = LocalExecutor(
         Settings(data_dir=tmp_path), Registry(path=TOY_REGISTRY, models=models)
@@ -181,7 +182,7 @@ async def test_the_slot_no_longer_lists_a_version_its_worker_took_as_live(
         group.specs, group.specs_version = list(promoted.values()), group.specs_version + 1
         await executor._adopt_in_place(slot)
         assert slot.specs_version == group.specs_version and slot.alive
-        assert slot.versions == () and len(worker.loads) == loads
+        assert slot.versions == ("toy-v1",) and len(worker.loads) == loads
         assert executor._states["toy"].status == "loaded"
     finally:
         await asyncio.to_thread(worker.stop)

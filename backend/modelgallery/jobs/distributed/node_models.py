@@ -30,10 +30,10 @@ from ...store.base import Store
 from ...store.records import Job
 from ...vision.model import Model
 from ...vision.registry import ModelSpec, Registry, RegistryError
+from ..held import HeldModels
 from ..lifecycle.executor import ModelState
 from ..runner import ModelReport
 from .cluster import GENERATION, MISSED_BEATS, RESTARTS, UNLOADED, Beat, proc_key, state_fields
-from .held import HeldModels
 from .loop import LoopThread
 
 log = logging.getLogger("modelgallery.jobs.distributed.node_process")

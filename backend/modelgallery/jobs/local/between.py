@@ -21,12 +21,10 @@ class BetweenJobs(Processes):
         version = slot.group.specs_version
         adopt = Adopt(self._runnable(slot.group.specs))
         late = "it did not finish loading the new models in time"
-        if await self._between_jobs(slot, adopt, Adopted, late) is not None:
+        done = await self._between_jobs(slot, adopt, Adopted, late)
+        if done is not None:
             slot.specs_version = version
-            # The process no longer holds a version that went live besides the live one:
-            # it took that copy as the live model (or dropped it), as `process.py` says.
-            live = {s.version for s in adopt.specs}
-            slot.versions = tuple(v for v in slot.versions if v not in live)
+            slot.versions = done.versions
 
     async def _between_jobs(
         self, slot: Slot, message: ToWorker, answer: type[M], late: str

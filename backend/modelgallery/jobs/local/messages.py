@@ -64,7 +64,10 @@ class WorkerReady:
 
 @dataclass(frozen=True)
 class Adopted:
-    """An `Adopt` is done: each model it loaded has reported."""
+    """An `Adopt` is done: each model it loaded has reported. With the versions besides the
+    live ones the worker now holds."""
+
+    versions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""The models one node process holds: the live version of each model it serves, and a few
-versions that are no longer live, for the jobs submitted to them before a switch (a job
-keeps its version). A change loads only the models that changed, beside the others: a new
-version of one model never makes its siblings load again."""
+"""The models one worker process holds, local or on a node: the live version of each model
+it serves, and a few versions that are not live, for the jobs submitted to them before a
+switch (a job keeps its version) and a release's candidate loaded ahead. A change loads
+only the models that changed, beside the others: a new version of one model never makes its
+siblings load again, and a version held already goes live without loading again."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...vision.model import Model
-from ...vision.registry import ModelSpec
-from ..runner import ModelReport, load_models
+from ..vision.model import Model
+from ..vision.registry import ModelSpec
+from .runner import ModelReport, load_models
 
 OLDER_KEPT = 2  # versions no longer live kept loaded, per process, the least recently used go
 
@@ -54,6 +55,13 @@ class HeldModels:
         for version in [v for v, h in self._older.items() if h.model.spec.name not in names]:
             del self._older[version]
         changed = self.changed(wanted)
+        # A version going live is no longer held besides the live ones; a copy of its spec
+        # held already (a release's candidate, a version back) is taken, not loaded again.
+        taken: dict[str, Held] = {}
+        for spec in changed:
+            held = self._older.pop(spec.version, None) if spec.version is not None else None
+            if held is not None and held.model.spec == spec:
+                taken[spec.name] = held
         for spec in changed:
             previous = self._live.pop(spec.name, None)
             if previous is not None and previous.model.spec.version not in (None, spec.version):
@@ -62,13 +70,12 @@ class HeldModels:
             gc.collect()  # what the dropped models held, before the new ones load
         to_load = []
         for spec in changed:
-            kept = self._older.get(spec.version or "")
-            if kept is not None and kept.model.spec == spec:  # back to a version still held
-                del self._older[spec.version or ""]
+            kept = taken.get(spec.name)
+            if kept is None:
+                to_load.append(spec)
+            else:
                 self._live[spec.name] = kept
                 report(kept.report)
-            else:
-                to_load.append(spec)
         reports: dict[str, ModelReport] = {}
 
         def reported(outcome: ModelReport) -> None:
