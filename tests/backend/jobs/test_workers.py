@@ -112,4 +112,5 @@ def test_unloading_a_model_ends_its_waiting_jobs(
     assert audit.json()["data"][0]["details"] == {"failed_jobs": 1}
 
     assert client.post("/api/admin/models/toy-queue/load", headers=admin_headers).status_code == 202
-    assert submit(client, model="toy-queue", wait=60).json()["status"] == "succeeded"
+    again = submit(client, model="toy-queue", wait=60).json()
+    assert again["status"] == "succeeded", again

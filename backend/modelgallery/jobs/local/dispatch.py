@@ -41,8 +41,10 @@ class Dispatch(BetweenJobs):
                 await self._handle_side_message(message)
         if getter in done:
             run = getter.result()
-            if slot.process is None:  # it died at the same moment: hand the job on
-                slot.group.queue.put_nowait(run)
+            # It died at the same moment, or a change to its models (a version, a load or an
+            # unload) came with the job: the change first, the job next, still first in line.
+            if slot.process is None or waker in done:
+                slot.group.queue.put_back(run)
                 return None
             return run
         return None

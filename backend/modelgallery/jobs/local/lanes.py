@@ -37,3 +37,8 @@ class LaneQueue(asyncio.Queue[JobRun]):
 
     def background_size(self) -> int:
         return len(self._queue.background)
+
+    def put_back(self, item: JobRun) -> None:
+        """A job taken and not run (its worker had to change first): first in its lane again."""
+        self.put_nowait(item)
+        (self._queue.background if item.background else self._queue.live).rotate(1)
