@@ -29,7 +29,9 @@ class _Listener:
     def expects(self, job_id: str) -> bool:
         return self.queued_here
 
-    async def on_start(self, job_id: str, worker: str, known: Any = None) -> Any:
+    async def on_start(
+        self, job_id: str, worker: str, known: Any = None, sent: float | None = None
+    ) -> Any:
         self.events.append(("start", job_id))
         return None if job_id in self.refused else object()
 

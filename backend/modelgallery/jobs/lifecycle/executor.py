@@ -138,9 +138,13 @@ class Validated:
 class JobListener(Protocol):
     """How an executor reports back; implemented by the job service."""
 
-    async def on_start(self, job_id: str, worker: str, known: Job | None = None) -> Job | None:
+    async def on_start(
+        self, job_id: str, worker: str, known: Job | None = None, sent: float | None = None
+    ) -> Job | None:
         """Called before a job runs (`known`: its record, when the caller has just read
-        it); the started record, or None when it was cancelled, deleted or taken: skip it."""
+        it; `sent`: when it was sent to its worker, `time.perf_counter()`, where its queue
+        stage ends); the started record, or None when it was cancelled, deleted or taken:
+        skip it."""
 
     def expects(self, job_id: str) -> bool:
         """Whether the job was queued in this process and is still waiting, as far as this

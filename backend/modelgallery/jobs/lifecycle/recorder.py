@@ -66,7 +66,9 @@ class JobRecorder:
         """Whether the job is queued or running in this process (the local executor)."""
         return job_id in self._queued or job_id in self._running
 
-    async def on_start(self, job_id: str, worker: str, known: Job | None = None) -> Job | None:
+    async def on_start(
+        self, job_id: str, worker: str, known: Job | None = None, sent: float | None = None
+    ) -> Job | None:
         # A cancel or delete since it was queued (or read) makes the conditional update
         # below miss. Popped from `_queued` only once in `_running`, so that
         # `still_active` never misses it.
@@ -77,7 +79,7 @@ class JobRecorder:
             return None
         started = utcnow()
         waited_s = (
-            time.perf_counter() - since
+            (sent if sent is not None else time.perf_counter()) - since
             if since is not None
             else (started - job.timings.created).total_seconds()
         )

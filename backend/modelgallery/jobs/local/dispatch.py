@@ -100,6 +100,9 @@ class Dispatch(BetweenJobs):
         threads = self._threads_for_next_job()
         older = self._older_spec(runs[0])
         try:
+            # The queue stage ends and the pipe stage begins at this instant: the two never
+            # overlap, however late the loop comes back to the starts below.
+            sent = time.perf_counter()
             try:
                 if len(runs) == 1:
                     slot.conn.send(RunJob(runs[0], threads, older))
@@ -109,7 +112,7 @@ class Dispatch(BetweenJobs):
                 await self._end_all(slot, pending, self._crash_text(slot))
                 return
             for run in fresh:
-                if await self._listener.on_start(run.job_id, worker_name) is None:
+                if await self._listener.on_start(run.job_id, worker_name, sent=sent) is None:
                     self._drop(slot, run.job_id)  # cancelled or deleted while it was sent
             while pending:
                 limit = slot.cancel_deadline or deadline
@@ -135,7 +138,7 @@ class Dispatch(BetweenJobs):
                         if job_id in slot.cancelled:  # cancelled while its batch ran
                             await self._listener.on_cancelled(job_id)
                             continue
-                        round_trip_ms = (time.monotonic() - started) * 1000
+                        round_trip_ms = (time.perf_counter() - sent) * 1000
                         pipe_ms = round(max(0.0, round_trip_ms - outcome.model_ms), 2)
                         outcome.stages = {"pipe": pipe_ms, **outcome.stages}
                         await self._listener.on_success(job_id, outcome)
