@@ -3,7 +3,7 @@
 the libraries it calls.
 
     .venv/bin/python -m benchmarks.api_profile [--model object-detection] [--jobs 200]
-        [--rate 250] [--out FILE]
+        [--rate 250] [--out FILE] [--raw FILE]
 
 Starts the real server as `benchmarks.serving` does (the offline registry, the product's
 default workers, no visitor quotas), waits until it is loaded and idle, warms it up, takes
@@ -251,7 +251,10 @@ def measure(args: argparse.Namespace) -> Measured:
                 before = Cpu.of(pid)
                 run_jobs(http, args.model, images, args.jobs)
                 profiled = (Cpu.of(pid) - before) / args.jobs
-                profile = parse_raw(stop_recording(spy, output))
+                raw = stop_recording(spy, output)
+                if args.raw:
+                    args.raw.write_text(raw)
+                profile = parse_raw(raw)
         finally:
             server.stop()
     runtime = (listed[args.model].get("runtime") or {}).get("chosen") or "-"
@@ -332,6 +335,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=200, help="sequential jobs per pass")
     parser.add_argument("--rate", type=int, default=250, help="py-spy's samples per second")
     parser.add_argument("--out", type=Path, help="also write the report here")
+    parser.add_argument(
+        "--raw", type=Path, help="keep py-spy's raw stacks here (for a flame graph's tools)"
+    )
     return parser.parse_args(argv)
 
 

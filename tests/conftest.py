@@ -1,5 +1,6 @@
-"""Shared fixtures: the MongoDB wire-protocol test server, and the real backend running on
-each storage backend (tests that take `server` run once on SQLite and once on MongoDB)."""
+"""Shared fixtures: the MongoDB wire-protocol test server, the real backend running on each
+storage backend (tests that take `server` run once on SQLite and once on MongoDB), and an
+opened SQLite store of a test's own for tests that use the store without a server."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from modelgallery.store.sqlite import SqliteStore
 from tests.support.mongo import MongoTestServer
 from tests.support.server import ADMIN_EMAIL, ADMIN_PASSWORD, REPO, BackendServer
 
@@ -32,6 +34,16 @@ def backend_env(kind: str, request: pytest.FixtureRequest) -> dict[str, str]:
         return {}
     mongo: MongoTestServer = request.getfixturevalue("mongo_server")
     return {"MONGODB_URI": mongo.uri or "", "MONGODB_DB": f"mg_{uuid.uuid4().hex[:12]}"}
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = SqliteStore(tmp_path / "app.sqlite")
+    await opened.open()
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

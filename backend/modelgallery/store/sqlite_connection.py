@@ -51,6 +51,7 @@ class Connection:
     ) -> Connection:
         # isolation_level=None: autocommit; every write here is a single statement.
         thread = await aiosqlite.connect(path, isolation_level=None)
+        here: sqlite3.Connection | None = None
         try:
             await thread.execute("PRAGMA busy_timeout = 5000")
             await thread.execute("PRAGMA journal_mode = WAL")
@@ -59,16 +60,18 @@ class Connection:
             for name, function in functions.items():
                 await thread.create_function(name, 1, function, deterministic=True)
             await migrate(thread)
+            here = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            here.execute("PRAGMA busy_timeout = 0")
+            here.execute("PRAGMA synchronous = NORMAL")
+            here.execute("PRAGMA foreign_keys = ON")
+            here.execute("PRAGMA wal_autocheckpoint = 0")
+            for name, function in functions.items():
+                here.create_function(name, 1, function, deterministic=True)
         except BaseException:
+            if here is not None:
+                here.close()
             await thread.close()
             raise
-        here = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        here.execute("PRAGMA busy_timeout = 0")
-        here.execute("PRAGMA synchronous = NORMAL")
-        here.execute("PRAGMA foreign_keys = ON")
-        here.execute("PRAGMA wal_autocheckpoint = 0")
-        for name, function in functions.items():
-            here.create_function(name, 1, function, deterministic=True)
         return cls(here, thread)
 
     async def rows(self, sql: str, params: Iterable[SqlValue] = ()) -> list[Row]:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,16 +45,6 @@ def bucket() -> Iterator[S3TestServer]:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = SqliteStore(tmp_path / "app.sqlite")
-    await opened.open()
-    try:
-        yield opened
-    finally:
-        await opened.close()
-
-
-@pytest.fixture
 def files(bucket: S3TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> JobFiles:
     """A replica's job files: its own folder, and a bucket prefix of this test's own."""
     for name, value in bucket.env.items():
@@ -73,7 +63,7 @@ def use(files: JobFiles, job_id: str, when: float) -> None:
 
 async def copy_of(
     files: JobFiles,
-    store: SqliteStore,
+    sqlite_store: SqliteStore,
     used: float,
     status: JobStatus | None = JobStatus.succeeded,
     expired: bool = False,
@@ -87,7 +77,7 @@ async def copy_of(
     await files.publish_inputs(job_id)
     if status is not None:
         expired_at = START if expired else None
-        await store.jobs.create(
+        await sqlite_store.jobs.create(
             Job(id=job_id, model="toy", status=status, files_expired_at=expired_at)
         )
     use(files, job_id, used)
@@ -102,20 +92,20 @@ def on_disk(files: JobFiles) -> set[str]:
 
 
 async def test_copies_of_deleted_and_expired_jobs_go_young_uploads_stay(
-    files: JobFiles, store: SqliteStore, caplog: pytest.LogCaptureFixture
+    files: JobFiles, sqlite_store: SqliteStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = Clock(time.time())
     now = clock.now
-    expired = await copy_of(files, store, now - 1, expired=True)  # however recent
-    deleted = await copy_of(files, store, now - UNRECORDED_GRACE_S - 1, status=None)
-    upload = await copy_of(files, store, now - UNRECORDED_GRACE_S + 60, status=None)
+    expired = await copy_of(files, sqlite_store, now - 1, expired=True)  # however recent
+    deleted = await copy_of(files, sqlite_store, now - UNRECORDED_GRACE_S - 1, status=None)
+    upload = await copy_of(files, sqlite_store, now - UNRECORDED_GRACE_S + 60, status=None)
     # an upload still arriving: its folder is old, the file being written is not
-    arriving = await copy_of(files, store, now - DAY, status=None)
+    arriving = await copy_of(files, sqlite_store, now - DAY, status=None)
     part = files.input_dir(arriving) / "upload-0.part"
     part.write_bytes(b"x")
     os.utime(part, (now - 1, now - 1))
-    kept = await copy_of(files, store, now - DAY)
-    sweep = LocalCopies(files, store.jobs, cap_bytes=1_000_000, every_s=60, now=clock)
+    kept = await copy_of(files, sqlite_store, now - DAY)
+    sweep = LocalCopies(files, sqlite_store.jobs, cap_bytes=1_000_000, every_s=60, now=clock)
 
     with caplog.at_level(logging.INFO, logger="modelgallery.jobs.lifecycle.copies"):
         swept = await sweep.sweep()
@@ -135,17 +125,19 @@ async def test_copies_of_deleted_and_expired_jobs_go_young_uploads_stay(
 
 
 async def test_past_the_cap_the_least_recently_used_go_first(
-    files: JobFiles, store: SqliteStore
+    files: JobFiles, sqlite_store: SqliteStore
 ) -> None:
     real_now = time.time()
-    running = await copy_of(files, store, real_now - 5 * DAY, status=JobStatus.running)
-    a, b, c, d = [await copy_of(files, store, real_now - days * DAY) for days in (4, 3, 2, 1)]
+    running = await copy_of(files, sqlite_store, real_now - 5 * DAY, status=JobStatus.running)
+    a, b, c, d = [
+        await copy_of(files, sqlite_store, real_now - days * DAY) for days in (4, 3, 2, 1)
+    ]
     contents = {job: files.input_path(job, INPUT).read_bytes() for job in (a, b, c, d)}
 
     # the oldest ended copy is downloaded: it becomes the most recently used
     assert await files.local_file(a, "input", INPUT) == files.input_path(a, INPUT)
     clock = Clock(time.time() + 2 * RECENT_S)  # nothing was used in the sweep's last minute
-    sweep = LocalCopies(files, store.jobs, cap_bytes=3500, every_s=60, now=clock)
+    sweep = LocalCopies(files, sqlite_store.jobs, cap_bytes=3500, every_s=60, now=clock)
     swept = await sweep.sweep()
     assert swept.removed == [] and swept.evicted == [b, c]  # least recently used first
     assert swept.left_bytes == 3000 and swept.left_copies == 3 and not swept.over_cap
@@ -158,15 +150,15 @@ async def test_past_the_cap_the_least_recently_used_go_first(
 
 
 async def test_the_cap_spares_copies_in_use_unfinished_or_unrecorded(
-    files: JobFiles, store: SqliteStore, caplog: pytest.LogCaptureFixture
+    files: JobFiles, sqlite_store: SqliteStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = Clock(time.time())
     now = clock.now
-    just_used = await copy_of(files, store, now - RECENT_S / 2)
-    unused = await copy_of(files, store, now - RECENT_S - 1)
-    queued = await copy_of(files, store, now - DAY, status=JobStatus.queued)
-    upload = await copy_of(files, store, now - 60, status=None)
-    sweep = LocalCopies(files, store.jobs, cap_bytes=0, every_s=60, now=clock)
+    just_used = await copy_of(files, sqlite_store, now - RECENT_S / 2)
+    unused = await copy_of(files, sqlite_store, now - RECENT_S - 1)
+    queued = await copy_of(files, sqlite_store, now - DAY, status=JobStatus.queued)
+    upload = await copy_of(files, sqlite_store, now - 60, status=None)
+    sweep = LocalCopies(files, sqlite_store.jobs, cap_bytes=0, every_s=60, now=clock)
 
     with caplog.at_level(logging.INFO, logger="modelgallery.jobs.lifecycle.copies"):
         swept = await sweep.sweep()
@@ -179,10 +171,10 @@ async def test_the_cap_spares_copies_in_use_unfinished_or_unrecorded(
 
 
 async def test_a_download_marks_the_copy_used_without_changing_the_file(
-    files: JobFiles, store: SqliteStore
+    files: JobFiles, sqlite_store: SqliteStore
 ) -> None:
     long_ago = float(int(time.time() - DAY))  # whole seconds: compared exactly below
-    job = await copy_of(files, store, long_ago)
+    job = await copy_of(files, sqlite_store, long_ago)
     path = await files.local_file(job, "input", INPUT)
     assert files.job_dir(job).stat().st_mtime > long_ago  # the folder: recently used
     assert path.stat().st_mtime == long_ago  # the file: its ETag and Last-Modified stay
