@@ -10,6 +10,7 @@ YOLOv5 checkpoints, ultralytics checkpoints served on an export and exported fil
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,14 @@ def output_layout(raw: np.ndarray, name: str, named: int | None) -> OutputLayout
     return OutputLayout(channels_first, objectness, classes, normalized=centres <= 2.0)
 
 
+@functools.cache
+def _unit_scale() -> np.ndarray:
+    """Each byte's value over 255, in float32."""
+    import numpy as np
+
+    return np.arange(256, dtype=np.float32) / np.float32(255)
+
+
 @dataclass(frozen=True)
 class Letterboxed:
     batch: np.ndarray  # NCHW float32 in 0..1, RGB
@@ -108,44 +117,52 @@ def letterbox(image: np.ndarray, size: int, stride: int, square: bool = False) -
     image = cv2.copyMakeBorder(
         image, top, bottom, left, right, cv2.BORDER_CONSTANT, value=(114, 114, 114)
     )
-    # Assigned into a float array, then scaled in place: converting the strided BGR->RGB
-    # view in one step (`np.ascontiguousarray(..., np.float32)`) took ten times as long.
+    # Each BGR plane looked up into its RGB place in the float batch: the table holds the
+    # very quotients `x / 255` (float32) that scaling the converted batch gave, in 0.51 ms
+    # where converting then scaling took 0.77 (a 640 x 640 input here).
     batch = np.empty((1, 3, *image.shape[:2]), np.float32)
-    batch[0] = image.transpose(2, 0, 1)[::-1]
-    batch /= 255
+    for channel, plane in enumerate(reversed(cv2.split(image))):
+        cv2.LUT(plane, _unit_scale(), dst=batch[0, channel])
     return Letterboxed(batch, ratio, (left, top))
 
 
 def nms(
-    rows: np.ndarray,
+    table: np.ndarray,
     keep: BoxFilter,
     objectness: bool,
     letterboxed: Letterboxed,
     image_shape: tuple[int, ...],
     names: dict[int, str],
+    box_scale: int = 1,
 ) -> list[Item]:
-    """Rows of (cx, cy, w, h, [objectness,] class scores...) of the letterboxed input →
-    the image's items, best first."""
+    """The network's output as columns of (cx, cy, w, h, [objectness,] class scores...), one
+    per candidate box of the letterboxed input → the image's items, best first. Only the
+    columns whose best score passes `keep.conf` are copied: the whole output (8400 x 84
+    floats for YOLOv8) was copied and searched row by row before, 1.5 ms of each image.
+    `box_scale`: the input's size, for boxes given in 0..1 of it."""
     import numpy as np
 
     first_class = 5 if objectness else 4
     if objectness:  # a score is objectness x class score (both <= 1): drop the rest first
-        rows = rows[rows[:, 4] > keep.conf]
-    classes = rows[:, first_class:].argmax(1)  # the first of equal scores, as torch's max
-    scores = rows[np.arange(len(rows)), first_class + classes]
+        table = table[:, table[4] > keep.conf]
+    best = table[first_class:].max(0)
     if objectness:
-        scores = scores * rows[:, 4]
-    kept = scores > keep.conf
+        best = best * table[4]
+    passing = best > keep.conf
+    rows, scores = table[:, passing].T, best[passing]  # a copy, of the few that pass
+    classes = rows[:, first_class:].argmax(1)  # the first of equal scores, as torch's max
     if keep.class_ids is not None:
-        kept &= np.isin(classes, keep.class_ids)
-    rows, scores, classes = rows[kept], scores[kept], classes[kept]
+        mine = np.isin(classes, keep.class_ids)
+        rows, scores, classes = rows[mine], scores[mine], classes[mine]
     if scores.size > _MAX_NMS_CANDIDATES:
         top = np.argsort(-scores, kind="stable")[:_MAX_NMS_CANDIDATES]
         rows, scores, classes = rows[top], scores[top], classes[top]
+    if box_scale != 1:
+        rows[:, :4] *= box_scale
     half = rows[:, 2:4] / 2
     boxes = np.concatenate((rows[:, :2] - half, rows[:, :2] + half), 1)
-    best = batched_nms(boxes, scores, classes, keep.iou)[:MAX_DETECTIONS]
-    boxes, scores, classes = boxes[best], scores[best], classes[best]
+    best_first = batched_nms(boxes, scores, classes, keep.iou)[:MAX_DETECTIONS]
+    boxes, scores, classes = boxes[best_first], scores[best_first], classes[best_first]
     # back from the letterboxed input to the image's own pixels
     (left, top_pad), ratio = letterboxed.pad, letterboxed.ratio
     boxes[:, [0, 2]] = ((boxes[:, [0, 2]] - left) / ratio).clip(0, image_shape[1])
@@ -219,12 +236,10 @@ class YoloNet:
         import numpy as np
 
         layout = self.layout
-        rows = np.asarray(raw)
-        rows = rows.T if layout.channels_first else rows
-        if layout.normalized:  # a copy: the runtime may own the output's memory
-            rows = rows.copy()
-            rows[:, :4] *= layout.imgsz
-        return nms(rows, keep, layout.objectness, boxed, shape, self.names)
+        table = np.asarray(raw)
+        table = table if layout.channels_first else table.T  # a view either way
+        scale = layout.imgsz if layout.normalized else 1
+        return nms(table, keep, layout.objectness, boxed, shape, self.names, scale)
 
     def use_threads(self, threads: int) -> None:
         self.net.use(threads)
