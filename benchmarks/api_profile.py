@@ -3,7 +3,7 @@
 the libraries it calls.
 
     .venv/bin/python -m benchmarks.api_profile [--model object-detection] [--jobs 200]
-        [--rate 250] [--out FILE] [--raw FILE]
+        [--rate 250] [--out FILE] [--raw FILE] [--worker]
 
 Starts the real server as `benchmarks.serving` does (the offline registry, the product's
 default workers, no visitor quotas), waits until it is loaded and idle, warms it up, takes
@@ -20,6 +20,11 @@ sends `--jobs` sequential uploads (c1, bus.jpg / zidane.jpg alternating, `wait`)
   pausing it (`--nonblocking`); each sample's innermost frame is its self time. Samples are
   shown as ms per job, by thread, by module (the project's modules one by one, a library as
   a whole, the standard library by its top package) and by function.
+
+The worker that ran the jobs (the API's child whose CPU rose most over the unprofiled pass)
+is given with its CPU per job. With `--worker`, a third pass samples it alone, wherever its
+main thread runs (in Python, or in C without the GIL), and shows the project's functions by
+inclusive time per job: where a job's time goes around the network's call.
 
 Prints text; measures and asserts nothing about time. Needs py-spy (`make setup-test`)."""
 
@@ -117,7 +122,35 @@ def parse_raw(text: str) -> Profile:
     return profile
 
 
-def record(pid: int, rate: int, output: Path) -> subprocess.Popen[bytes]:
+def inclusive(text: str) -> tuple[int, Counter[tuple[str, str]]]:
+    """Samples, and for each of the project's functions the samples it is anywhere in (once
+    a sample, however deep it recurses)."""
+    samples, within = 0, Counter[tuple[str, str]]()
+    for line in text.splitlines():
+        match = _LINE.match(line.strip())
+        if match is None:
+            continue
+        count = int(match["n"])
+        samples += count
+        seen = set()
+        for frame in match["stack"].split(";"):
+            parsed = _FRAME.match(frame)
+            if parsed and Path(parsed["path"]).is_relative_to(PACKAGE):
+                seen.add((module_of(parsed["path"]), parsed["function"]))
+        for key in seen:
+            within[key] += count
+    return samples, within
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (its workers), from /proc."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def record(pid: int, rate: int, output: Path, gil: bool = True) -> subprocess.Popen[bytes]:
     command = [
         str(PY_SPY),
         "record",
@@ -130,7 +163,7 @@ def record(pid: int, rate: int, output: Path) -> subprocess.Popen[bytes]:
         "--full-filenames",
         "--function",
         "--threads",
-        "--gil",
+        *(["--gil"] if gil else []),
         "--nonblocking",
         "--output",
         str(output),
@@ -204,6 +237,16 @@ def timing_medians(jobs: list[dict[str, Any]]) -> dict[str, float]:
 
 
 @dataclass
+class Worker:
+    """The worker process that ran the jobs: its CPU per job, and where its time went."""
+
+    pid: int
+    per_job: Cpu
+    samples: int
+    within: Counter[tuple[str, str]]
+
+
+@dataclass
 class Measured:
     model: str
     runtime: str
@@ -215,6 +258,7 @@ class Measured:
     timings: dict[str, float]
     profiled_per_job: Cpu
     profile: Profile
+    worker: Worker
 
 
 def measure(args: argparse.Namespace) -> Measured:
@@ -240,10 +284,13 @@ def measure(args: argparse.Namespace) -> Measured:
                 idle = (Cpu.of(pid) - before) / IDLE_S
 
                 _say(f"{args.jobs} jobs unprofiled ...")
+                workers = {child: Cpu.of(child) for child in children(pid)}
                 before, started = Cpu.of(pid), time.monotonic()
                 jobs = run_jobs(http, args.model, images, args.jobs)
                 per_job = (Cpu.of(pid) - before) / args.jobs
                 wall_ms = (time.monotonic() - started) * 1000 / args.jobs
+                used = {child: (Cpu.of(child) - cpu) / args.jobs for child, cpu in workers.items()}
+                busiest = max(used, key=lambda child: used[child].total)
 
                 _say(f"{args.jobs} jobs profiled ...")
                 output = tmp / "profile.txt"
@@ -255,6 +302,15 @@ def measure(args: argparse.Namespace) -> Measured:
                 if args.raw:
                     args.raw.write_text(raw)
                 profile = parse_raw(raw)
+
+                worker = Worker(busiest, used[busiest], 0, Counter())
+                if args.worker:
+                    _say(f"{args.jobs} jobs, the worker profiled ...")
+                    # Its network runs in C without the GIL: every active sample counts.
+                    spy = record(busiest, args.rate, output, gil=False)
+                    run_jobs(http, args.model, images, args.jobs)
+                    samples, within = inclusive(stop_recording(spy, output))
+                    worker = Worker(busiest, used[busiest], samples, within)
         finally:
             server.stop()
     runtime = (listed[args.model].get("runtime") or {}).get("chosen") or "-"
@@ -269,6 +325,7 @@ def measure(args: argparse.Namespace) -> Measured:
         timing_medians(jobs),
         profiled,
         profile,
+        worker,
     )
 
 
@@ -312,7 +369,23 @@ def report(m: Measured) -> str:
             m.profile.samples,
             TOP_FUNCTIONS,
         ),
+        "",
+        f"The worker that ran the jobs (pid {m.worker.pid}), CPU per job, unprofiled: "
+        f"{m.worker.per_job.total:.2f} ms (user {m.worker.per_job.user:.2f}, system "
+        f"{m.worker.per_job.system:.2f})",
     ]
+    if m.worker.samples:
+        lines += [
+            "Its time per job in the project's functions, inclusive (the samples where its "
+            "main thread runs, in Python or C; a network's own threads, and the main thread "
+            "while it waits for them, go unseen; py-spy slows it):",
+            *_rows(
+                Counter({f"{mod}: {fn}": n for (mod, fn), n in m.worker.within.items()}),
+                per_job,
+                m.worker.samples,
+                TOP_FUNCTIONS,
+            )[:TOP_FUNCTIONS],
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -337,6 +410,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="also write the report here")
     parser.add_argument(
         "--raw", type=Path, help="keep py-spy's raw stacks here (for a flame graph's tools)"
+    )
+    parser.add_argument(
+        "--worker", action="store_true", help="also profile the worker that runs the jobs"
     )
     return parser.parse_args(argv)
 
