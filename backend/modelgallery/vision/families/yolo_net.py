@@ -137,8 +137,8 @@ def nms(
 ) -> list[Item]:
     """The network's output as columns of (cx, cy, w, h, [objectness,] class scores...), one
     per candidate box of the letterboxed input → the image's items, best first. Only the
-    columns whose best score passes `keep.conf` are copied: the whole output (8400 x 84
-    floats for YOLOv8) was copied and searched row by row before, 1.5 ms of each image.
+    columns whose best score passes `keep.conf` are copied: copying the whole output (8400
+    x 84 floats for YOLOv8) to search it row by row took 1.5 ms an image here.
     `box_scale`: the input's size, for boxes given in 0..1 of it."""
     import numpy as np
 
