@@ -49,6 +49,7 @@ from typing import Any
 
 import httpx
 
+from ._cpu import Cpu, children
 from .serving import (
     IMAGES,
     MIRROR,
@@ -142,14 +143,6 @@ def inclusive(text: str) -> tuple[int, Counter[tuple[str, str]]]:
     return samples, within
 
 
-def children(pid: int) -> list[int]:
-    """The processes `pid` started (its workers), from /proc."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
-    return found
-
-
 def record(pid: int, rate: int, output: Path, gil: bool = True) -> subprocess.Popen[bytes]:
     command = [
         str(PY_SPY),
@@ -185,30 +178,6 @@ def stop_recording(spy: subprocess.Popen[bytes], output: Path) -> str:
 
 
 # --- the jobs -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cpu:
-    """CPU ms of a process (every thread), user and system, from /proc/<pid>/stat."""
-
-    user: float
-    system: float
-
-    @classmethod
-    def of(cls, pid: int) -> Cpu:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ms_per_tick = 1000 / os.sysconf("SC_CLK_TCK")
-        return cls(int(fields[11]) * ms_per_tick, int(fields[12]) * ms_per_tick)
-
-    def __sub__(self, other: Cpu) -> Cpu:
-        return Cpu(self.user - other.user, self.system - other.system)
-
-    def __truediv__(self, count: float) -> Cpu:
-        return Cpu(self.user / count, self.system / count)
-
-    @property
-    def total(self) -> float:
-        return self.user + self.system
 
 
 def run_jobs(

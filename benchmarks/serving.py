@@ -49,6 +49,7 @@ from typing import Any
 import httpx
 
 from benchmarks import _bare
+from benchmarks._cpu import Cpu, children, machine_ticks
 from tests.support.jobs import submit, wait_for
 from tests.support.server import BackendServer
 
@@ -207,16 +208,26 @@ def product_c1(
 
 
 def product_c8(
-    http: httpx.Client, model: str, images: Images, count: int, results: Results
+    http: httpx.Client, model: str, images: Images, count: int, results: Results, pid: int
 ) -> float:
     """Succeeded requests per second, `CONCURRENCY` in flight, once warm: as in the machine
-    maximum, the runtime's first runs at this load's thread count are not timed."""
+    maximum, the runtime's first runs at this load's thread count are not timed. Where the
+    machine's CPU went meanwhile is added to `results`: per request, the API process's
+    (`pid`), its workers' and this process's (the load generator), and the idle share."""
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         list(pool.map(lambda index: request(http, model, images, index), range(CONCURRENCY * 2)))
+    workers = {child: Cpu.of(child) for child in children(pid)}
+    api, client, ticks = Cpu.of(pid), Cpu.here(), machine_ticks()
     started = time.perf_counter()
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         timed = list(pool.map(lambda index: request(http, model, images, index), range(count)))
     wall_s = time.perf_counter() - started
+    (all_ticks, idle_ticks) = (now - then for now, then in zip(machine_ticks(), ticks, strict=True))
+    results.add(model, "c8_api_ms", (Cpu.of(pid) - api).total / count)
+    used = sum((Cpu.of(child) - cpu).total for child, cpu in workers.items())
+    results.add(model, "c8_workers_ms", used / count)
+    results.add(model, "c8_client_ms", (Cpu.here() - client).total / count)
+    results.add(model, "c8_idle_pct", 100 * idle_ticks / max(1, all_ticks))
     return len(_succeeded(model, timed, results)) / wall_s
 
 
@@ -252,7 +263,8 @@ def run_round(
         with httpx.Client(base_url=server.url, timeout=WAIT_S + 60) as http:
             cold_start(args, http, server, results)
             for model in args.models:
-                measure_model(args, http, model, _target(tmp, results, model), images, results)
+                target = _target(tmp, results, model)
+                measure_model(args, http, server.process.pid, model, target, images, results)
             if not args.skip_video:
                 measure_video(http, _target(tmp, results, VIDEO_MODEL), results)
     finally:
@@ -285,6 +297,7 @@ def _target(tmp: Path, results: Results, model: str) -> _bare.BareModel:
 def measure_model(
     args: argparse.Namespace,
     http: httpx.Client,
+    pid: int,
     model: str,
     target: _bare.BareModel,
     images: Images,
@@ -302,7 +315,8 @@ def measure_model(
     results.add(model, "bare_c1", statistics.median(times))
     results.add(model, "bare_1process", len(times) * 1000 / sum(times))
 
-    results.add(model, "product_c8", product_c8(http, model, images, args.c8, results))
+    rate = product_c8(http, model, images, args.c8, results, pid)
+    results.add(model, "product_c8", rate)
     results.add(model, "machine_max", _bare.machine_max(target, cores, contents, args.c8))
 
 
@@ -352,6 +366,7 @@ def report(args: argparse.Namespace, results: Results) -> str:
     parts = [
         machine(args),
         images_table(args, results),
+        c8_cpu_table(args, results),
         failures(results),
         "" if args.skip_video else video_table(results),
         starts_lines(results),
@@ -421,6 +436,34 @@ def images_table(args: argparse.Namespace, results: Results) -> str:
             f"{_num(rate)} | {_ratio(rate, ceiling)} |"
         )
     return "\n".join(rows)
+
+
+def c8_cpu_table(args: argparse.Namespace, results: Results) -> str:
+    """Where the machine's CPU went at c8, against what the machine max spends an image: the
+    c8 ratio can be no higher than the max's CPU per image over the three shares' sum."""
+    rows = [
+        "| product c8, CPU ms per request (median of the rounds) | API process | its workers "
+        "| load generator | machine idle | machine max, CPU ms per image |",
+        "|---|---|---|---|---|---|",
+    ]
+    for model in args.models:
+        shares = [_median(results, model, f"c8_{name}") for name in ("api_ms", "workers_ms")]
+        client, idle = (
+            _median(results, model, "c8_client_ms"),
+            _median(results, model, "c8_idle_pct"),
+        )
+        ceiling = results.best(model, "machine_max", lowest=False)
+        per_image = (os.cpu_count() or 1) * 1000 / ceiling if ceiling else None
+        rows.append(
+            f"| {model} | {_num(shares[0])} | {_num(shares[1])} | {_num(client)} | "
+            f"{_num(idle)} % | {_num(per_image)} |"
+        )
+    return "\n".join(rows)
+
+
+def _median(results: Results, model: str, metric: str) -> float | None:
+    values = results.figures.get((model, metric))
+    return statistics.median(values) if values else None
 
 
 def _runtime_label(args: argparse.Namespace, results: Results, model: str) -> str:
