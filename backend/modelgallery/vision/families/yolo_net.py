@@ -1,12 +1,13 @@
 """One image through a bare YOLO network, whatever runtime runs it: letterbox → network → NMS.
 
 The image is letterboxed as YOLO was trained (`letterbox`), the network runs on PyTorch, ONNX
-Runtime, OpenVINO or LiteRT (`runtimes/`, one instance per thread count), and its raw rows
-become NMS-filtered items in the image's own pixels (`nms`). Every runtime sees the same
-input and goes through the same box code, so they find the same boxes. Used by classic
-YOLOv5 checkpoints, ultralytics checkpoints served on an export and exported files
-(`yolo.py`, `yolov5_classic.py`), whose layout one first run tells (`first_run`,
-`output_layout`); the image and video pipelines call it through the family's `infer`."""
+Runtime, OpenVINO or LiteRT (`runtimes/`, one instance per thread count), and the candidate
+boxes of its raw output become NMS-filtered items in the image's own pixels (`nms`). Every
+runtime sees the same input and goes through the same box code, so they find the same
+boxes. Used by classic YOLOv5 checkpoints, ultralytics checkpoints served on an export and
+exported files (`yolo.py`, `yolov5_classic.py`), whose layout one first run tells
+(`first_run`, `output_layout`); the image and video pipelines call it through the family's
+`infer`."""
 
 from __future__ import annotations
 
