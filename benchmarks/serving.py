@@ -224,9 +224,9 @@ def product_c8(
     wall_s = time.perf_counter() - started
     (all_ticks, idle_ticks) = (now - then for now, then in zip(machine_ticks(), ticks, strict=True))
     results.add(model, "c8_api_ms", (Cpu.of(pid) - api).total / count)
+    # A worker that died meanwhile is left out, and so is its replacement (mostly its start).
     alive = {child: cpu for child, cpu in workers.items() if Path(f"/proc/{child}").exists()}
-    used = sum((Cpu.of(child) - cpu).total for child, cpu in alive.items())  # a restarted one's
-    # replacement is not counted: its load would be its own start, not these requests
+    used = sum((Cpu.of(child) - cpu).total for child, cpu in alive.items())
     results.add(model, "c8_workers_ms", used / count)
     results.add(model, "c8_client_ms", (Cpu.here() - client).total / count)
     results.add(model, "c8_idle_pct", 100 * idle_ticks / max(1, all_ticks))

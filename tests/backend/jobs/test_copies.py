@@ -63,7 +63,7 @@ def use(files: JobFiles, job_id: str, when: float) -> None:
 
 async def copy_of(
     files: JobFiles,
-    sqlite_store: SqliteStore,
+    store: SqliteStore,
     used: float,
     status: JobStatus | None = JobStatus.succeeded,
     expired: bool = False,
@@ -77,7 +77,7 @@ async def copy_of(
     await files.publish_inputs(job_id)
     if status is not None:
         expired_at = START if expired else None
-        await sqlite_store.jobs.create(
+        await store.jobs.create(
             Job(id=job_id, model="toy", status=status, files_expired_at=expired_at)
         )
     use(files, job_id, used)
