@@ -23,7 +23,7 @@ from redis.asyncio.sentinel import SentinelConnectionPool
 from modelgallery.core import redis_conn
 from modelgallery.core.redis_conn import RedisTarget
 from modelgallery.core.settings import Settings
-from modelgallery.jobs.distributed.celery import celery_app as product_celery_app
+from modelgallery.jobs.distributed.broker import celery_app as product_celery_app
 from tests.support.redis_sentinel import RedisSentinelCluster
 
 TIMEOUTS = {"socket_timeout": 2.0, "socket_connect_timeout": 2.0}

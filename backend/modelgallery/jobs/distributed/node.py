@@ -34,7 +34,7 @@ from celery.worker.control import control_command
 from ...catalog.registry import read_registry
 from ...core.settings import Settings
 from ...vision.registry import Registry
-from .celery import RUN_TASK, VALIDATE_TASK, celery_app
+from .broker import RUN_TASK, VALIDATE_TASK, celery_app
 from .cluster import model_queue, validation_queue
 from .node_models import missing_reason
 from .node_process import NodeProcess
