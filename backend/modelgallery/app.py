@@ -53,6 +53,7 @@ from .jobs.lifecycle.recovery import Recovery
 from .jobs.lifecycle.retention import Retention
 from .jobs.lifecycle.service import JobService
 from .jobs.local.executor import LocalExecutor
+from .services.account_links import AccountLinks
 from .services.account_mail import AccountMail
 from .services.accounts import AccountService
 from .services.admin import AdminService
@@ -193,7 +194,8 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
     recovery = Recovery(settings, store.jobs, files, registry, executor, recorder, bus)
     limits = throttle_storage(settings)
     mailer = Mailer(settings) if settings.mail_configured else None
-    accounts = AccountService(settings, store, limits, AccountMail(settings, mailer))
+    links = AccountLinks(settings, store, AccountMail(settings, mailer), limits)
+    accounts = AccountService(settings, store, limits, links)
     await accounts.ensure_first_admin()
     outbox = Outbox(store.messages, mailer if settings.smtp_configured else None, settings)
     disk = DiskGuard(settings.data_dir, settings.disk_reserve_bytes)
@@ -214,6 +216,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
         predictions=prediction_service,
         models=catalog,
         accounts=accounts,
+        account_links=links,
         admin=AdminService(settings, store, jobs, executor, catalog, outbox, retention),
         contact=ContactService(outbox, settings.contact_per_hour, disk, limits),
         status=StatusService(store, executor, metrics, disk),
@@ -234,7 +237,7 @@ async def _start(settings: Settings, metrics: Metrics) -> _Running:
             comparison,
         ),
         drift=DriftService(store),
-        feedback=FeedbackService(settings, store, prediction_service, catalog, files),
+        feedback=FeedbackService(settings, store, prediction_service, catalog, files, retention),
     )
     metrics.watch_executor(
         ClusterView(

@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..core.settings import Settings
 from ..services import owners
+from ..services.account_links import AccountLinks
 from ..services.accounts import AccountService
 from ..services.admin import AdminService
 from ..services.comparison import Comparison
@@ -76,6 +77,10 @@ async def _accounts(request: Request) -> AccountService:
     return _of(request).accounts
 
 
+async def _account_links(request: Request) -> AccountLinks:
+    return _of(request).account_links
+
+
 async def _admin(request: Request) -> AdminService:
     return _of(request).admin
 
@@ -119,6 +124,7 @@ VersionUploads = Annotated[VersionIntake, Depends(_version_uploads)]
 Predictions = Annotated[PredictionService, Depends(_predictions)]
 Models = Annotated[ModelCatalog, Depends(_models)]
 Accounts = Annotated[AccountService, Depends(_accounts)]
+Links = Annotated[AccountLinks, Depends(_account_links)]
 Admin = Annotated[AdminService, Depends(_admin)]
 Contact = Annotated[ContactService, Depends(_contact)]
 Status = Annotated[StatusService, Depends(_status)]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -103,6 +103,11 @@ class Metrics:
         """Read what is counted elsewhere (Redis) before the registry is rendered."""
         if self.shared is not None:
             await self.shared.refresh()
+
+    async def exposition(self) -> bytes:
+        """Every metric in Prometheus' text format, with what is counted elsewhere."""
+        await self.refresh()
+        return generate_latest(self.registry)
 
     def watch_executor(self, view: ClusterView) -> None:
         self.registry.register(_ExecutorCollector(view))

@@ -74,7 +74,11 @@ class JobFiles:
     def __init__(self, root: Path, remote: Remote | None = None) -> None:
         self.root = root.absolute()
         self.remote = remote
-        self.shared = remote is not None  # the files are in object storage, seen by all
+
+    @property
+    def shared(self) -> bool:
+        """Whether the files are in object storage, seen by every machine."""
+        return self.remote is not None
 
     def job_dir(self, job_id: str) -> Path:
         if not _JOB_ID.fullmatch(job_id):  # fullmatch: `$` would let a final newline by

@@ -74,6 +74,11 @@ class AccountLinks:
             "account-mail-client", f"{per_hour * 5}/hour", limits, what="the limit on mails"
         )
 
+    @property
+    def sends_mail(self) -> bool:
+        """Whether this server can mail a link at all."""
+        return self.mail.configured
+
     # --- a new password --------------------------------------------------------------------
 
     async def request_reset(self, email: str, client: str, origin: str) -> bool:

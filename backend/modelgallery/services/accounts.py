@@ -57,7 +57,7 @@ class AccountService:
         settings: Settings,
         store: Store,
         limits: Storage | None = None,
-        mail: AccountMail | None = None,
+        links: AccountLinks | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -67,7 +67,8 @@ class AccountService:
         self._client_throttle = Throttle(
             "login-client", f"{per_15min * 5}/15 minutes", limits, what="log-ins"
         )
-        self.links = AccountLinks(settings, store, mail or AccountMail(settings, None), limits)
+        # The links it mails (password reset, a new address), also asked for by the routes.
+        self.links = links or AccountLinks(settings, store, AccountMail(settings, None), limits)
 
     # --- signing in and out --------------------------------------------------------------
 
@@ -204,7 +205,7 @@ class AccountService:
     ) -> str:
         """Mail a confirmation link to the new address, once the password is right; returns
         the address as it will be stored."""
-        if not self.links.mail.configured:
+        if not self.links.sends_mail:
             raise Conflict(
                 "this server cannot send e-mail, so a new address cannot be confirmed; "
                 "ask an administrator"

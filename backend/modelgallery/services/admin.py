@@ -217,14 +217,12 @@ class AdminService:
             raise Invalid(f"the model registry has an error; nothing changed: {exc}") from None
         if model is not None and model not in registry.models:
             raise Conflict(f"'{model}' is no longer in the registry; reload all models instead")
-        # In place: every part that runs jobs holds this one registry.
-        self.catalog.registry.models = registry.models
-        await self.executor.reload(self.catalog.registry, [model] if model else None)
+        await self.catalog.adopt(registry, [model] if model else None)
         await self.audit(actor, "model.reload", model or "*", models=sorted(registry.models))
         return sorted(registry.models)
 
     def _known(self, model: str) -> None:
-        if model not in self.catalog.registry.models:
+        if self.catalog.spec(model) is None:
             raise NotFound(f"no model named '{model}'")
 
     # --- messages, audit and users ----------------------------------------------------
@@ -241,7 +239,7 @@ class AdminService:
         if kind is None or not target or target == "*":
             return AuditTarget(kind if target else None, None, False)
         if kind == "model":
-            spec = self.catalog.registry.models.get(target)
+            spec = self.catalog.spec(target)
             return AuditTarget(kind, spec.title if spec else target, spec is not None)
         if kind == "prediction":
             job = await self.store.jobs.get(target) if len(target) == 32 else None

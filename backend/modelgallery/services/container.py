@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.settings import Settings
+from .account_links import AccountLinks
 from .accounts import AccountService
 from .admin import AdminService
 from .comparison import Comparison
@@ -30,6 +31,7 @@ class Services:
     predictions: PredictionService
     models: ModelCatalog
     accounts: AccountService
+    account_links: AccountLinks
     admin: AdminService
     contact: ContactService
     status: StatusService

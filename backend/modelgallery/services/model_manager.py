@@ -68,7 +68,6 @@ class ModelManager:
         self, settings: Settings, store: Store, catalog: ModelCatalog, executor: Executor
     ) -> None:
         self._settings, self._store, self._catalog = settings, store, catalog
-        self._executor = executor
         self._validation = VersionValidation(settings, store, executor)
         self._seen: tuple[tuple[str, str | None, bool, str], ...] | None = None
         # Another API replica's changes reach this one within a few seconds.
@@ -95,10 +94,10 @@ class ModelManager:
                 "and starts with a letter or digit"
             )
         family = str(fields.get("family", ""))
-        known = set(FAMILIES) | {s.family for s in self._catalog.registry.models.values()}
+        known = set(FAMILIES) | self._catalog.families()
         if family not in known:  # never a module path of the administrator's choosing
             raise Invalid(f"unknown family '{family}' (one of: {', '.join(sorted(known))})")
-        groups = self._catalog.registry.groups
+        groups = self._catalog.groups()
         if fields.get("group") not in groups:
             raise Invalid(
                 f"unknown worker group '{fields.get('group')}' (one of: {', '.join(groups)})"
@@ -363,6 +362,4 @@ class ModelManager:
         self._seen = await self._snapshot()  # before reading: a later change still shows
         settings = self._settings
         registry = await live_registry(self._store, settings.models_file, settings.models_dir)
-        self._catalog.registry.models = registry.models
-        # adopted in place: no restart
-        await self._executor.reload(self._catalog.registry, announce=announce)
+        await self._catalog.adopt(registry, announce=announce)  # in place: no restart

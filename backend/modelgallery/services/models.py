@@ -21,9 +21,37 @@ class ModelView:
 
 
 class ModelCatalog:
+    """The models this server runs: the one registry every part that runs jobs holds, and
+    the state of each model in the workers."""
+
     def __init__(self, registry: Registry, executor: Executor) -> None:
         self.registry = registry
         self.executor = executor
+
+    def spec(self, name: str) -> ModelSpec | None:
+        """The live version's spec of the model, enabled or not."""
+        return self.registry.models.get(name)
+
+    def state(self, name: str) -> ModelState | None:
+        """The model's state in the workers; None where no worker hosts it."""
+        return self.executor.model_states().get(name)
+
+    def families(self) -> set[str]:
+        """The families of the models in the registry."""
+        return {spec.family for spec in self.registry.models.values()}
+
+    def groups(self) -> list[str]:
+        """The worker groups, in the registry's order."""
+        return self.registry.groups
+
+    async def adopt(
+        self, registry: Registry, restart: list[str] | None = None, *, announce: bool = True
+    ) -> None:
+        """Take `registry`'s models in place of the registry's own (every part that runs
+        jobs holds this one registry) and have the workers adopt them: without a restart,
+        except for the models named in `restart`."""
+        self.registry.models = registry.models
+        await self.executor.reload(self.registry, restart, announce=announce)
 
     def views(self, include_disabled: bool = False) -> list[ModelView]:
         states = self.executor.model_states()

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from prometheus_client import generate_latest
-
 from ..core.disk import DiskGuard, Space, megabytes
 from ..core.metrics import Metrics
 from ..jobs.lifecycle.executor import Executor
@@ -61,5 +59,4 @@ class StatusService:
         )
 
     async def metrics_text(self) -> bytes:
-        await self.metrics.refresh()
-        return generate_latest(self.metrics.registry)
+        return await self.metrics.exposition()

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from ..deps import SESSION_COOKIE, Accounts, Predictions
+from ..deps import SESSION_COOKIE, Accounts, AppSettings, Links, Predictions
 from ..schemas import (
     AccountDeletedOut,
     AccountDeleteIn,
@@ -83,6 +83,7 @@ async def change_email(
     login: CurrentLogin,
     client: RequestClient,
     accounts: Accounts,
+    settings: AppSettings,
     origin: LinkOrigin,
 ) -> EmailChangeOut:
     """Mail a link to the new address; the address changes when it is opened
@@ -91,7 +92,7 @@ async def change_email(
     email = await accounts.request_email_change(
         login, str(body.new_email), body.current_password, client, origin
     )
-    hours = accounts.settings.email_confirm_minutes / 60
+    hours = settings.email_confirm_minutes / 60
     return EmailChangeOut(
         detail=f"A link to confirm the new address was sent to {email}; the address changes "
         f"once it is opened (within {hours:g} hours).",
@@ -104,10 +105,10 @@ async def change_email(
     response_model=UserPublic,
     responses={**LINK_REFUSED, **errors(409)},
 )
-async def confirm_email(body: LinkTokenIn, accounts: Accounts) -> UserPublic:
+async def confirm_email(body: LinkTokenIn, links: Links) -> UserPublic:
     """Change the address to the one the link was sent to (no log-in needed: the link is
     the proof). 409 when another account took it meanwhile."""
-    return UserPublic.of(await accounts.links.confirm_email_change(body.token))
+    return UserPublic.of(await links.confirm_email_change(body.token))
 
 
 @router.delete("", response_model=AccountDeletedOut, responses={**WRONG_PASSWORD, **errors(409)})

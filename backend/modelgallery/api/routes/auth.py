@@ -14,6 +14,7 @@ from ..deps import (
     Bearer,
     ClientAddress,
     CurrentUser,
+    Links,
     Owner,
     Predictions,
     token_of,
@@ -131,12 +132,16 @@ async def me(user: CurrentUser) -> UserPublic:
 
 @router.post("/password-reset", response_model=PasswordResetOut, status_code=202)
 async def password_reset(
-    body: PasswordResetIn, client: ClientAddress, accounts: Accounts, origin: LinkOrigin
+    body: PasswordResetIn,
+    client: ClientAddress,
+    links: Links,
+    settings: AppSettings,
+    origin: LinkOrigin,
 ) -> PasswordResetOut:
     """Mail a link to set a new password. The answer is the same whether or not an account
     uses the address; asking is limited per address and per client (429)."""
-    mail = await accounts.links.request_reset(body.email, client, origin)
-    minutes = accounts.settings.password_reset_minutes
+    mail = await links.request_reset(body.email, client, origin)
+    minutes = settings.password_reset_minutes
     if not mail:
         return PasswordResetOut(
             detail="This server does not send password-reset links by e-mail; ask an "
@@ -151,10 +156,10 @@ async def password_reset(
 
 
 @router.post("/password-reset/confirm", status_code=204, responses=LINK_REFUSED)
-async def password_reset_confirm(body: PasswordResetConfirmIn, accounts: Accounts) -> Response:
+async def password_reset_confirm(body: PasswordResetConfirmIn, links: Links) -> Response:
     """Set the password a reset link was sent for; every session of the account ends. A
     link works once, until it expires (410), and only as sent (422)."""
-    await accounts.links.confirm_reset(body.token, body.new_password)
+    await links.confirm_reset(body.token, body.new_password)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/api")
     return response

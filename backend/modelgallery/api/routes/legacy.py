@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ...services.predictions import main_output
-from ..deps import OptionalUser, Predictions, Uploads
+from ..deps import AppSettings, OptionalUser, Predictions, Uploads
 from ..downloads import send_file
 from ..schemas import JobPublic, LegacyPredictionOut, errors
 from .predictions import UPLOAD_BODY, submit_upload
@@ -24,11 +24,11 @@ async def legacy_predict(
     predictions: Predictions,
     intake: Uploads,
     user: OptionalUser,
+    settings: AppSettings,
 ) -> LegacyPredictionOut:
     """Run the model behind `service` (skinseg, objectdetection, facegender) and wait for
     the result. `file_name` names the main output for the export route."""
     spec = predictions.legacy_model(service)
-    settings = predictions.settings
     job, _ = await submit_upload(
         request, response, intake, spec, user, settings.max_wait_s, settings.secure_cookies
     )

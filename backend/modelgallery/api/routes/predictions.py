@@ -12,6 +12,7 @@ from ...services.intake import Intake, UploadRequest
 from ...store.records import Job, Role, User
 from ...vision.registry import ModelSpec
 from ..deps import (
+    AppSettings,
     CurrentUser,
     OptionalUser,
     Owner,
@@ -113,12 +114,13 @@ async def create_prediction(
     predictions: Predictions,
     intake: Uploads,
     user: OptionalUser,
+    settings: AppSettings,
     wait: Wait = 0,
 ) -> JobPublic:
     """Upload a file to a model. Answers at once with the queued job, or with the result
     when it is ready within `wait` seconds."""
     spec = predictions.model(name)
-    secure = predictions.settings.secure_cookies
+    secure = settings.secure_cookies
     job, owner = await submit_upload(request, response, intake, spec, user, wait, secure)
     add_server_timing(request, job.timings.stages)
     response.status_code = 200 if job.status.terminal else 202

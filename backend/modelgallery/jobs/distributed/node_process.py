@@ -95,7 +95,8 @@ class NodeProcess:
         self.scratch = _scratch(settings)
         self.files = open_job_files(self.scratch, settings.storage_url)
         # Records what its runs report, exactly as the API's recorder does on one machine.
-        self.jobs = JobRecorder(self.store.jobs, self.files, Metrics(target), RedisEventBus(target))
+        self.metrics = Metrics(target)
+        self.jobs = JobRecorder(self.store.jobs, self.files, self.metrics, RedisEventBus(target))
         self.models = NodeModels(
             settings, self.beat, names, self._loop, self.redis, self.store, self.files.remote,
             consume,
@@ -286,7 +287,7 @@ class NodeProcess:
         self.models.close()
         try:
             self.call(self.redis.delete(proc_key(self.beat.worker)))
-            self.call(self.jobs.metrics.close())
+            self.call(self.metrics.close())
             self.call(self.store.close())
         except Exception:  # leaving anyway: the heartbeat expires by itself
             log.exception("closing %s", self.beat.worker)

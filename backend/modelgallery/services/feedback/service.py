@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ...core.settings import Settings
 from ...files.storage import JobFiles
+from ...jobs.lifecycle.retention import Retention
 from ...store.base import Store
 from ...store.feedback_records import Correction, Flag, FlagQuery, FlagState
 from ...store.records import Job, JobLane, JobStatus, Page, User, utcnow
@@ -47,16 +48,13 @@ class FeedbackService:
         predictions: PredictionService,
         catalog: ModelCatalog,
         files: JobFiles,
+        retention: Retention,
     ) -> None:
         self.store = store
         self.predictions = predictions
         self.catalog = catalog
         self.exporter = Exporter(
-            store.flags,
-            store.jobs,
-            files,
-            settings.data_dir / "exports",
-            predictions.retention.expired_message,
+            store.flags, store.jobs, files, settings.data_dir / "exports", retention.expired_message
         )
 
     # --- users ---------------------------------------------------------------------------
@@ -106,7 +104,7 @@ class FeedbackService:
         return await self.store.flags.create(flag)
 
     def _declared(self, job: Job) -> str | None:
-        spec = self.predictions.registry.models.get(job.model)
+        spec = self.catalog.spec(job.model)
         return spec.result_kinds.get("image") if spec is not None else None
 
     def _classes(self, job: Job) -> list[str] | None:
@@ -115,7 +113,7 @@ class FeedbackService:
         recorded = model_classes(job)
         if recorded is not None:
             return recorded
-        state = self.catalog.executor.model_states().get(job.model)
+        state = self.catalog.state(job.model)
         return list(state.classes) if state is not None and state.classes else None
 
     # --- administrators ------------------------------------------------------------------
