@@ -23,8 +23,8 @@ from modelgallery.jobs.runner import load_checked
 from modelgallery.vision.model import InputItem, Result
 from modelgallery.vision.registry import family_class, load_registry
 
-CLASSIFIER = "modelgallery.vision.families.image_classifier:ImageClassifier"
-SEGMENTER = "modelgallery.vision.families.image_segmenter:ImageSegmenter"
+CLASSIFIER = "modelgallery.vision.families.image_classification:ImageClassifier"
+SEGMENTER = "modelgallery.vision.families.image_segmentation:ImageSegmenter"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 SHAPE_LABELS = ("background", "disc", "square")

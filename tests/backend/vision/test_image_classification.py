@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from modelgallery.vision.families.image_classifier import (
+from modelgallery.vision.families.image_classification import (
     ClassifySettings,
     decide,
     probabilities,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from modelgallery.vision.families.image_segmenter import (
+from modelgallery.vision.families.image_segmentation import (
     Decoding,
     class_axis,
     class_ids,
