@@ -1,23 +1,22 @@
 """A video on object detection (started before the first test, see conftest.video_job):
 progress advances, then the page plays the upload itself (H.264 in MP4, which browsers play)
 with each frame's boxes drawn over it, the timeline's playhead follows the video and a click
-on the timeline seeks it, a class has one colour in the boxes and the legend, and the
-annotated video (drawn after the job) downloads."""
+on the timeline seeks it, a class has one colour in the boxes and the legend (the server's
+rule for the video's classes, no two alike), and the annotated video (drawn after the job)
+downloads."""
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from modelgallery.media.colours import class_colours
 from tests.e2e.conftest import VideoJob, progress_seen, shot, wait_for_job
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
-COLOURS = Path(__file__).parents[2] / "frontend" / "src" / "lib" / "classColour.examples.json"
 # The canvas over the video has drawn something (a box, its chip) where it is not transparent.
 PAINTED = """c => {
   const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -78,16 +77,19 @@ def test_video_progress_then_playback(video_job: VideoJob) -> None:
         "l => Math.abs(Number(l.getAttribute('x1')) - 330) < 8", arg=playhead.element_handle()
     )
 
-    # one colour per class: the legend's, the toggle's and the boxes' rule
-    person = json.loads(COLOURS.read_text())["examples"]["person"]
-    legend = (
-        page.get_by_role("list", name="Classes").get_by_role("listitem").filter(has_text="person")
-    )
-    assert legend.locator("rect").get_attribute("fill") == person
+    # one colour per class: the legend's, the toggle's and the boxes' rule, the server's for
+    # the video's classes (dining table and person would share one by their names alone)
+    legend = page.get_by_role("list", name="Classes").get_by_role("listitem")
+    shown = {
+        item.inner_text().strip(): item.locator("rect").get_attribute("fill")
+        for item in legend.all()
+    }
+    assert shown == class_colours(shown)
+    assert len(set(shown.values())) == len(shown)
     toggle = (
         page.get_by_role("group", name="Boxes drawn").locator("label").filter(has_text="person")
     )
-    assert toggle.locator("rect").get_attribute("fill") == person
+    assert toggle.locator("rect").get_attribute("fill") == shown["person"]
     shot(page, "21-video-result")
 
     # the annotated video, drawn after the job, is the file to download

@@ -6,11 +6,11 @@ known, and nobody waits for a drawing that nobody may open."""
 from __future__ import annotations
 
 import colorsys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .colours import bgr, label_colour
+from .colours import bgr, class_colours, label_colour
 from .images import decode_image, write_jpeg
 
 Colour = tuple[int, int, int]  # BGR
@@ -25,25 +25,24 @@ def class_colour(class_id: int) -> Colour:
     return round(blue * 255), round(green * 255), round(red * 255)
 
 
-def _detection(item: dict[str, Any]) -> tuple[str, Colour]:
+def _detection(item: dict[str, Any]) -> tuple[str, str]:
     label = str(item["label"])
     text = f"{label} {item['confidence']:.2f}"
     track = item.get("track_id")  # on a tracked video: which object it is
-    return (text if track is None else f"#{track} {text}"), bgr(label_colour(label))
+    return (text if track is None else f"#{track} {text}"), label
 
 
-def _face(item: dict[str, Any]) -> tuple[str, Colour]:
+def _face(item: dict[str, Any]) -> tuple[str, str]:
     gender = str(item["gender"])
-    colour = bgr(label_colour(gender))
     if gender != "uncertain":
-        return f"{gender} {item['probability']:.2f}", colour
+        return f"{gender} {item['probability']:.2f}", gender
     # "uncertain": no gender and no percentage drawn, so that it cannot be read as an answer.
     small = "small_face" in item.get("uncertain", [])
-    return ("uncertain: small face" if small else "uncertain"), colour
+    return ("uncertain: small face" if small else "uncertain"), gender
 
 
-# How each kind of item is labelled and coloured.
-_LABELS: dict[str, Callable[[dict[str, Any]], tuple[str, Colour]]] = {
+# How each kind of item is captioned, and the class it is coloured as.
+_LABELS: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {
     "detections": _detection,
     "faces": _face,
 }
@@ -53,18 +52,28 @@ def can_annotate(result_kind: str) -> bool:
     return result_kind in _LABELS
 
 
-def annotate(image: Any, result_kind: str, items: list[dict[str, Any]]) -> Any:
-    """A copy of `image` (BGR) with each item's box and label drawn, sized to the image."""
+def annotate(
+    image: Any,
+    result_kind: str,
+    items: list[dict[str, Any]],
+    colours: Mapping[str, str] | None = None,
+) -> Any:
+    """A copy of `image` (BGR) with each item's box and label drawn, sized to the image, in
+    the colours of the result's classes: `colours` (a video's, for all its frames), else
+    those of the classes of `items` (`colours.class_colours`)."""
     import cv2
 
     label_of = _LABELS[result_kind]
+    if colours is None:
+        colours = class_colours(label_of(item)[1] for item in items)
     out = image.copy()
     h, w = out.shape[:2]
     thickness = max(2, round(max(h, w) / 500))
     font_scale = max(0.5, max(h, w) / 1600)
     for item in items:
         x1, y1, x2, y2 = (round(v) for v in item["box"])
-        text, colour = label_of(item)
+        text, label = label_of(item)
+        colour = bgr(colours.get(label) or label_colour(label))
         cv2.rectangle(out, (x1, y1), (x2, y2), colour, thickness)
         (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
         left, top = label_corner((x1, y1), (tw + 6, th + base + 4), (w, h))

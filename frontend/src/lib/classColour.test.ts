@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import examples from "./classColour.examples.json";
-import { classColour, FIXED, PALETTE } from "./classColour";
+import { classColour, classColours, FIXED, PALETTE } from "./classColour";
 
 // The same file holds the server to the same rule (tests/backend/media/test_colours.py).
 describe("class colours", () => {
@@ -8,6 +8,16 @@ describe("class colours", () => {
     expect([...PALETTE]).toEqual(examples.palette);
     expect({ ...FIXED }).toEqual(examples.fixed);
     for (const [label, colour] of Object.entries(examples.examples)) expect([label, classColour(label)]).toEqual([label, colour]);
+    for (const result of examples.results) expect(classColours(result.labels)).toEqual(result.colours);
+  });
+
+  it("keep the classes of one result apart while colours are left", () => {
+    const names = ["tv", "dining table", "potted plant", "chair", "person", "refrigerator"];
+    expect(classColour("dining table")).toBe(classColour("person"));
+    const colours = classColours(names);
+    expect(new Set(Object.values(colours)).size).toBe(names.length);
+    expect(colours["dining table"]).toBe(classColour("dining table"));
+    expect(classColours([...names].reverse())).toEqual(colours);
   });
 
   it("carry white text at 4.5:1 or more", () => {

@@ -14,7 +14,7 @@ from modelgallery.media.annotate import (
     draw_result,
     label_corner,
 )
-from modelgallery.media.colours import bgr, label_colour
+from modelgallery.media.colours import bgr, class_colours, label_colour
 from modelgallery.media.images import decode_image
 
 cv2 = pytest.importorskip("cv2")
@@ -35,6 +35,19 @@ def test_boxes_are_drawn_on_a_copy_in_the_colour_of_their_class() -> None:
     other = annotate(image, "detections", [{**DETECTION, "class_id": 7}])
     assert np.array_equal(drawn, other)
     assert not drawn[75:, 80:].any()  # nothing outside the box and its label
+
+
+def test_two_classes_of_one_image_that_share_a_colour_by_name_are_drawn_apart() -> None:
+    image = np.zeros((100, 120, 3), np.uint8)
+    table = {**DETECTION, "label": "dining table", "box": [10, 10, 50, 50]}
+    person = {**DETECTION, "label": "person", "box": [60, 10, 110, 90]}
+    drawn = annotate(image, "detections", [table, person])
+    colours = class_colours(["dining table", "person"])
+    assert tuple(drawn[50, 30]) == bgr(colours["dining table"]) == bgr(label_colour("person"))
+    assert tuple(drawn[90, 85]) == bgr(colours["person"]) != bgr(label_colour("person"))
+    # a video's frames are drawn in the colours of all its classes
+    video = annotate(image, "detections", [person], colours)
+    assert tuple(video[90, 85]) == bgr(colours["person"])
 
 
 def test_faces_are_labelled_by_gender() -> None:

@@ -36,12 +36,14 @@ class _FolderGone(Exception):
 def render(source: Path, folder: Path, kind: str) -> int:
     """Draw `folder`/annotated.webm; returns the number of frames."""
     from ...media.annotate import annotate
+    from ...media.colours import class_colours
     from ...media.video import open_video
     from .handoff import Handoff
     from .webm import WebmWriter, fit
 
     summary = json.loads((folder / "summary.json").read_text())
     width, height = (int(v) for v in summary["output_size"])
+    colours = class_colours(summary.get("counts", {}))  # the video's classes, as the web UI
     part = folder / f".{os.getpid()}.{TARGET}.part.webm"
     try:
         with (
@@ -55,7 +57,7 @@ def render(source: Path, folder: Path, kind: str) -> int:
             for index, (frame, line) in enumerate(zip(video, lines, strict=False)):
                 if index % _CHECK_EVERY == 0 and not folder.is_dir():
                     raise _FolderGone()
-                drawn = annotate(frame, kind, json.loads(line)["detections"])
+                drawn = annotate(frame, kind, json.loads(line)["detections"], colours)
                 write(fit(drawn, (width, height)))
             handoff.finish()
         os.replace(part, folder / TARGET)

@@ -2,6 +2,7 @@
 // toggles and a confidence slider filter the boxes; a table lists what is shown.
 import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
 import { classCounts, colorFor, toggleLabel, visibleDetections, type Detection, type Size } from "./boxes";
+import { classColours } from "@/lib/classColour";
 import { paintDetections } from "./paint";
 import { countOf, formatPercent } from "@/lib/format";
 import "./BoxViewer.css";
@@ -12,7 +13,8 @@ interface Props {
   /** the size the boxes' pixel coordinates refer to; the image's own size when unknown */
   original: Size | null;
   detections: Detection[];
-  /** fixed colours for some labels (e.g. woman, man) */
+  /** fixed colours for some labels (e.g. woman, man); the others are coloured together, over
+   * every detection (whatever is filtered out), as the server draws the annotated image */
   colors?: Record<string, string>;
   /** the table of boxes: receives what is shown */
   renderTable: (shown: Detection[]) => ReactNode;
@@ -30,7 +32,7 @@ export function BoxViewer({
   imageName,
   original,
   detections,
-  colors = {},
+  colors: fixed,
   renderTable,
   noun,
   confidenceLabel = "Minimum confidence",
@@ -43,6 +45,7 @@ export function BoxViewer({
   const sliderHint = useId();
   const shown = useMemo(() => visibleDetections(detections, { hidden, minConfidence }), [detections, hidden, minConfidence]);
   const classes = useMemo(() => classCounts(detections, minConfidence), [detections, minConfidence]);
+  const colors = { ...classColours(detections.map((d) => d.label)), ...fixed };
   const plural = (n: number) => countOf(n, noun);
 
   return (

@@ -19,12 +19,14 @@ interface Props {
   fps: number | null;
   /** labels whose boxes are not drawn */
   hidden: ReadonlySet<string>;
+  /** the colour of each of the video's classes */
+  colors: Record<string, string>;
   onTime: (seconds: number) => void;
   describedBy?: string;
   fallback: ReactNode;
 }
 
-export function VideoPlayer({ src, video, frames, space, fps, hidden, onTime, describedBy, fallback }: Props) {
+export function VideoPlayer({ src, video, frames, space, fps, hidden, colors, onTime, describedBy, fallback }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [time, setTime] = useState(0);
   const [displayed, setDisplayed] = useState<Size>({ width: 0, height: 0 });
@@ -48,8 +50,8 @@ export function VideoPlayer({ src, video, frames, space, fps, hidden, onTime, de
     const element = canvas.current;
     if (!element || !space) return;
     const shown = index >= 0 && frames ? frames[index].detections.filter((d) => !hidden.has(d.label)) : [];
-    paintDetections(element, shown, space, displayed);
-  }, [frames, index, hidden, space, displayed]);
+    paintDetections(element, shown, space, displayed, colors);
+  }, [frames, index, hidden, space, displayed, colors]);
 
   if (failed) return <>{fallback}</>;
   return (

@@ -30,13 +30,15 @@ export function timelineSeries(value: unknown): { bucket: number; series: Timeli
 
 interface Props {
   timeline: unknown;
+  /** the colour of each of the video's classes */
+  colors: Record<string, string>;
   /** the video's time, in seconds: where the playhead is (none without) */
   time?: number | null;
   /** seeks the video (a click on the chart) */
   onSeek?: (seconds: number) => void;
 }
 
-export function VideoTimeline({ timeline, time = null, onSeek }: Props) {
+export function VideoTimeline({ timeline, colors, time = null, onSeek }: Props) {
   const data = timelineSeries(timeline);
   if (!data) return null;
   const { bucket, series } = data;
@@ -83,7 +85,7 @@ export function VideoTimeline({ timeline, time = null, onSeek }: Props) {
           </text>
         ))}
         {series.map((s, i) => (
-          <polyline key={s.label} points={steps(s.counts, nudge(i))} fill="none" stroke={classColour(s.label)} strokeWidth={2} data-label={s.label} />
+          <polyline key={s.label} points={steps(s.counts, nudge(i))} fill="none" stroke={colors[s.label] ?? classColour(s.label)} strokeWidth={2} data-label={s.label} />
         ))}
         {playhead !== null && <line className="playhead" x1={playhead} y1={PAD.top} x2={playhead} y2={y(0)} stroke="currentColor" strokeWidth={1.5} data-time={time} />}
       </svg>
@@ -91,7 +93,7 @@ export function VideoTimeline({ timeline, time = null, onSeek }: Props) {
         {series.map((s) => (
           <li key={s.label}>
             <svg width="12" height="12" aria-hidden="true">
-              <rect width="12" height="12" rx="2" fill={classColour(s.label)} />
+              <rect width="12" height="12" rx="2" fill={colors[s.label] ?? classColour(s.label)} />
             </svg>{" "}
             {s.label}
           </li>

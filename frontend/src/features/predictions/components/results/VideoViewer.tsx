@@ -3,7 +3,7 @@
 // timeline below it: its playhead follows the video and a click on it seeks the video.
 import { useRef, useState } from "react";
 import type { Job } from "@/api/types";
-import { classColour } from "@/lib/classColour";
+import { classColours } from "@/lib/classColour";
 import { useVideoFrames } from "../../api";
 import { toggleLabel } from "./boxes";
 import { playbackOf } from "./frames";
@@ -20,6 +20,8 @@ export function VideoViewer({ job, describedBy }: { job: Job; describedBy?: stri
   const [time, setTime] = useState<number | null>(null);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const labels = countMap(result.counts).map(([label]) => label);
+  // The video's classes coloured together, as the server draws the annotated video.
+  const colors = classColours(labels);
   const seek = (seconds: number) => {
     if (video.current) video.current.currentTime = seconds;
   };
@@ -34,6 +36,7 @@ export function VideoViewer({ job, describedBy }: { job: Job; describedBy?: stri
           space={imageSpace(result)}
           fps={num(result.fps)}
           hidden={hidden}
+          colors={colors}
           onTime={setTime}
           describedBy={describedBy}
           fallback={
@@ -57,14 +60,14 @@ export function VideoViewer({ job, describedBy }: { job: Job; describedBy?: stri
             <label key={label} className="toggle">
               <input type="checkbox" checked={!hidden.has(label)} onChange={() => setHidden(toggleLabel(hidden, label))} />
               <svg className="swatch" viewBox="0 0 10 10" aria-hidden="true" focusable="false">
-                <rect width="10" height="10" rx="2" fill={classColour(label)} />
+                <rect width="10" height="10" rx="2" fill={colors[label]} />
               </svg>
               {label}
             </label>
           ))}
         </fieldset>
       )}
-      <VideoTimeline timeline={result.timeline} time={playback ? time : null} onSeek={playback ? seek : undefined} />
+      <VideoTimeline timeline={result.timeline} colors={colors} time={playback ? time : null} onSeek={playback ? seek : undefined} />
     </>
   );
 }
