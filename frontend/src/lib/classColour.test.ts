@@ -18,6 +18,8 @@ describe("class colours", () => {
     expect(new Set(Object.values(colours)).size).toBe(names.length);
     expect(colours["dining table"]).toBe(classColour("dining table"));
     expect(classColours([...names].reverse())).toEqual(colours);
+    const apart = classColours(["person", "bus"]);
+    expect(Math.abs(PALETTE.indexOf(apart.person) - PALETTE.indexOf(apart.bus))).toBeGreaterThan(1);
   });
 
   it("carry white text at 4.5:1 or more", () => {

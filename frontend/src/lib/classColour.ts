@@ -6,8 +6,9 @@
 // A few names have a colour of their own (a face's gender, "uncertain"); any other name gets
 // one of PALETTE by the FNV-1a hash of its UTF-8 bytes, so that a class keeps its colour in
 // every job and every model without a list of classes to agree on. The classes of one result
-// are coloured together (classColours): one whose colour an earlier class took gets a free
-// one, so that two classes shown side by side never share a colour while colours are left.
+// are coloured together (classColours): a class keeps its own colour unless an earlier class
+// took it or a neighbouring hue (person and bus: violet and fuchsia), so that two classes
+// shown side by side never share a colour while colours are left.
 
 /** Twelve hues apart (red to slate), each dark enough to carry white label text at 4.5:1. */
 export const PALETTE: readonly string[] = [
@@ -29,7 +30,7 @@ export const FIXED: Readonly<Record<string, string>> = { woman: "#be185d", man: 
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
-/** A taken colour's stand-in: 5 of the 12 hues (150 degrees) on, then 10, 3, ... */
+/** A taken colour's stand-ins: 5 of the 12 hues (150 degrees) on, then 10, 3, ... */
 const STEP = 5;
 const encoder = new TextEncoder();
 
@@ -41,28 +42,27 @@ export function classColour(label: string): string {
   return PALETTE[digest % PALETTE.length];
 }
 
-/** The colours of the classes one result names (its items' labels, or a video's classes):
- * the names with a colour of their own first, then the others in sort order, each its own
- * colour when free, else the first free one STEP hues on, else its own. */
+/** The colours of the classes one result names (its items' labels, or a video's classes).
+ * The names with a colour of their own take it first; then the others, in sort order (UTF-16
+ * code units), each the first colour, from its own on in steps of STEP hues, that is free
+ * with both its neighbours in PALETTE; else the first that is free; else its own. The
+ * server's media/colours.py follows the same rule. */
 export function classColours(labels: Iterable<string>): Record<string, string> {
   const fixedFirst = (name: string) => (Object.hasOwn(FIXED, name) ? 0 : 1);
   const names = [...new Set(labels)].sort((a, b) => fixedFirst(a) - fixedFirst(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const size = PALETTE.length;
+  const taken = new Set<number>(); // indexes in PALETTE
+  const clear = (i: number) => ![(i + size - 1) % size, i, (i + 1) % size].some((j) => taken.has(j));
   const colours: Record<string, string> = {};
-  const taken = new Set<string>();
   for (const name of names) {
     let colour = classColour(name);
-    if (taken.has(colour) && !Object.hasOwn(FIXED, name)) {
+    if (!Object.hasOwn(FIXED, name)) {
       const start = PALETTE.indexOf(colour);
-      for (let k = 1; k < PALETTE.length; k++) {
-        const other = PALETTE[(start + STEP * k) % PALETTE.length];
-        if (!taken.has(other)) {
-          colour = other;
-          break;
-        }
-      }
+      const free = Array.from({ length: size }, (_, k) => (start + STEP * k) % size).filter((i) => !taken.has(i));
+      colour = PALETTE[free.find(clear) ?? free[0] ?? start];
     }
     colours[name] = colour;
-    taken.add(colour);
+    if (PALETTE.includes(colour)) taken.add(PALETTE.indexOf(colour));
   }
   return colours;
 }

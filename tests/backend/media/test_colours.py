@@ -35,6 +35,10 @@ def test_the_classes_of_one_result_never_share_a_colour_while_colours_are_left()
     # a class keeps its own colour when no class before it took it
     assert colours["dining table"] == label_colour("dining table")
     assert colours["tv"] == label_colour("tv")
+    # nor does one next to a class whose own colour is a neighbouring hue
+    assert PALETTE.index(label_colour("bus")) - PALETTE.index(label_colour("person")) == 1
+    apart = class_colours(["person", "bus"])
+    assert abs(PALETTE.index(apart["person"]) - PALETTE.index(apart["bus"])) > 1
     # the order the classes come in does not matter
     assert class_colours(reversed(names)) == colours
     twelve = [f"class {i}" for i in range(40)]
