@@ -4,6 +4,7 @@ import type { ResultPairProps } from "@/components/agreement/types";
 import { StatusBadge } from "@/components/StatusBadge";
 import { paths } from "@/config/paths";
 import { formatDateTime } from "@/lib/format";
+import { resultClasses, SharedClassColours } from "../results/classColours";
 import { ResultScope } from "../results/ResultSection";
 import { ResultViewer } from "../results/ResultView";
 import "./compare.css";
@@ -16,22 +17,26 @@ export function ResultPair({ baseline, candidate, labels, headingLevel }: Result
     [labels.candidate, candidate],
   ];
   const Heading = `h${headingLevel}` as const;
+  // Both sides' classes coloured together: one class, one colour on both.
+  const classes = sides.flatMap(([, job]) => resultClasses(job.result));
   return (
-    <div className="result-pair">
-      {sides.map(([label, job]) => (
-        <div key={job.id} className="result-pair-side">
-          <div className="result-pair-head">
-            <Heading>{label}</Heading>
-            <Link to={paths.prediction.href(job.id)} className="small">
-              Open the prediction{" "}<span className="visually-hidden">of {label}</span>
-            </Link>
+    <SharedClassColours labels={classes}>
+      <div className="result-pair">
+        {sides.map(([label, job]) => (
+          <div key={job.id} className="result-pair-side">
+            <div className="result-pair-head">
+              <Heading>{label}</Heading>
+              <Link to={paths.prediction.href(job.id)} className="small">
+                Open the prediction{" "}<span className="visually-hidden">of {label}</span>
+              </Link>
+            </div>
+            <ResultScope level={(headingLevel + 1) as 4 | 5 | 6}>
+              <Side job={job} />
+            </ResultScope>
           </div>
-          <ResultScope level={(headingLevel + 1) as 4 | 5 | 6}>
-            <Side job={job} />
-          </ResultScope>
-        </div>
-      ))}
-    </div>
+        ))}
+      </div>
+    </SharedClassColours>
   );
 }
 

@@ -2,7 +2,7 @@
 // toggles and a confidence slider filter the boxes; a table lists what is shown.
 import { useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
 import { classCounts, colorFor, toggleLabel, visibleDetections, type Detection, type Size } from "./boxes";
-import { classColours } from "@/lib/classColour";
+import { useClassColours } from "./classColours";
 import { paintDetections } from "./paint";
 import { countOf, formatPercent } from "@/lib/format";
 import "./BoxViewer.css";
@@ -45,7 +45,7 @@ export function BoxViewer({
   const sliderHint = useId();
   const shown = useMemo(() => visibleDetections(detections, { hidden, minConfidence }), [detections, hidden, minConfidence]);
   const classes = useMemo(() => classCounts(detections, minConfidence), [detections, minConfidence]);
-  const colors = { ...classColours(detections.map((d) => d.label)), ...fixed };
+  const colors = { ...useClassColours(detections.map((d) => d.label)), ...fixed };
   const plural = (n: number) => countOf(n, noun);
 
   return (

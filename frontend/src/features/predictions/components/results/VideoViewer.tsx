@@ -3,10 +3,10 @@
 // timeline below it: its playhead follows the video and a click on it seeks the video.
 import { useRef, useState } from "react";
 import type { Job } from "@/api/types";
-import { classColours } from "@/lib/classColour";
 import { useVideoFrames } from "../../api";
 import { toggleLabel } from "./boxes";
 import { playbackOf } from "./frames";
+import { useClassColours } from "./classColours";
 import { countMap, imageSpace, num, record } from "./shape";
 import { VideoPlayer } from "./VideoPlayer";
 import { VideoTimeline } from "./VideoTimeline";
@@ -21,7 +21,7 @@ export function VideoViewer({ job, describedBy }: { job: Job; describedBy?: stri
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const labels = countMap(result.counts).map(([label]) => label);
   // The video's classes coloured together, as the server draws the annotated video.
-  const colors = classColours(labels);
+  const colors = useClassColours(labels);
   const seek = (seconds: number) => {
     if (video.current) video.current.currentTime = seconds;
   };
