@@ -45,6 +45,21 @@ class Pair:
     agreement: Agreement
 
 
+def worst_pairs(pairs: list[Pair], most: int) -> list[Pair]:
+    """Of `pairs` (most disagreement first), those that disagree, one per input: a file
+    sent several times (the same sha256) shows once, by the pair that disagrees most."""
+    worst: list[Pair] = []
+    seen: set[tuple[str, ...]] = set()
+    for pair in pairs:
+        inputs = tuple(f.sha256 for f in pair.baseline.inputs)
+        if pair.agreement.disagreement <= 0 or len(worst) >= most:
+            break
+        if inputs not in seen:
+            seen.add(inputs)
+            worst.append(pair)
+    return worst
+
+
 @dataclass
 class Compared:
     baseline: VersionFigures
@@ -152,7 +167,7 @@ class Comparison:
             summaries=summarise(p.agreement for p in pairs),
             pairs=len(pairs),
             not_compared=not_compared,
-            worst=[p for p in pairs[:_WORST] if p.agreement.disagreement > 0],
+            worst=worst_pairs(pairs, _WORST),
         )
 
     async def _agreement(self, baseline: Job, candidate: Job) -> Agreement:

@@ -1691,7 +1691,7 @@ export interface components {
             };
             /**
              * Worst
-             * @description The pairs that disagree most, most first
+             * @description The pairs that disagree most, most first, one per input (a file sent several times shows once)
              */
             worst: components["schemas"]["PairOut"][];
             /**

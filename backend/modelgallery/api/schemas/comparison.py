@@ -41,7 +41,10 @@ class ComparisonOut(BaseModel):
     )
     pairs: int = Field(description="Pairs of results of the same inputs compared")
     not_compared: dict[str, int] = Field(description="Why some pairs were not, and how many")
-    worst: list[PairOut] = Field(description="The pairs that disagree most, most first")
+    worst: list[PairOut] = Field(
+        description="The pairs that disagree most, most first, one per input (a file sent "
+        "several times shows once)"
+    )
     shadow_skipped: int | None = Field(
         None,
         description="A release's shadow copies not made because the background lane was "
