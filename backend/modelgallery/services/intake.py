@@ -85,7 +85,6 @@ class Upload:
         self.declared_bytes = request.declared_bytes
         self.opened = time.perf_counter()
         self.inputs: list[InputFile] = []
-        self.kinds: list[str] = []
         self.params: dict[str, Any] = {}
         self.stages: dict[str, float] = {}
         self.queued = False
@@ -188,9 +187,9 @@ class Intake:
                     size=part.size,
                     sha256=part.sha256,
                     media_type=found.media_type,
+                    kind=found.kind,
                 )
             )
-            upload.kinds.append(found.kind)
         try:
             upload.params = parse_params(upload.spec.params, received.fields)
         except ParamError as exc:
@@ -217,7 +216,7 @@ class Intake:
             owner=request.owner,
             inputs=upload.inputs,
             params=upload.params,
-            result_kind=upload.spec.result_kind_for(upload.kinds),
+            result_kind=upload.spec.result_kind_for([f.kind for f in upload.inputs if f.kind]),
             message=upload.waiting,
             timings=Timings(stages=upload.stages),
             release=upload.release,

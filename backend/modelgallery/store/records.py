@@ -80,6 +80,9 @@ class InputFile(BaseModel):
     size: int
     sha256: str
     media_type: str
+    # image | video | nifti | zip, as the upload's check found it; None in records made
+    # before it was kept (the kind follows from the media type: `media.sniff.kind_of`)
+    kind: str | None = None
 
 
 class Artifact(BaseModel):

@@ -23,7 +23,7 @@ def run_of(job: Job, spec: ModelSpec, files: JobFiles, settings: Settings) -> Jo
             path=folder.inputs / f.stored,  # a name this server chose (`input-0.jpg`)
             name=f.name,
             media_type=f.media_type,
-            kind=kind_of(f.media_type),
+            kind=f.kind or kind_of(f.media_type),  # computed once, by the upload's check
         )
         for f in job.inputs
     ]
