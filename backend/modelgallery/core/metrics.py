@@ -99,14 +99,11 @@ class Metrics:
             if seconds is not None:
                 self._durations[name].labels(end.model).observe(seconds)
 
-    async def refresh(self) -> None:
-        """Read what is counted elsewhere (Redis) before the registry is rendered."""
+    async def exposition(self) -> bytes:
+        """Every metric in Prometheus' text format, with what is counted elsewhere (Redis)
+        read first."""
         if self.shared is not None:
             await self.shared.refresh()
-
-    async def exposition(self) -> bytes:
-        """Every metric in Prometheus' text format, with what is counted elsewhere."""
-        await self.refresh()
         return generate_latest(self.registry)
 
     def watch_executor(self, view: ClusterView) -> None:

@@ -62,11 +62,10 @@ class ModelCatalog:
         ]
 
     def view(self, name: str) -> ModelView:
-        spec = self.registry.models.get(name)
+        spec = self.spec(name)
         if spec is None or not spec.enabled:
             raise NotFound(f"there is no model named '{name}'")
-        state = self.executor.model_states().get(name)
-        return _view(spec, state)
+        return _view(spec, self.state(name))
 
 
 def _view(spec: ModelSpec, state: ModelState | None) -> ModelView:
